@@ -1,0 +1,45 @@
+"""The core: users, roles, tickets, comments, timeline, portal, workspace, API."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_babel import get_locale
+
+from helpdesk.extensions import babel, csrf, db, login_manager, migrate
+
+
+def init_app(app: Flask) -> None:
+    from helpdesk import api, auth, cli, http, views
+    from helpdesk.labels import TEMPLATE_GLOBALS
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=http.select_locale,
+                   timezone_selector=http.select_timezone)
+    auth.init_login(app)
+    http.register_error_handlers(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the API checks CSRF itself for cookie sessions
+    cli.register(app)
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    app.context_processor(lambda: {"current_locale": str(get_locale())})
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Web workers and the scheduler share the file: WAL lets readers run
+    # beside one writer, and the busy timeout waits instead of failing.
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

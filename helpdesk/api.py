@@ -1,0 +1,167 @@
+"""REST API under /api/v1: JSON in, JSON out, marshmallow at the edge.
+
+Programs authenticate with ``Authorization: Bearer <token>``; the browser
+may use its session cookie, and then unsafe methods need the CSRF header.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from helpdesk.clock import get_clock
+from helpdesk.errors import NotFound, PermissionDenied
+from helpdesk.extensions import csrf, db
+from helpdesk.http import json_body, json_error
+from helpdesk.models import Channel, TicketEvent, User
+from helpdesk.openapi import build_spec
+from helpdesk.pagination import decode_cursor, page
+from helpdesk.schemas import (CommentIn, CommentOut, EventOut, TicketCreateIn, TicketListQuery,
+                              TicketOut, TicketPatchIn, TicketStaffCreateIn, TokenIn, TokenOut,
+                              TransitionIn, UserOut)
+from helpdesk.service import accounts
+from helpdesk.service import tickets as ticket_service
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.before_request
+def check_csrf_for_cookie_sessions():
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return
+    if request.endpoint == "api.token_create":
+        return  # no session to ride on: it takes e-mail and password
+    csrf.protect()
+
+
+@bp.post("/v1/auth/token")
+def token_create():
+    data = TokenIn().load(json_body())
+    user = accounts.authenticate(data["email"], data["password"])
+    if user is None:
+        return json_error(401, "invalid_credentials", _("Wrong e-mail or password."))
+    raw, token = accounts.issue_token(user, name="api", now=get_clock().now(),
+                                      ttl_days=current_app.config["API_TOKEN_TTL_DAYS"])
+    db.session.commit()
+    return TokenOut().dump({"token": raw, "expires_at": token.expires_at}), 201
+
+
+@bp.get("/v1/me")
+@login_required
+def me():
+    return UserOut().dump(current_user)
+
+
+@bp.get("/v1/tickets")
+@login_required
+def ticket_list():
+    filters = TicketListQuery().load(request.args.to_dict())
+    limit = filters["limit"]
+    rows = ticket_service.list_tickets(current_user, filters,
+                                       after_id=decode_cursor(filters["cursor"]),
+                                       limit=limit + 1)
+    items, next_cursor = page(rows, limit)
+    return {"items": TicketOut(many=True).dump(items), "next_cursor": next_cursor}
+
+
+@bp.post("/v1/tickets")
+@login_required
+def ticket_create():
+    body = json_body()
+    now = get_clock().now()
+    if current_user.is_staff:
+        data = TicketStaffCreateIn().load(body)
+        requester = _requester(data.pop("requester_id"))
+        channel = data.pop("channel")
+    else:
+        data, requester, channel = TicketCreateIn().load(body), current_user, Channel.API
+    ticket = ticket_service.open_ticket(data, actor=current_user, now=now,
+                                        requester=requester, channel=channel)
+    db.session.commit()
+    return TicketOut().dump(ticket), 201, {"Location": f"/api/v1/tickets/{ticket.id}"}
+
+
+def _requester(requester_id: int | None) -> User:
+    if requester_id is None:
+        return current_user
+    user = db.session.get(User, requester_id)
+    if user is None:
+        raise NotFound(_("Requester not found."), fields={"requester_id": [_("Unknown user.")]})
+    return user
+
+
+@bp.get("/v1/tickets/<int:ticket_id>")
+@login_required
+def ticket_get(ticket_id: int):
+    return TicketOut().dump(ticket_service.get_visible_ticket(current_user, ticket_id))
+
+
+@bp.patch("/v1/tickets/<int:ticket_id>")
+@login_required
+def ticket_patch(ticket_id: int):
+    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    if not current_user.is_staff:
+        raise PermissionDenied(_("Only agents can change tickets."))
+    changes = TicketPatchIn().load(json_body())
+    ticket_service.update_ticket(ticket, changes, actor=current_user, now=get_clock().now())
+    db.session.commit()
+    return TicketOut().dump(ticket)
+
+
+@bp.get("/v1/tickets/<int:ticket_id>/comments")
+@login_required
+def comment_list(ticket_id: int):
+    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    comments = ticket_service.ticket_comments(ticket, actor=current_user)
+    return {"items": CommentOut(many=True).dump(comments), "next_cursor": None}
+
+
+@bp.post("/v1/tickets/<int:ticket_id>/comments")
+@login_required
+def comment_create(ticket_id: int):
+    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    data = CommentIn().load(json_body())
+    comment = ticket_service.add_comment(ticket, body=data["body"], internal=data["internal"],
+                                         actor=current_user, now=get_clock().now())
+    db.session.commit()
+    return CommentOut().dump(comment), 201
+
+
+@bp.post("/v1/tickets/<int:ticket_id>/transitions")
+@login_required
+def transition_create(ticket_id: int):
+    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    data = TransitionIn().load(json_body())
+    ticket_service.change_status(ticket, data["status"], actor=current_user,
+                                 now=get_clock().now())
+    db.session.commit()
+    return TicketOut().dump(ticket), 201
+
+
+@bp.get("/v1/tickets/<int:ticket_id>/events")
+@login_required
+def event_list(ticket_id: int):
+    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    limit = min(request.args.get("limit", 100, type=int) or 100, 500)
+    query = ticket_service.timeline_query(ticket, actor=current_user)
+    after_id = decode_cursor(request.args.get("cursor"))
+    if after_id is not None:
+        query = query.where(TicketEvent.id > after_id)
+    events, next_cursor = page(list(db.session.scalars(query.limit(limit + 1))), limit)
+    return {"items": EventOut(many=True).dump(events), "next_cursor": next_cursor}
+
+
+@bp.get("/v1/categories")
+@login_required
+def category_list():
+    items = [{"code": c.code, "name_en": c.name_en, "name_ru": c.name_ru}
+             for c in ticket_service.active_categories()]
+    return {"items": items, "next_cursor": None}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return build_spec()

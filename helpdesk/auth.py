@@ -1,0 +1,138 @@
+"""Log in and out, sign up, the profile page and its API tokens.
+
+Pages use the session cookie; programs send ``Authorization: Bearer <token>``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, current_app, flash, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from marshmallow import ValidationError
+
+from helpdesk.clock import get_clock
+from helpdesk.extensions import db, login_manager
+from helpdesk.http import json_error, translate_messages, wants_json
+from helpdesk.models import Role, User
+from helpdesk.schemas import LoginIn, ProfileIn, SignupIn
+from helpdesk.service import accounts
+
+bp = Blueprint("auth", __name__)
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+    @login_manager.request_loader
+    def load_user_from_bearer(req) -> User | None:
+        header = req.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        return accounts.user_for_token(header.removeprefix("Bearer ").strip(),
+                                       now=get_clock().now())
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if wants_json():
+            return json_error(401, "unauthorized", _("Log in or send a valid bearer token."))
+        return redirect(url_for("auth.login", next=request.full_path))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative redirects after login (no open redirect)."""
+    if target and target.startswith("/") and not urlsplit(target).netloc \
+            and not target.startswith("//"):
+        return target
+    return url_for("views.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("helpdesk/login.html", errors={}, form={})
+    try:
+        data = LoginIn().load(request.form.to_dict(), partial=False, unknown="exclude")
+    except ValidationError as err:
+        return render_template("helpdesk/login.html", errors=translate_messages(err.messages),
+                               form=request.form), 422
+    user = accounts.authenticate(data["email"], data["password"])
+    if user is None:
+        flash(_("Wrong e-mail or password."), "error")
+        return render_template("helpdesk/login.html", errors={}, form=request.form), 401
+    login_user(user)
+    flash(_("Welcome, %(name)s!", name=user.name), "success")
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    if request.method == "GET":
+        return render_template("helpdesk/signup.html", errors={}, form={})
+    try:
+        data = SignupIn().load(request.form.to_dict(), unknown="exclude")
+    except ValidationError as err:
+        return render_template("helpdesk/signup.html", errors=translate_messages(err.messages),
+                               form=request.form), 422
+    data["role"] = Role.CUSTOMER  # self-registration never grants staff roles
+    user = accounts.create_user(data, now=get_clock().now())
+    db.session.commit()
+    login_user(user)
+    flash(_("Your account is ready. Describe your problem and we will help."), "success")
+    return redirect(url_for("views.ticket_new"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    if request.method == "POST":
+        try:
+            data = ProfileIn().load(request.form.to_dict(), unknown="exclude")
+        except ValidationError as err:
+            return _render_profile(errors=translate_messages(err.messages)), 422
+        accounts.update_profile(current_user, data)
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return _render_profile(errors={})
+
+
+def _render_profile(*, errors: dict, new_token: str | None = None):
+    return render_template("helpdesk/profile.html", errors=errors, new_token=new_token,
+                           tokens=accounts.list_tokens(current_user))
+
+
+@bp.post("/profile/tokens")
+@login_required
+def token_create():
+    name = request.form.get("name", "").strip()[:80] or _("API token")
+    raw, _token = accounts.issue_token(current_user, name=name, now=get_clock().now(),
+                                       ttl_days=current_app.config["API_TOKEN_TTL_DAYS"])
+    db.session.commit()
+    flash(_("Copy the token now: it is shown only once."), "success")
+    return _render_profile(errors={}, new_token=raw)
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def token_revoke(token_id: int):
+    accounts.revoke_token(current_user, token_id)
+    db.session.commit()
+    flash(_("The token has been revoked."), "success")
+    return redirect(url_for("auth.profile"))

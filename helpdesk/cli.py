@@ -1,0 +1,74 @@
+"""Commands: ``flask users create|token|list``, ``flask demo load``."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from helpdesk.clock import get_clock
+from helpdesk.demo import load_demo_data
+from helpdesk.extensions import db
+from helpdesk.models import Role, User
+from helpdesk.service import accounts
+
+users_cli = AppGroup("users", help="Manage users and API tokens.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="customer")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user(email: str, name: str, role: str, password: str) -> None:
+    """Create a user with a password."""
+    user = accounts.create_user({"email": email, "name": name, "role": Role(role),
+                                 "password": password}, now=get_clock().now())
+    db.session.commit()
+    click.echo(f"created user id={user.id} email={user.email} role={user.role}")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="cli")
+def create_token(email: str, name: str) -> None:
+    """Print a new bearer token for EMAIL (shown once; only its digest is kept)."""
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    raw, token = accounts.issue_token(user, name=name, now=get_clock().now(),
+                                      ttl_days=current_app.config["API_TOKEN_TTL_DAYS"])
+    db.session.commit()
+    click.echo(raw)
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """Print every user's e-mail and role."""
+    for user in db.session.scalars(sa.select(User).order_by(User.id)):
+        click.echo(f"{user.id}\t{user.email}\t{user.role}\t{'active' if user.active else 'inactive'}")
+
+
+@demo_cli.command("load")
+def load_demo() -> None:
+    """Load demo users, categories and tickets; running it again changes nothing."""
+    created = load_demo_data(now=get_clock().now())
+    db.session.commit()
+    click.echo(f"demo data loaded ({created} new users); every demo password is 'demo':")
+    for email, role in DEMO_LOGINS:
+        click.echo(f"  {role:<9} {email}")
+
+
+DEMO_LOGINS = (
+    ("customer@example.com", "customer"), ("customer2@example.com", "customer"),
+    ("line1@example.com", "line1"), ("line2@example.com", "line2"),
+    ("line3@example.com", "line3"), ("manager@example.com", "manager"),
+    ("admin@example.com", "admin"),
+)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

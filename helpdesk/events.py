@@ -1,0 +1,24 @@
+"""The core's signals: the only way other packages learn what happened.
+
+Receivers run inside the sender's transaction: they may add and flush rows,
+never commit and never do network I/O. Each signal is sent with the ticket as
+sender and these keyword arguments:
+
+- ``ticket_created``: ``actor``, ``now``
+- ``ticket_status_changed``: ``actor``, ``now``, ``old``, ``new`` (TicketStatus)
+- ``public_reply_added``: ``actor``, ``now``, ``comment``, ``by_agent`` (bool)
+- ``ticket_priority_changed``: ``actor``, ``now``, ``old``, ``new`` (Priority)
+- ``ticket_category_changed``: ``actor``, ``now``, ``old``, ``new`` (category code)
+- ``ticket_assigned``: ``actor``, ``now``, ``old``, ``new`` (user id or None)
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+ticket_created = _signals.signal("ticket-created")
+ticket_status_changed = _signals.signal("ticket-status-changed")
+public_reply_added = _signals.signal("public-reply-added")
+ticket_priority_changed = _signals.signal("ticket-priority-changed")
+ticket_category_changed = _signals.signal("ticket-category-changed")
+ticket_assigned = _signals.signal("ticket-assigned")

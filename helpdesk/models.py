@@ -1,0 +1,281 @@
+"""Core tables: users, categories, tickets, comments, attachments, timeline.
+
+Every queue filter and sort has an index; unbounded collections are
+``WriteOnlyMapped`` so nothing loads a ticket's whole history by accident.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from helpdesk.db import Base, str_enum
+
+
+class Role(enum.StrEnum):
+    CUSTOMER = "customer"
+    LINE1 = "line1"
+    LINE2 = "line2"
+    LINE3 = "line3"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+AGENT_ROLES = frozenset({Role.LINE1, Role.LINE2, Role.LINE3})
+STAFF_ROLES = AGENT_ROLES | {Role.MANAGER, Role.ADMIN}
+
+
+class TicketStatus(enum.StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"  # waiting on the customer
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+
+
+# The state machine: which status may follow which.
+TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
+    TicketStatus.NEW: frozenset({TicketStatus.OPEN, TicketStatus.PENDING,
+                                 TicketStatus.RESOLVED, TicketStatus.CLOSED}),
+    TicketStatus.OPEN: frozenset({TicketStatus.PENDING, TicketStatus.RESOLVED}),
+    TicketStatus.PENDING: frozenset({TicketStatus.OPEN, TicketStatus.RESOLVED}),
+    TicketStatus.RESOLVED: frozenset({TicketStatus.REOPENED, TicketStatus.CLOSED}),
+    TicketStatus.REOPENED: frozenset({TicketStatus.OPEN, TicketStatus.PENDING,
+                                      TicketStatus.RESOLVED}),
+    TicketStatus.CLOSED: frozenset(),
+}
+ACTIVE_STATUSES = frozenset(
+    {TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.REOPENED}
+)
+
+
+class Priority(enum.StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    PHONE = "phone"
+    API = "api"
+    EMAIL = "email"
+
+
+class EventKind(enum.StrEnum):
+    CREATED = "created"
+    STATUS_CHANGED = "status_changed"
+    PRIORITY_CHANGED = "priority_changed"
+    CATEGORY_CHANGED = "category_changed"
+    ASSIGNED = "assigned"
+    REPLIED = "replied"
+    NOTE_ADDED = "note_added"
+    ATTACHMENT_ADDED = "attachment_added"
+    RATED = "rated"
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    phone: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    organization: Mapped[str | None] = mapped_column(sa.String(120), index=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), index=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+    tokens: WriteOnlyMapped[ApiToken] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_active(self) -> bool:  # flask-login: inactive users cannot log in
+        return self.active
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role in AGENT_ROLES
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def sees_all_lines(self) -> bool:
+        return self.role in (Role.MANAGER, Role.ADMIN)
+
+    @property
+    def line(self) -> int | None:
+        """The support line an agent works on, None for everyone else."""
+        return {Role.LINE1: 1, Role.LINE2: 2, Role.LINE3: 3}.get(self.role)
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 digest is stored, so lookup is indexed."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name_en: Mapped[str] = mapped_column(sa.String(80))
+    name_ru: Mapped[str] = mapped_column(sa.String(80))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def display_name(self, locale: str) -> str:
+        return self.name_ru if locale == "ru" else self.name_en
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # Queue and list filters, each ending in id for keyset pagination.
+        sa.Index("ix_tickets_line_status_id", "line", "status", "id"),
+        sa.Index("ix_tickets_status_id", "status", "id"),
+        sa.Index("ix_tickets_requester_id_id", "requester_id", "id"),
+        sa.Index("ix_tickets_assignee_id_id", "assignee_id", "id"),
+        sa.CheckConstraint("line BETWEEN 1 AND 3", name="line_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[TicketStatus] = mapped_column(
+        str_enum(TicketStatus, "ticket_status"), default=TicketStatus.NEW
+    )
+    priority: Mapped[Priority] = mapped_column(
+        str_enum(Priority, "priority"), default=Priority.P3
+    )
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
+    line: Mapped[int] = mapped_column(default=1)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    requester_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    category: Mapped[Category] = relationship()
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    comments: WriteOnlyMapped[Comment] = relationship(
+        back_populates="ticket", order_by="Comment.id"
+    )
+    events: WriteOnlyMapped[TicketEvent] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id"
+    )
+    attachments: WriteOnlyMapped[Attachment] = relationship(back_populates="ticket")
+    rating: Mapped[Rating | None] = relationship(back_populates="ticket")
+
+    @property
+    def number(self) -> str:
+        return format_ticket_number(self.id)
+
+    def can_transition_to(self, status: TicketStatus) -> bool:
+        return status in TRANSITIONS[self.status]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+def format_ticket_number(ticket_id: int) -> str:
+    return f"HD-{ticket_id:06d}"
+
+
+def parse_ticket_number(text: str) -> int | None:
+    """``HD-000123``, ``hd-123`` or ``123`` → 123; anything else → None."""
+    text = text.strip().upper().removeprefix("HD-")
+    return int(text) if text.isdigit() else None
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (sa.Index("ix_comments_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    internal: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+    ticket: Mapped[Ticket] = relationship(back_populates="comments")
+    author: Mapped[User] = relationship()
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    __table_args__ = (sa.Index("ix_attachments_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(127))
+    size_bytes: Mapped[int]
+    # Deferred: lists of attachments never pull the file contents.
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    created_at: Mapped[datetime]
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+
+
+class TicketEvent(Base):
+    """One line of a ticket's timeline: what changed, who did it, when."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (sa.Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    # Old/new values and references (comment id ...); small, shape per kind.
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Internal events (notes) are hidden from the requester.
+    internal: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Rating(Base):
+    """The requester's satisfaction score for a resolved ticket, one per ticket."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (sa.CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), unique=True)
+    score: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime]
+
+    ticket: Mapped[Ticket] = relationship(back_populates="rating")

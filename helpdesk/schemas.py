@@ -1,0 +1,275 @@
+"""Marshmallow schemas at the HTTP edge, split by direction and audience.
+
+Messages are static English msgids marked with ``N_`` so pybabel extracts
+them; the edge translates each one with gettext when it answers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import available_timezones
+
+from marshmallow import Schema, fields, validate, validates, ValidationError
+
+from helpdesk.i18n import N_
+from helpdesk.models import Channel, Priority, Role, TicketStatus
+
+
+# Marshmallow's own messages, listed so the catalogue carries them.
+MARSHMALLOW_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Unknown field."),
+    N_("Not a valid string."),
+    N_("Not a valid integer."),
+    N_("Not a valid boolean."),
+    N_("Invalid input type."),
+    N_("Not a valid email address."),
+    N_("Not a valid list."),
+    N_("Invalid value."),
+)
+
+REQUIRED_TEXT = N_("This field is required.")
+
+
+def text(max_length: int, *, required: bool = True, message: str, **kwargs) -> fields.String:
+    """A trimmed-length-checked string; blank counts as missing when required."""
+    minimum = 1 if required else 0
+    return fields.String(
+        required=required,
+        validate=validate.Length(min=minimum, max=max_length, error=message),
+        error_messages={"required": REQUIRED_TEXT},
+        **kwargs,
+    )
+
+
+class UTCDateTime(fields.DateTime):
+    """ISO 8601 in UTC with a ``Z``: ``2026-11-24T09:00:00Z``."""
+
+    def _serialize(self, value: datetime | None, attr, obj, **kwargs) -> str | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CommaSeparatedStatuses(fields.Field):
+    """``?status=new,open`` → ``[TicketStatus.NEW, TicketStatus.OPEN]``."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[TicketStatus]:
+        if not isinstance(value, str):
+            raise ValidationError(N_("Unknown status."))
+        try:
+            return [TicketStatus(part.strip()) for part in value.split(",") if part.strip()]
+        except ValueError as err:
+            raise ValidationError(N_("Unknown status.")) from err
+
+
+class StrippedSchema(Schema):
+    """Rejects whitespace-only required text, so '   ' is not a subject."""
+
+    def load(self, data, *args, **kwargs):  # type: ignore[override]
+        if hasattr(data, "items"):
+            data = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+        return super().load(data, *args, **kwargs)
+
+
+# --- input -----------------------------------------------------------------
+
+class TicketCreateIn(StrippedSchema):
+    subject = text(200, message=N_("Enter a subject of 1 to 200 characters."))
+    description = text(20000, message=N_("Enter a description of 1 to 20000 characters."))
+    category = text(40, message=N_("Choose a category."))
+    priority = fields.Enum(Priority, by_value=True, load_default=Priority.P3,
+                           error_messages={"unknown": N_("Choose a priority from P1 to P4.")})
+
+
+class TicketStaffCreateIn(TicketCreateIn):
+    """Staff register tickets for someone else, from any channel."""
+
+    requester_id = fields.Integer(load_default=None, allow_none=True, strict=False)
+    channel = fields.Enum(Channel, by_value=True, load_default=Channel.API,
+                          error_messages={"unknown": N_("Unknown channel.")})
+
+
+class PhoneIntakeIn(TicketCreateIn):
+    requester_id = fields.Integer(required=True, error_messages={
+        "required": N_("Find or create the caller first.")})
+    resolve_on_call = fields.Boolean(load_default=False)
+    solution = text(20000, required=False, message=N_("The solution is too long."),
+                    load_default="")
+
+
+class CommentIn(StrippedSchema):
+    body = text(20000, message=N_("Write a message of 1 to 20000 characters."))
+    internal = fields.Boolean(load_default=False)
+
+
+class TransitionIn(Schema):
+    status = fields.Enum(TicketStatus, by_value=True, required=True,
+                         error_messages={"unknown": N_("Unknown status."),
+                                         "required": REQUIRED_TEXT})
+
+
+class TicketPatchIn(StrippedSchema):
+    priority = fields.Enum(Priority, by_value=True,
+                           error_messages={"unknown": N_("Choose a priority from P1 to P4.")})
+    category = text(40, required=False, message=N_("Choose a category."))
+    assignee = fields.Integer(allow_none=True, attribute="assignee_id",
+                              data_key="assignee")
+
+
+class RatingIn(StrippedSchema):
+    score = fields.Integer(required=True, strict=False, validate=validate.Range(
+        min=1, max=5, error=N_("Give a score from 1 to 5.")),
+        error_messages={"required": N_("Give a score from 1 to 5.")})
+    comment = text(2000, required=False, load_default="",
+                   message=N_("The comment is too long."))
+
+
+class LoginIn(StrippedSchema):
+    email = text(254, message=N_("Enter your e-mail."))
+    password = fields.String(required=True, error_messages={"required": REQUIRED_TEXT})
+
+
+class SignupIn(StrippedSchema):
+    name = text(120, message=N_("Enter your name (up to 120 characters)."))
+    email = fields.Email(required=True, validate=validate.Length(max=254),
+                         error_messages={"required": REQUIRED_TEXT,
+                                         "invalid": N_("Not a valid email address.")})
+    password = fields.String(required=True, validate=validate.Length(
+        min=8, max=128, error=N_("Use a password of 8 to 128 characters.")),
+        error_messages={"required": REQUIRED_TEXT})
+    phone = text(40, required=False, message=N_("The phone number is too long."))
+    organization = text(120, required=False, message=N_("The organisation name is too long."))
+
+
+class CallerCreateIn(StrippedSchema):
+    """A caller registered by line 1 during a call; no password yet."""
+
+    name = text(120, message=N_("Enter the caller's name (up to 120 characters)."))
+    email = fields.Email(required=True, validate=validate.Length(max=254),
+                         error_messages={"required": REQUIRED_TEXT,
+                                         "invalid": N_("Not a valid email address.")})
+    phone = text(40, required=False, message=N_("The phone number is too long."))
+    organization = text(120, required=False, message=N_("The organisation name is too long."))
+
+
+class UserAdminIn(SignupIn):
+    role = fields.Enum(Role, by_value=True, required=True,
+                       error_messages={"unknown": N_("Unknown role.")})
+    active = fields.Boolean(load_default=True)
+    password = fields.String(load_default="", validate=validate.Length(
+        max=128, error=N_("Use a password of 8 to 128 characters.")))
+
+    @validates("password")
+    def _password_length(self, value: str, **kwargs) -> None:
+        if value and len(value) < 8:
+            raise ValidationError(N_("Use a password of 8 to 128 characters."))
+
+
+def _valid_timezone(value: str) -> None:
+    if value not in _TIMEZONES:
+        raise ValidationError(N_("Unknown time zone."))
+
+
+_TIMEZONES = frozenset(available_timezones()) | {"UTC"}
+
+
+class ProfileIn(StrippedSchema):
+    name = text(120, message=N_("Enter your name (up to 120 characters)."))
+    phone = text(40, required=False, message=N_("The phone number is too long."))
+    locale = fields.String(load_default="", validate=validate.OneOf(
+        ["", "en", "ru"], error=N_("Choose English or Russian.")))
+    timezone = fields.String(load_default="UTC", validate=_valid_timezone)
+    password = fields.String(load_default="", validate=validate.Length(
+        max=128, error=N_("Use a password of 8 to 128 characters.")))
+
+    @validates("password")
+    def _password_length(self, value: str, **kwargs) -> None:
+        if value and len(value) < 8:
+            raise ValidationError(N_("Use a password of 8 to 128 characters."))
+
+
+class TokenIn(StrippedSchema):
+    email = text(254, message=N_("Enter your e-mail."))
+    password = fields.String(required=True, error_messages={"required": REQUIRED_TEXT})
+
+
+class TicketListQuery(Schema):
+    status = CommaSeparatedStatuses()
+    line = fields.Integer(validate=validate.Range(min=1, max=3, error=N_(
+        "The line is 1, 2 or 3.")))
+    assignee = fields.Integer(attribute="assignee_id", data_key="assignee",
+                              validate=validate.Range(min=0))
+    requester = fields.Integer(attribute="requester_id", data_key="requester",
+                               validate=validate.Range(min=1))
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=25, validate=validate.Range(
+        min=1, max=100, error=N_("The limit is 1 to 100.")))
+
+
+# --- output ----------------------------------------------------------------
+
+class UserBriefOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+
+
+class UserOut(UserBriefOut):
+    role = fields.Enum(Role, by_value=True)
+    phone = fields.String(allow_none=True)
+    organization = fields.String(allow_none=True)
+    locale = fields.String(allow_none=True)
+    timezone = fields.String()
+    active = fields.Boolean()
+
+
+class TicketOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    subject = fields.String()
+    description = fields.String()
+    status = fields.Enum(TicketStatus, by_value=True)
+    priority = fields.Enum(Priority, by_value=True)
+    category = fields.Function(lambda t: t.category.code)
+    channel = fields.Enum(Channel, by_value=True)
+    line = fields.Integer()
+    requester = fields.Nested(UserBriefOut)
+    assignee = fields.Nested(UserBriefOut, allow_none=True)
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime()
+    resolved_at = UTCDateTime(allow_none=True)
+    closed_at = UTCDateTime(allow_none=True)
+
+
+class CommentOut(Schema):
+    id = fields.Integer()
+    body = fields.String()
+    internal = fields.Boolean()
+    author = fields.Nested(UserBriefOut)
+    created_at = UTCDateTime()
+
+
+class EventOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    actor = fields.Nested(UserBriefOut, allow_none=True)
+    data = fields.Dict()
+    internal = fields.Boolean()
+    created_at = UTCDateTime()
+
+
+class TokenOut(Schema):
+    token = fields.String()
+    expires_at = UTCDateTime()
+
+
+class ErrorBody(Schema):
+    code = fields.String()
+    message = fields.String()
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ErrorOut(Schema):
+    error = fields.Nested(ErrorBody)

@@ -1,0 +1,160 @@
+"""Users, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from helpdesk.extensions import db
+from helpdesk.models import ApiToken, Role, User
+
+# A password hash that no password matches, so unknown e-mails cost the same
+# time as wrong passwords (no user enumeration by timing).
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(data: dict, *, now: datetime) -> User:
+    """Create a user from loaded schema data (email, name, role, password, ...).
+
+    A user without a password (a caller registered by phone) cannot log in
+    until an admin sets one.
+    """
+    email = normalise_email(data["email"])
+    if find_user_by_email(email):
+        raise Conflict(_l("A user with this e-mail already exists."),
+                       fields={"email": [_l("Already registered.")]})
+    password = data.get("password")
+    user = User(
+        email=email,
+        name=data["name"].strip(),
+        phone=normalise_phone(data.get("phone")),
+        organization=(data.get("organization") or "").strip() or None,
+        role=data.get("role", Role.CUSTOMER),
+        locale=data.get("locale"),
+        timezone=data.get("timezone") or "UTC",
+        password_hash=generate_password_hash(password) if password else None,
+        active=data.get("active", True),
+        created_at=now,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, data: dict, *, actor: User) -> User:
+    """Admin edit of a user: role, name, phone, organisation, active, password."""
+    if user.id == actor.id and (
+        data.get("role", user.role) != user.role or data.get("active") is False
+    ):
+        # An admin locking themselves out leaves nobody to undo it.
+        raise InvalidInput(_l("You cannot change your own role or deactivate yourself."))
+    for field in ("name", "role", "active", "organization", "locale", "timezone"):
+        if field in data:
+            setattr(user, field, data[field])
+    if "phone" in data:
+        user.phone = normalise_phone(data["phone"])
+    if data.get("password"):
+        user.password_hash = generate_password_hash(data["password"])
+    db.session.flush()
+    return user
+
+
+def update_profile(user: User, data: dict) -> User:
+    """What users may change about themselves: name, phone, language, time zone."""
+    for field in ("name", "locale", "timezone"):
+        if field in data:
+            setattr(user, field, data[field] or None if field == "locale" else data[field])
+    if "phone" in data:
+        user.phone = normalise_phone(data["phone"])
+    if data.get("password"):
+        user.password_hash = generate_password_hash(data["password"])
+    db.session.flush()
+    return user
+
+
+def normalise_phone(phone: str | None) -> str | None:
+    """Keep digits and a leading +, so '+7 (495) 123-45-67' finds '+74951234567'."""
+    if not phone:
+        return None
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return ("+" if phone.strip().startswith("+") else "") + digits or None
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user_by_email(email)
+    if user is None or user.password_hash is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def _digest(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def issue_token(user: User, *, name: str, now: datetime, ttl_days: int) -> tuple[str, ApiToken]:
+    """A new random 256-bit bearer token; only its digest is stored."""
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, digest=_digest(raw), name=name,
+                     created_at=now, expires_at=now + timedelta(days=ttl_days))
+    db.session.add(token)
+    db.session.flush()
+    return raw, token
+
+
+def user_for_token(raw_token: str, *, now: datetime) -> User | None:
+    """The active user owning an unexpired token, by one indexed lookup."""
+    return db.session.scalar(
+        sa.select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.digest == _digest(raw_token), ApiToken.expires_at > now,
+               User.active.is_(True))
+    )
+
+
+def revoke_token(user: User, token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(_l("Token not found."))
+    db.session.delete(token)
+    db.session.flush()
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(user.tokens.select().order_by(ApiToken.id.desc())))
+
+
+def find_callers(query: str, *, limit: int = 10) -> list[User]:
+    """Customers whose e-mail or normalised phone number starts with the query."""
+    query = query.strip()
+    if not query:
+        return []
+    conditions = [User.email.startswith(normalise_email(query), autoescape=True)]
+    phone = normalise_phone(query)
+    if phone and len(phone.lstrip("+")) >= 3:
+        conditions.append(User.phone.startswith(phone, autoescape=True))
+    return list(db.session.scalars(
+        sa.select(User).where(User.role == Role.CUSTOMER, sa.or_(*conditions))
+        .order_by(User.email).limit(limit)
+    ))
+
+
+def require_admin(actor: User) -> None:
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied(_l("Only administrators may do this."))

@@ -1,0 +1,7 @@
+"""Server-rendered pages of the core: portal, ticket page, workspace, admin."""
+
+from flask import Blueprint
+
+bp = Blueprint("helpdesk", __name__)
+
+from helpdesk.views import admin, ops, portal, tickets, workspace  # noqa: E402,F401

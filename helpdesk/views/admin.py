@@ -1,0 +1,77 @@
+"""Administration of users and their roles."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from helpdesk.clock import get_clock
+from helpdesk.errors import NotFound
+from helpdesk.extensions import db
+from helpdesk.http import translate_messages
+from helpdesk.models import User
+from helpdesk.pagination import decode_cursor, page
+from helpdesk.schemas import UserAdminIn
+from helpdesk.service import accounts
+from helpdesk.views import bp
+from helpdesk.views.access import admin_required
+
+
+@bp.get("/admin/users")
+@admin_required
+def user_list():
+    query = sa.select(User).order_by(User.id.desc())
+    search = request.args.get("q", "").strip()
+    if search:
+        query = query.where(sa.or_(User.email.startswith(search.lower(), autoescape=True),
+                                   User.name.contains(search, autoescape=True)))
+    after_id = decode_cursor(request.args.get("cursor"))
+    if after_id is not None:
+        query = query.where(User.id < after_id)
+    limit = current_app.config["PAGE_SIZE"]
+    users, next_cursor = page(list(db.session.scalars(query.limit(limit + 1))), limit)
+    return render_template("helpdesk/admin_users.html", users=users, next_cursor=next_cursor, q=search)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@admin_required
+def user_new():
+    if request.method == "GET":
+        return render_template("helpdesk/admin_user_form.html", user=None, errors={}, form={})
+    form = request.form.to_dict()
+    form.setdefault("active", "false")  # an unticked checkbox sends nothing
+    try:
+        data = UserAdminIn().load(form, unknown="exclude")
+    except ValidationError as err:
+        return render_template("helpdesk/admin_user_form.html", user=None, form=request.form,
+                               errors=translate_messages(err.messages)), 422
+    user = accounts.create_user(data, now=get_clock().now())
+    db.session.commit()
+    flash(_("User %(email)s created.", email=user.email), "success")
+    return redirect(url_for("helpdesk.user_list"))
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def user_edit(user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("User not found."))
+    if request.method == "GET":
+        return render_template("helpdesk/admin_user_form.html", user=user, errors={}, form={})
+    form = request.form.to_dict()
+    form["email"] = user.email  # the login name does not change here
+    form.setdefault("active", "false")  # an unticked checkbox sends nothing
+    try:
+        data = UserAdminIn().load(form, unknown="exclude")
+    except ValidationError as err:
+        return render_template("helpdesk/admin_user_form.html", user=user, form=request.form,
+                               errors=translate_messages(err.messages)), 422
+    data.pop("email")
+    accounts.update_user(user, data, actor=current_user)
+    db.session.commit()
+    flash(_("User %(email)s saved.", email=user.email), "success")
+    return redirect(url_for("helpdesk.user_list"))

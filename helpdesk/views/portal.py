@@ -1,0 +1,64 @@
+"""The end user's side: home, own tickets, the request form."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+
+from helpdesk.clock import get_clock
+from helpdesk.extensions import db
+from helpdesk.http import translate_messages
+from helpdesk.models import ACTIVE_STATUSES, Role
+from helpdesk.pagination import decode_cursor, page
+from helpdesk.schemas import TicketCreateIn
+from helpdesk.service import tickets as ticket_service
+from helpdesk.views import bp
+from helpdesk.views.uploads import save_uploaded_file
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role == Role.ADMIN:
+        return redirect(url_for("helpdesk.queue"))
+    if current_user.role == Role.LINE1:
+        return redirect(url_for("helpdesk.phone"))
+    if current_user.is_staff:
+        return redirect(url_for("helpdesk.queue"))
+    return redirect(url_for("helpdesk.ticket_list"))
+
+
+@bp.get("/tickets")
+@login_required
+def ticket_list():
+    if current_user.is_staff:
+        return redirect(url_for("helpdesk.queue"))
+    limit = current_app.config["PAGE_SIZE"]
+    rows = ticket_service.list_tickets(
+        current_user, {}, after_id=decode_cursor(request.args.get("cursor")), limit=limit + 1)
+    items, next_cursor = page(rows, limit)
+    return render_template("helpdesk/my_tickets.html", tickets=items,
+                           next_cursor=next_cursor, active_statuses=ACTIVE_STATUSES)
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@login_required
+def ticket_new():
+    categories = ticket_service.active_categories()
+    if request.method == "GET":
+        return render_template("helpdesk/ticket_new.html", categories=categories,
+                               errors={}, form={})
+    try:
+        data = TicketCreateIn().load(request.form.to_dict(), unknown="exclude")
+    except ValidationError as err:
+        return render_template("helpdesk/ticket_new.html", categories=categories,
+                               errors=translate_messages(err.messages), form=request.form), 422
+    now = get_clock().now()
+    ticket = ticket_service.open_ticket(data, actor=current_user, now=now)
+    save_uploaded_file(ticket, actor=current_user, now=now)
+    db.session.commit()
+    flash(_("Your request %(number)s has been registered.", number=ticket.number), "success")
+    return redirect(url_for("helpdesk.ticket_detail", ticket_id=ticket.id))

@@ -1,0 +1,118 @@
+"""The agents' workspace: the queue of a line and the line-1 phone console."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from helpdesk.clock import get_clock
+from helpdesk.errors import InvalidInput
+from helpdesk.extensions import db
+from helpdesk.http import translate_messages
+from helpdesk.models import ACTIVE_STATUSES, Channel, Role, TicketStatus, User
+from helpdesk.pagination import decode_cursor, page
+from helpdesk.schemas import CallerCreateIn, PhoneIntakeIn, TicketListQuery
+from helpdesk.service import accounts
+from helpdesk.service import tickets as ticket_service
+from helpdesk.views import bp
+from helpdesk.views.access import staff_required
+
+
+@bp.get("/queue")
+@staff_required
+def queue():
+    args = request.args.to_dict()
+    if args.get("assignee") == "me":
+        args["assignee"] = str(current_user.id)
+    if "line" not in args and current_user.line:
+        args["line"] = str(current_user.line)  # an agent starts on their own line
+    args = {k: v for k, v in args.items() if v != ""}
+    filters = TicketListQuery().load(args)
+    if not filters.get("status"):
+        filters["status"] = sorted(ACTIVE_STATUSES)
+    limit = current_app.config["PAGE_SIZE"]
+    rows = ticket_service.list_tickets(current_user, filters,
+                                       after_id=decode_cursor(filters.get("cursor")),
+                                       limit=limit + 1)
+    tickets, next_cursor = page(rows, limit)
+    return render_template("helpdesk/queue.html", tickets=tickets, next_cursor=next_cursor,
+                           filters=filters, args=args)
+
+
+@bp.get("/phone")
+@staff_required
+def phone():
+    query = request.args.get("q", "").strip()
+    caller = _selected_caller()
+    recent = []
+    if caller is not None:
+        recent = ticket_service.list_tickets(current_user, {"requester_id": caller.id},
+                                             after_id=None, limit=5)
+    return render_template(
+        "helpdesk/phone.html", q=query, callers=accounts.find_callers(query) if query else [],
+        caller=caller, recent=recent, categories=ticket_service.active_categories(),
+        errors={}, form={}, caller_errors={}, caller_form={})
+
+
+def _selected_caller() -> User | None:
+    requester_id = request.values.get("requester_id", type=int)
+    if requester_id is None:
+        return None
+    user = db.session.get(User, requester_id)
+    return user if user is not None and user.role == Role.CUSTOMER else None
+
+
+@bp.post("/phone/callers")
+@staff_required
+def phone_caller_create():
+    try:
+        data = CallerCreateIn().load(request.form.to_dict(), unknown="exclude")
+    except ValidationError as err:
+        return _phone_form_error(caller_errors=translate_messages(err.messages))
+    data["role"] = Role.CUSTOMER
+    caller = accounts.create_user(data, now=get_clock().now())
+    db.session.commit()
+    flash(_("Caller %(name)s registered.", name=caller.name), "success")
+    return redirect(url_for("helpdesk.phone", requester_id=caller.id))
+
+
+@bp.post("/phone/tickets")
+@staff_required
+def phone_ticket_create():
+    try:
+        data = PhoneIntakeIn().load(request.form.to_dict(), unknown="exclude")
+        if data["resolve_on_call"] and not data["solution"]:
+            raise InvalidInput(_("Describe the solution given on the call."),
+                               fields={"solution": [_("Required to resolve on the call.")]})
+    except ValidationError as err:
+        return _phone_form_error(errors=translate_messages(err.messages))
+    except InvalidInput as err:
+        return _phone_form_error(errors=err.fields)
+    caller = _selected_caller()
+    if caller is None:
+        return _phone_form_error(errors={"requester_id": [_("Find or create the caller first.")]})
+    now = get_clock().now()
+    ticket = ticket_service.open_ticket(data, actor=current_user, now=now, requester=caller,
+                                        channel=Channel.PHONE)
+    if data["resolve_on_call"]:
+        ticket_service.add_comment(ticket, body=data["solution"], internal=False,
+                                   actor=current_user, now=now)
+        ticket_service.change_status(ticket, TicketStatus.RESOLVED, actor=current_user, now=now)
+    db.session.commit()
+    message = (_("%(number)s registered and resolved on the call.", number=ticket.number)
+               if data["resolve_on_call"] else _("%(number)s registered.", number=ticket.number))
+    flash(message, "success")
+    return redirect(url_for("helpdesk.phone", requester_id=caller.id, created=ticket.id))
+
+
+def _phone_form_error(*, errors: dict | None = None, caller_errors: dict | None = None):
+    caller = _selected_caller()
+    recent = (ticket_service.list_tickets(current_user, {"requester_id": caller.id},
+                                          after_id=None, limit=5) if caller else [])
+    return render_template(
+        "helpdesk/phone.html", q="", callers=[], caller=caller, recent=recent,
+        categories=ticket_service.active_categories(), errors=errors or {},
+        form=request.form, caller_errors=caller_errors or {},
+        caller_form=request.form if caller_errors else {}), 422

@@ -1,0 +1,35 @@
+"""``flask sla scheduler`` (its own process) and ``flask sla sweep`` (one run)."""
+
+from __future__ import annotations
+
+import click
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import current_app
+from flask.cli import AppGroup
+
+from sla.jobs import JOBS, sweep_due_clocks
+
+sla_cli = AppGroup("sla", help="SLA scheduler and sweeps.")
+
+
+@sla_cli.command("scheduler")
+def run_scheduler() -> None:
+    """Run the SLA scheduler in this process until interrupted."""
+    app = current_app._get_current_object()
+    scheduler = BlockingScheduler(timezone="UTC", job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+    for job_id, func, interval_setting in JOBS:
+        scheduler.add_job(func, "interval", args=[app], id=job_id,
+                          seconds=app.config[interval_setting])
+    click.echo(f"SLA scheduler started: {', '.join(job[0] for job in JOBS)}")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@sla_cli.command("sweep")
+def run_sweep() -> None:
+    """Run one SLA sweep now."""
+    count = sweep_due_clocks(current_app._get_current_object())
+    click.echo(f"sweep done: {count} clocks handled")
