@@ -10,16 +10,24 @@ from config import Config, ProductionConfig, config_from_env
 from helpdesk.clock import Clock, SystemClock
 
 
-def create_app(config_class: type[Config] | None = None, *, clock: Clock | None = None,
-               overrides: dict | None = None) -> Flask:
+def create_app(
+    config_class: type[Config] | None = None,
+    *,
+    clock: Clock | None = None,
+    overrides: dict | None = None,
+) -> Flask:
     config_class = config_class or config_from_env()
     if issubclass(config_class, ProductionConfig):
         config_class.check()
-    app = Flask(__name__, instance_relative_config=True, static_folder="helpdesk/static")
+    app = Flask(
+        __name__, instance_relative_config=True, static_folder="helpdesk/static"
+    )
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     app.extensions["clock"] = clock or SystemClock()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
 
     import helpdesk
     import sla

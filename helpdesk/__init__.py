@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import get_locale
 
-from helpdesk.extensions import babel, csrf, db, login_manager, migrate
+from helpdesk.extensions import babel, csrf, db, migrate
 
 
 def init_app(app: Flask) -> None:
@@ -18,8 +18,9 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=http.select_locale,
-                   timezone_selector=http.select_timezone)
+    babel.init_app(
+        app, locale_selector=http.select_locale, timezone_selector=http.select_timezone
+    )
     auth.init_login(app)
     http.register_error_handlers(app)
     app.register_blueprint(auth.bp)

@@ -17,9 +17,20 @@ from helpdesk.http import json_body, json_error
 from helpdesk.models import Channel, TicketEvent, User
 from helpdesk.openapi import build_spec
 from helpdesk.pagination import decode_cursor, page
-from helpdesk.schemas import (CommentIn, CommentOut, EventOut, TicketCreateIn, TicketListQuery,
-                              TicketOut, TicketPatchIn, TicketStaffCreateIn, TokenIn, TokenOut,
-                              TransitionIn, UserOut)
+from helpdesk.schemas import (
+    CommentIn,
+    CommentOut,
+    EventOut,
+    TicketCreateIn,
+    TicketListQuery,
+    TicketOut,
+    TicketPatchIn,
+    TicketStaffCreateIn,
+    TokenIn,
+    TokenOut,
+    TransitionIn,
+    UserOut,
+)
 from helpdesk.service import accounts
 from helpdesk.service import tickets as ticket_service
 
@@ -43,8 +54,12 @@ def token_create():
     user = accounts.authenticate(data["email"], data["password"])
     if user is None:
         return json_error(401, "invalid_credentials", _("Wrong e-mail or password."))
-    raw, token = accounts.issue_token(user, name="api", now=get_clock().now(),
-                                      ttl_days=current_app.config["API_TOKEN_TTL_DAYS"])
+    raw, token = accounts.issue_token(
+        user,
+        name="api",
+        now=get_clock().now(),
+        ttl_days=current_app.config["API_TOKEN_TTL_DAYS"],
+    )
     db.session.commit()
     return TokenOut().dump({"token": raw, "expires_at": token.expires_at}), 201
 
@@ -60,9 +75,12 @@ def me():
 def ticket_list():
     filters = TicketListQuery().load(request.args.to_dict())
     limit = filters["limit"]
-    rows = ticket_service.list_tickets(current_user, filters,
-                                       after_id=decode_cursor(filters["cursor"]),
-                                       limit=limit + 1)
+    rows = ticket_service.list_tickets(
+        current_user,
+        filters,
+        after_id=decode_cursor(filters["cursor"]),
+        limit=limit + 1,
+    )
     items, next_cursor = page(rows, limit)
     return {"items": TicketOut(many=True).dump(items), "next_cursor": next_cursor}
 
@@ -77,9 +95,14 @@ def ticket_create():
         requester = _requester(data.pop("requester_id"))
         channel = data.pop("channel")
     else:
-        data, requester, channel = TicketCreateIn().load(body), current_user, Channel.API
-    ticket = ticket_service.open_ticket(data, actor=current_user, now=now,
-                                        requester=requester, channel=channel)
+        data, requester, channel = (
+            TicketCreateIn().load(body),
+            current_user,
+            Channel.API,
+        )
+    ticket = ticket_service.open_ticket(
+        data, actor=current_user, now=now, requester=requester, channel=channel
+    )
     db.session.commit()
     return TicketOut().dump(ticket), 201, {"Location": f"/api/v1/tickets/{ticket.id}"}
 
@@ -89,7 +112,9 @@ def _requester(requester_id: int | None) -> User:
         return current_user
     user = db.session.get(User, requester_id)
     if user is None:
-        raise NotFound(_("Requester not found."), fields={"requester_id": [_("Unknown user.")]})
+        raise NotFound(
+            _("Requester not found."), fields={"requester_id": [_("Unknown user.")]}
+        )
     return user
 
 
@@ -106,7 +131,9 @@ def ticket_patch(ticket_id: int):
     if not current_user.is_staff:
         raise PermissionDenied(_("Only agents can change tickets."))
     changes = TicketPatchIn().load(json_body())
-    ticket_service.update_ticket(ticket, changes, actor=current_user, now=get_clock().now())
+    ticket_service.update_ticket(
+        ticket, changes, actor=current_user, now=get_clock().now()
+    )
     db.session.commit()
     return TicketOut().dump(ticket)
 
@@ -124,8 +151,13 @@ def comment_list(ticket_id: int):
 def comment_create(ticket_id: int):
     ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
     data = CommentIn().load(json_body())
-    comment = ticket_service.add_comment(ticket, body=data["body"], internal=data["internal"],
-                                         actor=current_user, now=get_clock().now())
+    comment = ticket_service.add_comment(
+        ticket,
+        body=data["body"],
+        internal=data["internal"],
+        actor=current_user,
+        now=get_clock().now(),
+    )
     db.session.commit()
     return CommentOut().dump(comment), 201
 
@@ -135,8 +167,9 @@ def comment_create(ticket_id: int):
 def transition_create(ticket_id: int):
     ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
     data = TransitionIn().load(json_body())
-    ticket_service.change_status(ticket, data["status"], actor=current_user,
-                                 now=get_clock().now())
+    ticket_service.change_status(
+        ticket, data["status"], actor=current_user, now=get_clock().now()
+    )
     db.session.commit()
     return TicketOut().dump(ticket), 201
 
@@ -157,8 +190,10 @@ def event_list(ticket_id: int):
 @bp.get("/v1/categories")
 @login_required
 def category_list():
-    items = [{"code": c.code, "name_en": c.name_en, "name_ru": c.name_ru}
-             for c in ticket_service.active_categories()]
+    items = [
+        {"code": c.code, "name_en": c.name_en, "name_ru": c.name_ru}
+        for c in ticket_service.active_categories()
+    ]
     return {"items": items, "next_cursor": None}
 
 

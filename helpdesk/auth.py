@@ -7,8 +7,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, current_app, flash, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import ValidationError
@@ -37,22 +45,29 @@ def init_login(app: Flask) -> None:
         header = req.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return None
-        return accounts.user_for_token(header.removeprefix("Bearer ").strip(),
-                                       now=get_clock().now())
+        return accounts.user_for_token(
+            header.removeprefix("Bearer ").strip(), now=get_clock().now()
+        )
 
     @login_manager.unauthorized_handler
     def unauthorized():
         if wants_json():
-            return json_error(401, "unauthorized", _("Log in or send a valid bearer token."))
+            return json_error(
+                401, "unauthorized", _("Log in or send a valid bearer token.")
+            )
         return redirect(url_for("auth.login", next=request.full_path))
 
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative redirects after login (no open redirect)."""
-    if target and target.startswith("/") and not urlsplit(target).netloc \
-            and not target.startswith("//"):
+    if (
+        target
+        and target.startswith("/")
+        and not urlsplit(target).netloc
+        and not target.startswith("//")
+    ):
         return target
-    return url_for("views.home")
+    return url_for("helpdesk.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -62,8 +77,11 @@ def login():
     try:
         data = LoginIn().load(request.form.to_dict(), partial=False, unknown="exclude")
     except ValidationError as err:
-        return render_template("helpdesk/login.html", errors=translate_messages(err.messages),
-                               form=request.form), 422
+        return render_template(
+            "helpdesk/login.html",
+            errors=translate_messages(err.messages),
+            form=request.form,
+        ), 422
     user = accounts.authenticate(data["email"], data["password"])
     if user is None:
         flash(_("Wrong e-mail or password."), "error")
@@ -88,14 +106,19 @@ def signup():
     try:
         data = SignupIn().load(request.form.to_dict(), unknown="exclude")
     except ValidationError as err:
-        return render_template("helpdesk/signup.html", errors=translate_messages(err.messages),
-                               form=request.form), 422
+        return render_template(
+            "helpdesk/signup.html",
+            errors=translate_messages(err.messages),
+            form=request.form,
+        ), 422
     data["role"] = Role.CUSTOMER  # self-registration never grants staff roles
     user = accounts.create_user(data, now=get_clock().now())
     db.session.commit()
     login_user(user)
-    flash(_("Your account is ready. Describe your problem and we will help."), "success")
-    return redirect(url_for("views.ticket_new"))
+    flash(
+        _("Your account is ready. Describe your problem and we will help."), "success"
+    )
+    return redirect(url_for("helpdesk.ticket_new"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -114,16 +137,24 @@ def profile():
 
 
 def _render_profile(*, errors: dict, new_token: str | None = None):
-    return render_template("helpdesk/profile.html", errors=errors, new_token=new_token,
-                           tokens=accounts.list_tokens(current_user))
+    return render_template(
+        "helpdesk/profile.html",
+        errors=errors,
+        new_token=new_token,
+        tokens=accounts.list_tokens(current_user),
+    )
 
 
 @bp.post("/profile/tokens")
 @login_required
 def token_create():
     name = request.form.get("name", "").strip()[:80] or _("API token")
-    raw, _token = accounts.issue_token(current_user, name=name, now=get_clock().now(),
-                                       ttl_days=current_app.config["API_TOKEN_TTL_DAYS"])
+    raw, _token = accounts.issue_token(
+        current_user,
+        name=name,
+        now=get_clock().now(),
+        ttl_days=current_app.config["API_TOKEN_TTL_DAYS"],
+    )
     db.session.commit()
     flash(_("Copy the token now: it is shown only once."), "success")
     return _render_profile(errors={}, new_token=raw)

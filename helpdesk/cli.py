@@ -24,8 +24,10 @@ demo_cli = AppGroup("demo", help="Demo data.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_user(email: str, name: str, role: str, password: str) -> None:
     """Create a user with a password."""
-    user = accounts.create_user({"email": email, "name": name, "role": Role(role),
-                                 "password": password}, now=get_clock().now())
+    user = accounts.create_user(
+        {"email": email, "name": name, "role": Role(role), "password": password},
+        now=get_clock().now(),
+    )
     db.session.commit()
     click.echo(f"created user id={user.id} email={user.email} role={user.role}")
 
@@ -38,8 +40,12 @@ def create_token(email: str, name: str) -> None:
     user = accounts.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"no user with e-mail {email}")
-    raw, token = accounts.issue_token(user, name=name, now=get_clock().now(),
-                                      ttl_days=current_app.config["API_TOKEN_TTL_DAYS"])
+    raw, token = accounts.issue_token(
+        user,
+        name=name,
+        now=get_clock().now(),
+        ttl_days=current_app.config["API_TOKEN_TTL_DAYS"],
+    )
     db.session.commit()
     click.echo(raw)
 
@@ -48,7 +54,9 @@ def create_token(email: str, name: str) -> None:
 def list_users() -> None:
     """Print every user's e-mail and role."""
     for user in db.session.scalars(sa.select(User).order_by(User.id)):
-        click.echo(f"{user.id}\t{user.email}\t{user.role}\t{'active' if user.active else 'inactive'}")
+        click.echo(
+            f"{user.id}\t{user.email}\t{user.role}\t{'active' if user.active else 'inactive'}"
+        )
 
 
 @demo_cli.command("load")
@@ -56,15 +64,20 @@ def load_demo() -> None:
     """Load demo users, categories and tickets; running it again changes nothing."""
     created = load_demo_data(now=get_clock().now())
     db.session.commit()
-    click.echo(f"demo data loaded ({created} new users); every demo password is 'demo':")
+    click.echo(
+        f"demo data loaded ({created} new users); every demo password is 'demo':"
+    )
     for email, role in DEMO_LOGINS:
         click.echo(f"  {role:<9} {email}")
 
 
 DEMO_LOGINS = (
-    ("customer@example.com", "customer"), ("customer2@example.com", "customer"),
-    ("line1@example.com", "line1"), ("line2@example.com", "line2"),
-    ("line3@example.com", "line3"), ("manager@example.com", "manager"),
+    ("customer@example.com", "customer"),
+    ("customer2@example.com", "customer"),
+    ("line1@example.com", "line1"),
+    ("line2@example.com", "line2"),
+    ("line3@example.com", "line3"),
+    ("manager@example.com", "manager"),
     ("admin@example.com", "admin"),
 )
 

@@ -11,13 +11,34 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Category, Channel, Priority, Role, Ticket, TicketStatus, User
+from helpdesk.models import (
+    Category,
+    Channel,
+    Priority,
+    Role,
+    Ticket,
+    TicketStatus,
+)
 from helpdesk.service import accounts
 from helpdesk.service import tickets as ticket_service
 
 DEMO_USERS = (
-    ("customer@example.com", "Анна Смирнова", Role.CUSTOMER, "+74951234567", "ООО Ромашка", "ru"),
-    ("customer2@example.com", "John Carter", Role.CUSTOMER, "+442071234567", "Acme Ltd", "en"),
+    (
+        "customer@example.com",
+        "Анна Смирнова",
+        Role.CUSTOMER,
+        "+74951234567",
+        "ООО Ромашка",
+        "ru",
+    ),
+    (
+        "customer2@example.com",
+        "John Carter",
+        Role.CUSTOMER,
+        "+442071234567",
+        "Acme Ltd",
+        "en",
+    ),
     ("line1@example.com", "Ольга Первая", Role.LINE1, None, None, "ru"),
     ("line2@example.com", "Пётр Конфигуратов", Role.LINE2, None, None, "ru"),
     ("line3@example.com", "Dana Developer", Role.LINE3, None, None, "en"),
@@ -36,18 +57,38 @@ DEMO_CATEGORIES = (
 )
 
 DEMO_TICKETS = (
-    ("customer@example.com", "Не печатает принтер в бухгалтерии",
-     "Принтер HP на 3 этаже пишет «замятие бумаги», хотя бумаги внутри нет.",
-     "hardware", Priority.P3, Channel.WEB),
-    ("customer@example.com", "Ошибка при проведении документа",
-     "При проведении накладной появляется ошибка «Нарушение ссылочной целостности».",
-     "defect", Priority.P2, Channel.PHONE),
-    ("customer2@example.com", "Cannot log in after password change",
-     "Since this morning the portal says my password is wrong.",
-     "access", Priority.P2, Channel.WEB),
-    ("customer2@example.com", "Add a VAT column to the sales report",
-     "We need the VAT amount as its own column in the monthly sales report.",
-     "enhancement", Priority.P4, Channel.API),
+    (
+        "customer@example.com",
+        "Не печатает принтер в бухгалтерии",
+        "Принтер HP на 3 этаже пишет «замятие бумаги», хотя бумаги внутри нет.",
+        "hardware",
+        Priority.P3,
+        Channel.WEB,
+    ),
+    (
+        "customer@example.com",
+        "Ошибка при проведении документа",
+        "При проведении накладной появляется ошибка «Нарушение ссылочной целостности».",
+        "defect",
+        Priority.P2,
+        Channel.PHONE,
+    ),
+    (
+        "customer2@example.com",
+        "Cannot log in after password change",
+        "Since this morning the portal says my password is wrong.",
+        "access",
+        Priority.P2,
+        Channel.WEB,
+    ),
+    (
+        "customer2@example.com",
+        "Add a VAT column to the sales report",
+        "We need the VAT amount as its own column in the monthly sales report.",
+        "enhancement",
+        Priority.P4,
+        Channel.API,
+    ),
 )
 
 
@@ -56,9 +97,19 @@ def load_demo_data(*, now: datetime) -> int:
     created = 0
     for email, name, role, phone, organization, locale in DEMO_USERS:
         if accounts.find_user_by_email(email) is None:
-            accounts.create_user({"email": email, "name": name, "role": role, "phone": phone,
-                                  "organization": organization, "locale": locale,
-                                  "password": "demo", "timezone": "Europe/Moscow"}, now=now)
+            accounts.create_user(
+                {
+                    "email": email,
+                    "name": name,
+                    "role": role,
+                    "phone": phone,
+                    "organization": organization,
+                    "locale": locale,
+                    "password": "demo",
+                    "timezone": "Europe/Moscow",
+                },
+                now=now,
+            )
             created += 1
     for code, name_en, name_ru in DEMO_CATEGORIES:
         if db.session.scalar(sa.select(Category).where(Category.code == code)) is None:
@@ -70,20 +121,42 @@ def load_demo_data(*, now: datetime) -> int:
 
 def _load_demo_tickets(*, now: datetime) -> None:
     customer = accounts.find_user_by_email("customer@example.com")
-    if db.session.scalar(sa.select(Ticket.id).where(Ticket.requester_id == customer.id).limit(1)):
+    if db.session.scalar(
+        sa.select(Ticket.id).where(Ticket.requester_id == customer.id).limit(1)
+    ):
         return
     agent = accounts.find_user_by_email("line1@example.com")
     start = now - timedelta(hours=len(DEMO_TICKETS))
-    for offset, (email, subject, description, category, priority, channel) in enumerate(DEMO_TICKETS):
+    for offset, (email, subject, description, category, priority, channel) in enumerate(
+        DEMO_TICKETS
+    ):
         requester = accounts.find_user_by_email(email)
         at = start + timedelta(hours=offset)
         actor = agent if channel == Channel.PHONE else requester
         ticket = ticket_service.open_ticket(
-            {"subject": subject, "description": description, "category": category,
-             "priority": priority}, actor=actor, requester=requester, channel=channel, now=at)
+            {
+                "subject": subject,
+                "description": description,
+                "category": category,
+                "priority": priority,
+            },
+            actor=actor,
+            requester=requester,
+            channel=channel,
+            now=at,
+        )
         if offset == 0:
-            ticket_service.add_comment(ticket, body="Здравствуйте! Проверьте, пожалуйста, "
-                                       "заднюю крышку принтера — там мог остаться обрывок.",
-                                       internal=False, actor=agent, now=at + timedelta(minutes=20))
-            ticket_service.change_status(ticket, TicketStatus.PENDING, actor=agent,
-                                         now=at + timedelta(minutes=21))
+            ticket_service.add_comment(
+                ticket,
+                body="Здравствуйте! Проверьте, пожалуйста, "
+                "заднюю крышку принтера — там мог остаться обрывок.",
+                internal=False,
+                actor=agent,
+                now=at + timedelta(minutes=20),
+            )
+            ticket_service.change_status(
+                ticket,
+                TicketStatus.PENDING,
+                actor=agent,
+                now=at + timedelta(minutes=21),
+            )

@@ -30,7 +30,11 @@ def translate_messages(messages) -> dict[str, list[str]]:
         return {"_schema": [gettext(str(m)) for m in messages]}
     for field, value in messages.items():
         if isinstance(value, dict):  # list item or nested field errors
-            flat = [m for sub in value.values() for m in (sub if isinstance(sub, list) else [sub])]
+            flat = [
+                m
+                for sub in value.values()
+                for m in (sub if isinstance(sub, list) else [sub])
+            ]
             result[field] = [gettext(str(m)) for m in flat]
         else:
             result[field] = [gettext(str(m)) for m in value]
@@ -42,8 +46,13 @@ def wants_json() -> bool:
 
 
 def json_error(status: int, code: str, message: str, fields: dict | None = None):
-    body = {"error": {"code": code, "message": str(message),
-                      "fields": {k: [str(m) for m in v] for k, v in (fields or {}).items()}}}
+    body = {
+        "error": {
+            "code": code,
+            "message": str(message),
+            "fields": {k: [str(m) for m in v] for k, v in (fields or {}).items()},
+        }
+    }
     return body, status
 
 
@@ -62,11 +71,15 @@ def json_body() -> dict:
     """The request's JSON object, or a 400 that says why not."""
     data = request.get_json(silent=True)
     if data is None:
-        raise InvalidInput(gettext("The body must be a JSON object."),
-                           fields={"_body": [gettext("Malformed or missing JSON.")]})
+        raise InvalidInput(
+            gettext("The body must be a JSON object."),
+            fields={"_body": [gettext("Malformed or missing JSON.")]},
+        )
     if not isinstance(data, dict):
-        raise InvalidInput(gettext("The body must be a JSON object."),
-                           fields={"_body": [gettext("Expected a JSON object.")]})
+        raise InvalidInput(
+            gettext("The body must be a JSON object."),
+            fields={"_body": [gettext("Expected a JSON object.")]},
+        )
     return data
 
 
@@ -79,8 +92,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def validation_error(err: ValidationError):
         fields = translate_messages(err.messages)
-        return error_response(422, "validation_error",
-                              gettext("Some fields are not valid."), fields)
+        return error_response(
+            422, "validation_error", gettext("Some fields are not valid."), fields
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -88,21 +102,29 @@ def register_error_handlers(app: Flask) -> None:
             message = gettext("The form has expired. Reload the page and try again.")
         else:
             message = gettext(_HTTP_MESSAGES.get(err.code, N_("The request failed.")))
-        return error_response(err.code or 500, err.name.lower().replace(" ", "_"), message)
+        return error_response(
+            err.code or 500, err.name.lower().replace(" ", "_"), message
+        )
 
     @app.errorhandler(OperationalError)
     def database_unavailable(err: OperationalError):
         log.warning("database unavailable: %s", err.orig)
-        response = error_response(503, "unavailable", gettext(
-            "The service is busy. Please try again in a moment."))
+        response = error_response(
+            503,
+            "unavailable",
+            gettext("The service is busy. Please try again in a moment."),
+        )
         return response[0], 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
         correlation_id = uuid.uuid4().hex[:12]
         log.exception("unhandled error correlation_id=%s", correlation_id)
-        return error_response(500, "internal_error", gettext(
-            "Something went wrong (reference %(ref)s).", ref=correlation_id))
+        return error_response(
+            500,
+            "internal_error",
+            gettext("Something went wrong (reference %(ref)s).", ref=correlation_id),
+        )
 
 
 _HTTP_MESSAGES = {

@@ -40,13 +40,20 @@ class TicketStatus(enum.StrEnum):
 
 # The state machine: which status may follow which.
 TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
-    TicketStatus.NEW: frozenset({TicketStatus.OPEN, TicketStatus.PENDING,
-                                 TicketStatus.RESOLVED, TicketStatus.CLOSED}),
+    TicketStatus.NEW: frozenset(
+        {
+            TicketStatus.OPEN,
+            TicketStatus.PENDING,
+            TicketStatus.RESOLVED,
+            TicketStatus.CLOSED,
+        }
+    ),
     TicketStatus.OPEN: frozenset({TicketStatus.PENDING, TicketStatus.RESOLVED}),
     TicketStatus.PENDING: frozenset({TicketStatus.OPEN, TicketStatus.RESOLVED}),
     TicketStatus.RESOLVED: frozenset({TicketStatus.REOPENED, TicketStatus.CLOSED}),
-    TicketStatus.REOPENED: frozenset({TicketStatus.OPEN, TicketStatus.PENDING,
-                                      TicketStatus.RESOLVED}),
+    TicketStatus.REOPENED: frozenset(
+        {TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.RESOLVED}
+    ),
     TicketStatus.CLOSED: frozenset(),
 }
 ACTIVE_STATUSES = frozenset(
@@ -127,8 +134,9 @@ class ApiToken(Base):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(80))
     created_at: Mapped[datetime]

@@ -10,12 +10,18 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from helpdesk import schemas
 
 ERRORS = {
-    "401": {"description": "Not authenticated", "content": {
-        "application/json": {"schema": "ErrorOut"}}},
-    "404": {"description": "Not found or not visible to you", "content": {
-        "application/json": {"schema": "ErrorOut"}}},
-    "422": {"description": "Invalid input; `fields` names each bad field", "content": {
-        "application/json": {"schema": "ErrorOut"}}},
+    "401": {
+        "description": "Not authenticated",
+        "content": {"application/json": {"schema": "ErrorOut"}},
+    },
+    "404": {
+        "description": "Not found or not visible to you",
+        "content": {"application/json": {"schema": "ErrorOut"}},
+    },
+    "422": {
+        "description": "Invalid input; `fields` names each bad field",
+        "content": {"application/json": {"schema": "ErrorOut"}},
+    },
 }
 
 
@@ -24,14 +30,27 @@ def _json(schema) -> dict:
 
 
 def _list_of(schema_name: str) -> dict:
-    return _json({"type": "object", "properties": {
-        "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema_name}"}},
-        "next_cursor": {"type": "string", "nullable": True}}})
+    return _json(
+        {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {"$ref": f"#/components/schemas/{schema_name}"},
+                },
+                "next_cursor": {"type": "string", "nullable": True},
+            },
+        }
+    )
 
 
-def _op(summary: str, responses: dict, *, body=None, params=None, errors=("401",)) -> dict:
-    operation = {"summary": summary,
-                 "responses": responses | {code: ERRORS[code] for code in errors}}
+def _op(
+    summary: str, responses: dict, *, body=None, params=None, errors=("401",)
+) -> dict:
+    operation = {
+        "summary": summary,
+        "responses": responses | {code: ERRORS[code] for code in errors},
+    }
     if body is not None:
         operation["requestBody"] = {"required": True, **_json(body)}
     if params:
@@ -42,59 +61,146 @@ def _op(summary: str, responses: dict, *, body=None, params=None, errors=("401",
 ID_PARAM = {"in": "path", "name": "id", "required": True, "schema": {"type": "integer"}}
 PAGE_PARAMS = [
     {"in": "query", "name": "cursor", "schema": {"type": "string"}},
-    {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1,
-                                                 "maximum": 100}},
+    {
+        "in": "query",
+        "name": "limit",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+    },
 ]
 
 
 @cache
 def build_spec() -> dict:
-    spec = APISpec(title="Tiered Helpdesk API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()], servers=[{"url": "/api"}])
+    spec = APISpec(
+        title="Tiered Helpdesk API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        servers=[{"url": "/api"}],
+    )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for name in ("TicketOut", "CommentOut", "EventOut", "UserOut", "TokenOut", "ErrorOut"):
+    for name in (
+        "TicketOut",
+        "CommentOut",
+        "EventOut",
+        "UserOut",
+        "TokenOut",
+        "ErrorOut",
+    ):
         spec.components.schema(name, schema=getattr(schemas, name))
     ticket = _json("TicketOut")
     errs = ("401", "404", "422")
-    spec.path(path="/v1/auth/token", operations={"post": _op(
-        "Exchange e-mail and password for a bearer token",
-        {"201": {"description": "Token", **_json("TokenOut")}},
-        body=schemas.TokenIn, errors=("401", "422"))})
-    spec.path(path="/v1/me", operations={"get": _op(
-        "The authenticated user", {"200": {"description": "User", **_json("UserOut")}})})
-    spec.path(path="/v1/tickets", operations={
-        "get": _op("List visible tickets, newest first",
-                   {"200": {"description": "A page of tickets", **_list_of("TicketOut")}},
-                   params=[{"in": "query", "name": n, "schema": s} for n, s in (
-                       ("status", {"type": "string", "description": "comma-separated"}),
-                       ("line", {"type": "integer"}), ("assignee", {"type": "integer"}),
-                       ("requester", {"type": "integer"}))] + PAGE_PARAMS,
-                   errors=("401", "422")),
-        "post": _op("Open a ticket (staff may set requester_id and channel)",
-                    {"201": {"description": "Created", **ticket}},
-                    body=schemas.TicketStaffCreateIn, errors=errs)})
-    spec.path(path="/v1/tickets/{id}", operations={
-        "get": _op("One ticket", {"200": {"description": "Ticket", **ticket}},
-                   params=[ID_PARAM], errors=("401", "404")),
-        "patch": _op("Change priority, category or assignee (staff)",
-                     {"200": {"description": "Updated", **ticket}},
-                     body=schemas.TicketPatchIn, params=[ID_PARAM], errors=errs)})
-    spec.path(path="/v1/tickets/{id}/comments", operations={
-        "get": _op("Replies (and, for staff, internal notes)",
-                   {"200": {"description": "Comments", **_list_of("CommentOut")}},
-                   params=[ID_PARAM], errors=("401", "404")),
-        "post": _op("Reply, or add an internal note (staff)",
-                    {"201": {"description": "Created", **_json("CommentOut")}},
-                    body=schemas.CommentIn, params=[ID_PARAM], errors=errs)})
-    spec.path(path="/v1/tickets/{id}/transitions", operations={"post": _op(
-        "Change the status along the state machine (409 when not allowed)",
-        {"201": {"description": "Ticket after the change", **ticket},
-         "409": {"description": "Illegal transition", **_json("ErrorOut")}},
-        body=schemas.TransitionIn, params=[ID_PARAM], errors=errs)})
-    spec.path(path="/v1/tickets/{id}/events", operations={"get": _op(
-        "The ticket's timeline, oldest first",
-        {"200": {"description": "Events", **_list_of("EventOut")}},
-        params=[ID_PARAM] + PAGE_PARAMS, errors=("401", "404"))})
+    spec.path(
+        path="/v1/auth/token",
+        operations={
+            "post": _op(
+                "Exchange e-mail and password for a bearer token",
+                {"201": {"description": "Token", **_json("TokenOut")}},
+                body=schemas.TokenIn,
+                errors=("401", "422"),
+            )
+        },
+    )
+    spec.path(
+        path="/v1/me",
+        operations={
+            "get": _op(
+                "The authenticated user",
+                {"200": {"description": "User", **_json("UserOut")}},
+            )
+        },
+    )
+    spec.path(
+        path="/v1/tickets",
+        operations={
+            "get": _op(
+                "List visible tickets, newest first",
+                {"200": {"description": "A page of tickets", **_list_of("TicketOut")}},
+                params=[
+                    {"in": "query", "name": n, "schema": s}
+                    for n, s in (
+                        (
+                            "status",
+                            {"type": "string", "description": "comma-separated"},
+                        ),
+                        ("line", {"type": "integer"}),
+                        ("assignee", {"type": "integer"}),
+                        ("requester", {"type": "integer"}),
+                    )
+                ]
+                + PAGE_PARAMS,
+                errors=("401", "422"),
+            ),
+            "post": _op(
+                "Open a ticket (staff may set requester_id and channel)",
+                {"201": {"description": "Created", **ticket}},
+                body=schemas.TicketStaffCreateIn,
+                errors=errs,
+            ),
+        },
+    )
+    spec.path(
+        path="/v1/tickets/{id}",
+        operations={
+            "get": _op(
+                "One ticket",
+                {"200": {"description": "Ticket", **ticket}},
+                params=[ID_PARAM],
+                errors=("401", "404"),
+            ),
+            "patch": _op(
+                "Change priority, category or assignee (staff)",
+                {"200": {"description": "Updated", **ticket}},
+                body=schemas.TicketPatchIn,
+                params=[ID_PARAM],
+                errors=errs,
+            ),
+        },
+    )
+    spec.path(
+        path="/v1/tickets/{id}/comments",
+        operations={
+            "get": _op(
+                "Replies (and, for staff, internal notes)",
+                {"200": {"description": "Comments", **_list_of("CommentOut")}},
+                params=[ID_PARAM],
+                errors=("401", "404"),
+            ),
+            "post": _op(
+                "Reply, or add an internal note (staff)",
+                {"201": {"description": "Created", **_json("CommentOut")}},
+                body=schemas.CommentIn,
+                params=[ID_PARAM],
+                errors=errs,
+            ),
+        },
+    )
+    spec.path(
+        path="/v1/tickets/{id}/transitions",
+        operations={
+            "post": _op(
+                "Change the status along the state machine (409 when not allowed)",
+                {
+                    "201": {"description": "Ticket after the change", **ticket},
+                    "409": {"description": "Illegal transition", **_json("ErrorOut")},
+                },
+                body=schemas.TransitionIn,
+                params=[ID_PARAM],
+                errors=errs,
+            )
+        },
+    )
+    spec.path(
+        path="/v1/tickets/{id}/events",
+        operations={
+            "get": _op(
+                "The ticket's timeline, oldest first",
+                {"200": {"description": "Events", **_list_of("EventOut")}},
+                params=[ID_PARAM] + PAGE_PARAMS,
+                errors=("401", "404"),
+            )
+        },
+    )
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     return document

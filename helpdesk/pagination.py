@@ -24,7 +24,9 @@ def decode_cursor(cursor: str | None) -> int | None:
             return int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise InvalidInput(_l("Invalid cursor."), fields={"cursor": [_l("Invalid cursor.")]})
+    raise InvalidInput(
+        _l("Invalid cursor."), fields={"cursor": [_l("Invalid cursor.")]}
+    )
 
 
 def page(rows: list, limit: int) -> tuple[list, str | None]:

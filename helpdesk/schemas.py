@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import available_timezones
 
-from marshmallow import Schema, fields, validate, validates, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from helpdesk.i18n import N_
 from helpdesk.models import Channel, Priority, Role, TicketStatus
-
 
 # Marshmallow's own messages, listed so the catalogue carries them.
 MARSHMALLOW_MESSAGES = (
@@ -32,7 +31,9 @@ MARSHMALLOW_MESSAGES = (
 REQUIRED_TEXT = N_("This field is required.")
 
 
-def text(max_length: int, *, required: bool = True, message: str, **kwargs) -> fields.String:
+def text(
+    max_length: int, *, required: bool = True, message: str, **kwargs
+) -> fields.String:
     """A trimmed-length-checked string; blank counts as missing when required."""
     minimum = 1 if required else 0
     return fields.String(
@@ -59,7 +60,9 @@ class CommaSeparatedStatuses(fields.Field):
         if not isinstance(value, str):
             raise ValidationError(N_("Unknown status."))
         try:
-            return [TicketStatus(part.strip()) for part in value.split(",") if part.strip()]
+            return [
+                TicketStatus(part.strip()) for part in value.split(",") if part.strip()
+            ]
         except ValueError as err:
             raise ValidationError(N_("Unknown status.")) from err
 
@@ -69,34 +72,50 @@ class StrippedSchema(Schema):
 
     def load(self, data, *args, **kwargs):  # type: ignore[override]
         if hasattr(data, "items"):
-            data = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+            data = {
+                k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()
+            }
         return super().load(data, *args, **kwargs)
 
 
 # --- input -----------------------------------------------------------------
 
+
 class TicketCreateIn(StrippedSchema):
     subject = text(200, message=N_("Enter a subject of 1 to 200 characters."))
-    description = text(20000, message=N_("Enter a description of 1 to 20000 characters."))
+    description = text(
+        20000, message=N_("Enter a description of 1 to 20000 characters.")
+    )
     category = text(40, message=N_("Choose a category."))
-    priority = fields.Enum(Priority, by_value=True, load_default=Priority.P3,
-                           error_messages={"unknown": N_("Choose a priority from P1 to P4.")})
+    priority = fields.Enum(
+        Priority,
+        by_value=True,
+        load_default=Priority.P3,
+        error_messages={"unknown": N_("Choose a priority from P1 to P4.")},
+    )
 
 
 class TicketStaffCreateIn(TicketCreateIn):
     """Staff register tickets for someone else, from any channel."""
 
     requester_id = fields.Integer(load_default=None, allow_none=True, strict=False)
-    channel = fields.Enum(Channel, by_value=True, load_default=Channel.API,
-                          error_messages={"unknown": N_("Unknown channel.")})
+    channel = fields.Enum(
+        Channel,
+        by_value=True,
+        load_default=Channel.API,
+        error_messages={"unknown": N_("Unknown channel.")},
+    )
 
 
 class PhoneIntakeIn(TicketCreateIn):
-    requester_id = fields.Integer(required=True, error_messages={
-        "required": N_("Find or create the caller first.")})
+    requester_id = fields.Integer(
+        required=True,
+        error_messages={"required": N_("Find or create the caller first.")},
+    )
     resolve_on_call = fields.Boolean(load_default=False)
-    solution = text(20000, required=False, message=N_("The solution is too long."),
-                    load_default="")
+    solution = text(
+        20000, required=False, message=N_("The solution is too long."), load_default=""
+    )
 
 
 class CommentIn(StrippedSchema):
@@ -105,25 +124,36 @@ class CommentIn(StrippedSchema):
 
 
 class TransitionIn(Schema):
-    status = fields.Enum(TicketStatus, by_value=True, required=True,
-                         error_messages={"unknown": N_("Unknown status."),
-                                         "required": REQUIRED_TEXT})
+    status = fields.Enum(
+        TicketStatus,
+        by_value=True,
+        required=True,
+        error_messages={"unknown": N_("Unknown status."), "required": REQUIRED_TEXT},
+    )
 
 
 class TicketPatchIn(StrippedSchema):
-    priority = fields.Enum(Priority, by_value=True,
-                           error_messages={"unknown": N_("Choose a priority from P1 to P4.")})
+    priority = fields.Enum(
+        Priority,
+        by_value=True,
+        error_messages={"unknown": N_("Choose a priority from P1 to P4.")},
+    )
     category = text(40, required=False, message=N_("Choose a category."))
-    assignee = fields.Integer(allow_none=True, attribute="assignee_id",
-                              data_key="assignee")
+    assignee = fields.Integer(
+        allow_none=True, attribute="assignee_id", data_key="assignee"
+    )
 
 
 class RatingIn(StrippedSchema):
-    score = fields.Integer(required=True, strict=False, validate=validate.Range(
-        min=1, max=5, error=N_("Give a score from 1 to 5.")),
-        error_messages={"required": N_("Give a score from 1 to 5.")})
-    comment = text(2000, required=False, load_default="",
-                   message=N_("The comment is too long."))
+    score = fields.Integer(
+        required=True,
+        strict=False,
+        validate=validate.Range(min=1, max=5, error=N_("Give a score from 1 to 5.")),
+        error_messages={"required": N_("Give a score from 1 to 5.")},
+    )
+    comment = text(
+        2000, required=False, load_default="", message=N_("The comment is too long.")
+    )
 
 
 class LoginIn(StrippedSchema):
@@ -133,33 +163,59 @@ class LoginIn(StrippedSchema):
 
 class SignupIn(StrippedSchema):
     name = text(120, message=N_("Enter your name (up to 120 characters)."))
-    email = fields.Email(required=True, validate=validate.Length(max=254),
-                         error_messages={"required": REQUIRED_TEXT,
-                                         "invalid": N_("Not a valid email address.")})
-    password = fields.String(required=True, validate=validate.Length(
-        min=8, max=128, error=N_("Use a password of 8 to 128 characters.")),
-        error_messages={"required": REQUIRED_TEXT})
+    email = fields.Email(
+        required=True,
+        validate=validate.Length(max=254),
+        error_messages={
+            "required": REQUIRED_TEXT,
+            "invalid": N_("Not a valid email address."),
+        },
+    )
+    password = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=8, max=128, error=N_("Use a password of 8 to 128 characters.")
+        ),
+        error_messages={"required": REQUIRED_TEXT},
+    )
     phone = text(40, required=False, message=N_("The phone number is too long."))
-    organization = text(120, required=False, message=N_("The organisation name is too long."))
+    organization = text(
+        120, required=False, message=N_("The organisation name is too long.")
+    )
 
 
 class CallerCreateIn(StrippedSchema):
     """A caller registered by line 1 during a call; no password yet."""
 
     name = text(120, message=N_("Enter the caller's name (up to 120 characters)."))
-    email = fields.Email(required=True, validate=validate.Length(max=254),
-                         error_messages={"required": REQUIRED_TEXT,
-                                         "invalid": N_("Not a valid email address.")})
+    email = fields.Email(
+        required=True,
+        validate=validate.Length(max=254),
+        error_messages={
+            "required": REQUIRED_TEXT,
+            "invalid": N_("Not a valid email address."),
+        },
+    )
     phone = text(40, required=False, message=N_("The phone number is too long."))
-    organization = text(120, required=False, message=N_("The organisation name is too long."))
+    organization = text(
+        120, required=False, message=N_("The organisation name is too long.")
+    )
 
 
 class UserAdminIn(SignupIn):
-    role = fields.Enum(Role, by_value=True, required=True,
-                       error_messages={"unknown": N_("Unknown role.")})
+    role = fields.Enum(
+        Role,
+        by_value=True,
+        required=True,
+        error_messages={"unknown": N_("Unknown role.")},
+    )
     active = fields.Boolean(load_default=True)
-    password = fields.String(load_default="", validate=validate.Length(
-        max=128, error=N_("Use a password of 8 to 128 characters.")))
+    password = fields.String(
+        load_default="",
+        validate=validate.Length(
+            max=128, error=N_("Use a password of 8 to 128 characters.")
+        ),
+    )
 
     @validates("password")
     def _password_length(self, value: str, **kwargs) -> None:
@@ -178,11 +234,19 @@ _TIMEZONES = frozenset(available_timezones()) | {"UTC"}
 class ProfileIn(StrippedSchema):
     name = text(120, message=N_("Enter your name (up to 120 characters)."))
     phone = text(40, required=False, message=N_("The phone number is too long."))
-    locale = fields.String(load_default="", validate=validate.OneOf(
-        ["", "en", "ru"], error=N_("Choose English or Russian.")))
+    locale = fields.String(
+        load_default="",
+        validate=validate.OneOf(
+            ["", "en", "ru"], error=N_("Choose English or Russian.")
+        ),
+    )
     timezone = fields.String(load_default="UTC", validate=_valid_timezone)
-    password = fields.String(load_default="", validate=validate.Length(
-        max=128, error=N_("Use a password of 8 to 128 characters.")))
+    password = fields.String(
+        load_default="",
+        validate=validate.Length(
+            max=128, error=N_("Use a password of 8 to 128 characters.")
+        ),
+    )
 
     @validates("password")
     def _password_length(self, value: str, **kwargs) -> None:
@@ -197,18 +261,24 @@ class TokenIn(StrippedSchema):
 
 class TicketListQuery(Schema):
     status = CommaSeparatedStatuses()
-    line = fields.Integer(validate=validate.Range(min=1, max=3, error=N_(
-        "The line is 1, 2 or 3.")))
-    assignee = fields.Integer(attribute="assignee_id", data_key="assignee",
-                              validate=validate.Range(min=0))
-    requester = fields.Integer(attribute="requester_id", data_key="requester",
-                               validate=validate.Range(min=1))
+    line = fields.Integer(
+        validate=validate.Range(min=1, max=3, error=N_("The line is 1, 2 or 3."))
+    )
+    assignee = fields.Integer(
+        attribute="assignee_id", data_key="assignee", validate=validate.Range(min=0)
+    )
+    requester = fields.Integer(
+        attribute="requester_id", data_key="requester", validate=validate.Range(min=1)
+    )
     cursor = fields.String(load_default=None)
-    limit = fields.Integer(load_default=25, validate=validate.Range(
-        min=1, max=100, error=N_("The limit is 1 to 100.")))
+    limit = fields.Integer(
+        load_default=25,
+        validate=validate.Range(min=1, max=100, error=N_("The limit is 1 to 100.")),
+    )
 
 
 # --- output ----------------------------------------------------------------
+
 
 class UserBriefOut(Schema):
     id = fields.Integer()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
@@ -16,16 +18,21 @@ sla_cli = AppGroup("sla", help="SLA scheduler and sweeps.")
 def run_scheduler() -> None:
     """Run the SLA scheduler in this process until interrupted."""
     app = current_app._get_current_object()
-    scheduler = BlockingScheduler(timezone="UTC", job_defaults={
-        "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+    scheduler = BlockingScheduler(
+        timezone="UTC",
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
     for job_id, func, interval_setting in JOBS:
-        scheduler.add_job(func, "interval", args=[app], id=job_id,
-                          seconds=app.config[interval_setting])
+        scheduler.add_job(
+            func,
+            "interval",
+            args=[app],
+            id=job_id,
+            seconds=app.config[interval_setting],
+        )
     click.echo(f"SLA scheduler started: {', '.join(job[0] for job in JOBS)}")
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
 
 
 @sla_cli.command("sweep")

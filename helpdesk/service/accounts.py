@@ -24,7 +24,9 @@ def normalise_email(email: str) -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    return db.session.scalar(
+        sa.select(User).where(User.email == normalise_email(email))
+    )
 
 
 def create_user(data: dict, *, now: datetime) -> User:
@@ -35,8 +37,10 @@ def create_user(data: dict, *, now: datetime) -> User:
     """
     email = normalise_email(data["email"])
     if find_user_by_email(email):
-        raise Conflict(_l("A user with this e-mail already exists."),
-                       fields={"email": [_l("Already registered.")]})
+        raise Conflict(
+            _l("A user with this e-mail already exists."),
+            fields={"email": [_l("Already registered.")]},
+        )
     password = data.get("password")
     user = User(
         email=email,
@@ -61,7 +65,9 @@ def update_user(user: User, data: dict, *, actor: User) -> User:
         data.get("role", user.role) != user.role or data.get("active") is False
     ):
         # An admin locking themselves out leaves nobody to undo it.
-        raise InvalidInput(_l("You cannot change your own role or deactivate yourself."))
+        raise InvalidInput(
+            _l("You cannot change your own role or deactivate yourself.")
+        )
     for field in ("name", "role", "active", "organization", "locale", "timezone"):
         if field in data:
             setattr(user, field, data[field])
@@ -77,7 +83,9 @@ def update_profile(user: User, data: dict) -> User:
     """What users may change about themselves: name, phone, language, time zone."""
     for field in ("name", "locale", "timezone"):
         if field in data:
-            setattr(user, field, data[field] or None if field == "locale" else data[field])
+            setattr(
+                user, field, data[field] or None if field == "locale" else data[field]
+            )
     if "phone" in data:
         user.phone = normalise_phone(data["phone"])
     if data.get("password"):
@@ -108,11 +116,18 @@ def _digest(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()
 
 
-def issue_token(user: User, *, name: str, now: datetime, ttl_days: int) -> tuple[str, ApiToken]:
+def issue_token(
+    user: User, *, name: str, now: datetime, ttl_days: int
+) -> tuple[str, ApiToken]:
     """A new random 256-bit bearer token; only its digest is stored."""
     raw = secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, digest=_digest(raw), name=name,
-                     created_at=now, expires_at=now + timedelta(days=ttl_days))
+    token = ApiToken(
+        user_id=user.id,
+        digest=_digest(raw),
+        name=name,
+        created_at=now,
+        expires_at=now + timedelta(days=ttl_days),
+    )
     db.session.add(token)
     db.session.flush()
     return raw, token
@@ -123,8 +138,11 @@ def user_for_token(raw_token: str, *, now: datetime) -> User | None:
     return db.session.scalar(
         sa.select(User)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.digest == _digest(raw_token), ApiToken.expires_at > now,
-               User.active.is_(True))
+        .where(
+            ApiToken.digest == _digest(raw_token),
+            ApiToken.expires_at > now,
+            User.active.is_(True),
+        )
     )
 
 
@@ -149,10 +167,14 @@ def find_callers(query: str, *, limit: int = 10) -> list[User]:
     phone = normalise_phone(query)
     if phone and len(phone.lstrip("+")) >= 3:
         conditions.append(User.phone.startswith(phone, autoescape=True))
-    return list(db.session.scalars(
-        sa.select(User).where(User.role == Role.CUSTOMER, sa.or_(*conditions))
-        .order_by(User.email).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.role == Role.CUSTOMER, sa.or_(*conditions))
+            .order_by(User.email)
+            .limit(limit)
+        )
+    )
 
 
 def require_admin(actor: User) -> None:

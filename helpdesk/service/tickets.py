@@ -9,11 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from helpdesk import events
-from helpdesk.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from helpdesk.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
 from helpdesk.extensions import db
 from helpdesk.models import (
     AGENT_ROLES,
@@ -55,7 +61,9 @@ def can_work_on(actor: User, ticket: Ticket) -> bool:
     """Agents act on their line's tickets and on those assigned to them."""
     if actor.sees_all_lines:
         return True
-    return actor.is_agent and (ticket.line == actor.line or ticket.assignee_id == actor.id)
+    return actor.is_agent and (
+        ticket.line == actor.line or ticket.assignee_id == actor.id
+    )
 
 
 def ensure_can_work_on(actor: User, ticket: Ticket) -> None:
@@ -63,11 +71,24 @@ def ensure_can_work_on(actor: User, ticket: Ticket) -> None:
         raise PermissionDenied(_l("This ticket is outside your line."))
 
 
-def record_event(ticket: Ticket, kind: str, *, actor: User | None, now: datetime,
-                 data: dict | None = None, internal: bool = False) -> TicketEvent:
+def record_event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    actor: User | None,
+    now: datetime,
+    data: dict | None = None,
+    internal: bool = False,
+) -> TicketEvent:
     """Append one timeline event; other packages use this for their own kinds."""
-    event = TicketEvent(ticket_id=ticket.id, actor_id=actor.id if actor else None,
-                        kind=kind, data=data or {}, internal=internal, created_at=now)
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        actor_id=actor.id if actor else None,
+        kind=kind,
+        data=data or {},
+        internal=internal,
+        created_at=now,
+    )
     db.session.add(event)
     ticket.updated_at = now
     return event
@@ -76,13 +97,20 @@ def record_event(ticket: Ticket, kind: str, *, actor: User | None, now: datetime
 def active_category(code: str) -> Category:
     category = db.session.scalar(sa.select(Category).where(Category.code == code))
     if category is None or not category.active:
-        raise InvalidInput(_l("Unknown category."),
-                           fields={"category": [_l("Unknown category.")]})
+        raise InvalidInput(
+            _l("Unknown category."), fields={"category": [_l("Unknown category.")]}
+        )
     return category
 
 
-def open_ticket(data: dict, *, actor: User, now: datetime,
-                requester: User | None = None, channel: Channel = Channel.WEB) -> Ticket:
+def open_ticket(
+    data: dict,
+    *,
+    actor: User,
+    now: datetime,
+    requester: User | None = None,
+    channel: Channel = Channel.WEB,
+) -> Ticket:
     """Register a ticket from loaded data (subject, description, category code, priority).
 
     ``requester`` defaults to the actor; staff register tickets for callers.
@@ -92,22 +120,34 @@ def open_ticket(data: dict, *, actor: User, now: datetime,
         raise PermissionDenied(_l("You may only open tickets for yourself."))
     category = active_category(data["category"])
     ticket = Ticket(
-        subject=data["subject"].strip(), description=data["description"].strip(),
-        category_id=category.id, priority=data.get("priority") or Priority.P3,
-        channel=channel, requester_id=requester.id, status=TicketStatus.NEW,
-        line=1, created_at=now, updated_at=now,
+        subject=data["subject"].strip(),
+        description=data["description"].strip(),
+        category_id=category.id,
+        priority=data.get("priority") or Priority.P3,
+        channel=channel,
+        requester_id=requester.id,
+        status=TicketStatus.NEW,
+        line=1,
+        created_at=now,
+        updated_at=now,
     )
     db.session.add(ticket)
     db.session.flush()
-    record_event(ticket, EventKind.CREATED, actor=actor, now=now,
-                 data={"channel": channel.value, "priority": ticket.priority.value})
+    record_event(
+        ticket,
+        EventKind.CREATED,
+        actor=actor,
+        now=now,
+        data={"channel": channel.value, "priority": ticket.priority.value},
+    )
     db.session.flush()
     events.ticket_created.send(ticket, actor=actor, now=now)
     return ticket
 
 
-def add_comment(ticket: Ticket, *, body: str, internal: bool, actor: User,
-                now: datetime) -> Comment:
+def add_comment(
+    ticket: Ticket, *, body: str, internal: bool, actor: User, now: datetime
+) -> Comment:
     """A public reply or an internal note; replies may move the status on.
 
     A requester answering a pending ticket puts it back to open, and
@@ -120,48 +160,73 @@ def add_comment(ticket: Ticket, *, body: str, internal: bool, actor: User,
         ensure_can_work_on(actor, ticket)
     elif internal:
         raise PermissionDenied(_l("Only agents can write internal notes."))
-    comment = Comment(ticket_id=ticket.id, author_id=actor.id, body=body.strip(),
-                      internal=internal, created_at=now)
+    comment = Comment(
+        ticket_id=ticket.id,
+        author_id=actor.id,
+        body=body.strip(),
+        internal=internal,
+        created_at=now,
+    )
     db.session.add(comment)
     db.session.flush()
     kind = EventKind.NOTE_ADDED if internal else EventKind.REPLIED
-    record_event(ticket, kind, actor=actor, now=now,
-                 data={"comment_id": comment.id}, internal=internal)
+    record_event(
+        ticket,
+        kind,
+        actor=actor,
+        now=now,
+        data={"comment_id": comment.id},
+        internal=internal,
+    )
     if not internal:
         db.session.flush()
-        events.public_reply_added.send(ticket, actor=actor, now=now,
-                                       comment=comment, by_agent=by_agent)
+        events.public_reply_added.send(
+            ticket, actor=actor, now=now, comment=comment, by_agent=by_agent
+        )
         _follow_reply(ticket, by_agent=by_agent, actor=actor, now=now)
     return comment
 
 
-def _follow_reply(ticket: Ticket, *, by_agent: bool, actor: User, now: datetime) -> None:
-    if by_agent and ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED):
-        _set_status(ticket, TicketStatus.OPEN, actor=actor, now=now)
-    elif not by_agent and ticket.status == TicketStatus.PENDING:
+def _follow_reply(
+    ticket: Ticket, *, by_agent: bool, actor: User, now: datetime
+) -> None:
+    if (
+        by_agent
+        and ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED)
+        or not by_agent
+        and ticket.status == TicketStatus.PENDING
+    ):
         _set_status(ticket, TicketStatus.OPEN, actor=actor, now=now)
     elif not by_agent and ticket.status == TicketStatus.RESOLVED:
         _set_status(ticket, TicketStatus.REOPENED, actor=actor, now=now)
 
 
-def change_status(ticket: Ticket, status: TicketStatus, *, actor: User,
-                  now: datetime) -> Ticket:
+def change_status(
+    ticket: Ticket, status: TicketStatus, *, actor: User, now: datetime
+) -> Ticket:
     """Move a ticket along the state machine, or refuse with InvalidTransition."""
     if actor.is_staff:
         ensure_can_work_on(actor, ticket)
     elif status not in CUSTOMER_TRANSITIONS:
-        raise PermissionDenied(_l("You can only mark your ticket resolved or reopen it."))
+        raise PermissionDenied(
+            _l("You can only mark your ticket resolved or reopen it.")
+        )
     if not ticket.can_transition_to(status):
         raise InvalidTransition(
-            _l("A ticket in status “%(old)s” cannot become “%(new)s”.",
-               old=ticket.status.value, new=status.value),
+            _l(
+                "A ticket in status “%(old)s” cannot become “%(new)s”.",
+                old=ticket.status.value,
+                new=status.value,
+            ),
             fields={"status": [_l("Not allowed from the current status.")]},
         )
     _set_status(ticket, status, actor=actor, now=now)
     return ticket
 
 
-def _set_status(ticket: Ticket, status: TicketStatus, *, actor: User, now: datetime) -> None:
+def _set_status(
+    ticket: Ticket, status: TicketStatus, *, actor: User, now: datetime
+) -> None:
     old = ticket.status
     ticket.status = status
     if status == TicketStatus.RESOLVED:
@@ -170,13 +235,20 @@ def _set_status(ticket: Ticket, status: TicketStatus, *, actor: User, now: datet
         ticket.closed_at = now
     elif status == TicketStatus.REOPENED:
         ticket.resolved_at = None
-    record_event(ticket, EventKind.STATUS_CHANGED, actor=actor, now=now,
-                 data={"old": old.value, "new": status.value})
+    record_event(
+        ticket,
+        EventKind.STATUS_CHANGED,
+        actor=actor,
+        now=now,
+        data={"old": old.value, "new": status.value},
+    )
     db.session.flush()
     events.ticket_status_changed.send(ticket, actor=actor, now=now, old=old, new=status)
 
 
-def update_ticket(ticket: Ticket, changes: dict, *, actor: User, now: datetime) -> Ticket:
+def update_ticket(
+    ticket: Ticket, changes: dict, *, actor: User, now: datetime
+) -> Ticket:
     """Staff edit of priority, category and assignee; each change is an event."""
     if not actor.is_staff:
         raise PermissionDenied(_l("Only agents can change tickets."))
@@ -184,61 +256,114 @@ def update_ticket(ticket: Ticket, changes: dict, *, actor: User, now: datetime) 
     if "priority" in changes and changes["priority"] != ticket.priority:
         old = ticket.priority
         ticket.priority = changes["priority"]
-        record_event(ticket, EventKind.PRIORITY_CHANGED, actor=actor, now=now,
-                     data={"old": old.value, "new": ticket.priority.value})
+        record_event(
+            ticket,
+            EventKind.PRIORITY_CHANGED,
+            actor=actor,
+            now=now,
+            data={"old": old.value, "new": ticket.priority.value},
+        )
         db.session.flush()
-        events.ticket_priority_changed.send(ticket, actor=actor, now=now,
-                                            old=old, new=ticket.priority)
+        events.ticket_priority_changed.send(
+            ticket, actor=actor, now=now, old=old, new=ticket.priority
+        )
     if "category" in changes and changes["category"] != ticket.category.code:
         old = ticket.category.code
         ticket.category = active_category(changes["category"])
-        record_event(ticket, EventKind.CATEGORY_CHANGED, actor=actor, now=now,
-                     data={"old": old, "new": ticket.category.code})
+        record_event(
+            ticket,
+            EventKind.CATEGORY_CHANGED,
+            actor=actor,
+            now=now,
+            data={"old": old, "new": ticket.category.code},
+        )
         db.session.flush()
-        events.ticket_category_changed.send(ticket, actor=actor, now=now,
-                                            old=old, new=ticket.category.code)
+        events.ticket_category_changed.send(
+            ticket, actor=actor, now=now, old=old, new=ticket.category.code
+        )
     if "assignee_id" in changes and changes["assignee_id"] != ticket.assignee_id:
         assign_ticket(ticket, changes["assignee_id"], actor=actor, now=now)
     db.session.flush()
     return ticket
 
 
-def assign_ticket(ticket: Ticket, assignee_id: int | None, *, actor: User,
-                  now: datetime) -> Ticket:
+def assign_ticket(
+    ticket: Ticket, assignee_id: int | None, *, actor: User, now: datetime
+) -> Ticket:
     """Set or clear the assignee: an active agent; line agents assign within their line."""
     ensure_can_work_on(actor, ticket)
     if assignee_id is not None:
         assignee = db.session.get(User, assignee_id)
-        if assignee is None or not assignee.active or assignee.role not in AGENT_ROLES | {Role.MANAGER}:
-            raise InvalidInput(_l("The assignee must be an active agent."),
-                               fields={"assignee_id": [_l("Not an active agent.")]})
-        if not actor.sees_all_lines and assignee.id != actor.id and assignee.line != ticket.line:
-            raise PermissionDenied(_l("You can assign only to agents of the ticket's line."))
+        if (
+            assignee is None
+            or not assignee.active
+            or assignee.role not in AGENT_ROLES | {Role.MANAGER}
+        ):
+            raise InvalidInput(
+                _l("The assignee must be an active agent."),
+                fields={"assignee_id": [_l("Not an active agent.")]},
+            )
+        if (
+            not actor.sees_all_lines
+            and assignee.id != actor.id
+            and assignee.line != ticket.line
+        ):
+            raise PermissionDenied(
+                _l("You can assign only to agents of the ticket's line.")
+            )
     old = ticket.assignee_id
     ticket.assignee_id = assignee_id
-    record_event(ticket, EventKind.ASSIGNED, actor=actor, now=now,
-                 data={"old": old, "new": assignee_id})
+    record_event(
+        ticket,
+        EventKind.ASSIGNED,
+        actor=actor,
+        now=now,
+        data={"old": old, "new": assignee_id},
+    )
     db.session.flush()
     events.ticket_assigned.send(ticket, actor=actor, now=now, old=old, new=assignee_id)
     return ticket
 
 
-def add_attachment(ticket: Ticket, *, filename: str, content_type: str, content: bytes,
-                   max_bytes: int, actor: User, now: datetime) -> Attachment:
+def add_attachment(
+    ticket: Ticket,
+    *,
+    filename: str,
+    content_type: str,
+    content: bytes,
+    max_bytes: int,
+    actor: User,
+    now: datetime,
+) -> Attachment:
     if len(content) > max_bytes:
-        raise InvalidInput(_l("The file is larger than %(size)s KB.", size=max_bytes // 1024),
-                           fields={"attachment": [_l("File too large.")]})
+        raise InvalidInput(
+            _l("The file is larger than %(size)s KB.", size=max_bytes // 1024),
+            fields={"attachment": [_l("File too large.")]},
+        )
     if not content:
-        raise InvalidInput(_l("The file is empty."), fields={"attachment": [_l("File is empty.")]})
+        raise InvalidInput(
+            _l("The file is empty."), fields={"attachment": [_l("File is empty.")]}
+        )
     if actor.is_staff:
         ensure_can_work_on(actor, ticket)
-    attachment = Attachment(ticket_id=ticket.id, uploaded_by_id=actor.id,
-                            filename=filename[:255], content_type=content_type[:127],
-                            size_bytes=len(content), content=content, created_at=now)
+    attachment = Attachment(
+        ticket_id=ticket.id,
+        uploaded_by_id=actor.id,
+        filename=filename[:255],
+        content_type=content_type[:127],
+        size_bytes=len(content),
+        content=content,
+        created_at=now,
+    )
     db.session.add(attachment)
     db.session.flush()
-    record_event(ticket, EventKind.ATTACHMENT_ADDED, actor=actor, now=now,
-                 data={"attachment_id": attachment.id, "filename": attachment.filename})
+    record_event(
+        ticket,
+        EventKind.ATTACHMENT_ADDED,
+        actor=actor,
+        now=now,
+        data={"attachment_id": attachment.id, "filename": attachment.filename},
+    )
     return attachment
 
 
@@ -249,8 +374,9 @@ def get_attachment(ticket: Ticket, attachment_id: int) -> Attachment:
     return attachment
 
 
-def rate_ticket(ticket: Ticket, *, score: int, comment: str, actor: User,
-                now: datetime) -> Rating:
+def rate_ticket(
+    ticket: Ticket, *, score: int, comment: str, actor: User, now: datetime
+) -> Rating:
     """The requester rates a resolved or closed ticket, once."""
     if ticket.requester_id != actor.id:
         raise PermissionDenied(_l("Only the requester can rate a ticket."))
@@ -258,7 +384,9 @@ def rate_ticket(ticket: Ticket, *, score: int, comment: str, actor: User,
         raise Conflict(_l("Only resolved tickets can be rated."))
     if ticket.rating is not None:
         raise Conflict(_l("This ticket has already been rated."))
-    rating = Rating(ticket_id=ticket.id, score=score, comment=comment.strip(), created_at=now)
+    rating = Rating(
+        ticket_id=ticket.id, score=score, comment=comment.strip(), created_at=now
+    )
     db.session.add(rating)
     record_event(ticket, EventKind.RATED, actor=actor, now=now, data={"score": score})
     db.session.flush()
@@ -266,8 +394,11 @@ def rate_ticket(ticket: Ticket, *, score: int, comment: str, actor: User,
 
 
 def ticket_comments(ticket: Ticket, *, actor: User) -> list[Comment]:
-    query = (ticket.comments.select().options(joinedload(Comment.author))
-             .order_by(Comment.id))
+    query = (
+        ticket.comments.select()
+        .options(joinedload(Comment.author))
+        .order_by(Comment.id)
+    )
     if not actor.is_staff:
         query = query.where(Comment.internal.is_(False))
     return list(db.session.scalars(query))
@@ -279,20 +410,27 @@ def ticket_attachments(ticket: Ticket) -> list[Attachment]:
 
 def timeline_query(ticket: Ticket, *, actor: User) -> sa.Select[tuple[TicketEvent]]:
     """The ticket's events, oldest first; requesters do not see internal ones."""
-    query = (ticket.events.select().options(joinedload(TicketEvent.actor))
-             .order_by(TicketEvent.id))
+    query = (
+        ticket.events.select()
+        .options(joinedload(TicketEvent.actor))
+        .order_by(TicketEvent.id)
+    )
     if not actor.is_staff:
         query = query.where(TicketEvent.internal.is_(False))
     return query
 
 
 def active_categories() -> list[Category]:
-    return list(db.session.scalars(
-        sa.select(Category).where(Category.active.is_(True)).order_by(Category.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Category).where(Category.active.is_(True)).order_by(Category.id)
+        )
+    )
 
 
-def list_tickets(actor: User, filters: dict, *, after_id: int | None,
-                 limit: int) -> list[Ticket]:
+def list_tickets(
+    actor: User, filters: dict, *, after_id: int | None, limit: int
+) -> list[Ticket]:
     """Newest first, keyset-paginated on id; one query with requester,
     assignee and category joined (no query per row).
 
@@ -300,16 +438,21 @@ def list_tickets(actor: User, filters: dict, *, after_id: int | None,
     (``0`` = unassigned), ``requester_id`` and ``q`` (ticket number).
     """
     query = visible_tickets(actor).options(
-        joinedload(Ticket.requester), joinedload(Ticket.assignee),
-        joinedload(Ticket.category))
+        joinedload(Ticket.requester),
+        joinedload(Ticket.assignee),
+        joinedload(Ticket.category),
+    )
     if filters.get("status"):
         query = query.where(Ticket.status.in_(filters["status"]))
     if filters.get("line"):
         query = query.where(Ticket.line == filters["line"])
     if "assignee_id" in filters and filters["assignee_id"] is not None:
         assignee_id = filters["assignee_id"] or None
-        query = query.where(Ticket.assignee_id.is_(None) if assignee_id is None
-                            else Ticket.assignee_id == assignee_id)
+        query = query.where(
+            Ticket.assignee_id.is_(None)
+            if assignee_id is None
+            else Ticket.assignee_id == assignee_id
+        )
     if filters.get("requester_id"):
         query = query.where(Ticket.requester_id == filters["requester_id"])
     if after_id is not None:

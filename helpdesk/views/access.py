@@ -19,7 +19,9 @@ def roles_required(*roles: Role):
         @login_required
         def wrapped(*args, **kwargs):
             if current_user.role not in roles:
-                raise PermissionDenied(_l("Your role does not give access to this page."))
+                raise PermissionDenied(
+                    _l("Your role does not give access to this page.")
+                )
             return view(*args, **kwargs)
 
         return wrapped
@@ -27,5 +29,7 @@ def roles_required(*roles: Role):
     return decorator
 
 
-staff_required = roles_required(Role.LINE1, Role.LINE2, Role.LINE3, Role.MANAGER, Role.ADMIN)
+staff_required = roles_required(
+    Role.LINE1, Role.LINE2, Role.LINE3, Role.MANAGER, Role.ADMIN
+)
 admin_required = roles_required(Role.ADMIN)

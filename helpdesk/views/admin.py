@@ -26,28 +26,40 @@ def user_list():
     query = sa.select(User).order_by(User.id.desc())
     search = request.args.get("q", "").strip()
     if search:
-        query = query.where(sa.or_(User.email.startswith(search.lower(), autoescape=True),
-                                   User.name.contains(search, autoescape=True)))
+        query = query.where(
+            sa.or_(
+                User.email.startswith(search.lower(), autoescape=True),
+                User.name.contains(search, autoescape=True),
+            )
+        )
     after_id = decode_cursor(request.args.get("cursor"))
     if after_id is not None:
         query = query.where(User.id < after_id)
     limit = current_app.config["PAGE_SIZE"]
     users, next_cursor = page(list(db.session.scalars(query.limit(limit + 1))), limit)
-    return render_template("helpdesk/admin_users.html", users=users, next_cursor=next_cursor, q=search)
+    return render_template(
+        "helpdesk/admin_users.html", users=users, next_cursor=next_cursor, q=search
+    )
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @admin_required
 def user_new():
     if request.method == "GET":
-        return render_template("helpdesk/admin_user_form.html", user=None, errors={}, form={})
+        return render_template(
+            "helpdesk/admin_user_form.html", user=None, errors={}, form={}
+        )
     form = request.form.to_dict()
     form.setdefault("active", "false")  # an unticked checkbox sends nothing
     try:
         data = UserAdminIn().load(form, unknown="exclude")
     except ValidationError as err:
-        return render_template("helpdesk/admin_user_form.html", user=None, form=request.form,
-                               errors=translate_messages(err.messages)), 422
+        return render_template(
+            "helpdesk/admin_user_form.html",
+            user=None,
+            form=request.form,
+            errors=translate_messages(err.messages),
+        ), 422
     user = accounts.create_user(data, now=get_clock().now())
     db.session.commit()
     flash(_("User %(email)s created.", email=user.email), "success")
@@ -61,15 +73,21 @@ def user_edit(user_id: int):
     if user is None:
         raise NotFound(_("User not found."))
     if request.method == "GET":
-        return render_template("helpdesk/admin_user_form.html", user=user, errors={}, form={})
+        return render_template(
+            "helpdesk/admin_user_form.html", user=user, errors={}, form={}
+        )
     form = request.form.to_dict()
     form["email"] = user.email  # the login name does not change here
     form.setdefault("active", "false")  # an unticked checkbox sends nothing
     try:
         data = UserAdminIn().load(form, unknown="exclude")
     except ValidationError as err:
-        return render_template("helpdesk/admin_user_form.html", user=user, form=request.form,
-                               errors=translate_messages(err.messages)), 422
+        return render_template(
+            "helpdesk/admin_user_form.html",
+            user=user,
+            form=request.form,
+            errors=translate_messages(err.messages),
+        ), 422
     data.pop("email")
     accounts.update_user(user, data, actor=current_user)
     db.session.commit()

@@ -38,10 +38,18 @@ def ticket_list():
         return redirect(url_for("helpdesk.queue"))
     limit = current_app.config["PAGE_SIZE"]
     rows = ticket_service.list_tickets(
-        current_user, {}, after_id=decode_cursor(request.args.get("cursor")), limit=limit + 1)
+        current_user,
+        {},
+        after_id=decode_cursor(request.args.get("cursor")),
+        limit=limit + 1,
+    )
     items, next_cursor = page(rows, limit)
-    return render_template("helpdesk/my_tickets.html", tickets=items,
-                           next_cursor=next_cursor, active_statuses=ACTIVE_STATUSES)
+    return render_template(
+        "helpdesk/my_tickets.html",
+        tickets=items,
+        next_cursor=next_cursor,
+        active_statuses=ACTIVE_STATUSES,
+    )
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
@@ -49,16 +57,24 @@ def ticket_list():
 def ticket_new():
     categories = ticket_service.active_categories()
     if request.method == "GET":
-        return render_template("helpdesk/ticket_new.html", categories=categories,
-                               errors={}, form={})
+        return render_template(
+            "helpdesk/ticket_new.html", categories=categories, errors={}, form={}
+        )
     try:
         data = TicketCreateIn().load(request.form.to_dict(), unknown="exclude")
     except ValidationError as err:
-        return render_template("helpdesk/ticket_new.html", categories=categories,
-                               errors=translate_messages(err.messages), form=request.form), 422
+        return render_template(
+            "helpdesk/ticket_new.html",
+            categories=categories,
+            errors=translate_messages(err.messages),
+            form=request.form,
+        ), 422
     now = get_clock().now()
     ticket = ticket_service.open_ticket(data, actor=current_user, now=now)
     save_uploaded_file(ticket, actor=current_user, now=now)
     db.session.commit()
-    flash(_("Your request %(number)s has been registered.", number=ticket.number), "success")
+    flash(
+        _("Your request %(number)s has been registered.", number=ticket.number),
+        "success",
+    )
     return redirect(url_for("helpdesk.ticket_detail", ticket_id=ticket.id))

@@ -19,7 +19,15 @@ from helpdesk.clock import get_clock
 from helpdesk.extensions import db
 from helpdesk.http import translate_messages
 from helpdesk.labels import status_label
-from helpdesk.models import AGENT_ROLES, TRANSITIONS, Category, EventKind, Role, TicketEvent, User
+from helpdesk.models import (
+    AGENT_ROLES,
+    TRANSITIONS,
+    Category,
+    EventKind,
+    Role,
+    TicketEvent,
+    User,
+)
 from helpdesk.schemas import CommentIn, RatingIn, TicketPatchIn, TransitionIn
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
@@ -35,17 +43,27 @@ def ticket_detail(ticket_id: int):
 
 def render_ticket(ticket, *, errors: dict, status: int = 200):
     """The ticket page; forms that failed validation re-render it with errors."""
-    comments = {c.id: c for c in ticket_service.ticket_comments(ticket, actor=current_user)}
-    events = list(db.session.scalars(ticket_service.timeline_query(ticket, actor=current_user)))
+    comments = {
+        c.id: c for c in ticket_service.ticket_comments(ticket, actor=current_user)
+    }
+    events = list(
+        db.session.scalars(ticket_service.timeline_query(ticket, actor=current_user))
+    )
     context = {
-        "ticket": ticket, "events": events, "comments": comments, "errors": errors,
+        "ticket": ticket,
+        "events": events,
+        "comments": comments,
+        "errors": errors,
         "attachments": ticket_service.ticket_attachments(ticket),
-        "can_work": current_user.is_staff and ticket_service.can_work_on(current_user, ticket),
+        "can_work": current_user.is_staff
+        and ticket_service.can_work_on(current_user, ticket),
         "next_statuses": sorted(TRANSITIONS[ticket.status]),
         "form": request.form if request.method == "POST" else {},
         "people": _people_named_in(events),
-        "category_names": {c.code: c.display_name(str(get_locale()))
-                           for c in db.session.scalars(sa.select(Category))},
+        "category_names": {
+            c.code: c.display_name(str(get_locale()))
+            for c in db.session.scalars(sa.select(Category))
+        },
     }
     if context["can_work"]:
         context["categories"] = ticket_service.active_categories()
@@ -55,11 +73,17 @@ def render_ticket(ticket, *, errors: dict, status: int = 200):
 
 def _people_named_in(events: list[TicketEvent]) -> dict[int, str]:
     """Names of the users that assignment events refer to, in one query."""
-    ids = {e.data.get(key) for e in events if e.kind == EventKind.ASSIGNED
-           for key in ("old", "new")} - {None}
+    ids = {
+        e.data.get(key)
+        for e in events
+        if e.kind == EventKind.ASSIGNED
+        for key in ("old", "new")
+    } - {None}
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
+    return dict(
+        db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()
+    )
 
 
 def _assignable_agents(ticket) -> list[User]:
@@ -83,14 +107,25 @@ def ticket_comment(ticket_id: int):
     try:
         data = CommentIn().load(request.form.to_dict(), unknown="exclude")
     except ValidationError as err:
-        return render_ticket(ticket, errors=translate_messages(err.messages), status=422)
+        return render_ticket(
+            ticket, errors=translate_messages(err.messages), status=422
+        )
     now = get_clock().now()
-    ticket_service.add_comment(ticket, body=data["body"], internal=data["internal"],
-                               actor=current_user, now=now)
+    ticket_service.add_comment(
+        ticket,
+        body=data["body"],
+        internal=data["internal"],
+        actor=current_user,
+        now=now,
+    )
     save_uploaded_file(ticket, actor=current_user, now=now)
     db.session.commit()
-    flash(_("Internal note added.") if data["internal"] else _("Your reply has been sent."),
-          "success")
+    flash(
+        _("Internal note added.")
+        if data["internal"]
+        else _("Your reply has been sent."),
+        "success",
+    )
     return _back(ticket)
 
 
@@ -99,10 +134,14 @@ def ticket_comment(ticket_id: int):
 def ticket_transition(ticket_id: int):
     ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
     data = TransitionIn().load(request.form.to_dict(), unknown="exclude")
-    ticket_service.change_status(ticket, data["status"], actor=current_user,
-                                 now=get_clock().now())
+    ticket_service.change_status(
+        ticket, data["status"], actor=current_user, now=get_clock().now()
+    )
     db.session.commit()
-    flash(_("Status changed to “%(status)s”.", status=status_label(ticket.status)), "success")
+    flash(
+        _("Status changed to “%(status)s”.", status=status_label(ticket.status)),
+        "success",
+    )
     return _back(ticket)
 
 
@@ -116,8 +155,12 @@ def ticket_update(ticket_id: int):
     try:
         changes = TicketPatchIn().load(form, unknown="exclude")
     except ValidationError as err:
-        return render_ticket(ticket, errors=translate_messages(err.messages), status=422)
-    ticket_service.update_ticket(ticket, changes, actor=current_user, now=get_clock().now())
+        return render_ticket(
+            ticket, errors=translate_messages(err.messages), status=422
+        )
+    ticket_service.update_ticket(
+        ticket, changes, actor=current_user, now=get_clock().now()
+    )
     db.session.commit()
     flash(_("Ticket %(number)s updated.", number=ticket.number), "success")
     return _back(ticket)
@@ -130,9 +173,16 @@ def ticket_rate(ticket_id: int):
     try:
         data = RatingIn().load(request.form.to_dict(), unknown="exclude")
     except ValidationError as err:
-        return render_ticket(ticket, errors=translate_messages(err.messages), status=422)
-    ticket_service.rate_ticket(ticket, score=data["score"], comment=data["comment"],
-                               actor=current_user, now=get_clock().now())
+        return render_ticket(
+            ticket, errors=translate_messages(err.messages), status=422
+        )
+    ticket_service.rate_ticket(
+        ticket,
+        score=data["score"],
+        comment=data["comment"],
+        actor=current_user,
+        now=get_clock().now(),
+    )
     db.session.commit()
     flash(_("Thank you for your rating!"), "success")
     return _back(ticket)
@@ -145,5 +195,9 @@ def attachment_download(ticket_id: int, attachment_id: int):
     attachment = ticket_service.get_attachment(ticket, attachment_id)
     # Always a download, never rendered inline: an uploaded HTML file must
     # not run as a page of ours.
-    return send_file(BytesIO(attachment.content), mimetype=attachment.content_type,
-                     as_attachment=True, download_name=attachment.filename)
+    return send_file(
+        BytesIO(attachment.content),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+    )

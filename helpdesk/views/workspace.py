@@ -33,12 +33,20 @@ def queue():
     if not filters.get("status"):
         filters["status"] = sorted(ACTIVE_STATUSES)
     limit = current_app.config["PAGE_SIZE"]
-    rows = ticket_service.list_tickets(current_user, filters,
-                                       after_id=decode_cursor(filters.get("cursor")),
-                                       limit=limit + 1)
+    rows = ticket_service.list_tickets(
+        current_user,
+        filters,
+        after_id=decode_cursor(filters.get("cursor")),
+        limit=limit + 1,
+    )
     tickets, next_cursor = page(rows, limit)
-    return render_template("helpdesk/queue.html", tickets=tickets, next_cursor=next_cursor,
-                           filters=filters, args=args)
+    return render_template(
+        "helpdesk/queue.html",
+        tickets=tickets,
+        next_cursor=next_cursor,
+        filters=filters,
+        args=args,
+    )
 
 
 @bp.get("/phone")
@@ -48,12 +56,21 @@ def phone():
     caller = _selected_caller()
     recent = []
     if caller is not None:
-        recent = ticket_service.list_tickets(current_user, {"requester_id": caller.id},
-                                             after_id=None, limit=5)
+        recent = ticket_service.list_tickets(
+            current_user, {"requester_id": caller.id}, after_id=None, limit=5
+        )
     return render_template(
-        "helpdesk/phone.html", q=query, callers=accounts.find_callers(query) if query else [],
-        caller=caller, recent=recent, categories=ticket_service.active_categories(),
-        errors={}, form={}, caller_errors={}, caller_form={})
+        "helpdesk/phone.html",
+        q=query,
+        callers=accounts.find_callers(query) if query else [],
+        caller=caller,
+        recent=recent,
+        categories=ticket_service.active_categories(),
+        errors={},
+        form={},
+        caller_errors={},
+        caller_form={},
+    )
 
 
 def _selected_caller() -> User | None:
@@ -84,35 +101,60 @@ def phone_ticket_create():
     try:
         data = PhoneIntakeIn().load(request.form.to_dict(), unknown="exclude")
         if data["resolve_on_call"] and not data["solution"]:
-            raise InvalidInput(_("Describe the solution given on the call."),
-                               fields={"solution": [_("Required to resolve on the call.")]})
+            raise InvalidInput(
+                _("Describe the solution given on the call."),
+                fields={"solution": [_("Required to resolve on the call.")]},
+            )
     except ValidationError as err:
         return _phone_form_error(errors=translate_messages(err.messages))
     except InvalidInput as err:
         return _phone_form_error(errors=err.fields)
     caller = _selected_caller()
     if caller is None:
-        return _phone_form_error(errors={"requester_id": [_("Find or create the caller first.")]})
+        return _phone_form_error(
+            errors={"requester_id": [_("Find or create the caller first.")]}
+        )
     now = get_clock().now()
-    ticket = ticket_service.open_ticket(data, actor=current_user, now=now, requester=caller,
-                                        channel=Channel.PHONE)
+    ticket = ticket_service.open_ticket(
+        data, actor=current_user, now=now, requester=caller, channel=Channel.PHONE
+    )
     if data["resolve_on_call"]:
-        ticket_service.add_comment(ticket, body=data["solution"], internal=False,
-                                   actor=current_user, now=now)
-        ticket_service.change_status(ticket, TicketStatus.RESOLVED, actor=current_user, now=now)
+        ticket_service.add_comment(
+            ticket, body=data["solution"], internal=False, actor=current_user, now=now
+        )
+        ticket_service.change_status(
+            ticket, TicketStatus.RESOLVED, actor=current_user, now=now
+        )
     db.session.commit()
-    message = (_("%(number)s registered and resolved on the call.", number=ticket.number)
-               if data["resolve_on_call"] else _("%(number)s registered.", number=ticket.number))
+    message = (
+        _("%(number)s registered and resolved on the call.", number=ticket.number)
+        if data["resolve_on_call"]
+        else _("%(number)s registered.", number=ticket.number)
+    )
     flash(message, "success")
-    return redirect(url_for("helpdesk.phone", requester_id=caller.id, created=ticket.id))
+    return redirect(
+        url_for("helpdesk.phone", requester_id=caller.id, created=ticket.id)
+    )
 
 
 def _phone_form_error(*, errors: dict | None = None, caller_errors: dict | None = None):
     caller = _selected_caller()
-    recent = (ticket_service.list_tickets(current_user, {"requester_id": caller.id},
-                                          after_id=None, limit=5) if caller else [])
+    recent = (
+        ticket_service.list_tickets(
+            current_user, {"requester_id": caller.id}, after_id=None, limit=5
+        )
+        if caller
+        else []
+    )
     return render_template(
-        "helpdesk/phone.html", q="", callers=[], caller=caller, recent=recent,
-        categories=ticket_service.active_categories(), errors=errors or {},
-        form=request.form, caller_errors=caller_errors or {},
-        caller_form=request.form if caller_errors else {}), 422
+        "helpdesk/phone.html",
+        q="",
+        callers=[],
+        caller=caller,
+        recent=recent,
+        categories=ticket_service.active_categories(),
+        errors=errors or {},
+        form=request.form,
+        caller_errors=caller_errors or {},
+        caller_form=request.form if caller_errors else {},
+    ), 422

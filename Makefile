@@ -1,0 +1,59 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+FLASK := FLASK_APP=app.py $(VENV)/bin/flask
+TRANSLATIONS := helpdesk/translations
+
+.PHONY: run test test-sqlite test-pg lint format system-deps translations i18n-update bench
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+# Compiled catalogues are build output (not committed).
+translations: $(VENV)/.runtime
+	$(VENV)/bin/pybabel compile -q -d $(TRANSLATIONS)
+
+run: $(VENV)/.runtime translations
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops the web server and the SLA scheduler)"
+	$(FLASK) sla scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'app:create_app()'
+
+# The whole suite: lint, then every test on SQLite and on a real PostgreSQL.
+test: lint test-sqlite test-pg
+
+test-sqlite: $(VENV)/.dev translations system-deps
+	$(PYTHON) -m pytest -q -p no:cacheprovider
+
+test-pg: $(VENV)/.dev translations system-deps
+	HELPDESK_TEST_DB=postgresql $(PYTHON) -m pytest -q -p no:cacheprovider -m "not browser"
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Debian packages the tests use: PostgreSQL server, Chromium for browser tests.
+system-deps:
+	scripts/install-system-deps
+
+# After adding strings: extract, merge into every catalogue, then translate.
+i18n-update: $(VENV)/.dev
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k N_ -o $(TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel update -q -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+
+bench: $(VENV)/.dev
+	$(PYTHON) bench/run_all.py

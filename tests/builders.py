@@ -1,0 +1,88 @@
+"""Test data builders: plain functions that add and flush (need an app context)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import Category, Channel, Priority, Role, Ticket, User
+from helpdesk.service import accounts
+from helpdesk.service import tickets as ticket_service
+
+PASSWORD = "correct-horse"
+_sequence = itertools.count(1)
+_AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def make_user(
+    *, role: Role = Role.CUSTOMER, email: str | None = None, **fields
+) -> User:
+    n = next(_sequence)
+    data = {
+        "email": email or f"{role.value}{n}@example.test",
+        "name": f"{role.value} {n}",
+        "role": role,
+        "password": PASSWORD,
+    } | fields
+    return accounts.create_user(data, now=_AT)
+
+
+def make_category(code: str = "access", **fields) -> Category:
+    existing = db.session.scalar(sa.select(Category).where(Category.code == code))
+    if existing:
+        return existing
+    category = Category(code=code, name_en=f"{code} (en)", name_ru=f"{code} (ru)")
+    for key, value in fields.items():
+        setattr(category, key, value)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def make_ticket(
+    *,
+    requester: User | SimpleNamespace | None = None,
+    priority: Priority = Priority.P3,
+    channel: Channel = Channel.WEB,
+    actor: User | None = None,
+    at: datetime = _AT,
+    **overrides,
+) -> Ticket:
+    """A ticket opened through the service (so it has its timeline), then
+    adjusted by ``overrides`` such as ``line=2`` or ``status=...``."""
+    requester = _load(requester) if requester is not None else make_user()
+    category = make_category(overrides.pop("category", "access"))
+    ticket = ticket_service.open_ticket(
+        {
+            "subject": overrides.pop("subject", "Printer does not print"),
+            "description": overrides.pop("description", "It blinks orange."),
+            "category": category.code,
+            "priority": priority,
+        },
+        actor=_load(actor) if actor is not None else requester,
+        requester=requester,
+        channel=channel,
+        now=at,
+    )
+    for key, value in overrides.items():
+        setattr(ticket, key, value)
+    db.session.flush()
+    return ticket
+
+
+def _load(user) -> User:
+    """Accept either a live User or a snapshot taken by the ``given`` fixture."""
+    return user if isinstance(user, User) else db.session.get(User, user.id)
+
+
+def snapshot(obj) -> SimpleNamespace:
+    """The column values of a row (and a ticket's number), safe to keep after
+    its session closes."""
+    values = {c.key: getattr(obj, c.key) for c in sa.inspect(obj).mapper.column_attrs}
+    if isinstance(obj, Ticket):
+        values["number"] = obj.number
+    return SimpleNamespace(**values)

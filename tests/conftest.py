@@ -1,0 +1,120 @@
+"""Fixtures: a migrated database per session, a fresh app per test.
+
+``HELPDESK_TEST_DB=postgresql`` runs the suite against a real PostgreSQL
+server started here on loopback; the default is a SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from config import TestingConfig
+from helpdesk.clock import FrozenClock
+from helpdesk.extensions import db
+from tests.builders import PASSWORD, snapshot
+from tests.pg_server import PostgresServer
+
+MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if os.environ.get("HELPDESK_TEST_DB") == "postgresql":
+        server = PostgresServer().start()
+        yield server.url
+        server.stop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_url(database_url):
+    """Apply the real migrations once; every test then starts from empty tables."""
+    app = create_app(TestingConfig, overrides={"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(MONDAY_9AM)
+
+
+@pytest.fixture
+def app(migrated_url, clock):
+    app = create_app(
+        TestingConfig, clock=clock, overrides={"SQLALCHEMY_DATABASE_URI": migrated_url}
+    )
+    yield app
+    with app.app_context():
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    db.session.remove()
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that call services directly (no client)."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def given(app):
+    """Arrange data for request tests: ``given(make_ticket, requester=alice)``.
+
+    Runs a builder in its own app context, commits, and returns a detached
+    snapshot (ids, e-mail, number...), so no context stays open while the
+    client sends requests - each request gets its own session, as in production.
+    """
+
+    def arrange(builder, *args, **kwargs):
+        with app.app_context():
+            obj = builder(*args, **kwargs)
+            db.session.commit()
+            return snapshot(obj)
+
+    return arrange
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` logs the test client in through the real login form."""
+
+    def log_in(user, password: str = PASSWORD):
+        response = client.post(
+            "/login", data={"email": user.email, "password": password}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return log_in
