@@ -18,7 +18,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 
 # Compiled catalogues are build output (not committed).
 translations: $(VENV)/.runtime
-	$(VENV)/bin/pybabel compile -q -d $(TRANSLATIONS)
+	$(VENV)/bin/pybabel compile -d $(TRANSLATIONS)
 
 run: $(VENV)/.runtime translations
 	mkdir -p instance
@@ -52,8 +52,10 @@ system-deps:
 
 # After adding strings: extract, merge into every catalogue, then translate.
 i18n-update: $(VENV)/.dev
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k N_ -o $(TRANSLATIONS)/messages.pot .
-	$(VENV)/bin/pybabel update -q -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs=".venv instance" \
+		--sort-by-file -o $(TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--no-fuzzy-matching --ignore-obsolete
 
 bench: $(VENV)/.dev
 	$(PYTHON) bench/run_all.py
