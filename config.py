@@ -45,6 +45,9 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    # Tests post forms without tokens; tests/security and the browser tests
+    # switch CSRF back on to prove it guards every form.
+    WTF_CSRF_ENABLED = False
     SECRET_KEY = "test"
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "TEST_DATABASE_URL", "sqlite:///" + str(INSTANCE_DIR / "test.sqlite3")

@@ -164,9 +164,11 @@ def find_callers(query: str, *, limit: int = 10) -> list[User]:
     if not query:
         return []
     conditions = [User.email.startswith(normalise_email(query), autoescape=True)]
-    phone = normalise_phone(query)
-    if phone and len(phone.lstrip("+")) >= 3:
-        conditions.append(User.phone.startswith(phone, autoescape=True))
+    digits = (normalise_phone(query) or "").lstrip("+")
+    if len(digits) >= 3:
+        # Stored numbers keep their "+"; callers dictate them with or without it.
+        conditions.append(User.phone.startswith(digits, autoescape=True))
+        conditions.append(User.phone.startswith("+" + digits, autoescape=True))
     return list(
         db.session.scalars(
             sa.select(User)
