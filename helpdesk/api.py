@@ -18,6 +18,7 @@ from helpdesk.models import Channel, TicketEvent, User
 from helpdesk.openapi import build_spec
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas import (
+    CategoryOut,
     CommentIn,
     CommentOut,
     EventOut,
@@ -190,10 +191,7 @@ def event_list(ticket_id: int):
 @bp.get("/v1/categories")
 @login_required
 def category_list():
-    items = [
-        {"code": c.code, "name_en": c.name_en, "name_ru": c.name_ru}
-        for c in ticket_service.active_categories()
-    ]
+    items = CategoryOut(many=True).dump(ticket_service.active_categories())
     return {"items": items, "next_cursor": None}
 
 

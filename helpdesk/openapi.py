@@ -86,6 +86,7 @@ def build_spec() -> dict:
         "UserOut",
         "TokenOut",
         "ErrorOut",
+        "CategoryOut",
     ):
         spec.components.schema(name, schema=getattr(schemas, name))
     ticket = _json("TicketOut")
@@ -98,6 +99,15 @@ def build_spec() -> dict:
                 {"201": {"description": "Token", **_json("TokenOut")}},
                 body=schemas.TokenIn,
                 errors=("401", "422"),
+            )
+        },
+    )
+    spec.path(
+        path="/v1/categories",
+        operations={
+            "get": _op(
+                "Active ticket categories (use their code when opening a ticket)",
+                {"200": {"description": "Categories", **_list_of("CategoryOut")}},
             )
         },
     )

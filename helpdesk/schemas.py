@@ -330,6 +330,12 @@ class EventOut(Schema):
     created_at = UTCDateTime()
 
 
+class CategoryOut(Schema):
+    code = fields.String()
+    name_en = fields.String()
+    name_ru = fields.String()
+
+
 class TokenOut(Schema):
     token = fields.String()
     expires_at = UTCDateTime()

@@ -16,10 +16,17 @@ def test_customer_submits_a_request_with_an_attachment_and_downloads_it(
 ):
     given(make_category, "hardware")
     login(given(make_user))
-    response = client.post("/tickets/new", data={
-        "subject": "Printer jam", "description": "Paper stuck", "category": "hardware",
-        "attachment": (io.BytesIO(b"error log"), "log.txt", "text/plain"),
-    }, content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        "/tickets/new",
+        data={
+            "subject": "Printer jam",
+            "description": "Paper stuck",
+            "category": "hardware",
+            "attachment": (io.BytesIO(b"error log"), "log.txt", "text/plain"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
 
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -32,8 +39,10 @@ def test_customer_submits_a_request_with_an_attachment_and_downloads_it(
 def test_new_request_form_shows_errors_and_keeps_what_was_typed(client, given, login):
     given(make_category, "hardware")
     login(given(make_user))
-    response = client.post("/tickets/new", data={
-        "subject": "Printer jam", "description": "   ", "category": "hardware"})
+    response = client.post(
+        "/tickets/new",
+        data={"subject": "Printer jam", "description": "   ", "category": "hardware"},
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="Printer jam"' in page
@@ -49,8 +58,11 @@ def test_customer_lists_replies_resolves_and_rates_their_ticket(client, given, l
 
     client.post(f"/tickets/{ticket.id}/comments", data={"body": "Any news?"})
     client.post(f"/tickets/{ticket.id}/transitions", data={"status": "resolved"})
-    response = client.post(f"/tickets/{ticket.id}/rating",
-                           data={"score": "5", "comment": "Thanks"}, follow_redirects=True)
+    response = client.post(
+        f"/tickets/{ticket.id}/rating",
+        data={"score": "5", "comment": "Thanks"},
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
     assert "Any news?" in page
     assert "Your rating: 5 of 5." in page
@@ -63,16 +75,23 @@ def test_agent_page_actions_assign_note_reply_and_change_priority(
     ticket = given(make_ticket)
 
     client.post(f"/tickets/{ticket.id}/properties", data={"assignee": str(agent.id)})
-    client.post(f"/tickets/{ticket.id}/comments", data={"body": "Check the driver",
-                                                       "internal": "true"})
+    client.post(
+        f"/tickets/{ticket.id}/comments",
+        data={"body": "Check the driver", "internal": "true"},
+    )
     client.post(f"/tickets/{ticket.id}/comments", data={"body": "On it"})
-    client.post(f"/tickets/{ticket.id}/properties",
-                data={"priority": "P2", "category": "access", "assignee": str(agent.id)})
+    client.post(
+        f"/tickets/{ticket.id}/properties",
+        data={"priority": "P2", "category": "access", "assignee": str(agent.id)},
+    )
 
     with app.app_context():
         saved = db.session.get(Ticket, ticket.id)
         assert (saved.assignee_id, saved.priority.value, saved.status) == (
-            agent.id, "P2", TicketStatus.OPEN)
+            agent.id,
+            "P2",
+            TicketStatus.OPEN,
+        )
     page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
     for text in ("Check the driver", "On it", "Priority: P3 → P2.", "Assigned to"):
         assert text in page
@@ -96,18 +115,31 @@ def test_phone_console_finds_a_caller_by_phone_and_registers_a_resolved_call(
     caller = given(make_user, phone="+7 (495) 123-45-67", name="Anna")
 
     for dictated in ("+7 495 123", "7495123"):
-        found = client.get("/phone", query_string={"q": dictated}).get_data(as_text=True)
+        found = client.get("/phone", query_string={"q": dictated}).get_data(
+            as_text=True
+        )
         assert "Anna" in found
 
-    response = client.post("/phone/tickets", data={
-        "requester_id": str(caller.id), "subject": "Forgot password",
-        "description": "Cannot log in", "category": "access", "priority": "P3",
-        "resolve_on_call": "true", "solution": "Reset the password together."})
+    response = client.post(
+        "/phone/tickets",
+        data={
+            "requester_id": str(caller.id),
+            "subject": "Forgot password",
+            "description": "Cannot log in",
+            "category": "access",
+            "priority": "P3",
+            "resolve_on_call": "true",
+            "solution": "Reset the password together.",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         ticket = db.session.scalar(sa.select(Ticket))
         assert (ticket.channel, ticket.status, ticket.requester_id) == (
-            Channel.PHONE, TicketStatus.RESOLVED, caller.id)
+            Channel.PHONE,
+            TicketStatus.RESOLVED,
+            caller.id,
+        )
 
 
 def test_phone_console_requires_a_solution_to_resolve_on_the_call(
@@ -116,9 +148,16 @@ def test_phone_console_requires_a_solution_to_resolve_on_the_call(
     given(make_category, "access")
     login(given(make_user, role=Role.LINE1))
     caller = given(make_user)
-    response = client.post("/phone/tickets", data={
-        "requester_id": str(caller.id), "subject": "Forgot password",
-        "description": "Cannot log in", "category": "access", "resolve_on_call": "true"})
+    response = client.post(
+        "/phone/tickets",
+        data={
+            "requester_id": str(caller.id),
+            "subject": "Forgot password",
+            "description": "Cannot log in",
+            "category": "access",
+            "resolve_on_call": "true",
+        },
+    )
     assert response.status_code == 422
     assert "Required to resolve on the call." in response.get_data(as_text=True)
     with app.app_context():
@@ -127,36 +166,60 @@ def test_phone_console_requires_a_solution_to_resolve_on_the_call(
 
 def test_phone_console_registers_a_new_caller(client, given, login, app):
     login(given(make_user, role=Role.LINE1))
-    response = client.post("/phone/callers", data={
-        "name": "Ivan", "email": "Ivan@Example.com", "phone": "+7 916 000-00-00"})
+    response = client.post(
+        "/phone/callers",
+        data={"name": "Ivan", "email": "Ivan@Example.com", "phone": "+7 916 000-00-00"},
+    )
     assert response.status_code == 302
     with app.app_context():
-        caller = db.session.scalar(sa.select(User).where(User.email == "ivan@example.com"))
+        caller = db.session.scalar(
+            sa.select(User).where(User.email == "ivan@example.com")
+        )
         assert (caller.role, caller.phone, caller.password_hash) == (
-            Role.CUSTOMER, "+79160000000", None)
+            Role.CUSTOMER,
+            "+79160000000",
+            None,
+        )
     assert f"requester_id={caller.id}" in response.location
 
 
 def test_admin_creates_a_user_and_changes_their_role(client, given, login, app):
     login(given(make_user, role=Role.ADMIN))
-    client.post("/admin/users/new", data={
-        "name": "New Agent", "email": "agent@example.com", "role": "line1",
-        "password": "long-enough", "active": "true"})
+    client.post(
+        "/admin/users/new",
+        data={
+            "name": "New Agent",
+            "email": "agent@example.com",
+            "role": "line1",
+            "password": "long-enough",
+            "active": "true",
+        },
+    )
     with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.email == "agent@example.com"))
-    client.post(f"/admin/users/{user.id}", data={
-        "name": "New Agent", "role": "line2", "active": "true"})
+        user = db.session.scalar(
+            sa.select(User).where(User.email == "agent@example.com")
+        )
+    client.post(
+        f"/admin/users/{user.id}",
+        data={"name": "New Agent", "role": "line2", "active": "true"},
+    )
     with app.app_context():
         assert db.session.get(User, user.id).role == Role.LINE2
     client.post("/logout")
-    assert client.post("/login", data={"email": "agent@example.com",
-                                       "password": "long-enough"}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"email": "agent@example.com", "password": "long-enough"}
+        ).status_code
+        == 302
+    )
 
 
 def test_admin_cannot_demote_themselves(client, given, login, app):
     admin = login(given(make_user, role=Role.ADMIN))
-    response = client.post(f"/admin/users/{admin.id}", data={
-        "name": "Me", "role": "customer", "active": "true"})
+    response = client.post(
+        f"/admin/users/{admin.id}",
+        data={"name": "Me", "role": "customer", "active": "true"},
+    )
     assert response.status_code == 422
     with app.app_context():
         assert db.session.get(User, admin.id).role == Role.ADMIN
@@ -164,24 +227,38 @@ def test_admin_cannot_demote_themselves(client, given, login, app):
 
 def test_deactivated_user_cannot_log_in(client, given):
     user = given(make_user, active=False)
-    response = client.post("/login", data={"email": user.email, "password": "correct-horse"})
+    response = client.post(
+        "/login", data={"email": user.email, "password": "correct-horse"}
+    )
     assert response.status_code == 401
 
 
 def test_signup_creates_a_customer_and_logs_them_in(client, app):
-    response = client.post("/signup", data={
-        "name": "Olga", "email": "olga@example.com", "password": "s3cret-pass",
-        "role": "admin"})  # a smuggled role is ignored
+    response = client.post(
+        "/signup",
+        data={
+            "name": "Olga",
+            "email": "olga@example.com",
+            "password": "s3cret-pass",
+            "role": "admin",
+        },
+    )  # a smuggled role is ignored
     assert response.status_code == 302
     with app.app_context():
-        assert db.session.scalar(
-            sa.select(User.role).where(User.email == "olga@example.com")) == Role.CUSTOMER
+        assert (
+            db.session.scalar(
+                sa.select(User.role).where(User.email == "olga@example.com")
+            )
+            == Role.CUSTOMER
+        )
     assert client.get("/tickets").status_code == 200
 
 
 def test_profile_creates_shows_once_and_revokes_an_api_token(client, given, login, app):
     login(given(make_user))
-    page = client.post("/profile/tokens", data={"name": "script"}).get_data(as_text=True)
+    page = client.post("/profile/tokens", data={"name": "script"}).get_data(
+        as_text=True
+    )
     token = page.split('id="new-token" readonly value="')[1].split('"')[0]
     program = app.test_client()  # no session cookie: only the token counts
     bearer = {"Authorization": f"Bearer {token}"}
@@ -193,8 +270,10 @@ def test_profile_creates_shows_once_and_revokes_an_api_token(client, given, logi
 
 def test_profile_saves_language_and_time_zone(client, given, login, app):
     user = login(given(make_user))
-    response = client.post("/profile", data={"name": "Anna", "locale": "ru",
-                                            "timezone": "Europe/Moscow", "phone": ""})
+    response = client.post(
+        "/profile",
+        data={"name": "Anna", "locale": "ru", "timezone": "Europe/Moscow", "phone": ""},
+    )
     assert response.status_code == 302
     with app.app_context():
         saved = db.session.get(User, user.id)
@@ -208,9 +287,17 @@ def test_attachment_of_another_ticket_is_not_found(client, given, login, app):
     mine = given(make_ticket, requester=customer)
     other = given(make_ticket)
     with app.app_context():
-        db.session.add(Attachment(ticket_id=other.id, uploaded_by_id=customer.id,
-                                  filename="x", content_type="text/plain", size_bytes=1,
-                                  content=b"x", created_at=other.created_at))
+        db.session.add(
+            Attachment(
+                ticket_id=other.id,
+                uploaded_by_id=customer.id,
+                filename="x",
+                content_type="text/plain",
+                size_bytes=1,
+                content=b"x",
+                created_at=other.created_at,
+            )
+        )
         db.session.commit()
     assert client.get(f"/tickets/{mine.id}/attachments/1").status_code == 404
     assert client.get(f"/tickets/{other.id}/attachments/1").status_code == 404

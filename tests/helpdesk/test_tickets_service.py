@@ -60,18 +60,26 @@ def test_customer_can_only_resolve_or_reopen_their_ticket(clock):
 def test_customer_reply_to_a_pending_ticket_reopens_the_conversation(clock):
     customer, agent = make_user(), make_user(role=Role.LINE1)
     ticket = make_ticket(requester=customer)
-    svc.add_comment(ticket, body="Which printer?", internal=False, actor=agent, now=clock.now())
+    svc.add_comment(
+        ticket, body="Which printer?", internal=False, actor=agent, now=clock.now()
+    )
     svc.change_status(ticket, TicketStatus.PENDING, actor=agent, now=clock.now())
-    svc.add_comment(ticket, body="The one on floor 3.", internal=False, actor=customer,
-                    now=clock.advance(minutes=10))
+    svc.add_comment(
+        ticket,
+        body="The one on floor 3.",
+        internal=False,
+        actor=customer,
+        now=clock.advance(minutes=10),
+    )
     assert ticket.status == TicketStatus.OPEN
 
 
 def test_customer_reply_to_a_resolved_ticket_reopens_it(clock):
     customer = make_user()
     ticket = make_ticket(requester=customer, status=TicketStatus.RESOLVED)
-    svc.add_comment(ticket, body="Still broken", internal=False, actor=customer,
-                    now=clock.now())
+    svc.add_comment(
+        ticket, body="Still broken", internal=False, actor=customer, now=clock.now()
+    )
     assert ticket.status == TicketStatus.REOPENED
 
 
@@ -79,15 +87,20 @@ def test_closed_ticket_takes_no_replies(clock):
     customer = make_user()
     ticket = make_ticket(requester=customer, status=TicketStatus.CLOSED)
     with pytest.raises(Conflict):
-        svc.add_comment(ticket, body="Hello?", internal=False, actor=customer, now=clock.now())
+        svc.add_comment(
+            ticket, body="Hello?", internal=False, actor=customer, now=clock.now()
+        )
 
 
 def test_internal_notes_are_hidden_from_the_requester(clock):
     customer, agent = make_user(), make_user(role=Role.LINE1)
     ticket = make_ticket(requester=customer)
-    svc.add_comment(ticket, body="Probably the driver", internal=True, actor=agent,
-                    now=clock.now())
-    assert [c.body for c in svc.ticket_comments(ticket, actor=agent)] == ["Probably the driver"]
+    svc.add_comment(
+        ticket, body="Probably the driver", internal=True, actor=agent, now=clock.now()
+    )
+    assert [c.body for c in svc.ticket_comments(ticket, actor=agent)] == [
+        "Probably the driver"
+    ]
     assert svc.ticket_comments(ticket, actor=customer) == []
     assert "note_added" in kinds(ticket, agent)
     assert "note_added" not in kinds(ticket, customer)
@@ -99,7 +112,9 @@ def test_customer_cannot_write_internal_notes(clock):
     customer = make_user()
     ticket = make_ticket(requester=customer)
     with pytest.raises(PermissionDenied):
-        svc.add_comment(ticket, body="x", internal=True, actor=customer, now=clock.now())
+        svc.add_comment(
+            ticket, body="x", internal=True, actor=customer, now=clock.now()
+        )
 
 
 def test_line_agents_act_only_on_their_line_or_their_own_tickets(clock):
@@ -120,18 +135,33 @@ def test_update_writes_one_event_per_change_and_announces_it(clock):
     def listener(sender, **kwargs):
         heard.append((sender.id, kwargs["old"], kwargs["new"]))
 
-    with events.ticket_priority_changed.connected_to(listener), \
-            events.ticket_category_changed.connected_to(listener), \
-            events.ticket_assigned.connected_to(listener):
-        svc.update_ticket(ticket, {"priority": Priority.P1, "category": "hardware",
-                                   "assignee_id": agent.id}, actor=agent, now=clock.now())
+    with (
+        events.ticket_priority_changed.connected_to(listener),
+        events.ticket_category_changed.connected_to(listener),
+        events.ticket_assigned.connected_to(listener),
+    ):
+        svc.update_ticket(
+            ticket,
+            {"priority": Priority.P1, "category": "hardware", "assignee_id": agent.id},
+            actor=agent,
+            now=clock.now(),
+        )
         # Unchanged values write nothing.
-        svc.update_ticket(ticket, {"priority": Priority.P1}, actor=agent, now=clock.now())
+        svc.update_ticket(
+            ticket, {"priority": Priority.P1}, actor=agent, now=clock.now()
+        )
 
-    assert heard == [(ticket.id, Priority.P3, Priority.P1), (ticket.id, "access", "hardware"),
-                     (ticket.id, None, agent.id)]
-    assert kinds(ticket, agent) == ["created", "priority_changed", "category_changed",
-                                    "assigned"]
+    assert heard == [
+        (ticket.id, Priority.P3, Priority.P1),
+        (ticket.id, "access", "hardware"),
+        (ticket.id, None, agent.id),
+    ]
+    assert kinds(ticket, agent) == [
+        "created",
+        "priority_changed",
+        "category_changed",
+        "assigned",
+    ]
 
 
 def test_every_event_is_written_in_the_same_transaction(app, clock):
@@ -176,8 +206,15 @@ def test_attachment_over_the_limit_is_refused_and_nothing_stored(clock):
     customer = make_user()
     ticket = make_ticket(requester=customer)
     with pytest.raises(InvalidInput):
-        svc.add_attachment(ticket, filename="big.bin", content_type="application/octet-stream",
-                           content=b"x" * 11, max_bytes=10, actor=customer, now=clock.now())
+        svc.add_attachment(
+            ticket,
+            filename="big.bin",
+            content_type="application/octet-stream",
+            content=b"x" * 11,
+            max_bytes=10,
+            actor=customer,
+            now=clock.now(),
+        )
     assert svc.ticket_attachments(ticket) == []
 
 
@@ -202,7 +239,9 @@ def test_list_filters_by_status_line_assignee_and_requester(clock):
     unassigned = make_ticket()
 
     def ids(**filters):
-        return [t.id for t in svc.list_tickets(manager, filters, after_id=None, limit=10)]
+        return [
+            t.id for t in svc.list_tickets(manager, filters, after_id=None, limit=10)
+        ]
 
     assert ids(line=2) == [mine.id]
     assert ids(assignee_id=agent.id) == [mine.id]
@@ -215,7 +254,9 @@ def test_customers_list_only_their_own_tickets(clock):
     alice, bob = make_user(), make_user()
     make_ticket(requester=bob)
     own = make_ticket(requester=alice)
-    assert [t.id for t in svc.list_tickets(alice, {}, after_id=None, limit=10)] == [own.id]
+    assert [t.id for t in svc.list_tickets(alice, {}, after_id=None, limit=10)] == [
+        own.id
+    ]
 
 
 def test_a_page_of_tickets_costs_one_query_whatever_its_size(app, clock):

@@ -1,0 +1,18 @@
+"""The scheduler's job list and one sweep run from the CLI."""
+
+from __future__ import annotations
+
+from sla.jobs import JOBS
+
+
+def test_sweep_command_runs_one_sweep(runner):
+    result = runner.invoke(args=["sla", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "sweep done" in result.output
+
+
+def test_every_job_has_a_fixed_unique_id_and_a_configured_interval(app):
+    ids = [job_id for job_id, _func, _setting in JOBS]
+    assert len(ids) == len(set(ids))
+    for _job_id, _func, setting in JOBS:
+        assert app.config[setting] > 0
