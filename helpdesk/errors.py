@@ -13,6 +13,13 @@ class DomainError(Exception):
         self.fields = fields or {}
 
 
+class MalformedRequest(DomainError):
+    """The request body is not what the endpoint reads at all (not JSON...)."""
+
+    status = 400
+    code = "bad_request"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

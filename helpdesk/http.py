@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from helpdesk.errors import DomainError, InvalidInput
+from helpdesk.errors import DomainError, MalformedRequest
 from helpdesk.extensions import db
 from helpdesk.i18n import N_
 
@@ -71,12 +71,12 @@ def json_body() -> dict:
     """The request's JSON object, or a 400 that says why not."""
     data = request.get_json(silent=True)
     if data is None:
-        raise InvalidInput(
+        raise MalformedRequest(
             gettext("The body must be a JSON object."),
             fields={"_body": [gettext("Malformed or missing JSON.")]},
         )
     if not isinstance(data, dict):
-        raise InvalidInput(
+        raise MalformedRequest(
             gettext("The body must be a JSON object."),
             fields={"_body": [gettext("Expected a JSON object.")]},
         )
