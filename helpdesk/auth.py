@@ -22,8 +22,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import ValidationError
 
 from helpdesk.clock import get_clock
+from helpdesk.errors import Conflict
 from helpdesk.extensions import db, login_manager
-from helpdesk.http import json_error, translate_messages, wants_json
+from helpdesk.http import form_error, json_error, translate_messages, wants_json
 from helpdesk.models import Role, User
 from helpdesk.schemas import LoginIn, ProfileIn, SignupIn
 from helpdesk.service import accounts
@@ -105,14 +106,13 @@ def signup():
         return render_template("helpdesk/signup.html", errors={}, form={})
     try:
         data = SignupIn().load(request.form.to_dict(), unknown="exclude")
-    except ValidationError as err:
+        data["role"] = Role.CUSTOMER  # self-registration never grants staff roles
+        user = accounts.create_user(data, now=get_clock().now())
+    except (ValidationError, Conflict) as err:
+        errors, status = form_error(err)
         return render_template(
-            "helpdesk/signup.html",
-            errors=translate_messages(err.messages),
-            form=request.form,
-        ), 422
-    data["role"] = Role.CUSTOMER  # self-registration never grants staff roles
-    user = accounts.create_user(data, now=get_clock().now())
+            "helpdesk/signup.html", errors=errors, form=request.form
+        ), status
     db.session.commit()
     login_user(user)
     flash(

@@ -41,6 +41,18 @@ def translate_messages(messages) -> dict[str, list[str]]:
     return result
 
 
+def form_error(err: ValidationError | DomainError) -> tuple[dict[str, list[str]], int]:
+    """Field messages and status for re-rendering a form after a failed submit.
+
+    Rolls the session back first: nothing of the failed submit is kept.
+    """
+    db.session.rollback()
+    if isinstance(err, ValidationError):
+        return translate_messages(err.messages), 422
+    fields = {k: [str(m) for m in v] for k, v in err.fields.items()}
+    return fields or {"_form": [str(err.message)]}, err.status
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 

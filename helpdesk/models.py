@@ -247,6 +247,8 @@ class Attachment(Base):
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(127))
     size_bytes: Mapped[int]
+    # A file sent with an internal note is as hidden from the requester as the note.
+    internal: Mapped[bool] = mapped_column(default=False)
     # Deferred: lists of attachments never pull the file contents.
     content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     created_at: Mapped[datetime]

@@ -65,12 +65,13 @@ def update_user(user: User, data: dict, *, actor: User) -> User:
         data.get("role", user.role) != user.role or data.get("active") is False
     ):
         # An admin locking themselves out leaves nobody to undo it.
-        raise InvalidInput(
-            _l("You cannot change your own role or deactivate yourself.")
-        )
-    for field in ("name", "role", "active", "organization", "locale", "timezone"):
+        message = _l("You cannot change your own role or deactivate yourself.")
+        raise InvalidInput(message, fields={"role": [message]})
+    for field in ("name", "role", "active", "locale", "timezone"):
         if field in data:
             setattr(user, field, data[field])
+    if "organization" in data:
+        user.organization = (data["organization"] or "").strip() or None
     if "phone" in data:
         user.phone = normalise_phone(data["phone"])
     if data.get("password"):

@@ -332,9 +332,13 @@ def add_attachment(
     content_type: str,
     content: bytes,
     max_bytes: int,
+    internal: bool = False,
     actor: User,
     now: datetime,
 ) -> Attachment:
+    """Store a file on the ticket; ``internal`` files only staff can see."""
+    if internal and not actor.is_staff:
+        raise PermissionDenied(_l("Only agents can attach internal files."))
     if len(content) > max_bytes:
         raise InvalidInput(
             _l("The file is larger than %(size)s KB.", size=max_bytes // 1024),
@@ -352,6 +356,7 @@ def add_attachment(
         filename=filename[:255],
         content_type=content_type[:127],
         size_bytes=len(content),
+        internal=internal,
         content=content,
         created_at=now,
     )
@@ -363,13 +368,18 @@ def add_attachment(
         actor=actor,
         now=now,
         data={"attachment_id": attachment.id, "filename": attachment.filename},
+        internal=internal,
     )
     return attachment
 
 
-def get_attachment(ticket: Ticket, attachment_id: int) -> Attachment:
+def get_attachment(ticket: Ticket, attachment_id: int, *, actor: User) -> Attachment:
     attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.ticket_id != ticket.id:
+    if (
+        attachment is None
+        or attachment.ticket_id != ticket.id
+        or (attachment.internal and not actor.is_staff)
+    ):
         raise NotFound(_l("Attachment not found."))
     return attachment
 
@@ -404,8 +414,11 @@ def ticket_comments(ticket: Ticket, *, actor: User) -> list[Comment]:
     return list(db.session.scalars(query))
 
 
-def ticket_attachments(ticket: Ticket) -> list[Attachment]:
-    return list(db.session.scalars(ticket.attachments.select().order_by(Attachment.id)))
+def ticket_attachments(ticket: Ticket, *, actor: User) -> list[Attachment]:
+    query = ticket.attachments.select().order_by(Attachment.id)
+    if not actor.is_staff:
+        query = query.where(Attachment.internal.is_(False))
+    return list(db.session.scalars(query))
 
 
 def timeline_query(ticket: Ticket, *, actor: User) -> sa.Select[tuple[TicketEvent]]:

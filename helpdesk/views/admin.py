@@ -9,9 +9,9 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from helpdesk.clock import get_clock
-from helpdesk.errors import NotFound
+from helpdesk.errors import Conflict, InvalidInput, NotFound
 from helpdesk.extensions import db
-from helpdesk.http import translate_messages
+from helpdesk.http import form_error
 from helpdesk.models import User
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas import UserAdminIn
@@ -53,14 +53,12 @@ def user_new():
     form.setdefault("active", "false")  # an unticked checkbox sends nothing
     try:
         data = UserAdminIn().load(form, unknown="exclude")
-    except ValidationError as err:
+        user = accounts.create_user(data, now=get_clock().now())
+    except (ValidationError, Conflict) as err:
+        errors, status = form_error(err)
         return render_template(
-            "helpdesk/admin_user_form.html",
-            user=None,
-            form=request.form,
-            errors=translate_messages(err.messages),
-        ), 422
-    user = accounts.create_user(data, now=get_clock().now())
+            "helpdesk/admin_user_form.html", user=None, form=request.form, errors=errors
+        ), status
     db.session.commit()
     flash(_("User %(email)s created.", email=user.email), "success")
     return redirect(url_for("helpdesk.user_list"))
@@ -81,15 +79,13 @@ def user_edit(user_id: int):
     form.setdefault("active", "false")  # an unticked checkbox sends nothing
     try:
         data = UserAdminIn().load(form, unknown="exclude")
-    except ValidationError as err:
+        data.pop("email")
+        accounts.update_user(user, data, actor=current_user)
+    except (ValidationError, InvalidInput) as err:
+        errors, status = form_error(err)
         return render_template(
-            "helpdesk/admin_user_form.html",
-            user=user,
-            form=request.form,
-            errors=translate_messages(err.messages),
-        ), 422
-    data.pop("email")
-    accounts.update_user(user, data, actor=current_user)
+            "helpdesk/admin_user_form.html", user=user, form=request.form, errors=errors
+        ), status
     db.session.commit()
     flash(_("User %(email)s saved.", email=user.email), "success")
     return redirect(url_for("helpdesk.user_list"))

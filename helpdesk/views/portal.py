@@ -8,14 +8,15 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from helpdesk.clock import get_clock
+from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
-from helpdesk.http import translate_messages
+from helpdesk.http import form_error
 from helpdesk.models import ACTIVE_STATUSES, Role
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas import TicketCreateIn
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
-from helpdesk.views.uploads import save_uploaded_file
+from helpdesk.views.uploads import read_upload, save_upload
 
 
 @bp.get("/")
@@ -60,18 +61,20 @@ def ticket_new():
         return render_template(
             "helpdesk/ticket_new.html", categories=categories, errors={}, form={}
         )
+    now = get_clock().now()
     try:
         data = TicketCreateIn().load(request.form.to_dict(), unknown="exclude")
-    except ValidationError as err:
+        upload = read_upload()
+        ticket = ticket_service.open_ticket(data, actor=current_user, now=now)
+        save_upload(upload, ticket, actor=current_user, now=now)
+    except (ValidationError, InvalidInput) as err:
+        errors, status = form_error(err)
         return render_template(
             "helpdesk/ticket_new.html",
             categories=categories,
-            errors=translate_messages(err.messages),
+            errors=errors,
             form=request.form,
-        ), 422
-    now = get_clock().now()
-    ticket = ticket_service.open_ticket(data, actor=current_user, now=now)
-    save_uploaded_file(ticket, actor=current_user, now=now)
+        ), status
     db.session.commit()
     flash(
         _("Your request %(number)s has been registered.", number=ticket.number),

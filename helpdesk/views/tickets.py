@@ -31,7 +31,7 @@ from helpdesk.models import (
 from helpdesk.schemas import CommentIn, RatingIn, TicketPatchIn, TransitionIn
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
-from helpdesk.views.uploads import save_uploaded_file
+from helpdesk.views.uploads import read_upload, save_upload
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -54,7 +54,7 @@ def render_ticket(ticket, *, errors: dict, status: int = 200):
         "events": events,
         "comments": comments,
         "errors": errors,
-        "attachments": ticket_service.ticket_attachments(ticket),
+        "attachments": ticket_service.ticket_attachments(ticket, actor=current_user),
         "can_work": current_user.is_staff
         and ticket_service.can_work_on(current_user, ticket),
         "next_statuses": sorted(TRANSITIONS[ticket.status]),
@@ -106,6 +106,7 @@ def ticket_comment(ticket_id: int):
     ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
     try:
         data = CommentIn().load(request.form.to_dict(), unknown="exclude")
+        upload = read_upload()
     except ValidationError as err:
         return render_ticket(
             ticket, errors=translate_messages(err.messages), status=422
@@ -118,7 +119,7 @@ def ticket_comment(ticket_id: int):
         actor=current_user,
         now=now,
     )
-    save_uploaded_file(ticket, actor=current_user, now=now)
+    save_upload(upload, ticket, internal=data["internal"], actor=current_user, now=now)
     db.session.commit()
     flash(
         _("Internal note added.")
@@ -192,7 +193,9 @@ def ticket_rate(ticket_id: int):
 @login_required
 def attachment_download(ticket_id: int, attachment_id: int):
     ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
-    attachment = ticket_service.get_attachment(ticket, attachment_id)
+    attachment = ticket_service.get_attachment(
+        ticket, attachment_id, actor=current_user
+    )
     # Always a download, never rendered inline: an uploaded HTML file must
     # not run as a page of ours.
     return send_file(

@@ -8,10 +8,10 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from helpdesk.clock import get_clock
-from helpdesk.errors import InvalidInput
+from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
-from helpdesk.http import translate_messages
-from helpdesk.models import ACTIVE_STATUSES, Channel, Role, TicketStatus, User
+from helpdesk.http import form_error, translate_messages
+from helpdesk.models import ACTIVE_STATUSES, Channel, Role, Ticket, TicketStatus, User
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas import CallerCreateIn, PhoneIntakeIn, TicketListQuery
 from helpdesk.service import accounts
@@ -52,6 +52,11 @@ def queue():
 @bp.get("/phone")
 @staff_required
 def phone():
+    return _render_phone()
+
+
+def _render_phone(*, errors: dict | None = None, caller_errors: dict | None = None):
+    """The console: caller search, or the selected caller's ticket form."""
     query = request.args.get("q", "").strip()
     caller = _selected_caller()
     recent = []
@@ -59,17 +64,19 @@ def phone():
         recent = ticket_service.list_tickets(
             current_user, {"requester_id": caller.id}, after_id=None, limit=5
         )
+    created_id = request.args.get("created", type=int)
     return render_template(
         "helpdesk/phone.html",
         q=query,
         callers=accounts.find_callers(query) if query else [],
         caller=caller,
         recent=recent,
+        created=db.session.get(Ticket, created_id) if created_id else None,
         categories=ticket_service.active_categories(),
-        errors={},
-        form={},
-        caller_errors={},
-        caller_form={},
+        errors=errors or {},
+        form=request.form if errors else {},
+        caller_errors=caller_errors or {},
+        caller_form=request.form if caller_errors else {},
     )
 
 
@@ -86,10 +93,11 @@ def _selected_caller() -> User | None:
 def phone_caller_create():
     try:
         data = CallerCreateIn().load(request.form.to_dict(), unknown="exclude")
-    except ValidationError as err:
-        return _phone_form_error(caller_errors=translate_messages(err.messages))
-    data["role"] = Role.CUSTOMER
-    caller = accounts.create_user(data, now=get_clock().now())
+        data["role"] = Role.CUSTOMER
+        caller = accounts.create_user(data, now=get_clock().now())
+    except (ValidationError, Conflict) as err:
+        errors, _status = form_error(err)
+        return _phone_form_error(caller_errors=errors)
     db.session.commit()
     flash(_("Caller %(name)s registered.", name=caller.name), "success")
     return redirect(url_for("helpdesk.phone", requester_id=caller.id))
@@ -138,23 +146,4 @@ def phone_ticket_create():
 
 
 def _phone_form_error(*, errors: dict | None = None, caller_errors: dict | None = None):
-    caller = _selected_caller()
-    recent = (
-        ticket_service.list_tickets(
-            current_user, {"requester_id": caller.id}, after_id=None, limit=5
-        )
-        if caller
-        else []
-    )
-    return render_template(
-        "helpdesk/phone.html",
-        q="",
-        callers=[],
-        caller=caller,
-        recent=recent,
-        categories=ticket_service.active_categories(),
-        errors=errors or {},
-        form=request.form,
-        caller_errors=caller_errors or {},
-        caller_form=request.form if caller_errors else {},
-    ), 422
+    return _render_phone(errors=errors, caller_errors=caller_errors), 422

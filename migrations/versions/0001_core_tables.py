@@ -97,6 +97,7 @@ def upgrade():
     sa.Column('filename', sa.String(length=255), nullable=False),
     sa.Column('content_type', sa.String(length=127), nullable=False),
     sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('internal', sa.Boolean(), nullable=False),
     sa.Column('content', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_attachments_ticket_id_tickets')),

@@ -215,7 +215,7 @@ def test_attachment_over_the_limit_is_refused_and_nothing_stored(clock):
             actor=customer,
             now=clock.now(),
         )
-    assert svc.ticket_attachments(ticket) == []
+    assert svc.ticket_attachments(ticket, actor=customer) == []
 
 
 def test_list_pages_by_keyset_newest_first_without_gaps_or_repeats(clock):
