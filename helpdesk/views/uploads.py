@@ -29,9 +29,9 @@ def read_upload() -> Upload | None:
     max_bytes = current_app.config["MAX_ATTACHMENT_BYTES"]
     content = upload.read(max_bytes + 1)
     if len(content) > max_bytes:
-        raise ValidationError({"attachment": [N_("The file is too large.")]})
+        raise ValidationError({"attachment": [N_("File too large.")]})
     if not content:
-        raise ValidationError({"attachment": [N_("The file is empty.")]})
+        raise ValidationError({"attachment": [N_("File is empty.")]})
     return Upload(
         upload.filename, upload.mimetype or "application/octet-stream", content
     )

@@ -1,0 +1,131 @@
+"""Browser fixtures: the app served on a real socket, headless Chromium.
+
+The app here runs with CSRF protection ON, as in production, so every form
+the browser submits carries the token the page rendered. It overrides the
+suite's ``app`` fixture, so ``given(make_user, ...)`` arranges data in the
+very database the served app reads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from app import create_app
+from config import TestingConfig
+from helpdesk.extensions import db
+from tests.builders import PASSWORD
+from tests.conftest import _empty_all_tables
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Screenshots are written only when asked: E2E_SCREENSHOTS=/tmp pytest -m browser
+SCREENSHOT_DIR = os.environ.get("E2E_SCREENSHOTS")
+
+
+@pytest.fixture
+def app(migrated_url, clock):
+    """The suite's app, but with CSRF on; empties the tables afterwards."""
+    app = create_app(
+        TestingConfig,
+        clock=clock,
+        overrides={"SQLALCHEMY_DATABASE_URI": migrated_url, "WTF_CSRF_ENABLED": True},
+    )
+    yield app
+    with app.app_context():
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """``app`` served on a free loopback port; yields its base URL.
+
+    Shut down before ``app`` tears down, so no request is in flight while
+    the tables are emptied.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}. Run scripts/install-system-deps "
+            "(installs Debian's chromium package through apt-get) and try again.",
+            pytrace=False,
+        )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server) -> Iterator[Callable[..., Page]]:
+    """``new_page(locale="ru-RU")``: a page in a fresh context (own cookies),
+    with relative URLs resolved against the live server."""
+    contexts = []
+
+    def open_page(locale: str = "en-US") -> Page:
+        context = browser.new_context(base_url=live_server, locale=locale)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page) -> Page:
+    return new_page()
+
+
+@pytest.fixture
+def log_in() -> Callable[..., None]:
+    """``log_in(page, user)`` through the real login form."""
+
+    def submit(page: Page, user, password: str = PASSWORD) -> None:
+        page.goto("/login")
+        page.get_by_label("E-mail").fill(user.email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("status")).to_contain_text(f"Welcome, {user.name}!")
+
+    return submit
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Page, str], None]:
+    """``screenshot(page, "ticket")`` → $E2E_SCREENSHOTS/e2e-ticket.png, if set."""
+
+    def take(page: Page, name: str) -> None:
+        if SCREENSHOT_DIR:
+            page.screenshot(
+                path=Path(SCREENSHOT_DIR) / f"e2e-{name}.png", full_page=True
+            )
+
+    return take

@@ -1,0 +1,133 @@
+"""A customer in a real browser: sign up, submit, follow, resolve, rate."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from helpdesk.models import Role
+from tests.builders import make_category, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def test_customer_signs_up_submits_a_request_replies_resolves_and_rates_it(
+    page, given, tmp_path, screenshot
+):
+    given(make_category, "network", name_en="Network and VPN", name_ru="Сеть и VPN")
+    log_file = tmp_path / "vpn-log.txt"
+    log_file.write_text("09:00 tunnel down\n09:01 tunnel up\n")
+
+    page.goto("/signup")
+    page.get_by_label("Your name").fill("Anna Smirnova")
+    page.get_by_label("E-mail").fill("anna@example.test")
+    page.get_by_label("Password").fill("correct-horse")
+    page.get_by_label("Organisation").fill("Acme")
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page).to_have_url(re.compile(r"/tickets/new$"))
+    expect(page.get_by_role("status")).to_contain_text("Your account is ready.")
+    page.get_by_label("Subject").fill("VPN drops every hour")
+    page.get_by_label("Category").select_option(label="Network and VPN")
+    page.get_by_label("Describe the problem").fill("Since Monday, at :00 sharp.")
+    page.get_by_label("Attachment").set_input_files(log_file)
+    page.get_by_role("button", name="Send request").click()
+
+    expect(page).to_have_url(re.compile(r"/tickets/\d+$"))
+    heading = page.get_by_role("heading", level=2)
+    expect(heading).to_have_text(re.compile(r"^HD-\d{6} · VPN drops every hour$"))
+    number = heading.inner_text().split(" ")[0]
+    expect(page.get_by_role("status")).to_have_text(
+        f"Your request {number} has been registered."
+    )
+    expect(page.get_by_role("link", name="vpn-log.txt").first).to_be_visible()
+    screenshot(page, "ticket-customer")
+
+    page.get_by_label("Your message").fill("It happened again at 10:00.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Your reply has been sent.")
+    expect(page.locator(".timeline li.reply")).to_contain_text(
+        "It happened again at 10:00."
+    )
+
+    page.get_by_role("button", name="My problem is solved").click()
+    expect(page.get_by_role("status")).to_have_text("Status changed to “Resolved”.")
+    page.get_by_role("radio", name="4").check()
+    page.get_by_label("Comment (optional)").fill("Fixed itself, thanks anyway.")
+    page.get_by_role("button", name="Rate").click()
+
+    expect(page.get_by_role("status")).to_have_text("Thank you for your rating!")
+    expect(page.get_by_text("Your rating: 4 of 5.")).to_be_visible()
+    expect(page.locator(".timeline")).to_contain_text("Rated 4 of 5.")
+
+    page.get_by_role("link", name="My requests").click()
+    row = page.get_by_role("row").filter(has_text=number)
+    expect(row).to_contain_text("VPN drops every hour")
+    expect(row).to_contain_text("Resolved")
+
+
+def test_customer_sees_validation_messages_and_nothing_is_lost(page, given, log_in):
+    given(make_category, "hardware", name_en="Hardware", name_ru="Оборудование")
+    customer = given(make_user, role=Role.CUSTOMER)
+    log_in(page, customer)
+
+    page.get_by_role("button", name="New request").click()  # a link styled as one
+    page.get_by_label("Subject").fill("Printer is on fire")
+    page.get_by_label("Category").select_option(label="Hardware")
+    # Blanks pass the browser's `required` check; the server must refuse them.
+    page.get_by_label("Describe the problem").fill("   ")
+    page.get_by_role("button", name="Send request").click()
+
+    expect(page.get_by_role("alert")).to_have_text("Please correct the marked fields.")
+    description = page.get_by_label("Describe the problem")
+    expect(description).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#description-error")).to_have_text(
+        "Enter a description of 1 to 20000 characters."
+    )
+    expect(page.get_by_label("Subject")).to_have_value("Printer is on fire")
+    expect(page.get_by_label("Category")).to_have_value("hardware")
+
+    page.get_by_role("link", name="My requests").click()
+    expect(page.get_by_text("You have no requests yet.")).to_be_visible()
+
+
+def test_customer_who_attaches_a_too_large_file_keeps_the_typed_request(
+    page, given, log_in
+):
+    given(make_category, "hardware", name_en="Hardware", name_ru="Оборудование")
+    customer = given(make_user, role=Role.CUSTOMER)
+    log_in(page, customer)
+
+    page.goto("/tickets/new")
+    page.get_by_label("Subject").fill("Scanner makes noise")
+    page.get_by_label("Category").select_option(label="Hardware")
+    page.get_by_label("Describe the problem").fill("A long story about the scanner.")
+    page.get_by_label("Attachment").set_input_files(
+        {
+            "name": "scan.bin",
+            "mimeType": "application/octet-stream",
+            "buffer": b"x" * (64 * 1024 + 1),
+        }
+    )
+    page.get_by_role("button", name="Send request").click()
+
+    expect(page.locator("#attachment-error")).to_have_text("File too large.")
+    expect(page.get_by_label("Subject")).to_have_value("Scanner makes noise")
+    expect(page.get_by_label("Describe the problem")).to_have_value(
+        "A long story about the scanner."
+    )
+
+
+def test_signing_up_with_a_taken_email_says_so_on_the_form(page, given):
+    given(make_user, role=Role.CUSTOMER, email="anna@example.test")
+
+    page.goto("/signup")
+    page.get_by_label("Your name").fill("Anna Again")
+    page.get_by_label("E-mail").fill("anna@example.test")
+    page.get_by_label("Password").fill("correct-horse")
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page.locator("#email-error")).to_have_text("Already registered.")
+    expect(page.get_by_label("Your name")).to_have_value("Anna Again")
