@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, render_template, request
+from flask import Flask, has_request_context, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -113,7 +113,7 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(err, BadRequest) and "CSRF" in (err.description or ""):
             message = gettext("The form has expired. Reload the page and try again.")
         else:
-            message = gettext(_HTTP_MESSAGES.get(err.code, N_("The request failed.")))
+            message = gettext(_HTTP_MESSAGES.get(err.code, _HTTP_FALLBACK))
         return error_response(
             err.code or 500, err.name.lower().replace(" ", "_"), message
         )
@@ -139,6 +139,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
 
+_HTTP_FALLBACK = N_("The request failed.")
 _HTTP_MESSAGES = {
     400: N_("The request is malformed."),
     401: N_("Please log in."),
@@ -150,13 +151,17 @@ _HTTP_MESSAGES = {
 
 
 def select_locale() -> str | None:
-    """The user's profile language, then the browser's."""
+    """The user's profile language, then the browser's (default outside requests)."""
+    if not has_request_context():
+        return None
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return request.accept_languages.best_match(["en", "ru"])
 
 
 def select_timezone() -> str | None:
+    if not has_request_context():
+        return None
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return None

@@ -165,7 +165,7 @@ class SignupIn(StrippedSchema):
     name = text(120, message=N_("Enter your name (up to 120 characters)."))
     email = fields.Email(
         required=True,
-        validate=validate.Length(max=254),
+        validate=validate.Length(max=254, error=N_("Use at most 254 characters.")),
         error_messages={
             "required": REQUIRED_TEXT,
             "invalid": N_("Not a valid email address."),
@@ -190,7 +190,7 @@ class CallerCreateIn(StrippedSchema):
     name = text(120, message=N_("Enter the caller's name (up to 120 characters)."))
     email = fields.Email(
         required=True,
-        validate=validate.Length(max=254),
+        validate=validate.Length(max=254, error=N_("Use at most 254 characters.")),
         error_messages={
             "required": REQUIRED_TEXT,
             "invalid": N_("Not a valid email address."),
@@ -265,10 +265,14 @@ class TicketListQuery(Schema):
         validate=validate.Range(min=1, max=3, error=N_("The line is 1, 2 or 3."))
     )
     assignee = fields.Integer(
-        attribute="assignee_id", data_key="assignee", validate=validate.Range(min=0)
+        attribute="assignee_id",
+        data_key="assignee",
+        validate=validate.Range(min=0, error=N_("Not a valid user id.")),
     )
     requester = fields.Integer(
-        attribute="requester_id", data_key="requester", validate=validate.Range(min=1)
+        attribute="requester_id",
+        data_key="requester",
+        validate=validate.Range(min=1, error=N_("Not a valid user id.")),
     )
     cursor = fields.String(load_default=None)
     limit = fields.Integer(

@@ -21,6 +21,7 @@ from helpdesk.errors import (
     PermissionDenied,
 )
 from helpdesk.extensions import db
+from helpdesk.labels import status_label
 from helpdesk.models import (
     AGENT_ROLES,
     Attachment,
@@ -215,8 +216,8 @@ def change_status(
         raise InvalidTransition(
             _l(
                 "A ticket in status “%(old)s” cannot become “%(new)s”.",
-                old=ticket.status.value,
-                new=status.value,
+                old=status_label(ticket.status),
+                new=status_label(status),
             ),
             fields={"status": [_l("Not allowed from the current status.")]},
         )
