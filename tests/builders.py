@@ -10,13 +10,23 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from helpdesk.extensions import db
-from helpdesk.models import Category, Channel, Priority, Role, Ticket, User
+from helpdesk.models import (
+    Attachment,
+    Category,
+    Channel,
+    Comment,
+    Priority,
+    Role,
+    Ticket,
+    User,
+)
 from helpdesk.service import accounts
 from helpdesk.service import tickets as ticket_service
 
 PASSWORD = "correct-horse"
-# Hashed once: a strong hash per built user would dominate the suite's time.
-_PASSWORD_HASH = generate_password_hash(PASSWORD)
+# Hashed once, and cheaply: checking a strong hash at every test login would
+# dominate the suite's time. Production hashes use werkzeug's default (scrypt).
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 _sequence = itertools.count(1)
 _AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -46,6 +56,29 @@ def make_category(code: str = "access", **fields) -> Category:
     db.session.add(category)
     db.session.flush()
     return category
+
+
+def make_comment(ticket, *, author, body="A reply.", internal=False) -> Comment:
+    """A comment through the service (so the timeline has its event)."""
+    return ticket_service.add_comment(
+        _load_ticket(ticket), body=body, internal=internal, actor=_load(author), now=_AT
+    )
+
+
+def make_attachment(
+    ticket, *, uploader, filename="log.txt", content=b"log line\n", internal=False
+) -> Attachment:
+    """An attachment through the service."""
+    return ticket_service.add_attachment(
+        _load_ticket(ticket),
+        filename=filename,
+        content_type="text/plain",
+        content=content,
+        max_bytes=1024 * 1024,
+        internal=internal,
+        actor=_load(uploader),
+        now=_AT,
+    )
 
 
 def make_ticket(
@@ -82,6 +115,10 @@ def make_ticket(
 def _load(user) -> User:
     """Accept either a live User or a snapshot taken by the ``given`` fixture."""
     return user if isinstance(user, User) else db.session.get(User, user.id)
+
+
+def _load_ticket(ticket) -> Ticket:
+    return ticket if isinstance(ticket, Ticket) else db.session.get(Ticket, ticket.id)
 
 
 def snapshot(obj) -> SimpleNamespace:

@@ -48,20 +48,42 @@ def clock() -> FrozenClock:
     return FrozenClock(MONDAY_9AM)
 
 
-@pytest.fixture
-def app(migrated_url, clock):
-    app = create_app(
-        TestingConfig, clock=clock, overrides={"SQLALCHEMY_DATABASE_URI": migrated_url}
-    )
+@pytest.fixture(scope="session")
+def shared_app(migrated_url):
+    """One application for the suite: creating one per test costs more than
+    most tests. Tests get it through ``app``, with their own clock."""
+    app = create_app(TestingConfig, overrides={"SQLALCHEMY_DATABASE_URI": migrated_url})
     yield app
     with app.app_context():
-        _empty_all_tables()
         db.engine.dispose()
 
 
-def _empty_all_tables() -> None:
+@pytest.fixture
+def app(shared_app, clock):
+    """The app with this test's clock; every table is emptied afterwards."""
+    shared_app.extensions["clock"] = clock
+    yield shared_app
+    with shared_app.app_context():
+        empty_all_tables()
+
+
+@pytest.fixture
+def csrf_app(migrated_url, clock):
+    """The app as in production, CSRF protection on (TestingConfig turns it off)."""
+    app = create_app(
+        TestingConfig,
+        clock=clock,
+        overrides={"SQLALCHEMY_DATABASE_URI": migrated_url, "WTF_CSRF_ENABLED": True},
+    )
+    yield app
+    with app.app_context():
+        empty_all_tables()
+        db.engine.dispose()
+
+
+def empty_all_tables() -> None:
     db.session.remove()
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             names = ", ".join(t.name for t in tables)

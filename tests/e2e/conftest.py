@@ -17,11 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from app import create_app
-from config import TestingConfig
-from helpdesk.extensions import db
 from tests.builders import PASSWORD
-from tests.conftest import _empty_all_tables
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -37,17 +33,9 @@ SCREENSHOT_DIR = os.environ.get("E2E_SCREENSHOTS")
 
 
 @pytest.fixture
-def app(migrated_url, clock):
-    """The suite's app, but with CSRF on; empties the tables afterwards."""
-    app = create_app(
-        TestingConfig,
-        clock=clock,
-        overrides={"SQLALCHEMY_DATABASE_URI": migrated_url, "WTF_CSRF_ENABLED": True},
-    )
-    yield app
-    with app.app_context():
-        _empty_all_tables()
-        db.engine.dispose()
+def app(csrf_app):
+    """The suite's app, but with CSRF on, as the browser meets it in production."""
+    return csrf_app
 
 
 @pytest.fixture

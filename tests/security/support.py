@@ -1,0 +1,119 @@
+"""Helpers of the security and bad-input suites.
+
+- ``db_state`` / ``assert_unchanged``: every row of every table, to prove a
+  refused request stored nothing at all.
+- ``auth`` / ``issue_bearer``: bearer-token headers for API calls.
+- ``error_of``: the JSON error object, after checking its shape.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import ApiToken, Attachment, Comment, Ticket, User
+from helpdesk.service import accounts
+
+# --- database state --------------------------------------------------------
+
+
+_reflected: dict[str, sa.MetaData] = {}
+
+
+def _tables(engine) -> list[sa.Table]:
+    """The tables as the migrations made them (reflected once per database),
+    so a model column whose migration is still missing cannot break this."""
+    key = str(engine.url)
+    if key not in _reflected:
+        metadata = sa.MetaData()
+        metadata.reflect(bind=engine)
+        _reflected[key] = metadata
+    return [t for t in _reflected[key].sorted_tables if t.name != "alembic_version"]
+
+
+def db_state(app) -> dict[str, list[tuple]]:
+    """Every row of every table, ordered by primary key."""
+    with app.app_context():
+        with db.engine.connect() as connection:
+            state = {
+                table.name: [
+                    tuple(row)
+                    for row in connection.execute(
+                        sa.select(table).order_by(
+                            *(table.primary_key.columns or table.columns)
+                        )
+                    )
+                ]
+                for table in _tables(db.engine)
+            }
+        db.session.remove()
+    return state
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return sorted(
+        name
+        for name in before.keys() | after.keys()
+        if before.get(name) != after.get(name)
+    )
+
+
+def assert_unchanged(app, before: dict) -> None:
+    changed = changed_tables(before, db_state(app))
+    assert not changed, f"a refused request changed these tables: {changed}"
+
+
+def counts(app) -> dict[str, int]:
+    """Row counts of the core tables, for readable assertions."""
+    with app.app_context():
+        result = {
+            model.__tablename__: db.session.scalar(
+                sa.select(sa.func.count()).select_from(model)
+            )
+            for model in (User, ApiToken, Ticket, Comment, Attachment)
+        }
+        result["ticket_events"] = db.session.scalar(
+            sa.text("SELECT count(*) FROM ticket_events")
+        )
+        db.session.remove()
+    return result
+
+
+# --- arrangement -----------------------------------------------------------
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def issue_bearer(app, user) -> SimpleNamespace:
+    """A fresh API token for ``user`` (a snapshot): ``.raw`` and ``.id``."""
+    with app.app_context():
+        raw, token = accounts.issue_token(
+            db.session.get(User, user.id),
+            name="test",
+            now=app.extensions["clock"].now(),
+            ttl_days=app.config["API_TOKEN_TTL_DAYS"],
+        )
+        db.session.commit()
+        result = SimpleNamespace(raw=raw, id=token.id)
+        db.session.remove()
+    return result
+
+
+def error_of(response) -> dict:
+    """The ``error`` object of a JSON error answer, after checking its shape:
+    ``{"error": {"code": str, "message": str, "fields": {name: [str, ...]}}}``."""
+    body = response.get_json()
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == {"code", "message", "fields"}, error
+    assert isinstance(error["code"], str) and error["code"]
+    assert isinstance(error["message"], str) and error["message"]
+    assert all(
+        isinstance(messages, list) and all(isinstance(m, str) and m for m in messages)
+        for messages in error["fields"].values()
+    ), error["fields"]
+    return error

@@ -1,0 +1,635 @@
+"""Every route × every role: the server checks each permission itself.
+
+``CASES`` lists one request per route (some routes twice, for an allowed and
+a refused variant). Each runs as every actor: anonymous, the customer who
+requested the ticket, another customer, an agent of each line and a manager
+and an admin. The ticket lives on line 2, so line 2 is the agent's own line
+and lines 1 and 3 are not.
+
+Pages log in through the login form; the API uses bearer tokens. A refused
+request (401, 403, 404 or the redirect to the login page) must leave every
+row of every table as it was; an allowed write must change something, so
+the "unchanged" check cannot pass by accident.
+
+``test_every_route_is_in_the_matrix`` fails when a route is missing here:
+a new route needs a row in ``CASES`` before the suite passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+
+from helpdesk.models import Role, TicketStatus
+from tests.builders import (
+    PASSWORD,
+    make_attachment,
+    make_category,
+    make_ticket,
+    make_user,
+)
+from tests.security.support import (
+    assert_unchanged,
+    auth,
+    changed_tables,
+    db_state,
+    error_of,
+    issue_bearer,
+)
+
+ACTORS = (
+    "anonymous",
+    "customer",  # requested the ticket
+    "other_customer",
+    "line1",
+    "line2",  # the ticket's line
+    "line3",
+    "manager",
+    "admin",
+)
+STAFF = ("line1", "line2", "line3", "manager", "admin")
+ROLES = {
+    "customer": Role.CUSTOMER,
+    "other_customer": Role.CUSTOMER,
+    "line1": Role.LINE1,
+    "line2": Role.LINE2,
+    "line3": Role.LINE3,
+    "manager": Role.MANAGER,
+    "admin": Role.ADMIN,
+}
+TICKET_LINE = 2
+
+# Anonymous on a protected route: the login page for pages, 401 for the API.
+LOGIN = "login"
+REFUSED = {401, 403, 404, LOGIN}
+
+
+# --- expectations -----------------------------------------------------------
+
+
+def everyone(status) -> dict:
+    return dict.fromkeys(ACTORS, status)
+
+
+def logged_in(status) -> dict:
+    return everyone(status) | {"anonymous": LOGIN}
+
+
+def ticket_read(ok) -> dict:
+    """Staff see every ticket; customers only their own (others: 404)."""
+    return logged_in(ok) | {"other_customer": 404}
+
+
+def ticket_action(ok, *, customer) -> dict:
+    """Agents act on their own line; managers and admins on every line."""
+    return ticket_read(ok) | {"customer": customer, "line1": 403, "line3": 403}
+
+
+def staff_only(ok) -> dict:
+    return logged_in(ok) | {"customer": 403, "other_customer": 403}
+
+
+def admin_only(ok) -> dict:
+    return dict.fromkeys(ACTORS, 403) | {"anonymous": LOGIN, "admin": ok}
+
+
+# --- the table --------------------------------------------------------------
+
+Data = dict | Callable[[SimpleNamespace], dict] | None
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    path: str  # placeholders: {ticket} {attachment} {token} {user}
+    expect: dict
+    form: Data = None
+    json: Data = None
+    writes: bool = False  # an allowed request must change the database
+    ticket_status: TicketStatus = TicketStatus.OPEN
+    assigned_to_actor: bool = False  # the acting agent is the ticket's assignee
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+
+def _phone_ticket(w) -> dict:
+    return {
+        "requester_id": str(w.customer.id),
+        "subject": "Cannot print",
+        "description": "Called at nine.",
+        "category": "access",
+        "priority": "P3",
+    }
+
+
+NEW_TICKET = {
+    "subject": "VPN drops",
+    "description": "Every hour.",
+    "category": "access",
+}
+
+CASES = [
+    # --- public pages and operations
+    Case("home", "GET", "/", logged_in(302)),
+    Case("healthz", "GET", "/healthz", everyone(200)),
+    Case("static-file", "GET", "/static/app.css", everyone(200)),
+    Case("openapi", "GET", "/api/openapi.json", everyone(200)),
+    Case("login-page", "GET", "/login", everyone(200)),
+    Case(
+        "login-wrong-password",
+        "POST",
+        "/login",
+        everyone(401),
+        form=lambda w: {"email": w.customer.email, "password": "not-the-password"},
+    ),
+    Case("signup-page", "GET", "/signup", everyone(200)),
+    Case(
+        "signup",
+        "POST",
+        "/signup",
+        everyone(302),
+        form={"name": "New", "email": "new@example.test", "password": "long-enough"},
+        writes=True,
+    ),
+    Case("logout", "POST", "/logout", logged_in(302)),
+    # --- profile and its tokens
+    Case("profile-page", "GET", "/profile", logged_in(200)),
+    Case(
+        "profile-save",
+        "POST",
+        "/profile",
+        logged_in(302),
+        form={"name": "Renamed", "timezone": "UTC"},
+        writes=True,
+    ),
+    Case(
+        "profile-token-create",
+        "POST",
+        "/profile/tokens",
+        logged_in(200),
+        form={"name": "ci"},
+        writes=True,
+    ),
+    Case(
+        "profile-token-revoke-customers-token",
+        "POST",
+        "/profile/tokens/{token}/revoke",
+        dict.fromkeys(ACTORS, 404) | {"anonymous": LOGIN, "customer": 302},
+        writes=True,
+    ),
+    # --- the customer portal and the ticket page
+    Case(
+        "my-tickets",
+        "GET",
+        "/tickets",
+        logged_in(302) | {"customer": 200, "other_customer": 200},
+    ),
+    Case("new-ticket-page", "GET", "/tickets/new", logged_in(200)),
+    Case(
+        "new-ticket",
+        "POST",
+        "/tickets/new",
+        logged_in(302),
+        form=NEW_TICKET,
+        writes=True,
+    ),
+    Case("ticket-page", "GET", "/tickets/{ticket}", ticket_read(200)),
+    Case(
+        "ticket-reply",
+        "POST",
+        "/tickets/{ticket}/comments",
+        ticket_action(302, customer=302),
+        form={"body": "Any news?"},
+        writes=True,
+    ),
+    Case(
+        "ticket-internal-note",
+        "POST",
+        "/tickets/{ticket}/comments",
+        ticket_action(302, customer=403),
+        form={"body": "Customer is on the old VPN client.", "internal": "true"},
+        writes=True,
+    ),
+    Case(
+        "ticket-resolve",
+        "POST",
+        "/tickets/{ticket}/transitions",
+        ticket_action(302, customer=302),
+        form={"status": "resolved"},
+        writes=True,
+    ),
+    Case(
+        "ticket-set-pending",
+        "POST",
+        "/tickets/{ticket}/transitions",
+        ticket_action(302, customer=403),
+        form={"status": "pending"},
+        writes=True,
+    ),
+    Case(
+        "ticket-properties",
+        "POST",
+        "/tickets/{ticket}/properties",
+        ticket_action(302, customer=403),
+        form={"priority": "P1"},
+        writes=True,
+    ),
+    Case(
+        "ticket-properties-assigned-agent",
+        "POST",
+        "/tickets/{ticket}/properties",
+        ticket_action(302, customer=403) | {"line1": 302, "line3": 302},
+        form={"priority": "P1"},
+        writes=True,
+        assigned_to_actor=True,
+    ),
+    Case(
+        "ticket-rating",
+        "POST",
+        "/tickets/{ticket}/rating",
+        dict.fromkeys(ACTORS, 403)
+        | {"anonymous": LOGIN, "customer": 302, "other_customer": 404},
+        form={"score": "5"},
+        writes=True,
+        ticket_status=TicketStatus.RESOLVED,
+    ),
+    Case(
+        "attachment-download",
+        "GET",
+        "/tickets/{ticket}/attachments/{attachment}",
+        ticket_read(200),
+    ),
+    # --- the agents' workspace
+    Case("queue", "GET", "/queue", staff_only(200)),
+    Case("phone-console", "GET", "/phone", staff_only(200)),
+    Case(
+        "phone-caller-create",
+        "POST",
+        "/phone/callers",
+        staff_only(302),
+        form={"name": "Caller", "email": "caller@example.test"},
+        writes=True,
+    ),
+    Case(
+        "phone-ticket-create",
+        "POST",
+        "/phone/tickets",
+        staff_only(302),
+        form=_phone_ticket,
+        writes=True,
+    ),
+    # --- administration
+    Case("admin-users", "GET", "/admin/users", admin_only(200)),
+    Case("admin-user-new-page", "GET", "/admin/users/new", admin_only(200)),
+    Case(
+        "admin-user-create-agent",
+        "POST",
+        "/admin/users/new",
+        admin_only(302),
+        form={
+            "name": "Agent",
+            "email": "agent@example.test",
+            "role": "line3",
+            "password": "long-enough",
+            "active": "true",
+        },
+        writes=True,
+    ),
+    Case("admin-user-edit-page", "GET", "/admin/users/{user}", admin_only(200)),
+    Case(
+        "admin-user-promote-customer",
+        "POST",
+        "/admin/users/{user}",
+        admin_only(302),
+        form={"name": "Promoted", "role": "admin", "active": "true"},
+        writes=True,
+    ),
+    # --- the API
+    Case(
+        "api-auth-token",
+        "POST",
+        "/api/v1/auth/token",
+        everyone(201),
+        json=lambda w: {"email": w.customer.email, "password": PASSWORD},
+        writes=True,
+    ),
+    Case("api-me", "GET", "/api/v1/me", logged_in(200)),
+    Case("api-categories", "GET", "/api/v1/categories", logged_in(200)),
+    Case("api-ticket-list", "GET", "/api/v1/tickets", logged_in(200)),
+    Case(
+        "api-ticket-create",
+        "POST",
+        "/api/v1/tickets",
+        logged_in(201),
+        json=NEW_TICKET,
+        writes=True,
+    ),
+    Case("api-ticket-get", "GET", "/api/v1/tickets/{ticket}", ticket_read(200)),
+    Case(
+        "api-ticket-patch",
+        "PATCH",
+        "/api/v1/tickets/{ticket}",
+        ticket_action(200, customer=403),
+        json={"priority": "P1"},
+        writes=True,
+    ),
+    Case(
+        "api-ticket-patch-assigned-agent",
+        "PATCH",
+        "/api/v1/tickets/{ticket}",
+        ticket_action(200, customer=403) | {"line1": 200, "line3": 200},
+        json={"priority": "P1"},
+        writes=True,
+        assigned_to_actor=True,
+    ),
+    Case(
+        "api-comment-list",
+        "GET",
+        "/api/v1/tickets/{ticket}/comments",
+        ticket_read(200),
+    ),
+    Case(
+        "api-reply",
+        "POST",
+        "/api/v1/tickets/{ticket}/comments",
+        ticket_action(201, customer=201),
+        json={"body": "Any news?"},
+        writes=True,
+    ),
+    Case(
+        "api-reply-assigned-agent",
+        "POST",
+        "/api/v1/tickets/{ticket}/comments",
+        ticket_action(201, customer=201) | {"line1": 201, "line3": 201},
+        json={"body": "Any news?"},
+        writes=True,
+        assigned_to_actor=True,
+    ),
+    Case(
+        "api-internal-note",
+        "POST",
+        "/api/v1/tickets/{ticket}/comments",
+        ticket_action(201, customer=403),
+        json={"body": "Customer is on the old VPN client.", "internal": True},
+        writes=True,
+    ),
+    Case("api-event-list", "GET", "/api/v1/tickets/{ticket}/events", ticket_read(200)),
+    Case(
+        "api-resolve",
+        "POST",
+        "/api/v1/tickets/{ticket}/transitions",
+        ticket_action(201, customer=201),
+        json={"status": "resolved"},
+        writes=True,
+    ),
+    Case(
+        "api-set-pending",
+        "POST",
+        "/api/v1/tickets/{ticket}/transitions",
+        ticket_action(201, customer=403),
+        json={"status": "pending"},
+        writes=True,
+    ),
+    Case(
+        "api-set-pending-assigned-agent",
+        "POST",
+        "/api/v1/tickets/{ticket}/transitions",
+        ticket_action(201, customer=403) | {"line1": 201, "line3": 201},
+        json={"status": "pending"},
+        writes=True,
+        assigned_to_actor=True,
+    ),
+]
+
+
+def _matrix():
+    for case in CASES:
+        assert set(case.expect) == set(ACTORS), case.name
+        for actor in ACTORS:
+            if case.assigned_to_actor and actor not in ("line1", "line2", "line3"):
+                continue  # only agents can be assignees; the plain case covers the rest
+            yield pytest.param(case, actor, id=f"{case.name}-{actor}")
+
+
+# --- arrangement ------------------------------------------------------------
+
+
+def _arrange(case: Case, actor: str, *, app, given) -> SimpleNamespace:
+    given(make_category, "access")
+    customer = given(make_user, role=Role.CUSTOMER, name="Requester")
+    if actor == "anonymous":
+        user = None
+    elif actor == "customer":
+        user = customer
+    else:
+        user = given(make_user, role=ROLES[actor])
+    ticket = given(
+        make_ticket,
+        requester=customer,
+        line=TICKET_LINE,
+        status=case.ticket_status,
+        assignee_id=user.id if case.assigned_to_actor and user else None,
+    )
+    world = SimpleNamespace(customer=customer, user=user, ticket=ticket)
+    world.attachment = (
+        given(make_attachment, ticket, uploader=customer)
+        if "{attachment}" in case.path
+        else None
+    )
+    world.token = issue_bearer(app, customer) if "{token}" in case.path else None
+    return world
+
+
+def _path(case: Case, world) -> str:
+    return case.path.format(
+        ticket=world.ticket.id,
+        attachment=world.attachment.id if world.attachment else 0,
+        token=world.token.id if world.token else 0,
+        user=world.customer.id,
+    )
+
+
+def _data(data: Data, world):
+    return data(world) if callable(data) else data
+
+
+# --- tests ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("case", "actor"), list(_matrix()))
+def test_permission_matrix(case: Case, actor: str, app, client, given, login):
+    world = _arrange(case, actor, app=app, given=given)
+    headers = {}
+    if world.user is not None:
+        if case.api:
+            headers = auth(issue_bearer(app, world.user).raw)
+        else:
+            login(world.user)
+    before = db_state(app)
+
+    response = client.open(
+        _path(case, world),
+        method=case.method,
+        headers=headers,
+        data=_data(case.form, world),
+        json=_data(case.json, world),
+    )
+    body = response.get_data(as_text=True)[:300]
+    response.close()
+
+    expected = case.expect[actor]
+    if expected == LOGIN and case.api:
+        assert response.status_code == 401, body
+        assert error_of(response)["code"] == "unauthorized"
+    elif expected == LOGIN:
+        assert response.status_code == 302, body
+        assert urlsplit(response.headers["Location"]).path == "/login"
+    else:
+        assert response.status_code == expected, body
+    if case.api and response.status_code >= 400:
+        error_of(response)
+
+    after = db_state(app)
+    if expected in REFUSED or case.method == "GET":
+        assert not changed_tables(before, after), (
+            f"{case.name} as {actor} answered {response.status_code} "
+            f"but changed {changed_tables(before, after)}"
+        )
+    elif case.writes:
+        assert changed_tables(before, after), f"{case.name} as {actor} stored nothing"
+
+
+def test_every_route_is_in_the_matrix(app):
+    """A new route fails here until ``CASES`` says who may call it."""
+    adapter = app.url_map.bind("localhost")
+    covered = set()
+    for case in CASES:
+        path = case.path.format(ticket=1, attachment=1, token=1, user=1)
+        endpoint, _args = adapter.match(path, method=case.method)
+        covered.add((endpoint, case.method))
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    missing = sorted(routes - covered)
+    assert not missing, (
+        "routes without a row in tests/security/test_permissions.py CASES: "
+        + ", ".join(f"{method} {endpoint}" for endpoint, method in missing)
+    )
+
+
+# --- rules the matrix states only by example ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "expected"),
+    [
+        (TicketStatus.NEW, TicketStatus.OPEN, 403),
+        (TicketStatus.NEW, TicketStatus.PENDING, 403),
+        (TicketStatus.NEW, TicketStatus.CLOSED, 403),
+        (TicketStatus.RESOLVED, TicketStatus.CLOSED, 403),
+        (TicketStatus.PENDING, TicketStatus.OPEN, 403),
+        (TicketStatus.OPEN, TicketStatus.RESOLVED, 201),
+        (TicketStatus.RESOLVED, TicketStatus.REOPENED, 201),
+    ],
+    ids=lambda v: v.value if isinstance(v, TicketStatus) else str(v),
+)
+def test_customers_may_only_resolve_or_reopen(
+    start, target, expected, app, client, given
+):
+    """Every target is legal from ``start``: only the role can refuse it."""
+    given(make_category, "access")
+    customer = given(make_user, role=Role.CUSTOMER)
+    ticket = given(make_ticket, requester=customer, status=start)
+    headers = auth(issue_bearer(app, customer).raw)
+    before = db_state(app)
+
+    response = client.post(
+        f"/api/v1/tickets/{ticket.id}/transitions",
+        headers=headers,
+        json={"status": target.value},
+    )
+
+    assert response.status_code == expected, response.json
+    if expected == 403:
+        assert error_of(response)["code"] == "forbidden"
+        assert_unchanged(app, before)
+    else:
+        assert response.json["status"] == target.value
+
+
+@pytest.mark.parametrize(
+    ("actor_role", "actor_assigned", "assignee_role", "expected"),
+    [
+        pytest.param(Role.LINE2, False, Role.LINE2, 200, id="line2-to-line2-colleague"),
+        pytest.param(Role.LINE2, False, "self", 200, id="line2-to-self"),
+        pytest.param(Role.LINE2, False, Role.LINE1, 403, id="line2-to-line1-agent"),
+        pytest.param(Role.LINE2, False, Role.LINE3, 403, id="line2-to-line3-agent"),
+        pytest.param(Role.LINE2, False, Role.MANAGER, 403, id="line2-to-manager"),
+        pytest.param(Role.LINE1, False, "self", 403, id="line1-to-self-off-line"),
+        pytest.param(Role.LINE1, True, Role.LINE2, 200, id="line1-assignee-to-line2"),
+        pytest.param(Role.LINE1, True, Role.LINE1, 403, id="line1-assignee-to-line1"),
+        pytest.param(Role.LINE3, False, Role.LINE2, 403, id="line3-to-line2-off-line"),
+        pytest.param(Role.MANAGER, False, Role.LINE3, 200, id="manager-to-line3"),
+        pytest.param(Role.MANAGER, False, Role.MANAGER, 200, id="manager-to-manager"),
+        pytest.param(Role.ADMIN, False, Role.LINE1, 200, id="admin-to-line1"),
+        pytest.param(Role.MANAGER, False, Role.CUSTOMER, 422, id="manager-to-customer"),
+        pytest.param(Role.MANAGER, False, Role.ADMIN, 422, id="manager-to-admin"),
+        pytest.param(Role.MANAGER, False, "inactive", 422, id="manager-to-inactive"),
+    ],
+)
+def test_agents_assign_only_within_the_tickets_line(
+    actor_role, actor_assigned, assignee_role, expected, app, client, given
+):
+    given(make_category, "access")
+    customer = given(make_user, role=Role.CUSTOMER)
+    actor = given(make_user, role=actor_role)
+    if assignee_role == "self":
+        assignee = actor
+    elif assignee_role == "inactive":
+        assignee = given(make_user, role=Role.LINE2, active=False)
+    else:
+        assignee = given(make_user, role=assignee_role)
+    ticket = given(
+        make_ticket,
+        requester=customer,
+        line=TICKET_LINE,
+        assignee_id=actor.id if actor_assigned else None,
+    )
+    headers = auth(issue_bearer(app, actor).raw)
+    before = db_state(app)
+
+    response = client.patch(
+        f"/api/v1/tickets/{ticket.id}", headers=headers, json={"assignee": assignee.id}
+    )
+
+    assert response.status_code == expected, response.json
+    if expected == 200:
+        assert response.json["assignee"]["id"] == assignee.id
+    else:
+        error_of(response)
+        assert_unchanged(app, before)
+
+
+def test_assign_to_me_on_the_page_is_refused_off_line(app, client, given, login):
+    given(make_category, "access")
+    customer = given(make_user, role=Role.CUSTOMER)
+    agent = given(make_user, role=Role.LINE3)
+    ticket = given(make_ticket, requester=customer, line=TICKET_LINE)
+    login(agent)
+    before = db_state(app)
+
+    response = client.post(
+        f"/tickets/{ticket.id}/properties", data={"assignee": str(agent.id)}
+    )
+
+    assert response.status_code == 403
+    assert_unchanged(app, before)
