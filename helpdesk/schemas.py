@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import available_timezones
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from helpdesk.i18n import N_
 from helpdesk.models import Channel, Priority, Role, TicketStatus
@@ -87,17 +94,22 @@ class TicketCreateIn(StrippedSchema):
         20000, message=N_("Enter a description of 1 to 20000 characters.")
     )
     category = text(40, message=N_("Choose a category."))
-    priority = fields.Enum(
+
+
+def priority_field(**kwargs) -> fields.Enum:
+    return fields.Enum(
         Priority,
         by_value=True,
-        load_default=Priority.P3,
         error_messages={"unknown": N_("Choose a priority from P1 to P4.")},
+        **kwargs,
     )
 
 
 class TicketStaffCreateIn(TicketCreateIn):
-    """Staff register tickets for someone else, from any channel."""
+    """Staff register tickets for someone else, from any channel, and set the
+    priority (requesters do not: agents judge it)."""
 
+    priority = priority_field(load_default=Priority.P3)
     requester_id = fields.Integer(load_default=None, allow_none=True, strict=False)
     channel = fields.Enum(
         Channel,
@@ -108,14 +120,25 @@ class TicketStaffCreateIn(TicketCreateIn):
 
 
 class PhoneIntakeIn(TicketCreateIn):
+    priority = priority_field(load_default=Priority.P3)
     requester_id = fields.Integer(
         required=True,
-        error_messages={"required": N_("Find or create the caller first.")},
+        error_messages={
+            "required": N_("Find or create the caller first."),
+            "invalid": N_("Find or create the caller first."),
+        },
     )
     resolve_on_call = fields.Boolean(load_default=False)
     solution = text(
         20000, required=False, message=N_("The solution is too long."), load_default=""
     )
+
+    @validates_schema
+    def _solution_when_resolved(self, data: dict, **kwargs) -> None:
+        if data.get("resolve_on_call") and not data.get("solution"):
+            raise ValidationError(
+                {"solution": [N_("Required to resolve on the call.")]}
+            )
 
 
 class CommentIn(StrippedSchema):
@@ -133,11 +156,7 @@ class TransitionIn(Schema):
 
 
 class TicketPatchIn(StrippedSchema):
-    priority = fields.Enum(
-        Priority,
-        by_value=True,
-        error_messages={"unknown": N_("Choose a priority from P1 to P4.")},
-    )
+    priority = priority_field()
     category = text(40, required=False, message=N_("Choose a category."))
     assignee = fields.Integer(
         allow_none=True, attribute="assignee_id", data_key="assignee"
@@ -259,7 +278,17 @@ class TokenIn(StrippedSchema):
     password = fields.String(required=True, error_messages={"required": REQUIRED_TEXT})
 
 
-class TicketListQuery(Schema):
+class PageQuery(Schema):
+    """``?cursor=&limit=`` of every list."""
+
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(
+        load_default=25,
+        validate=validate.Range(min=1, max=100, error=N_("The limit is 1 to 100.")),
+    )
+
+
+class TicketListQuery(PageQuery):
     status = CommaSeparatedStatuses()
     line = fields.Integer(
         validate=validate.Range(min=1, max=3, error=N_("The line is 1, 2 or 3."))
@@ -273,11 +302,6 @@ class TicketListQuery(Schema):
         attribute="requester_id",
         data_key="requester",
         validate=validate.Range(min=1, error=N_("Not a valid user id.")),
-    )
-    cursor = fields.String(load_default=None)
-    limit = fields.Integer(
-        load_default=25,
-        validate=validate.Range(min=1, max=100, error=N_("The limit is 1 to 100.")),
     )
 
 

@@ -146,6 +146,19 @@ def open_ticket(
     return ticket
 
 
+def register_call(data: dict, *, caller: User, actor: User, now: datetime) -> Ticket:
+    """A phone call registered by an agent: a ticket with channel ``phone``,
+    optionally resolved on the call with the solution as the public reply
+    (which also counts as the first response)."""
+    ticket = open_ticket(
+        data, actor=actor, now=now, requester=caller, channel=Channel.PHONE
+    )
+    if data.get("resolve_on_call"):
+        add_comment(ticket, body=data["solution"], internal=False, actor=actor, now=now)
+        change_status(ticket, TicketStatus.RESOLVED, actor=actor, now=now)
+    return ticket
+
+
 def add_comment(
     ticket: Ticket, *, body: str, internal: bool, actor: User, now: datetime
 ) -> Comment:
@@ -302,7 +315,7 @@ def assign_ticket(
         ):
             raise InvalidInput(
                 _l("The assignee must be an active agent."),
-                fields={"assignee_id": [_l("Not an active agent.")]},
+                fields={"assignee": [_l("Not an active agent.")]},
             )
         if (
             not actor.sees_all_lines

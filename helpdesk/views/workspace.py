@@ -10,8 +10,8 @@ from marshmallow import ValidationError
 from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
-from helpdesk.http import form_error, translate_messages
-from helpdesk.models import ACTIVE_STATUSES, Channel, Role, Ticket, TicketStatus, User
+from helpdesk.http import form_error
+from helpdesk.models import ACTIVE_STATUSES, Role, Ticket, User
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas import CallerCreateIn, PhoneIntakeIn, TicketListQuery
 from helpdesk.service import accounts
@@ -108,31 +108,16 @@ def phone_caller_create():
 def phone_ticket_create():
     try:
         data = PhoneIntakeIn().load(request.form.to_dict(), unknown="exclude")
-        if data["resolve_on_call"] and not data["solution"]:
-            raise InvalidInput(
-                _("Describe the solution given on the call."),
-                fields={"solution": [_("Required to resolve on the call.")]},
-            )
-    except ValidationError as err:
-        return _phone_form_error(errors=translate_messages(err.messages))
-    except InvalidInput as err:
-        return _phone_form_error(errors=err.fields)
-    caller = _selected_caller()
-    if caller is None:
-        return _phone_form_error(
-            errors={"requester_id": [_("Find or create the caller first.")]}
+        caller = _selected_caller()
+        if caller is None:
+            message = _("Find or create the caller first.")
+            raise InvalidInput(message, fields={"requester_id": [message]})
+        ticket = ticket_service.register_call(
+            data, caller=caller, actor=current_user, now=get_clock().now()
         )
-    now = get_clock().now()
-    ticket = ticket_service.open_ticket(
-        data, actor=current_user, now=now, requester=caller, channel=Channel.PHONE
-    )
-    if data["resolve_on_call"]:
-        ticket_service.add_comment(
-            ticket, body=data["solution"], internal=False, actor=current_user, now=now
-        )
-        ticket_service.change_status(
-            ticket, TicketStatus.RESOLVED, actor=current_user, now=now
-        )
+    except (ValidationError, InvalidInput) as err:
+        errors, _status = form_error(err)
+        return _phone_form_error(errors=errors)
     db.session.commit()
     message = (
         _("%(number)s registered and resolved on the call.", number=ticket.number)
