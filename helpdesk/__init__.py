@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import defaultdict
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import get_locale
 
 from helpdesk.extensions import babel, csrf, db, migrate
 
 
 def init_app(app: Flask) -> None:
-    from helpdesk import api, auth, cli, http, views
+    from helpdesk import api, auth, cli, http, outbox, views  # noqa: F401
     from helpdesk.labels import TEMPLATE_GLOBALS
 
     db.init_app(app)
@@ -29,7 +30,21 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.bp)  # the API checks CSRF itself for cookie sessions
     cli.register(app)
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    app.extensions["helpdesk.panels"] = defaultdict(list)
+    app.jinja_env.globals["panels"] = panels
     app.context_processor(lambda: {"current_locale": str(get_locale())})
+
+
+def add_panel(app: Flask, slot: str, template: str) -> None:
+    """Let another package show a partial template in one of the core pages'
+    slots (``ticket_sidebar``, ``ticket_reply_tools``, ``phone_console``,
+    ``ticket_new_form``, ``nav``), so the core never imports it.
+    The partial gets the page's context."""
+    app.extensions["helpdesk.panels"][slot].append(template)
+
+
+def panels(slot: str) -> list[str]:
+    return current_app.extensions["helpdesk.panels"].get(slot, [])
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")

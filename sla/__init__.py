@@ -8,6 +8,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from sla import cli
+    from sla import cli, models  # noqa: F401  (models: tables known to migrations)
 
     app.cli.add_command(cli.sla_cli)

@@ -1,0 +1,174 @@
+"""SLA tables: business calendars, policies, per-ticket clocks and their alerts.
+
+A clock keeps the business seconds spent before its current running segment
+(``spent_seconds``) and when that segment began (``running_since``), so its
+due time and time left follow from its calendar without replaying history.
+``next_check_at`` is the next instant a sweep must look at it (a warning
+threshold or the breach); it is indexed, so a sweep reads only due clocks.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from helpdesk.db import Base, str_enum
+
+
+class Target(enum.StrEnum):
+    FIRST_RESPONSE = "first_response"
+    NEXT_RESPONSE = "next_response"
+    RESOLUTION = "resolution"
+
+
+class Phase(enum.StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class BusinessCalendar(Base):
+    __tablename__ = "sla_calendars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    # Open around the clock: intervals and holidays are ignored.
+    always_open: Mapped[bool] = mapped_column(default=False)
+
+    intervals: Mapped[list[WorkingInterval]] = relationship(
+        back_populates="calendar",
+        cascade="all, delete-orphan",
+        order_by="(WorkingInterval.weekday, WorkingInterval.start_minute)",
+    )
+    holidays: Mapped[list[Holiday]] = relationship(
+        back_populates="calendar", cascade="all, delete-orphan", order_by="Holiday.day"
+    )
+
+
+class WorkingInterval(Base):
+    """Open from ``start_minute`` to ``end_minute`` after local midnight of
+    ``weekday`` (0 = Monday); an end at or before the start crosses midnight."""
+
+    __tablename__ = "sla_working_intervals"
+    __table_args__ = (
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        sa.CheckConstraint("start_minute BETWEEN 0 AND 1439", name="start_range"),
+        sa.CheckConstraint("end_minute BETWEEN 0 AND 1440", name="end_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sla_calendars.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int]
+    start_minute: Mapped[int]
+    end_minute: Mapped[int]
+
+    calendar: Mapped[BusinessCalendar] = relationship(back_populates="intervals")
+
+
+class Holiday(Base):
+    __tablename__ = "sla_holidays"
+    __table_args__ = (sa.UniqueConstraint("calendar_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sla_calendars.id", ondelete="CASCADE")
+    )
+    day: Mapped[date]
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+
+    calendar: Mapped[BusinessCalendar] = relationship(back_populates="holidays")
+
+
+class SlaPolicy(Base):
+    """Targets for the tickets its conditions match; the lowest position wins.
+
+    ``conditions`` maps ``priority``/``category``/``organization``/``channel``
+    to lists of accepted values; a missing or empty list accepts anything.
+    ``on_warning``/``on_breach`` list actions: ``notify_assignee``,
+    ``notify_line``, ``notify_managers``, ``escalate``.
+    """
+
+    __tablename__ = "sla_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    position: Mapped[int] = mapped_column(index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    conditions: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    calendar_id: Mapped[int] = mapped_column(sa.ForeignKey("sla_calendars.id"))
+    first_response_minutes: Mapped[int | None]
+    next_response_minutes: Mapped[int | None]
+    resolution_minutes: Mapped[int | None]
+    warning_percents: Mapped[list] = mapped_column(sa.JSON, default=lambda: [75, 90])
+    on_warning: Mapped[list] = mapped_column(
+        sa.JSON, default=lambda: ["notify_assignee"]
+    )
+    on_breach: Mapped[list] = mapped_column(
+        sa.JSON, default=lambda: ["notify_assignee", "notify_managers"]
+    )
+
+    calendar: Mapped[BusinessCalendar] = relationship()
+
+    def target_minutes(self, target: Target) -> int | None:
+        return getattr(self, f"{target.value}_minutes")
+
+
+class SlaClock(Base):
+    __tablename__ = "sla_clocks"
+    __table_args__ = (
+        sa.UniqueConstraint("ticket_id", "target"),
+        # The sweep's only read: due clocks, oldest first.
+        sa.Index("ix_sla_clocks_next_check_at", "next_check_at"),
+        # The at-risk list and the queue's "time left" sort.
+        sa.Index("ix_sla_clocks_phase_due_at", "phase", "due_at"),
+        sa.Index("ix_sla_clocks_started_at", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
+    target: Mapped[Target] = mapped_column(str_enum(Target, "sla_target"))
+    policy_id: Mapped[int] = mapped_column(sa.ForeignKey("sla_policies.id"), index=True)
+    phase: Mapped[Phase] = mapped_column(str_enum(Phase, "sla_phase"))
+    # Restarts of a next-response clock count up; alerts are unique per cycle.
+    cycle: Mapped[int] = mapped_column(default=1)
+    target_seconds: Mapped[int]
+    spent_seconds: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime]
+    running_since: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    next_check_at: Mapped[datetime | None]
+    warnings_done: Mapped[int] = mapped_column(default=0)
+    breached_at: Mapped[datetime | None]
+    stopped_at: Mapped[datetime | None]
+
+    policy: Mapped[SlaPolicy] = relationship()
+
+    @property
+    def state(self) -> str:
+        """What people see: running / paused / met / breached."""
+        if self.breached_at is not None:
+            return "breached"
+        if self.phase == Phase.STOPPED:
+            return "met"
+        return self.phase.value
+
+
+class SlaAlert(Base):
+    """One warning or breach of one clock cycle; the unique key makes each
+    happen exactly once, however many schedulers sweep."""
+
+    __tablename__ = "sla_alerts"
+    __table_args__ = (sa.UniqueConstraint("clock_id", "cycle", "kind", "percent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clock_id: Mapped[int] = mapped_column(sa.ForeignKey("sla_clocks.id"))
+    cycle: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(16))  # warning | breach
+    percent: Mapped[int]
+    created_at: Mapped[datetime]
