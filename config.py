@@ -17,6 +17,13 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
@@ -37,6 +44,24 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    # Outbox delivery (helpdesk/outbox.py): SMTP, optional webhook, retries.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME")  # no login when unset
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS")
+    SMTP_TIMEOUT_SECONDS = _env_int("SMTP_TIMEOUT_SECONDS", 10)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "helpdesk@localhost")
+    # When set, the SLA engine also queues a webhook message for its alerts.
+    WEBHOOK_URL = os.environ.get("WEBHOOK_URL")
+    WEBHOOK_TIMEOUT_SECONDS = _env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+    OUTBOX_DELIVERY_SECONDS = _env_int("OUTBOX_DELIVERY_SECONDS", 30)  # job interval
+    OUTBOX_BATCH = _env_int("OUTBOX_BATCH", 100)
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 10)
+    OUTBOX_RETRY_BASE_SECONDS = _env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
+    OUTBOX_RETRY_MAX_SECONDS = _env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+    # How long a claimed batch belongs to one worker; see deliver_due_messages.
+    OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 300)
 
 
 class DevelopmentConfig(Config):
@@ -54,6 +79,15 @@ class TestingConfig(Config):
     )
     MAX_ATTACHMENT_BYTES = 64 * 1024
     MAX_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 64 * 1024
+    # Never the environment's mail server: tests start their own SMTP server
+    # on loopback and pass its port in.
+    SMTP_HOST = "127.0.0.1"
+    SMTP_PORT = 8025
+    SMTP_USERNAME = None
+    SMTP_PASSWORD = None
+    SMTP_STARTTLS = False
+    MAIL_FROM = "helpdesk@example.test"
+    WEBHOOK_URL = None
 
 
 class ProductionConfig(Config):

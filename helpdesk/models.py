@@ -166,6 +166,7 @@ class Ticket(Base):
         sa.Index("ix_tickets_status_id", "status", "id"),
         sa.Index("ix_tickets_requester_id_id", "requester_id", "id"),
         sa.Index("ix_tickets_assignee_id_id", "assignee_id", "id"),
+        sa.Index("ix_tickets_assignee_id_status_id", "assignee_id", "status", "id"),
         sa.CheckConstraint("line BETWEEN 1 AND 3", name="line_range"),
     )
 

@@ -19,6 +19,7 @@ from helpdesk.clock import FrozenClock
 from helpdesk.extensions import db
 from tests.builders import PASSWORD, snapshot
 from tests.pg_server import PostgresServer
+from tests.smtp_server import LoopbackSMTP
 
 MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -140,3 +141,12 @@ def login(client):
         return user
 
     return log_in
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on 127.0.0.1; ``smtp.handler.messages()`` is what it got."""
+    server = LoopbackSMTP()
+    server.start()
+    yield server
+    server.stop()

@@ -458,30 +458,55 @@ def active_categories() -> list[Category]:
 def list_tickets(
     actor: User, filters: dict, *, after_id: int | None, limit: int
 ) -> list[Ticket]:
-    """Newest first, keyset-paginated on id; one query with requester,
+    """Newest first, keyset-paginated on id; one statement with requester,
     assignee and category joined (no query per row).
 
     ``filters`` may hold ``status`` (list), ``line``, ``assignee_id``
-    (``0`` = unassigned), ``requester_id`` and ``q`` (ticket number).
+    (``0`` = unassigned) and ``requester_id``.
+
+    With several statuses, ``status IN (...)`` would read every matching row
+    of the index and sort them (157 ms at a million tickets, bench/README.md);
+    instead one arm per status walks its own index range newest first and
+    stops after ``limit`` ids, so a page costs the same at any size.
     """
+    conditions = _list_conditions(filters, after_id)
+    statuses = list(filters.get("status") or [])
     query = visible_tickets(actor).options(
         joinedload(Ticket.requester),
         joinedload(Ticket.assignee),
         joinedload(Ticket.category),
     )
-    if filters.get("status"):
-        query = query.where(Ticket.status.in_(filters["status"]))
+    if len(statuses) > 1:
+        arms = [
+            visible_tickets(actor)
+            .with_only_columns(Ticket.id)
+            .where(*conditions, Ticket.status == status)
+            .order_by(Ticket.id.desc())
+            .limit(limit)
+            .subquery()
+            for status in statuses
+        ]
+        query = query.where(
+            Ticket.id.in_(sa.union_all(*(sa.select(arm.c.id) for arm in arms)))
+        )
+    else:
+        query = query.where(*conditions, *(Ticket.status == s for s in statuses))
+    return list(db.session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
+
+
+def _list_conditions(filters: dict, after_id: int | None) -> list:
+    conditions = []
     if filters.get("line"):
-        query = query.where(Ticket.line == filters["line"])
+        conditions.append(Ticket.line == filters["line"])
     if "assignee_id" in filters and filters["assignee_id"] is not None:
         assignee_id = filters["assignee_id"] or None
-        query = query.where(
+        conditions.append(
             Ticket.assignee_id.is_(None)
             if assignee_id is None
             else Ticket.assignee_id == assignee_id
         )
     if filters.get("requester_id"):
-        query = query.where(Ticket.requester_id == filters["requester_id"])
+        conditions.append(Ticket.requester_id == filters["requester_id"])
     if after_id is not None:
-        query = query.where(Ticket.id < after_id)
-    return list(db.session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
+        conditions.append(Ticket.id < after_id)
+    return conditions

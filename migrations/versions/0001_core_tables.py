@@ -85,6 +85,7 @@ def upgrade():
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_assignee_id_id', ['assignee_id', 'id'], unique=False)
+        batch_op.create_index('ix_tickets_assignee_id_status_id', ['assignee_id', 'status', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_category_id'), ['category_id'], unique=False)
         batch_op.create_index('ix_tickets_line_status_id', ['line', 'status', 'id'], unique=False)
         batch_op.create_index('ix_tickets_requester_id_id', ['requester_id', 'id'], unique=False)
@@ -170,6 +171,7 @@ def downgrade():
         batch_op.drop_index('ix_tickets_requester_id_id')
         batch_op.drop_index('ix_tickets_line_status_id')
         batch_op.drop_index(batch_op.f('ix_tickets_category_id'))
+        batch_op.drop_index('ix_tickets_assignee_id_status_id')
         batch_op.drop_index('ix_tickets_assignee_id_id')
 
     op.drop_table('tickets')
