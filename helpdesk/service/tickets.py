@@ -496,9 +496,14 @@ def list_tickets(
 
 def _list_conditions(filters: dict, after_id: int | None) -> list:
     conditions = []
+    by_assignee = "assignee_id" in filters and filters["assignee_id"] is not None
     if filters.get("line"):
-        conditions.append(Ticket.line == filters["line"])
-    if "assignee_id" in filters and filters["assignee_id"] is not None:
+        # With an assignee filter, "line + 0" keeps SQLite (which has no
+        # statistics) on the (assignee_id, status, id) index: walking a whole
+        # line's backlog for one agent's few tickets took 80 ms at a million.
+        line = Ticket.line + 0 if by_assignee else Ticket.line
+        conditions.append(line == filters["line"])
+    if by_assignee:
         assignee_id = filters["assignee_id"] or None
         conditions.append(
             Ticket.assignee_id.is_(None)
