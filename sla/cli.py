@@ -9,7 +9,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 from flask.cli import AppGroup
 
-from sla.jobs import JOBS, sweep_due_clocks
+from sla.jobs import JOBS, sweep_clocks
 
 sla_cli = AppGroup("sla", help="SLA scheduler and sweeps.")
 
@@ -38,5 +38,8 @@ def run_scheduler() -> None:
 @sla_cli.command("sweep")
 def run_sweep() -> None:
     """Run one SLA sweep now."""
-    count = sweep_due_clocks(current_app._get_current_object())
-    click.echo(f"sweep done: {count} clocks handled")
+    counts = sweep_clocks(current_app._get_current_object())
+    click.echo(
+        f"sweep done: {counts.clocks} clocks, {counts.warnings} warnings, "
+        f"{counts.breaches} breaches"
+    )

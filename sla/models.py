@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.db import Base, str_enum
+from helpdesk.models import Ticket
 
 
 class Target(enum.StrEnum):
@@ -118,6 +119,13 @@ class SlaPolicy(Base):
     def target_minutes(self, target: Target) -> int | None:
         return getattr(self, f"{target.value}_minutes")
 
+    def matches(self, facts: dict[str, str | None]) -> bool:
+        """True when every condition accepts the ticket's fact of that name."""
+        return all(
+            not accepted or facts.get(name) in accepted
+            for name, accepted in (self.conditions or {}).items()
+        )
+
 
 class SlaClock(Base):
     __tablename__ = "sla_clocks"
@@ -148,6 +156,7 @@ class SlaClock(Base):
     stopped_at: Mapped[datetime | None]
 
     policy: Mapped[SlaPolicy] = relationship()
+    ticket: Mapped[Ticket] = relationship()
 
     @property
     def state(self) -> str:

@@ -1,0 +1,66 @@
+"""Reactions to the core's signals: the clocks follow the ticket."""
+
+from __future__ import annotations
+
+from helpdesk import events
+from helpdesk.models import Channel, TicketStatus
+from sla import service
+from sla.models import Target
+
+ALL_TARGETS = frozenset(Target)
+RESPONSE_TARGETS = frozenset({Target.FIRST_RESPONSE, Target.NEXT_RESPONSE})
+
+
+def on_ticket_created(ticket, *, actor, now, **_) -> None:
+    service.start_clocks(ticket, now=now, actor=actor, cause="ticket_created")
+    if ticket.channel == Channel.PHONE and actor.is_staff:
+        # Line 1 registered it while talking to the caller: that is the first response.
+        service.stop_clocks(
+            ticket,
+            frozenset({Target.FIRST_RESPONSE}),
+            now=now,
+            actor=actor,
+            cause="answered_on_the_call",
+        )
+
+
+def on_public_reply(ticket, *, actor, now, by_agent, **_) -> None:
+    if by_agent:
+        service.stop_clocks(
+            ticket, RESPONSE_TARGETS, now=now, actor=actor, cause="agent_replied"
+        )
+    else:
+        service.restart_next_response(
+            ticket, now=now, actor=actor, cause="customer_replied"
+        )
+
+
+def on_status_changed(ticket, *, actor, now, old, new, **_) -> None:
+    cause = f"status_{new.value}"
+    if new in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        service.stop_clocks(ticket, ALL_TARGETS, now=now, actor=actor, cause=cause)
+    elif new == TicketStatus.PENDING:
+        service.pause_clocks(ticket, now=now, actor=actor, cause=cause)
+    elif new == TicketStatus.REOPENED:
+        service.resume_clocks(
+            ticket,
+            now=now,
+            actor=actor,
+            cause=cause,
+            reopen=frozenset({Target.RESOLUTION}),
+        )
+    elif old == TicketStatus.PENDING:
+        service.resume_clocks(ticket, now=now, actor=actor, cause=cause)
+
+
+def on_retarget(ticket, *, actor, now, **_) -> None:
+    service.retarget_clocks(ticket, now=now, actor=actor, cause="policy_reselected")
+
+
+def connect() -> None:
+    """Subscribe once; blinker ignores a second connection of the same function."""
+    events.ticket_created.connect(on_ticket_created)
+    events.public_reply_added.connect(on_public_reply)
+    events.ticket_status_changed.connect(on_status_changed)
+    events.ticket_priority_changed.connect(on_retarget)
+    events.ticket_category_changed.connect(on_retarget)
