@@ -164,6 +164,9 @@ class Ticket(Base):
         # Queue and list filters, each ending in id for keyset pagination.
         sa.Index("ix_tickets_line_status_id", "line", "status", "id"),
         sa.Index("ix_tickets_status_id", "status", "id"),
+        # "Time left" order of the queues.
+        sa.Index("ix_tickets_line_status_due_at_id", "line", "status", "due_at", "id"),
+        sa.Index("ix_tickets_status_due_at_id", "status", "due_at", "id"),
         sa.Index("ix_tickets_requester_id_id", "requester_id", "id"),
         sa.Index("ix_tickets_assignee_id_id", "assignee_id", "id"),
         sa.Index("ix_tickets_assignee_id_status_id", "assignee_id", "status", "id"),
@@ -188,6 +191,9 @@ class Ticket(Base):
     updated_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The earliest running deadline, kept by the SLA engine; None when no
+    # clock runs. Lets queues sort by time left without knowing about SLAs.
+    due_at: Mapped[datetime | None]
 
     category: Mapped[Category] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])

@@ -290,6 +290,11 @@ class PageQuery(Schema):
 
 class TicketListQuery(PageQuery):
     status = CommaSeparatedStatuses()
+    # newest: newest first; due: least time left first (no deadline last).
+    sort = fields.String(
+        load_default="newest",
+        validate=validate.OneOf(["newest", "due"], error=N_("Sort by newest or due.")),
+    )
     line = fields.Integer(
         validate=validate.Range(min=1, max=3, error=N_("The line is 1, 2 or 3."))
     )
@@ -339,6 +344,7 @@ class TicketOut(Schema):
     updated_at = UTCDateTime()
     resolved_at = UTCDateTime(allow_none=True)
     closed_at = UTCDateTime(allow_none=True)
+    due_at = UTCDateTime(allow_none=True)
 
 
 class CommentOut(Schema):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from helpdesk import events
 from helpdesk.models import Channel, TicketStatus
 from sla import service
@@ -11,6 +13,18 @@ ALL_TARGETS = frozenset(Target)
 RESPONSE_TARGETS = frozenset({Target.FIRST_RESPONSE, Target.NEXT_RESPONSE})
 
 
+def refreshes_ticket_due(handler):
+    """After the clocks moved, the ticket's ``due_at`` follows them."""
+
+    @functools.wraps(handler)
+    def wrapped(ticket, **kwargs) -> None:
+        handler(ticket, **kwargs)
+        service.refresh_ticket_due(ticket)
+
+    return wrapped
+
+
+@refreshes_ticket_due
 def on_ticket_created(ticket, *, actor, now, **_) -> None:
     service.start_clocks(ticket, now=now, actor=actor, cause="ticket_created")
     if ticket.channel == Channel.PHONE and actor.is_staff:
@@ -24,6 +38,7 @@ def on_ticket_created(ticket, *, actor, now, **_) -> None:
         )
 
 
+@refreshes_ticket_due
 def on_public_reply(ticket, *, actor, now, by_agent, **_) -> None:
     if by_agent:
         service.stop_clocks(
@@ -35,6 +50,7 @@ def on_public_reply(ticket, *, actor, now, by_agent, **_) -> None:
         )
 
 
+@refreshes_ticket_due
 def on_status_changed(ticket, *, actor, now, old, new, **_) -> None:
     cause = f"status_{new.value}"
     if new in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
@@ -53,6 +69,7 @@ def on_status_changed(ticket, *, actor, now, old, new, **_) -> None:
         service.resume_clocks(ticket, now=now, actor=actor, cause=cause)
 
 
+@refreshes_ticket_due
 def on_retarget(ticket, *, actor, now, **_) -> None:
     service.retarget_clocks(ticket, now=now, actor=actor, cause="policy_reselected")
 

@@ -92,6 +92,17 @@ def ticket_clocks(ticket_id: int) -> list[SlaClock]:
     )
 
 
+def refresh_ticket_due(ticket: Ticket) -> None:
+    """Copy the earliest running deadline onto the ticket, for the queues'
+    "time left" order (the core knows the column, not the clocks)."""
+    dues = [
+        c.due_at
+        for c in ticket_clocks(ticket.id)
+        if c.phase == Phase.RUNNING and c.due_at is not None
+    ]
+    ticket.due_at = min(dues) if dues else None
+
+
 # --- clock arithmetic ---------------------------------------------------------
 
 

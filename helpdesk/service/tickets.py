@@ -37,6 +37,7 @@ from helpdesk.models import (
     TicketStatus,
     User,
 )
+from helpdesk.pagination import decode_cursor, decode_key, page
 
 # What a requester may do to their own ticket's status.
 CUSTOMER_TRANSITIONS = frozenset({TicketStatus.RESOLVED, TicketStatus.REOPENED})
@@ -455,6 +456,20 @@ def active_categories() -> list[Category]:
     )
 
 
+def ticket_page(
+    actor: User, filters: dict, *, cursor: str | None, limit: int
+) -> tuple[list[Ticket], str | None]:
+    """One page of visible tickets in the order ``filters["sort"]`` names
+    (``newest`` or ``due``), and the cursor of the next page."""
+    if filters.get("sort") == "due":
+        rows = list_tickets_by_due(
+            actor, filters, after=decode_key(cursor, datetime, int), limit=limit + 1
+        )
+        return page(rows, limit, key=lambda t: (t.due_at, t.id))
+    rows = list_tickets(actor, filters, after_id=decode_cursor(cursor), limit=limit + 1)
+    return page(rows, limit)
+
+
 def list_tickets(
     actor: User, filters: dict, *, after_id: int | None, limit: int
 ) -> list[Ticket]:
@@ -463,13 +478,50 @@ def list_tickets(
 
     ``filters`` may hold ``status`` (list), ``line``, ``assignee_id``
     (``0`` = unassigned) and ``requester_id``.
+    """
+    conditions = _list_conditions(filters)
+    if after_id is not None:
+        conditions.append(Ticket.id < after_id)
+    return _load_page(actor, filters, conditions, (Ticket.id.desc(),), limit)
+
+
+def list_tickets_by_due(
+    actor: User, filters: dict, *, after: tuple | None, limit: int
+) -> list[Ticket]:
+    """Least time left first: tickets with a deadline by ``due_at``, then
+    those without one, oldest first. ``after`` is the (due_at, id) key of the
+    last row of the previous page."""
+    conditions = _list_conditions(filters)
+    due, after_id = after if after else (None, None)
+    rows: list[Ticket] = []
+    if after is None or due is not None:
+        dated = [*conditions, Ticket.due_at.is_not(None)]
+        if due is not None:
+            # A range on due_at the index can walk, then the ties by id.
+            dated += [
+                Ticket.due_at >= due,
+                sa.not_(sa.and_(Ticket.due_at == due, Ticket.id <= after_id)),
+            ]
+        order = (Ticket.due_at, Ticket.id)
+        rows = _load_page(actor, filters, dated, order, limit)
+    if len(rows) < limit:
+        undated = [*conditions, Ticket.due_at.is_(None)]
+        if after is not None and due is None:
+            undated.append(Ticket.id > after_id)
+        rows += _load_page(actor, filters, undated, (Ticket.id,), limit - len(rows))
+    return rows
+
+
+def _load_page(
+    actor: User, filters: dict, conditions: list, order: tuple, limit: int
+) -> list[Ticket]:
+    """One page in ``order`` with its people and category joined.
 
     With several statuses, ``status IN (...)`` would read every matching row
     of the index and sort them (157 ms at a million tickets, bench/README.md);
-    instead one arm per status walks its own index range newest first and
-    stops after ``limit`` ids, so a page costs the same at any size.
+    instead one arm per status walks its own index range in order and stops
+    after ``limit`` ids, so a page costs the same at any size.
     """
-    conditions = _list_conditions(filters, after_id)
     statuses = list(filters.get("status") or [])
     query = visible_tickets(actor).options(
         joinedload(Ticket.requester),
@@ -481,7 +533,7 @@ def list_tickets(
             visible_tickets(actor)
             .with_only_columns(Ticket.id)
             .where(*conditions, Ticket.status == status)
-            .order_by(Ticket.id.desc())
+            .order_by(*order)
             .limit(limit)
             .subquery()
             for status in statuses
@@ -491,10 +543,10 @@ def list_tickets(
         )
     else:
         query = query.where(*conditions, *(Ticket.status == s for s in statuses))
-    return list(db.session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
+    return list(db.session.scalars(query.order_by(*order).limit(limit)))
 
 
-def _list_conditions(filters: dict, after_id: int | None) -> list:
+def _list_conditions(filters: dict) -> list:
     conditions = []
     by_assignee = "assignee_id" in filters and filters["assignee_id"] is not None
     if filters.get("line"):
@@ -512,6 +564,4 @@ def _list_conditions(filters: dict, after_id: int | None) -> list:
         )
     if filters.get("requester_id"):
         conditions.append(Ticket.requester_id == filters["requester_id"])
-    if after_id is not None:
-        conditions.append(Ticket.id < after_id)
     return conditions

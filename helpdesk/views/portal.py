@@ -12,7 +12,6 @@ from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import ACTIVE_STATUSES, Role
-from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas import TicketCreateIn
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
@@ -37,14 +36,12 @@ def home():
 def ticket_list():
     if current_user.is_staff:
         return redirect(url_for("helpdesk.queue"))
-    limit = current_app.config["PAGE_SIZE"]
-    rows = ticket_service.list_tickets(
+    items, next_cursor = ticket_service.ticket_page(
         current_user,
         {},
-        after_id=decode_cursor(request.args.get("cursor")),
-        limit=limit + 1,
+        cursor=request.args.get("cursor"),
+        limit=current_app.config["PAGE_SIZE"],
     )
-    items, next_cursor = page(rows, limit)
     return render_template(
         "helpdesk/my_tickets.html",
         tickets=items,

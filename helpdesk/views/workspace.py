@@ -12,7 +12,6 @@ from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import ACTIVE_STATUSES, Role, Ticket, User
-from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas import CallerCreateIn, PhoneIntakeIn, TicketListQuery
 from helpdesk.service import accounts
 from helpdesk.service import tickets as ticket_service
@@ -32,16 +31,15 @@ def queue():
     filters = TicketListQuery().load(args)
     if not filters.get("status"):
         filters["status"] = sorted(ACTIVE_STATUSES)
-    limit = current_app.config["PAGE_SIZE"]
-    rows = ticket_service.list_tickets(
+    tickets, next_cursor = ticket_service.ticket_page(
         current_user,
         filters,
-        after_id=decode_cursor(filters.get("cursor")),
-        limit=limit + 1,
+        cursor=filters["cursor"],
+        limit=current_app.config["PAGE_SIZE"],
     )
-    tickets, next_cursor = page(rows, limit)
     return render_template(
         "helpdesk/queue.html",
+        now=get_clock().now(),
         tickets=tickets,
         next_cursor=next_cursor,
         filters=filters,

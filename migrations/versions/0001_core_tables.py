@@ -77,6 +77,7 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint('line BETWEEN 1 AND 3', name=op.f('ck_tickets_line_range')),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_tickets_assignee_id_users')),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_tickets_category_id_categories')),
@@ -90,6 +91,8 @@ def upgrade():
         batch_op.create_index('ix_tickets_line_status_id', ['line', 'status', 'id'], unique=False)
         batch_op.create_index('ix_tickets_requester_id_id', ['requester_id', 'id'], unique=False)
         batch_op.create_index('ix_tickets_status_id', ['status', 'id'], unique=False)
+        batch_op.create_index('ix_tickets_line_status_due_at_id', ['line', 'status', 'due_at', 'id'], unique=False)
+        batch_op.create_index('ix_tickets_status_due_at_id', ['status', 'due_at', 'id'], unique=False)
 
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -167,6 +170,8 @@ def downgrade():
 
     op.drop_table('attachments')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_status_due_at_id')
+        batch_op.drop_index('ix_tickets_line_status_due_at_id')
         batch_op.drop_index('ix_tickets_status_id')
         batch_op.drop_index('ix_tickets_requester_id_id')
         batch_op.drop_index('ix_tickets_line_status_id')

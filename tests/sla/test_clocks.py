@@ -246,3 +246,25 @@ def test_paused_clocks_never_warn(clock):
     svc.change_status(ticket, TicketStatus.PENDING, actor=agent, now=clock.now())
     counts = sweep(at(3, 12))
     assert (counts.clocks, counts.warnings, counts.breaches) == (0, 0, 0)
+
+
+def test_queue_orders_by_least_time_left_across_pages(clock):
+    make_policy(
+        name="fast",
+        position=1,
+        conditions={"priority": ["P1"]},
+        first_response_minutes=30,
+    )
+    make_policy(name="slow", position=2, first_response_minutes=240)
+    manager, agent = make_user(role=Role.MANAGER), make_user(role=Role.LINE1)
+    slow = make_ticket(at=clock.now())
+    fast = make_ticket(priority=Priority.P1, at=clock.advance(minutes=5))
+    paused = make_ticket(at=clock.advance(minutes=5))
+    svc.change_status(paused, TicketStatus.PENDING, actor=agent, now=clock.now())
+    assert (fast.due_at, slow.due_at, paused.due_at) == (at(0, 9, 35), at(0, 13), None)
+
+    filters = {"sort": "due", "status": [TicketStatus.NEW, TicketStatus.PENDING]}
+    first, cursor = svc.ticket_page(manager, filters, cursor=None, limit=2)
+    rest, end = svc.ticket_page(manager, filters, cursor=cursor, limit=2)
+    assert [t.id for t in first + rest] == [fast.id, slow.id, paused.id]
+    assert end is None
