@@ -92,8 +92,8 @@ DEMO_TICKETS = (
 )
 
 
-def load_demo_data(*, now: datetime) -> int:
-    """Create what is missing; return how many users were created."""
+def load_demo_people(*, now: datetime) -> int:
+    """Users and categories that are missing; returns how many users were created."""
     created = 0
     for email, name, role, phone, organization, locale in DEMO_USERS:
         if accounts.find_user_by_email(email) is None:
@@ -115,11 +115,12 @@ def load_demo_data(*, now: datetime) -> int:
         if db.session.scalar(sa.select(Category).where(Category.code == code)) is None:
             db.session.add(Category(code=code, name_en=name_en, name_ru=name_ru))
     db.session.flush()
-    _load_demo_tickets(now=now)
     return created
 
 
-def _load_demo_tickets(*, now: datetime) -> None:
+def load_demo_tickets(*, now: datetime) -> None:
+    """A few tickets, once; other packages' settings (SLA policies, routing
+    rules) are loaded before, so the tickets get clocks and routes."""
     customer = accounts.find_user_by_email("customer@example.com")
     if db.session.scalar(
         sa.select(Ticket.id).where(Ticket.requester_id == customer.id).limit(1)
