@@ -30,8 +30,12 @@ def create_app(
     )
 
     import helpdesk
+    import knowledge_base
+    import routing
     import sla
 
     helpdesk.init_app(app)
     sla.init_app(app)
+    knowledge_base.init_app(app)
+    routing.init_app(app)
     return app

@@ -41,6 +41,7 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "helpdesk" / "translations")
     LANGUAGES = ("en", "ru")
     SLA_SWEEP_SECONDS = _env_int("SLA_SWEEP_SECONDS", 30)
+    ROUTING_SWEEP_SECONDS = _env_int("ROUTING_SWEEP_SECONDS", 60)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

@@ -14,7 +14,10 @@ ROOT = BENCH.parent
 # Arguments that keep `make bench` to a few minutes; scripts not listed run
 # with their own defaults. The 10k/1M figures in README.md come from runs
 # with --tickets 10000 and the default 1,000,000.
-ARGS = {"queue_bench.py": ["--tickets", "100000"]}
+ARGS = {
+    "queue_bench.py": ["--tickets", "100000"],
+    "sla_bench.py": ["--tickets", "100000", "--sweep-sizes", "10000,100000"],
+}
 
 
 def main() -> int:

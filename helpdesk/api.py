@@ -14,7 +14,7 @@ from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, PermissionDenied
 from helpdesk.extensions import csrf, db
 from helpdesk.http import json_body, json_error
-from helpdesk.models import Channel, TicketEvent, User
+from helpdesk.models import Channel, Ticket, TicketEvent, User
 from helpdesk.openapi import build_spec
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas import (
@@ -68,6 +68,26 @@ def token_create():
     return TokenOut().dump({"token": raw, "expires_at": token.expires_at}), 201
 
 
+def dump_tickets(tickets: list[Ticket]) -> list[dict]:
+    """``TicketOut`` plus what other packages add (``sla``...): each callable
+    in ``app.extensions["helpdesk.ticket_extras"]`` takes the page's tickets
+    and ``now`` and answers ``{ticket_id: {field: value}}`` for the whole page
+    at once, so a page costs one query per provider, never one per ticket."""
+    items = TicketOut(many=True).dump(tickets)
+    providers = current_app.extensions.get("helpdesk.ticket_extras", [])
+    if providers and tickets:
+        now = get_clock().now()
+        for provide in providers:
+            extras = provide(tickets, now)
+            for item in items:
+                item.update(extras.get(item["id"], {}))
+    return items
+
+
+def dump_ticket(ticket: Ticket) -> dict:
+    return dump_tickets([ticket])[0]
+
+
 @bp.get("/v1/me")
 @login_required
 def me():
@@ -78,15 +98,10 @@ def me():
 @login_required
 def ticket_list():
     filters = TicketListQuery().load(request.args.to_dict())
-    limit = filters["limit"]
-    rows = ticket_service.list_tickets(
-        current_user,
-        filters,
-        after_id=decode_cursor(filters["cursor"]),
-        limit=limit + 1,
+    items, next_cursor = ticket_service.ticket_page(
+        current_user, filters, cursor=filters["cursor"], limit=filters["limit"]
     )
-    items, next_cursor = page(rows, limit)
-    return {"items": TicketOut(many=True).dump(items), "next_cursor": next_cursor}
+    return {"items": dump_tickets(items), "next_cursor": next_cursor}
 
 
 @bp.post("/v1/tickets")
@@ -108,7 +123,7 @@ def ticket_create():
         data, actor=current_user, now=now, requester=requester, channel=channel
     )
     db.session.commit()
-    return TicketOut().dump(ticket), 201, {"Location": f"/api/v1/tickets/{ticket.id}"}
+    return dump_ticket(ticket), 201, {"Location": f"/api/v1/tickets/{ticket.id}"}
 
 
 def _requester(requester_id: int | None) -> User:
@@ -125,7 +140,7 @@ def _requester(requester_id: int | None) -> User:
 @bp.get("/v1/tickets/<int:ticket_id>")
 @login_required
 def ticket_get(ticket_id: int):
-    return TicketOut().dump(ticket_service.get_visible_ticket(current_user, ticket_id))
+    return dump_ticket(ticket_service.get_visible_ticket(current_user, ticket_id))
 
 
 @bp.patch("/v1/tickets/<int:ticket_id>")
@@ -139,7 +154,7 @@ def ticket_patch(ticket_id: int):
         ticket, changes, actor=current_user, now=get_clock().now()
     )
     db.session.commit()
-    return TicketOut().dump(ticket)
+    return dump_ticket(ticket)
 
 
 @bp.get("/v1/tickets/<int:ticket_id>/comments")
@@ -175,7 +190,7 @@ def transition_create(ticket_id: int):
         ticket, data["status"], actor=current_user, now=get_clock().now()
     )
     db.session.commit()
-    return TicketOut().dump(ticket), 201
+    return dump_ticket(ticket), 201
 
 
 @bp.get("/v1/tickets/<int:ticket_id>/events")

@@ -167,6 +167,8 @@ class Ticket(Base):
         # "Time left" order of the queues.
         sa.Index("ix_tickets_line_status_due_at_id", "line", "status", "due_at", "id"),
         sa.Index("ix_tickets_status_due_at_id", "status", "due_at", "id"),
+        # The SLA dashboard's period filter.
+        sa.Index("ix_tickets_created_at", "created_at", "line", "priority"),
         sa.Index("ix_tickets_requester_id_id", "requester_id", "id"),
         sa.Index("ix_tickets_assignee_id_id", "assignee_id", "id"),
         sa.Index("ix_tickets_assignee_id_status_id", "assignee_id", "status", "id"),

@@ -6,6 +6,7 @@ from functools import cache
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import current_app
 
 from helpdesk import schemas
 
@@ -211,6 +212,9 @@ def build_spec() -> dict:
             )
         },
     )
+    # Other packages document their own paths: callables (spec) -> None.
+    for add_paths in current_app.extensions.get("helpdesk.openapi_paths", []):
+        add_paths(spec)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     return document

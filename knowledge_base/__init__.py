@@ -1,4 +1,64 @@
-"""Articles, ranked search, suggestions and article<->ticket links.
+"""Articles, ranked search, suggestions and article<->ticket links,
+canned responses.
 
-Arrives with the knowledge-base issue.
+Depends on ``helpdesk``; the core never imports this package. It shows
+itself in the core's pages through panels (``helpdesk.add_panel``), documents
+its API through the ``helpdesk.openapi_paths`` hook and adds its demo data
+through ``helpdesk.demo_loaders``.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+# The hand-written search objects of migration 0003 (FTS5 table and its
+# shadow tables on SQLite; the tsvector column and its GIN index on
+# PostgreSQL) are not models: autogenerate must not propose dropping them.
+SEARCH_TABLE = "kb_search"
+SEARCH_COLUMN = "search_vector"
+SEARCH_INDEX = "ix_kb_articles_search_vector"
+
+PANELS = {
+    "nav": "knowledge_base/panels/nav.html",
+    "ticket_sidebar": "knowledge_base/panels/ticket_sidebar.html",
+    "ticket_reply_tools": "knowledge_base/panels/ticket_reply_tools.html",
+    "phone_console": "knowledge_base/panels/phone_console.html",
+    "ticket_new_form": "knowledge_base/panels/ticket_new_form.html",
+}
+
+
+def init_app(app: Flask) -> None:
+    from helpdesk import add_panel
+    from helpdesk.extensions import csrf
+    from knowledge_base import api, cli, demo, models, openapi, panels, views  # noqa: F401
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # checks CSRF itself for cookie sessions, like the core API
+    for slot, template in PANELS.items():
+        add_panel(app, slot, template)
+    app.jinja_env.globals.update(panels.TEMPLATE_GLOBALS)
+    app.extensions.setdefault("helpdesk.openapi_paths", []).append(openapi.add_paths)
+    app.extensions.setdefault("helpdesk.demo_loaders", []).append(
+        demo.load_demo_articles
+    )
+    app.cli.add_command(cli.kb_cli)
+    _keep_search_objects_out_of_autogenerate(app)
+
+
+def _keep_search_objects_out_of_autogenerate(app: Flask) -> None:
+    migrate_config = app.extensions.get("migrate")
+    if migrate_config is None:
+        return
+    previous = migrate_config.configure_args.get("include_name")
+
+    def include_name(name, type_, parent_names) -> bool:
+        if name and (
+            (type_ == "table" and name.startswith(SEARCH_TABLE))
+            or (type_ == "column" and name == SEARCH_COLUMN)
+            or (type_ == "index" and name == SEARCH_INDEX)
+        ):
+            return False
+        return previous(name, type_, parent_names) if previous else True
+
+    migrate_config.configure_args["include_name"] = include_name

@@ -1,4 +1,38 @@
 """Rules engine, escalation between lines, assignment, defects for line 3.
 
-Arrives with the routing issue; it will subscribe to ``helpdesk.events``.
+Depends on ``helpdesk`` (and listens to ``sla``'s alerts); the core never
+imports it. It learns what happens through the core's signals, shows itself
+in the core's pages through panels (``helpdesk.add_panel``), documents its
+API through ``helpdesk.openapi_paths`` and adds demo rules through
+``helpdesk.demo_loaders``.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+PANELS = {
+    "nav": "routing/panels/nav.html",
+    "ticket_sidebar": "routing/panels/ticket_sidebar.html",
+    "phone_console": "routing/panels/phone_console.html",
+}
+
+
+def init_app(app: Flask) -> None:
+    from helpdesk import add_panel
+    from helpdesk.extensions import csrf
+    from routing import api, demo, jobs, models, openapi, panels, views  # noqa: F401
+    from routing.service import engine
+
+    engine.connect()
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # checks CSRF itself for cookie sessions, like the core API
+    for slot, template in PANELS.items():
+        add_panel(app, slot, template)
+    app.jinja_env.globals.update(panels.TEMPLATE_GLOBALS)
+    app.extensions.setdefault("helpdesk.openapi_paths", []).append(openapi.add_paths)
+    app.extensions.setdefault("helpdesk.demo_loaders", []).append(demo.load_demo_rules)
+    app.extensions.setdefault("scheduler.jobs", []).append(
+        ("routing-unassigned", jobs.check_unassigned, "ROUTING_SWEEP_SECONDS")
+    )

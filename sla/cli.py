@@ -9,7 +9,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 from flask.cli import AppGroup
 
-from sla.jobs import JOBS, sweep_clocks
+from sla.jobs import scheduled_jobs, sweep_clocks
 
 sla_cli = AppGroup("sla", help="SLA scheduler and sweeps.")
 
@@ -22,7 +22,8 @@ def run_scheduler() -> None:
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
-    for job_id, func, interval_setting in JOBS:
+    jobs = scheduled_jobs(app)
+    for job_id, func, interval_setting in jobs:
         scheduler.add_job(
             func,
             "interval",
@@ -30,7 +31,7 @@ def run_scheduler() -> None:
             id=job_id,
             seconds=app.config[interval_setting],
         )
-    click.echo(f"SLA scheduler started: {', '.join(job[0] for job in JOBS)}")
+    click.echo(f"SLA scheduler started: {', '.join(job[0] for job in jobs)}")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
 

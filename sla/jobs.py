@@ -58,7 +58,13 @@ def deliver_outbox(app: Flask) -> DeliveryCounts:
         return counts
 
 
-# The one list of jobs, with fixed ids: (id, function, interval setting).
+def scheduled_jobs(app: Flask) -> list[tuple]:
+    """The one list the scheduler runs: these jobs, then those other packages
+    registered in ``app.extensions["scheduler.jobs"]`` (sla never imports them)."""
+    return [*JOBS, *app.extensions.get("scheduler.jobs", [])]
+
+
+# The SLA's jobs, with fixed ids: (id, function(app), interval setting).
 JOBS = (
     ("sla-sweep", sweep_clocks, "SLA_SWEEP_SECONDS"),
     ("outbox-deliver", deliver_outbox, "OUTBOX_DELIVERY_SECONDS"),

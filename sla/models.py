@@ -136,6 +136,17 @@ class SlaClock(Base):
         # The at-risk list and the queue's "time left" sort.
         sa.Index("ix_sla_clocks_phase_due_at", "phase", "due_at"),
         sa.Index("ix_sla_clocks_started_at", "started_at"),
+        # The dashboard's breaches list and its per-ticket aggregates.
+        sa.Index("ix_sla_clocks_breached_at", "breached_at", "phase", "due_at"),
+        sa.Index(
+            "ix_sla_clocks_report",
+            "ticket_id",
+            "target",
+            "phase",
+            "policy_id",
+            "breached_at",
+            "spent_seconds",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

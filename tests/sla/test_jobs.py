@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sla.jobs import JOBS
+from sla.jobs import scheduled_jobs
 
 
 def test_sweep_command_runs_one_sweep(runner):
@@ -12,7 +12,9 @@ def test_sweep_command_runs_one_sweep(runner):
 
 
 def test_every_job_has_a_fixed_unique_id_and_a_configured_interval(app):
-    ids = [job_id for job_id, _func, _setting in JOBS]
+    jobs = scheduled_jobs(app)
+    ids = [job_id for job_id, _func, _setting in jobs]
+    assert {"sla-sweep", "outbox-deliver", "routing-unassigned"} <= set(ids)
     assert len(ids) == len(set(ids))
-    for _job_id, _func, setting in JOBS:
+    for _job_id, _func, setting in jobs:
         assert app.config[setting] > 0

@@ -1,0 +1,145 @@
+"""The knowledge base's paths in the OpenAPI document (added through the
+core's ``helpdesk.openapi_paths`` hook, so the core never imports this)."""
+
+from __future__ import annotations
+
+from apispec import APISpec
+
+from helpdesk.openapi import ID_PARAM, PAGE_PARAMS, _json, _list_of, _op
+from knowledge_base import schemas
+
+
+def _query(name: str, schema: dict, description: str = "") -> dict:
+    param = {"in": "query", "name": name, "schema": schema}
+    return param | ({"description": description} if description else {})
+
+
+SEARCH_PARAMS = [
+    _query(
+        "q", {"type": "string", "maxLength": 200}, "words; the last one may be a prefix"
+    ),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 50}),
+    _query("category", {"type": "string"}, "category code"),
+]
+
+
+def add_paths(spec: APISpec) -> None:
+    for name in ("ArticleOut", "ArticleVersionOut", "SearchHitOut"):
+        spec.components.schema(name, schema=getattr(schemas, name))
+    article = _json("ArticleOut")
+    errs = ("401", "404", "422")
+    spec.path(
+        path="/v1/kb/search",
+        operations={
+            "get": _op(
+                "Ranked full-text search over the published articles you may read "
+                "(customers: public ones), with highlighted snippets",
+                {"200": {"description": "Best first", **_list_of("SearchHitOut")}},
+                params=SEARCH_PARAMS,
+                errors=("401", "422"),
+            )
+        },
+    )
+    spec.path(
+        path="/v1/kb/suggestions",
+        operations={
+            "get": _op(
+                "Up to five public articles for a request's subject being typed",
+                {"200": {"description": "Best first", **_list_of("SearchHitOut")}},
+                params=[
+                    SEARCH_PARAMS[0],
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 5}),
+                ],
+                errors=("401", "422"),
+            )
+        },
+    )
+    spec.path(
+        path="/v1/kb/articles",
+        operations={
+            "get": _op(
+                "List the articles you may read, newest first",
+                {
+                    "200": {
+                        "description": "A page of articles",
+                        **_list_of("ArticleOut"),
+                    }
+                },
+                params=[
+                    _query(
+                        "status", {"type": "string", "enum": ["draft", "published"]}
+                    ),
+                    _query(
+                        "visibility", {"type": "string", "enum": ["public", "internal"]}
+                    ),
+                    _query("category", {"type": "string"}),
+                    _query("tag", {"type": "string"}),
+                ]
+                + PAGE_PARAMS,
+                errors=("401", "422"),
+            ),
+            "post": _op(
+                "Write an article (staff)",
+                {
+                    "201": {"description": "Created", **article},
+                    "403": {"description": "Not staff", **_json("ErrorOut")},
+                },
+                body=schemas.ArticleIn,
+                errors=("401", "422"),
+            ),
+        },
+    )
+    spec.path(
+        path="/v1/kb/articles/{id}",
+        operations={
+            "get": _op(
+                "One article",
+                {"200": {"description": "Article", **article}},
+                params=[ID_PARAM],
+                errors=("401", "404"),
+            ),
+            "patch": _op(
+                "Change an article (staff); a change is a new version; "
+                "409 when base_version is not the current one",
+                {
+                    "200": {"description": "Updated", **article},
+                    "409": {
+                        "description": "Saved by someone else",
+                        **_json("ErrorOut"),
+                    },
+                },
+                body=schemas.ArticlePatchIn,
+                params=[ID_PARAM],
+                errors=errs,
+            ),
+            "delete": _op(
+                "Delete an article with its history and counts (staff)",
+                {"204": {"description": "Deleted"}},
+                params=[ID_PARAM],
+                errors=("401", "404"),
+            ),
+        },
+    )
+    spec.path(
+        path="/v1/kb/articles/{id}/versions",
+        operations={
+            "get": _op(
+                "The article's versions, newest first (staff)",
+                {"200": {"description": "Versions", **_list_of("ArticleVersionOut")}},
+                params=[ID_PARAM],
+                errors=("401", "404"),
+            )
+        },
+    )
+    spec.path(
+        path="/v1/kb/articles/{id}/restorations",
+        operations={
+            "post": _op(
+                "Restore an earlier version's content as a new version (staff)",
+                {"201": {"description": "Article after the restore", **article}},
+                body=schemas.RestoreIn,
+                params=[ID_PARAM],
+                errors=errs,
+            )
+        },
+    )

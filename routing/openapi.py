@@ -1,0 +1,196 @@
+"""Routing's paths in the OpenAPI document (added through the core's
+``helpdesk.openapi_paths`` hook, so the core never imports this)."""
+
+from __future__ import annotations
+
+from apispec import APISpec
+
+from helpdesk.openapi import ID_PARAM, PAGE_PARAMS, _json, _list_of, _op
+from routing import schemas
+
+ERRS = ("401", "404", "422")
+
+
+def add_paths(spec: APISpec) -> None:
+    for name in ("RuleOut", "DryRunOut", "AgentOut", "DefectOut", "DefectDetailOut"):
+        spec.components.schema(name, schema=getattr(schemas, name))
+    _rule_paths(spec)
+    _agent_and_escalation_paths(spec)
+    _defect_paths(spec)
+
+
+def _rule_paths(spec: APISpec) -> None:
+    rule = _json("RuleOut")
+    dry_run = {"200": {"description": "What would happen", **_json("DryRunOut")}}
+    spec.path(
+        path="/v1/routing/rules",
+        operations={
+            "get": _op(
+                "The routing rules in order (managers, admins)",
+                {"200": {"description": "Rules", **_list_of("RuleOut")}},
+            ),
+            "post": _op(
+                "Create a rule; validated on save (422 names each bad part, "
+                "e.g. `conditions.0.op`)",
+                {"201": {"description": "Created", **rule}},
+                body=schemas.RuleIn,
+                errors=("401", "422"),
+            ),
+        },
+    )
+    spec.path(
+        path="/v1/routing/rules/{id}",
+        operations={
+            "get": _op(
+                "One rule",
+                {"200": {"description": "Rule", **rule}},
+                params=[ID_PARAM],
+                errors=("401", "404"),
+            ),
+            "patch": _op(
+                "Change parts of a rule: enable/disable, `position` to reorder ...",
+                {"200": {"description": "Updated", **rule}},
+                body=schemas.RulePatchIn,
+                params=[ID_PARAM],
+                errors=ERRS,
+            ),
+            "delete": _op(
+                "Delete a rule",
+                {"204": {"description": "Deleted"}},
+                params=[ID_PARAM],
+                errors=("401", "404"),
+            ),
+        },
+    )
+    spec.path(
+        path="/v1/routing/rules/{id}/tests",
+        operations={
+            "post": _op(
+                "Dry run of this rule (enabled or not) against a ticket; "
+                "changes nothing",
+                dry_run,
+                body=schemas.RuleTestIn,
+                params=[ID_PARAM],
+                errors=ERRS,
+            )
+        },
+    )
+    spec.path(
+        path="/v1/routing/tests",
+        operations={
+            "post": _op(
+                "Dry run of every enabled rule of a trigger (default "
+                "`ticket_created`) against a ticket; changes nothing",
+                dry_run,
+                body=schemas.RuleTestIn,
+                errors=("401", "422"),
+            )
+        },
+    )
+
+
+def _agent_and_escalation_paths(spec: APISpec) -> None:
+    spec.path(
+        path="/v1/tickets/{id}/escalations",
+        operations={
+            "post": _op(
+                "Move the ticket to another line (up, or back down) with a "
+                "reason; the new line is notified",
+                {"201": {"description": "The ticket after", **_json("TicketOut")}},
+                body=schemas.EscalationIn,
+                params=[ID_PARAM],
+                errors=ERRS,
+            )
+        },
+    )
+    spec.path(
+        path="/v1/routing/agents",
+        operations={
+            "get": _op(
+                "Active line agents with availability and active tickets (staff)",
+                {"200": {"description": "Agents", **_list_of("AgentOut")}},
+                params=[{"in": "query", "name": "line", "schema": {"type": "integer"}}],
+                errors=("401", "422"),
+            )
+        },
+    )
+    spec.path(
+        path="/v1/routing/agents/{id}",
+        operations={
+            "patch": _op(
+                "Mark an agent available or away (yourself; managers anyone)",
+                {"200": {"description": "Agent", **_json("AgentOut")}},
+                body=schemas.AvailabilityIn,
+                params=[ID_PARAM],
+                errors=ERRS,
+            )
+        },
+    )
+
+
+def _defect_paths(spec: APISpec) -> None:
+    detail = _json("DefectDetailOut")
+    spec.path(
+        path="/v1/routing/defects",
+        operations={
+            "get": _op(
+                "Defects and enhancement requests, newest first (staff)",
+                {"200": {"description": "Defects", **_list_of("DefectOut")}},
+                params=[
+                    {"in": "query", "name": "status", "schema": {"type": "string"}},
+                    {"in": "query", "name": "kind", "schema": {"type": "string"}},
+                ]
+                + PAGE_PARAMS,
+                errors=("401", "422"),
+            ),
+            "post": _op(
+                "File a defect or enhancement request from a ticket",
+                {"201": {"description": "Created", **detail}},
+                body=schemas.DefectIn,
+                errors=ERRS,
+            ),
+        },
+    )
+    spec.path(
+        path="/v1/routing/defects/{id}",
+        operations={
+            "get": _op(
+                "A defect with its linked tickets",
+                {"200": {"description": "Defect", **detail}},
+                params=[ID_PARAM],
+                errors=("401", "404"),
+            ),
+            "patch": _op(
+                "Edit a defect; line 3 sets it in progress",
+                {"200": {"description": "Defect", **detail}},
+                body=schemas.DefectPatchIn,
+                params=[ID_PARAM],
+                errors=ERRS,
+            ),
+        },
+    )
+    spec.path(
+        path="/v1/routing/defects/{id}/tickets",
+        operations={
+            "post": _op(
+                "Link another ticket to the defect",
+                {"201": {"description": "Defect", **detail}},
+                body=schemas.DefectLinkIn,
+                params=[ID_PARAM],
+                errors=ERRS,
+            )
+        },
+    )
+    spec.path(
+        path="/v1/routing/defects/{id}/fixes",
+        operations={
+            "post": _op(
+                "Mark the defect fixed: linked active tickets get a note and "
+                "go back to their line",
+                {"201": {"description": "Defect", **detail}},
+                body=schemas.DefectFixIn,
+                params=[ID_PARAM],
+                errors=ERRS,
+            )
+        },
+    )

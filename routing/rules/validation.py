@@ -1,0 +1,262 @@
+"""Validation of a rule's parts, naming every problem by its path."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from helpdesk.i18n import N_
+from routing.rules.vocabulary import (
+    ACTIONS,
+    FIELDS,
+    LINES,
+    LIST_OPS,
+    MAX_ACTIONS,
+    MAX_CONDITIONS,
+    MAX_NOTE_LENGTH,
+    MAX_REGEX_LENGTH,
+    NO_VALUE_OPS,
+    OPS_BY_KIND,
+    Trigger,
+    Vocabulary,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation failure: where, and a message id with its parameters
+    (translated at the edge)."""
+
+    path: str
+    message: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def validate_rule(rule: Mapping[str, Any], vocabulary: Vocabulary) -> list[Problem]:
+    """Every problem of a rule's trigger, conditions and actions; [] when valid.
+
+    The shape (types of the top-level keys) is the schema's job; this checks
+    what the parts mean: known fields, operators that fit them, values of the
+    right kind, regexes that compile, actions with exactly their parameters.
+    """
+    problems: list[Problem] = []
+    trigger = rule.get("trigger")
+    minutes = rule.get("unassigned_minutes")
+    if trigger == Trigger.UNASSIGNED and not minutes:
+        problems.append(
+            Problem(
+                "unassigned_minutes",
+                N_("Say after how many minutes without an assignee the rule acts."),
+            )
+        )
+    elif trigger != Trigger.UNASSIGNED and minutes is not None:
+        problems.append(
+            Problem(
+                "unassigned_minutes",
+                N_("Only the “unassigned for N minutes” trigger takes minutes."),
+            )
+        )
+    conditions = rule.get("conditions") or []
+    if len(conditions) > MAX_CONDITIONS:
+        problems.append(
+            Problem(
+                "conditions",
+                N_("At most %(count)s conditions."),
+                {"count": MAX_CONDITIONS},
+            )
+        )
+    for index, condition in enumerate(conditions):
+        problems += _condition_problems(f"conditions.{index}", condition, vocabulary)
+    actions = rule.get("actions") or []
+    if not actions:
+        problems.append(Problem("actions", N_("Add at least one action.")))
+    if len(actions) > MAX_ACTIONS:
+        problems.append(
+            Problem("actions", N_("At most %(count)s actions."), {"count": MAX_ACTIONS})
+        )
+    for index, action in enumerate(actions):
+        problems += _action_problems(f"actions.{index}", action, vocabulary)
+    return problems
+
+
+def _condition_problems(
+    path: str, condition: Any, vocabulary: Vocabulary
+) -> list[Problem]:
+    if not isinstance(condition, Mapping):
+        return [Problem(path, N_("A condition is an object with field, op and value."))]
+    unknown = set(condition) - {"field", "op", "value"}
+    if unknown:
+        return [
+            Problem(
+                f"{path}.{sorted(unknown)[0]}",
+                N_("Unknown key “%(key)s”; a condition has field, op and value."),
+                {"key": sorted(unknown)[0]},
+            )
+        ]
+    name, op = condition.get("field"), condition.get("op")
+    if name not in FIELDS:
+        return [
+            Problem(
+                f"{path}.field",
+                N_("Unknown field “%(field)s”. Known fields: %(known)s."),
+                {"field": name, "known": ", ".join(FIELDS)},
+            )
+        ]
+    allowed = OPS_BY_KIND[FIELDS[name]]
+    if op not in allowed:
+        return [
+            Problem(
+                f"{path}.op",
+                N_("The field “%(field)s” takes the operators %(ops)s, not “%(op)s”."),
+                {"field": name, "ops": ", ".join(allowed), "op": op},
+            )
+        ]
+    return _value_problems(
+        f"{path}.value", name, op, condition.get("value"), vocabulary
+    )
+
+
+def _value_problems(
+    path: str, name: str, op: str, value: Any, vocabulary: Vocabulary
+) -> list[Problem]:
+    if op in NO_VALUE_OPS:
+        if value not in (None, "", []):
+            return [Problem(path, N_("This operator takes no value."))]
+        return []
+    if op in LIST_OPS:
+        if not isinstance(value, list) or not value:
+            return [Problem(path, N_("Give a non-empty list of values."))]
+        values = value
+    else:
+        if isinstance(value, list | dict) or value is None or value == "":
+            return [Problem(path, N_("Give one value."))]
+        values = [value]
+    if op == "regex":
+        return _regex_problems(path, value)
+    kind = FIELDS[name]
+    for item in values:
+        problem = _item_problem(path, name, kind, item, vocabulary)
+        if problem is not None:
+            return [problem]
+    return []
+
+
+def _regex_problems(path: str, value: Any) -> list[Problem]:
+    if not isinstance(value, str) or len(value) > MAX_REGEX_LENGTH:
+        return [
+            Problem(
+                path,
+                N_("A regular expression of at most %(count)s characters."),
+                {"count": MAX_REGEX_LENGTH},
+            )
+        ]
+    try:
+        re.compile(value)
+    except re.error as err:
+        return [
+            Problem(
+                path,
+                N_("Not a valid regular expression: %(error)s."),
+                {"error": str(err)},
+            )
+        ]
+    return []
+
+
+def _item_problem(
+    path: str, name: str, kind: str, item: Any, vocabulary: Vocabulary
+) -> Problem | None:
+    if kind == "text":
+        if not isinstance(item, str) or not item.strip() or len(item) > 200:
+            return Problem(path, N_("Give words of 1 to 200 characters."))
+        return None
+    if kind == "number":
+        if not _is_int(item) or item not in LINES:
+            return Problem(path, N_("The line is 1, 2 or 3."))
+        return None
+    if kind == "user":
+        if not _is_int(item) or item not in vocabulary.agents:
+            return Problem(path, N_("Not an active agent."))
+        return None
+    if item not in vocabulary.choices(name):
+        return Problem(
+            path,
+            N_("Unknown value “%(value)s” for “%(field)s”; known: %(known)s."),
+            {
+                "value": item,
+                "field": name,
+                "known": ", ".join(sorted(vocabulary.choices(name))),
+            },
+        )
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _action_problems(path: str, action: Any, vocabulary: Vocabulary) -> list[Problem]:
+    if not isinstance(action, Mapping):
+        return [Problem(path, N_("An action is an object with a type."))]
+    kind = action.get("type")
+    if kind not in ACTIONS:
+        return [
+            Problem(
+                f"{path}.type",
+                N_("Unknown action “%(type)s”. Known actions: %(known)s."),
+                {"type": kind, "known": ", ".join(ACTIONS)},
+            )
+        ]
+    params = ACTIONS[kind]
+    unknown = sorted(set(action) - {"type"} - set(params))
+    if unknown:
+        return [
+            Problem(
+                f"{path}.{unknown[0]}",
+                N_("The action “%(type)s” takes no “%(key)s”."),
+                {"type": kind, "key": unknown[0]},
+            )
+        ]
+    problems = []
+    for name, param_kind in params.items():
+        problem = _param_problem(
+            f"{path}.{name}", param_kind, action.get(name), vocabulary
+        )
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+def _param_problem(
+    path: str, kind: str, value: Any, vocabulary: Vocabulary
+) -> Problem | None:
+    if kind == "line?" and value is None:
+        return None
+    if kind in ("line", "line?"):
+        ok = _is_int(value) and value in LINES
+        return None if ok else Problem(path, N_("The line is 1, 2 or 3."))
+    if kind == "category":
+        ok = value in vocabulary.categories
+        return None if ok else Problem(path, N_("Unknown category."))
+    if kind == "priority":
+        ok = value in vocabulary.priorities
+        return None if ok else Problem(path, N_("Choose a priority from P1 to P4."))
+    if kind == "agent":
+        ok = _is_int(value) and value in vocabulary.agents
+        return None if ok else Problem(path, N_("Not an active agent."))
+    if kind == "staff":
+        ok = _is_int(value) and value in vocabulary.staff
+        return None if ok else Problem(path, N_("Not an active member of staff."))
+    # a note
+    ok = isinstance(value, str) and 0 < len(value.strip()) <= MAX_NOTE_LENGTH
+    return (
+        None
+        if ok
+        else Problem(
+            path,
+            N_("Write a note of 1 to %(count)s characters."),
+            {"count": MAX_NOTE_LENGTH},
+        )
+    )

@@ -1,0 +1,111 @@
+"""The words rules are made of: triggers, fields and their operators, actions
+and their parameters, and the values a database allows (``Vocabulary``)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Trigger(enum.StrEnum):
+    TICKET_CREATED = "ticket_created"
+    TICKET_UPDATED = "ticket_updated"
+    CUSTOMER_REPLIED = "customer_replied"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACH = "sla_breach"
+    UNASSIGNED = "unassigned_for_minutes"
+
+
+class Match(enum.StrEnum):
+    ALL = "all"
+    ANY = "any"
+
+
+# --- the vocabulary -----------------------------------------------------------
+
+CHOICE_OPS = ("eq", "ne", "in", "not_in")
+TEXT_OPS = (
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "contains",
+    "not_contains",
+    "contains_any",
+    "regex",
+    "is_empty",
+    "is_set",
+)
+NUMBER_OPS = ("eq", "ne", "in", "not_in", "gt", "lt")
+USER_OPS = ("eq", "ne", "is_empty", "is_set")
+LIST_OPS = frozenset({"in", "not_in", "contains_any"})
+NO_VALUE_OPS = frozenset({"is_empty", "is_set"})
+
+# Field name -> kind. Choice fields take their values from the vocabulary.
+FIELDS: dict[str, str] = {
+    "category": "choice",
+    "priority": "choice",
+    "channel": "choice",
+    "status": "choice",
+    "sla_target": "choice",  # set only for the SLA triggers
+    "line": "number",
+    "organization": "text",  # the requester's organisation
+    "subject": "text",
+    "description": "text",
+    "text": "text",  # subject and description together
+    "assignee": "user",
+}
+OPS_BY_KIND = {
+    "choice": CHOICE_OPS,
+    "text": TEXT_OPS,
+    "number": NUMBER_OPS,
+    "user": USER_OPS,
+}
+TEXT_FIELDS = tuple(name for name, kind in FIELDS.items() if kind == "text")
+
+# Action type -> its parameters (name -> kind). "line?" may be null: the ticket's line.
+ACTIONS: dict[str, dict[str, str]] = {
+    "set_line": {"line": "line"},
+    "escalate": {},  # to the next line up
+    "set_category": {"category": "category"},
+    "set_priority": {"priority": "priority"},
+    "assign_agent": {"user_id": "agent"},
+    "assign_least_loaded": {"line": "line?"},
+    "add_note": {"body": "note"},
+    "notify_user": {"user_id": "staff"},
+    "notify_line": {"line": "line?"},
+    "notify_managers": {},
+}
+LINES = (1, 2, 3)
+MAX_CONDITIONS = 20
+MAX_ACTIONS = 10
+MAX_REGEX_LENGTH = 500
+MAX_NOTE_LENGTH = 2000
+MAX_UNASSIGNED_MINUTES = 30 * 24 * 60
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What names and values a rule may use; the service fills it from the
+    database and the core's enums."""
+
+    categories: frozenset[str] = frozenset()
+    priorities: frozenset[str] = frozenset({"P1", "P2", "P3", "P4"})
+    channels: frozenset[str] = frozenset({"web", "phone", "api", "email"})
+    statuses: frozenset[str] = frozenset(
+        {"new", "open", "pending", "resolved", "reopened", "closed"}
+    )
+    sla_targets: frozenset[str] = frozenset(
+        {"first_response", "next_response", "resolution"}
+    )
+    agents: frozenset[int] = frozenset()  # active users tickets may be assigned to
+    staff: frozenset[int] = frozenset()  # active staff who may be notified
+
+    def choices(self, field_name: str) -> frozenset[str]:
+        return {
+            "category": self.categories,
+            "priority": self.priorities,
+            "channel": self.channels,
+            "status": self.statuses,
+            "sla_target": self.sla_targets,
+        }[field_name]

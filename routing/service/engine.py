@@ -1,0 +1,400 @@
+"""The rules engine: signal handlers note what happened (``chain``); just
+before the transaction commits the rules of each noted trigger run over the
+ticket, in order, and their actions are carried out. Every rule that acts
+writes one internal ``routing_rule_applied`` event naming the rule, the
+conditions that matched and every change, so an agent sees why a ticket is
+where it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    ACTIVE_STATUSES,
+    AGENT_ROLES,
+    Category,
+    Priority,
+    Role,
+    Ticket,
+    User,
+)
+from helpdesk.service import tickets as ticket_service
+from routing import notify, rules
+from routing.rules import Trigger
+from routing.service import assignment, chain, lines, rulebook
+
+log = logging.getLogger(__name__)
+
+RULE_APPLIED = "routing_rule_applied"
+NOTE = "routing_note"
+CHAIN_STOPPED = "routing_chain_stopped"
+_ACTIVE = frozenset(s.value for s in ACTIVE_STATUSES)
+
+
+def ticket_facts(ticket: Ticket, *, sla_target: str | None = None) -> dict[str, Any]:
+    """What conditions look at (see ``routing.rules.FIELDS``)."""
+    return {
+        "category": ticket.category.code,
+        "priority": ticket.priority.value,
+        "channel": ticket.channel.value,
+        "status": ticket.status.value,
+        "line": ticket.line,
+        "organization": ticket.requester.organization,
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "assignee": ticket.assignee_id,
+        "sla_target": sla_target,
+    }
+
+
+# --- running the noted triggers before commit ---------------------------------------
+
+
+def run_pending(session: Session) -> None:
+    """``before_commit``: run the rules of every trigger noted in this
+    transaction, and of those their own changes note, down to
+    ``chain.MAX_DEPTH``. A savepoint's commit is not the transaction's."""
+    state = session.info.get("routing.chain")
+    if state is None or not state.queue or state.running:
+        return
+    if session.in_nested_transaction():
+        return
+    settings = current_app.config
+    state.running = True
+    try:
+        # Read once per commit: the rules cannot change under the rules.
+        compiled = rulebook.compiled_rules()
+        while state.queue:
+            item = state.queue.pop(0)
+            state.depth = item.depth
+            _handle(session, state, item, settings, compiled)
+    finally:
+        state.running = False
+
+
+def _handle(
+    session: Session,
+    state: chain.Chain,
+    item: chain.Pending,
+    settings: Mapping,
+    compiled: list[rules.CompiledRule],
+) -> None:
+    candidates = rules.rules_for(compiled, item.trigger)
+    if not candidates and not item.escalate:
+        return
+    ticket = session.get(Ticket, item.ticket_id)
+    if ticket is None:
+        return
+    if item.depth > chain.MAX_DEPTH:
+        _stop(state, ticket, item)
+        return
+    if item.escalate:
+        _sla_escalate(ticket, item, settings)
+    skip = {rule_id for rule_id, ticket_id in state.fired if ticket_id == ticket.id}
+
+    def act(hit: rules.Hit, facts: dict[str, Any]) -> dict[str, Any]:
+        state.fired.add((hit.rule.id, ticket.id))
+        apply_hit(
+            ticket, hit, facts, trigger=item.trigger, now=item.now, settings=settings
+        )
+        return ticket_facts(ticket, sla_target=item.sla_target)
+
+    rules.run(
+        candidates, ticket_facts(ticket, sla_target=item.sla_target), act, skip=skip
+    )
+
+
+def _stop(state: chain.Chain, ticket: Ticket, item: chain.Pending) -> None:
+    """Rules changed the ticket again and again: stop here, and say so once."""
+    log.warning(
+        "routing.chain_stopped ticket_id=%s trigger=%s depth=%s",
+        ticket.id,
+        item.trigger,
+        item.depth,
+    )
+    if ticket.id in state.stopped:
+        return
+    state.stopped.add(ticket.id)
+    ticket_service.record_event(
+        ticket,
+        CHAIN_STOPPED,
+        actor=None,
+        now=item.now,
+        internal=True,
+        data={"trigger": item.trigger, "depth": item.depth},
+    )
+
+
+def _sla_escalate(ticket: Ticket, item: chain.Pending, settings: Mapping) -> None:
+    """The SLA policy's "escalate" action: the next line up, if any."""
+    target = lines.next_line(ticket)
+    if target is None or not ticket.is_active:
+        return
+    lines.move_ticket(
+        ticket,
+        line=target,
+        reason=item.sla_target or "",
+        cause=item.trigger,
+        actor=None,
+        now=item.now,
+        settings=settings,
+    )
+
+
+# --- carrying out a rule -------------------------------------------------------------
+
+
+def apply_hit(
+    ticket: Ticket,
+    hit: rules.Hit,
+    facts: Mapping[str, Any],
+    *,
+    trigger: str,
+    now: datetime,
+    settings: Mapping,
+) -> list[dict]:
+    """Decide each action's concrete change, write the rule's timeline event,
+    then carry the changes out. Answers the changes."""
+    changes = resolve_actions(hit.actions, facts, take=True)
+    ticket_service.record_event(
+        ticket,
+        RULE_APPLIED,
+        actor=None,
+        now=now,
+        internal=True,
+        data={
+            "rule_id": hit.rule.id,
+            "rule": hit.rule.name,
+            "trigger": trigger,
+            "match": "all" if hit.rule.match_all else "any",
+            "matched": list(hit.matched),
+            "changes": changes,
+        },
+    )
+    for change in changes:
+        if "skipped" not in change:
+            _execute(change, ticket, rule=hit.rule.name, now=now, settings=settings)
+    log.info("routing.rule_applied ticket_id=%s rule_id=%s", ticket.id, hit.rule.id)
+    return changes
+
+
+def resolve_actions(
+    actions: tuple[dict, ...], facts: Mapping[str, Any], *, take: bool
+) -> list[dict]:
+    """Each action as the change it makes to a ticket with these facts (or
+    why it is skipped); later actions see what earlier ones changed.
+    ``take`` is False for a dry run: the round-robin is left as it is."""
+    changes = []
+    current = dict(facts)
+    for action in actions:
+        changes.append(_resolve(action, current, take=take))
+        current = rules.apply_to_facts(action, current)
+    return changes
+
+
+def _resolve(action: Mapping[str, Any], facts: Mapping, *, take: bool) -> dict:
+    kind = action["type"]
+    if kind in ("set_line", "escalate"):
+        line = facts["line"]
+        target = action["line"] if kind == "set_line" else min(3, line + 1)
+        if facts["status"] not in _ACTIVE:
+            return {"type": kind, "skipped": "inactive"}
+        return _change(kind, line, target)
+    if kind == "set_category":
+        active = db.session.scalar(
+            sa.select(Category.id).where(
+                Category.code == action["category"], Category.active.is_(True)
+            )
+        )
+        if active is None:
+            return {"type": kind, "skipped": "unknown_category"}
+        return _change(kind, facts["category"], action["category"])
+    if kind == "set_priority":
+        return _change(kind, facts["priority"], action["priority"])
+    if kind in ("assign_agent", "assign_least_loaded"):
+        return _resolve_assignment(action, facts, take=take)
+    if kind == "add_note":
+        return {"type": kind, "body": action["body"]}
+    return _resolve_notify(action, facts)
+
+
+def _change(kind: str, old: Any, new: Any) -> dict:
+    if old == new:
+        return {"type": kind, "skipped": "no_change"}
+    return {"type": kind, "from": old, "to": new}
+
+
+def _resolve_assignment(action: Mapping, facts: Mapping, *, take: bool) -> dict:
+    kind = action["type"]
+    if facts["status"] not in _ACTIVE:
+        return {"type": kind, "skipped": "inactive"}
+    if kind == "assign_agent":
+        agent = db.session.get(User, action["user_id"])
+        if agent is None or not agent.active or agent.role not in _ASSIGNABLE:
+            return {"type": kind, "skipped": "not_an_agent"}
+        if not assignment.is_available(agent.id):
+            return {"type": kind, "skipped": "away", "agent": agent.name}
+        line = agent.line
+    else:
+        line = action.get("line") or facts["line"]
+        agent = assignment.least_loaded_agent(line, take=take)
+        if agent is None:
+            return {"type": kind, "skipped": "nobody_available", "line": line}
+    if agent.id == facts["assignee"]:
+        return {"type": kind, "skipped": "no_change", "agent": agent.name}
+    return {"type": kind, "to": agent.id, "agent": agent.name, "line": line}
+
+
+_ASSIGNABLE = AGENT_ROLES | {Role.MANAGER}
+
+
+def _resolve_notify(action: Mapping, facts: Mapping) -> dict:
+    kind = action["type"]
+    users = _recipients(action, facts)
+    change = {"type": kind, "recipients": [u.id for u in users]}
+    if kind == "notify_line":
+        change["line"] = action.get("line") or facts["line"]
+    if kind == "notify_user":
+        change["user_id"] = action["user_id"]
+    return change
+
+
+def _recipients(action: Mapping, facts: Mapping) -> list[User]:
+    kind = action["type"]
+    if kind == "notify_line":
+        return notify.line_agents(action.get("line") or facts["line"])
+    if kind == "notify_managers":
+        return notify.managers()
+    user = db.session.get(User, action["user_id"])
+    return [user] if user is not None and user.active and user.is_staff else []
+
+
+def _execute(
+    change: dict, ticket: Ticket, *, rule: str, now: datetime, settings: Mapping
+) -> None:
+    kind = change["type"]
+    if kind in ("set_line", "escalate"):
+        lines.move_ticket(
+            ticket,
+            line=change["to"],
+            reason="",
+            cause="rule",
+            rule=rule,
+            actor=None,
+            now=now,
+            settings=settings,
+        )
+    elif kind == "set_category":
+        ticket_service.update_ticket(
+            ticket, {"category": change["to"]}, actor=lines.system_actor(), now=now
+        )
+    elif kind == "set_priority":
+        ticket_service.update_ticket(
+            ticket,
+            {"priority": Priority(change["to"])},
+            actor=lines.system_actor(),
+            now=now,
+        )
+    elif kind in ("assign_agent", "assign_least_loaded"):
+        ticket_service.assign_ticket(
+            ticket, change["to"], actor=lines.system_actor(), now=now
+        )
+    elif kind == "add_note":
+        ticket_service.record_event(
+            ticket,
+            NOTE,
+            actor=None,
+            now=now,
+            internal=True,
+            data={"body": change["body"], "rule": rule},
+        )
+    else:
+        users = db.session.scalars(
+            sa.select(User).where(User.id.in_(change["recipients"]))
+        )
+        notify.send(
+            users,
+            ticket,
+            lambda: _("Routing rule “%(rule)s”", rule=rule),
+            now=now,
+            base_url=settings.get("BASE_URL", ""),
+        )
+
+
+# --- subscriptions -----------------------------------------------------------------------
+
+
+def on_ticket_created(ticket: Ticket, *, now: datetime, **_kw) -> None:
+    chain.note(db.session(), Trigger.TICKET_CREATED, ticket.id, now=now)
+
+
+def on_ticket_updated(ticket: Ticket, *, now: datetime, **_kw) -> None:
+    chain.note(db.session(), Trigger.TICKET_UPDATED, ticket.id, now=now)
+
+
+def on_public_reply(ticket: Ticket, *, now: datetime, by_agent: bool, **_kw) -> None:
+    if not by_agent:
+        chain.note(db.session(), Trigger.CUSTOMER_REPLIED, ticket.id, now=now)
+
+
+def on_sla_warning(ticket: Ticket, *, clock, now, escalate=False, **_kw) -> None:
+    chain.note(
+        db.session(),
+        Trigger.SLA_WARNING,
+        ticket.id,
+        now=now,
+        sla_target=clock.target.value,
+        escalate=escalate,
+    )
+
+
+def on_sla_breached(ticket: Ticket, *, clock, now, escalate=False, **_kw) -> None:
+    chain.note(
+        db.session(),
+        Trigger.SLA_BREACH,
+        ticket.id,
+        now=now,
+        sla_target=clock.target.value,
+        escalate=escalate,
+    )
+
+
+def on_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None and not transaction.nested:
+        chain.forget(session)
+
+
+def connect() -> None:
+    """Subscribe to the core's and the SLA's signals, and run the noted
+    triggers before every commit. Idempotent: blinker keeps one connection
+    per function, and the session listeners are added once."""
+    from helpdesk import events
+    from sla import events as sla_events
+
+    events.ticket_created.connect(on_ticket_created)
+    for signal in (
+        events.ticket_status_changed,
+        events.ticket_priority_changed,
+        events.ticket_category_changed,
+        events.ticket_assigned,
+    ):
+        signal.connect(on_ticket_updated)
+    events.public_reply_added.connect(on_public_reply)
+    sla_events.sla_warning.connect(on_sla_warning)
+    sla_events.sla_breached.connect(on_sla_breached)
+    for name, listener in (
+        ("before_commit", run_pending),
+        ("after_transaction_end", on_transaction_end),
+    ):
+        if not sa.event.contains(db.session, name, listener):
+            sa.event.listen(db.session, name, listener)

@@ -1,0 +1,273 @@
+"""Routing's pages: the rules (managers, admins), escalation from the ticket
+page and the phone console, availability, and line 3's defects.
+
+Forms go through the API's load schemas; a failed submit re-renders the
+form with the messages (422) and stores nothing.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from helpdesk.clock import get_clock
+from helpdesk.errors import DomainError, InvalidInput
+from helpdesk.extensions import db
+from helpdesk.http import form_error
+from helpdesk.models import Role, User, parse_ticket_number
+from helpdesk.service import accounts
+from helpdesk.service import tickets as ticket_service
+from helpdesk.views.access import roles_required, staff_required
+from helpdesk.views.tickets import render_ticket
+from routing import forms, rules
+from routing.labels import ACTION_LABELS, FIELD_LABELS, OP_LABELS, TRIGGER_LABELS
+from routing.schemas import EscalationIn, RuleIn
+from routing.service import assignment, dryrun, lines, rulebook
+
+bp = Blueprint("routing", __name__, url_prefix="/routing")
+rule_admins = roles_required(Role.MANAGER, Role.ADMIN)
+
+from routing import views_defects  # noqa: E402,F401  (its routes join this blueprint)
+
+# --- rules ----------------------------------------------------------------------------
+
+
+@bp.get("/rules")
+@rule_admins
+def rule_list():
+    rules_ = rulebook.list_rules()
+    return render_template(
+        "routing/rules.html",
+        rules=rules_,
+        triggers=TRIGGER_LABELS,
+        user_names=rulebook.names_of_users_in(rules_),
+    )
+
+
+@bp.get("/rules/new")
+@rule_admins
+def rule_new():
+    return _render_rule_form(None, {"enabled": "true", "match": "all"})
+
+
+@bp.post("/rules/new")
+@rule_admins
+def rule_create():
+    return _save_rule(None)
+
+
+@bp.get("/rules/<int:rule_id>")
+@rule_admins
+def rule_edit(rule_id: int):
+    rule = rulebook.get_rule(rule_id)
+    data = rule.as_data() | {"enabled": rule.enabled}
+    return _render_rule_form(rule, forms.rule_to_form(data, user_label=_user_label))
+
+
+@bp.post("/rules/<int:rule_id>")
+@rule_admins
+def rule_update(rule_id: int):
+    return _save_rule(rulebook.get_rule(rule_id))
+
+
+def _save_rule(rule):
+    rows: dict[str, str] = {}
+    try:
+        data, rows = forms.rule_from_form(request.form, user_ref=_user_ref)
+        data = RuleIn().load(data)
+        now = get_clock().now()
+        if rule is None:
+            rule = rulebook.create_rule(data, actor=current_user, now=now)
+        else:
+            rulebook.update_rule(rule, data, actor=current_user, now=now)
+    except (ValidationError, InvalidInput) as err:
+        errors, _status = form_error(err)
+        errors = forms.errors_by_row(errors, rows)
+        return _render_rule_form(rule, request.form, errors=errors, status=422)
+    db.session.commit()
+    flash(_("Rule “%(name)s” saved.", name=rule.name), "success")
+    return redirect(url_for("routing.rule_list"))
+
+
+def _render_rule_form(rule, values, *, errors=None, status=200):
+    return render_template(
+        "routing/rule_form.html",
+        rule=rule if rule is not None and rule.id else None,
+        values=values,
+        errors=errors or {},
+        condition_rows=forms.row_count(values, "cond", forms.CONDITION_ROWS),
+        action_rows=forms.row_count(values, "act", forms.ACTION_ROWS),
+        triggers=TRIGGER_LABELS,
+        fields=FIELD_LABELS,
+        ops=OP_LABELS,
+        actions=ACTION_LABELS,
+    ), status
+
+
+def _user_ref(text: str):
+    """An e-mail or an id → the user's id; anything else stays as typed so
+    validation names it."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    user = accounts.find_user_by_email(text) if "@" in text else None
+    return user.id if user is not None else text
+
+
+def _user_label(user_id: int) -> str:
+    user = db.session.get(User, user_id)
+    return user.email if user is not None else str(user_id)
+
+
+@bp.post("/rules/<int:rule_id>/enabled")
+@rule_admins
+def rule_enable(rule_id: int):
+    rule = rulebook.get_rule(rule_id)
+    enabled = request.form.get("enabled") == "true"
+    rulebook.update_rule(
+        rule, {"enabled": enabled}, actor=current_user, now=get_clock().now()
+    )
+    db.session.commit()
+    message = (
+        _("Rule “%(name)s” enabled.") if enabled else _("Rule “%(name)s” disabled.")
+    )
+    flash(message % {"name": rule.name}, "success")
+    return redirect(url_for("routing.rule_list"))
+
+
+@bp.post("/rules/<int:rule_id>/position")
+@rule_admins
+def rule_move(rule_id: int):
+    rule = rulebook.get_rule(rule_id)
+    step = -1 if request.form.get("direction") == "up" else 1
+    rulebook.move_rule(
+        rule, position=rule.position + step, actor=current_user, now=get_clock().now()
+    )
+    db.session.commit()
+    return redirect(url_for("routing.rule_list"))
+
+
+@bp.post("/rules/<int:rule_id>/delete")
+@rule_admins
+def rule_delete(rule_id: int):
+    rule = rulebook.get_rule(rule_id)
+    name = rule.name
+    rulebook.delete_rule(rule, actor=current_user)
+    db.session.commit()
+    flash(_("Rule “%(name)s” deleted.", name=name), "success")
+    return redirect(url_for("routing.rule_list"))
+
+
+@bp.get("/rules/test")
+@rule_admins
+def rules_test():
+    """The dry run: which rules would match a ticket, and what they would do."""
+    trigger = request.args.get("trigger") or rules.Trigger.TICKET_CREATED
+    rule_id = request.args.get("rule", type=int)
+    only = rulebook.get_rule(rule_id) if rule_id else None
+    if only is not None:
+        trigger = only.trigger.value
+    context = {"trigger": trigger, "only": only, "q": request.args.get("ticket", "")}
+    ticket, error = _ticket_by_number(context["q"])
+    if ticket is not None and trigger in TRIGGER_LABELS:
+        compiled = rules.compile_rule(only.as_data()) if only else None
+        context["outcomes"] = dryrun.dry_run(ticket, trigger=trigger, only=compiled)
+        db.session.rollback()  # nothing of a dry run is kept
+    return render_template(
+        "routing/test.html",
+        ticket=ticket,
+        error=error,
+        triggers=TRIGGER_LABELS,
+        **context,
+    ), (422 if error else 200)
+
+
+def _ticket_by_number(text: str):
+    if not text.strip():
+        return None, None
+    ticket_id = parse_ticket_number(text)
+    try:
+        if ticket_id is None:
+            raise InvalidInput(_("Give a ticket number such as HD-000042."))
+        return ticket_service.get_visible_ticket(current_user, ticket_id), None
+    except DomainError as err:
+        return None, str(err.message)
+
+
+# --- escalation and availability -----------------------------------------------------
+
+
+@bp.post("/tickets/<int:ticket_id>/escalations")
+@staff_required
+def escalation_create(ticket_id: int):
+    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    from_phone = request.form.get("next") == "phone"
+    try:
+        data = EscalationIn().load(request.form.to_dict(), unknown="exclude")
+        lines.escalate_ticket(
+            ticket,
+            line=data["line"],
+            reason=data["reason"],
+            actor=current_user,
+            now=get_clock().now(),
+            settings=current_app.config,
+        )
+    except (ValidationError, InvalidInput) as err:
+        errors, _status = form_error(err)
+        if from_phone:
+            flash(" ".join(" ".join(m) for m in errors.values()), "error")
+            return redirect(_phone_url(ticket)), 303
+        errors = {f"escalation_{k}": v for k, v in errors.items()}
+        return render_ticket(ticket, errors=errors, status=422)
+    db.session.commit()
+    flash(
+        _("%(number)s moved to line %(line)s.", number=ticket.number, line=ticket.line),
+        "success",
+    )
+    if from_phone:
+        return redirect(_phone_url(ticket))
+    return redirect(url_for("helpdesk.ticket_detail", ticket_id=ticket.id))
+
+
+def _phone_url(ticket) -> str:
+    return url_for(
+        "helpdesk.phone", requester_id=ticket.requester_id, created=ticket.id
+    )
+
+
+@bp.post("/availability")
+@staff_required
+def availability_update():
+    available = request.form.get("available") == "true"
+    assignment.set_availability(
+        current_user, available, actor=current_user, now=get_clock().now()
+    )
+    db.session.commit()
+    flash(
+        _("You are available for new tickets.")
+        if available
+        else _("You are away: no tickets are assigned to you automatically."),
+        "success",
+    )
+    return redirect(_back_to())
+
+
+def _back_to() -> str:
+    """Back to the page the form was on, if it is ours; else the queue."""
+    target = request.form.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not (parts.scheme or parts.netloc or "\\" in target):
+        return target
+    return url_for("helpdesk.queue")

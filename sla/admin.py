@@ -1,0 +1,293 @@
+"""Use cases of the SLA settings: business calendars, holidays, policies.
+
+The only code that writes calendars and policies. Functions take what a
+schema's ``load`` returned, flush and never commit (the edge commits), and
+raise ``DomainError``s with field messages for business-rule failures, so a
+form and the API refuse the same things the same way. Nothing is stored
+half-way: every check runs before the first change, and the edge rolls back
+on any error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import holidays as public_holidays
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from helpdesk.errors import Conflict, InvalidInput, NotFound
+from helpdesk.extensions import db
+from helpdesk.models import Category, User
+from sla.models import BusinessCalendar, Holiday, SlaClock, SlaPolicy, WorkingInterval
+
+log = logging.getLogger(__name__)
+
+
+# --- calendars -----------------------------------------------------------------
+
+
+def get_calendar(calendar_id: int) -> BusinessCalendar:
+    calendar = db.session.get(BusinessCalendar, calendar_id)
+    if calendar is None:
+        raise NotFound(_("Calendar not found."))
+    return calendar
+
+
+def list_calendars(*, after_id: int | None = None, limit: int = 100) -> list:
+    """Calendars by id, a keyset page of ``limit`` rows after ``after_id``."""
+    query = sa.select(BusinessCalendar).order_by(BusinessCalendar.id).limit(limit)
+    if after_id is not None:
+        query = query.where(BusinessCalendar.id > after_id)
+    return list(db.session.scalars(query))
+
+
+def create_calendar(data: dict[str, Any], *, actor: User) -> BusinessCalendar:
+    """A calendar from ``CalendarIn`` data (intervals and holidays included)."""
+    _check_unique_name(BusinessCalendar, data["name"])
+    calendar = BusinessCalendar()
+    _apply_calendar(calendar, data)
+    db.session.add(calendar)
+    db.session.flush()
+    log.info("sla.calendar created calendar_id=%s actor_id=%s", calendar.id, actor.id)
+    return calendar
+
+
+def update_calendar(
+    calendar: BusinessCalendar, data: dict[str, Any], *, actor: User
+) -> None:
+    """Replace the calendar's settings, intervals and holidays with ``data``.
+
+    Running clocks keep the due times already computed until their next
+    check, when the sweep reschedules them on the new hours."""
+    _check_unique_name(BusinessCalendar, data["name"], exclude_id=calendar.id)
+    _apply_calendar(calendar, data)
+    db.session.flush()
+    log.info("sla.calendar updated calendar_id=%s actor_id=%s", calendar.id, actor.id)
+
+
+def _apply_calendar(calendar: BusinessCalendar, data: dict[str, Any]) -> None:
+    calendar.name = data["name"]
+    calendar.timezone = data["timezone"]
+    calendar.always_open = data["always_open"]
+    calendar.intervals = [WorkingInterval(**i) for i in data["intervals"]]
+    # Keep the rows of dates that stay (their ids and names only change if
+    # asked), so the unique (calendar, day) key never sees a delete-then-insert.
+    wanted = {h["day"]: h["name"] for h in data["holidays"]}
+    kept = []
+    for holiday in calendar.holidays:
+        if holiday.day in wanted:
+            holiday.name = wanted.pop(holiday.day)
+            kept.append(holiday)
+    calendar.holidays = kept + [Holiday(day=d, name=n) for d, n in wanted.items()]
+
+
+def delete_calendar(calendar: BusinessCalendar, *, actor: User) -> None:
+    """Delete a calendar no policy uses (409 otherwise)."""
+    users = list(
+        db.session.scalars(
+            sa.select(SlaPolicy.name)
+            .where(SlaPolicy.calendar_id == calendar.id)
+            .order_by(SlaPolicy.position, SlaPolicy.id)
+        )
+    )
+    if users:
+        raise Conflict(
+            _(
+                "Policies use this calendar: %(names)s. Choose another calendar "
+                "for them first.",
+                names=", ".join(users),
+            )
+        )
+    db.session.delete(calendar)
+    db.session.flush()
+    log.info("sla.calendar deleted calendar_id=%s actor_id=%s", calendar.id, actor.id)
+
+
+def add_holiday(
+    calendar: BusinessCalendar, data: dict[str, Any], *, actor: User
+) -> int:
+    """One holiday (``day``, ``name``) or a country's public holidays for a year
+    (``country``, ``year``); returns how many dates were added. A date the
+    calendar already has is kept as it is (loading a country twice adds
+    nothing); adding a single date that exists is a 409."""
+    if "country" in data:
+        found = public_holidays_of(data["country"], data["year"], data.get("language"))
+    else:
+        found = {data["day"]: data["name"]}
+    existing = {h.day for h in calendar.holidays}
+    if "day" in data and data["day"] in existing:
+        raise Conflict(_("%(day)s is already a holiday.", day=data["day"].isoformat()))
+    new = [Holiday(day=d, name=n[:120]) for d, n in sorted(found.items())]
+    new = [h for h in new if h.day not in existing]
+    calendar.holidays.extend(new)
+    db.session.flush()
+    log.info(
+        "sla.holidays added calendar_id=%s count=%s actor_id=%s",
+        calendar.id,
+        len(new),
+        actor.id,
+    )
+    return len(new)
+
+
+def public_holidays_of(country: str, year: int, language: str | None = None) -> dict:
+    """``{date: name}`` of a country's public holidays (the ``holidays``
+    package), named in ``language`` when the country's data has it."""
+    names = public_holidays.country_holidays(country, years=year)
+    chosen = _language(names.supported_languages, language)
+    if chosen and chosen != names.default_language:
+        names = public_holidays.country_holidays(country, years=year, language=chosen)
+    return dict(names.items())
+
+
+def _language(supported: Iterable[str], wanted: str | None) -> str | None:
+    if not wanted:
+        return None
+    supported = list(supported)
+    if wanted in supported:
+        return wanted
+    return next((s for s in supported if s.split("_")[0] == wanted), None)
+
+
+# --- policies ------------------------------------------------------------------
+
+
+def get_policy(policy_id: int) -> SlaPolicy:
+    policy = db.session.get(SlaPolicy, policy_id)
+    if policy is None:
+        raise NotFound(_("Policy not found."))
+    return policy
+
+
+def policies_in_order() -> list[SlaPolicy]:
+    """Every policy in matching order: the first that matches a ticket wins."""
+    return list(
+        db.session.scalars(
+            sa.select(SlaPolicy).order_by(SlaPolicy.position, SlaPolicy.id)
+        )
+    )
+
+
+def create_policy(data: dict[str, Any], *, actor: User) -> SlaPolicy:
+    """A policy from ``PolicyIn`` data; at ``position`` (the others move
+    down), or last without one."""
+    _check_policy(data)
+    policy = SlaPolicy()
+    _apply_policy(policy, data)
+    last = db.session.scalar(sa.select(sa.func.max(SlaPolicy.position)))
+    policy.position = (last or 0) + 1
+    db.session.add(policy)
+    db.session.flush()
+    if data["position"] is not None:
+        _place(policy, data["position"])
+    log.info("sla.policy created policy_id=%s actor_id=%s", policy.id, actor.id)
+    return policy
+
+
+def update_policy(policy: SlaPolicy, data: dict[str, Any], *, actor: User) -> None:
+    """Replace the policy's settings. Clocks already running keep the targets
+    they started with; tickets re-select on their next priority/category change."""
+    _check_policy(data, exclude_id=policy.id)
+    position = policy.position
+    _apply_policy(policy, data)
+    policy.position = position
+    if data["position"] is not None and data["position"] != position:
+        _place(policy, data["position"])
+    db.session.flush()
+    log.info("sla.policy updated policy_id=%s actor_id=%s", policy.id, actor.id)
+
+
+def _check_policy(data: dict[str, Any], *, exclude_id: int | None = None) -> None:
+    """Every business-rule check before any change, with all field messages."""
+    problems: dict[str, list[str]] = {}
+    if _name_taken(SlaPolicy, data["name"], exclude_id):
+        problems["name"] = [_("This name is already taken.")]
+    if db.session.get(BusinessCalendar, data["calendar_id"]) is None:
+        problems["calendar_id"] = [_("Choose a calendar.")]
+    codes = data["conditions"].get("category") or []
+    if codes:
+        known = set(
+            db.session.scalars(sa.select(Category.code).where(Category.code.in_(codes)))
+        )
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            problems["conditions"] = [
+                _("Unknown category: %(codes)s.", codes=", ".join(unknown))
+            ]
+    if problems:
+        raise InvalidInput(_("Some fields are not valid."), fields=problems)
+
+
+def _apply_policy(policy: SlaPolicy, data: dict[str, Any]) -> None:
+    for key in (
+        "name",
+        "active",
+        "conditions",
+        "calendar_id",
+        "first_response_minutes",
+        "next_response_minutes",
+        "resolution_minutes",
+        "warning_percents",
+        "on_warning",
+        "on_breach",
+    ):
+        setattr(policy, key, data[key])
+
+
+def move_policy(policy: SlaPolicy, direction: str, *, actor: User) -> None:
+    """Swap the policy with its neighbour ``up`` (matched earlier) or
+    ``down``; positions are renumbered 1..n, so ties never stall a move."""
+    index = policies_in_order().index(policy)
+    _place(policy, index + (0 if direction == "up" else 2))
+    db.session.flush()
+    log.info(
+        "sla.policy moved policy_id=%s direction=%s actor_id=%s",
+        policy.id,
+        direction,
+        actor.id,
+    )
+
+
+def _place(policy: SlaPolicy, position: int) -> None:
+    """Put ``policy`` at ``position`` (1 = first, clamped) and number every
+    policy 1..n in order, so positions stay distinct."""
+    others = [p for p in policies_in_order() if p.id != policy.id]
+    index = max(0, min(position - 1, len(others)))
+    for number, item in enumerate(others[:index] + [policy] + others[index:], 1):
+        item.position = number
+
+
+def delete_policy(policy: SlaPolicy, *, actor: User) -> None:
+    """Delete a policy no clock uses; one that timed tickets is deactivated
+    instead (409), because its clocks and the dashboard still refer to it."""
+    used = db.session.scalar(
+        sa.select(SlaClock.id).where(SlaClock.policy_id == policy.id).limit(1)
+    )
+    if used:
+        raise Conflict(
+            _(
+                "Tickets were timed by this policy: deactivate it instead of deleting it."
+            )
+        )
+    db.session.delete(policy)
+    db.session.flush()
+    log.info("sla.policy deleted policy_id=%s actor_id=%s", policy.id, actor.id)
+
+
+# --- shared --------------------------------------------------------------------
+
+
+def _name_taken(model, name: str, exclude_id: int | None) -> bool:
+    query = sa.select(model.id).where(model.name == name)
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _check_unique_name(model, name: str, *, exclude_id: int | None = None) -> None:
+    if _name_taken(model, name, exclude_id):
+        message = _("This name is already taken.")
+        raise InvalidInput(message, fields={"name": [message]})

@@ -1,0 +1,225 @@
+"""SLA settings and figures under /api/v1/sla, for managers and admins.
+
+Its own blueprint, exempt from Flask-WTF's form CSRF like the core API, with
+the core API's rule instead: cookie sessions need the CSRF header for
+writes; bearer tokens carry no session.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from helpdesk.clock import get_clock
+from helpdesk.extensions import csrf, db
+from helpdesk.http import json_body
+from helpdesk.models import Role, Ticket
+from helpdesk.pagination import decode_cursor, page
+from helpdesk.schemas import PageQuery
+from helpdesk.views.access import roles_required
+from sla import admin, dashboard, export
+from sla.models import SlaClock
+from sla.schemas import (
+    READ_ONLY,
+    CalendarIn,
+    CalendarOut,
+    HolidayIn,
+    PolicyIn,
+    PolicyOut,
+    SlaClockOut,
+    SummaryQuery,
+)
+
+bp = Blueprint("sla_api", __name__, url_prefix="/api/v1/sla")
+managers_only = roles_required(Role.MANAGER, Role.ADMIN)
+
+
+@bp.before_request
+def check_csrf_for_cookie_sessions():
+    """The core API's rule: writes over a cookie session need the CSRF header;
+    bearer-token calls have no session, anonymous ones end in a 401."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if "_user_id" not in session:
+        return
+    csrf.protect()
+
+
+# --- calendars -------------------------------------------------------------------
+
+
+@bp.get("/calendars")
+@managers_only
+def calendar_list():
+    paging = PageQuery().load(request.args.to_dict())
+    rows = admin.list_calendars(
+        after_id=decode_cursor(paging["cursor"]), limit=paging["limit"] + 1
+    )
+    items, next_cursor = page(rows, paging["limit"])
+    return {"items": CalendarOut(many=True).dump(items), "next_cursor": next_cursor}
+
+
+@bp.post("/calendars")
+@managers_only
+def calendar_create():
+    data = CalendarIn().load(json_body())
+    calendar = admin.create_calendar(data, actor=current_user)
+    db.session.commit()
+    location = f"/api/v1/sla/calendars/{calendar.id}"
+    return CalendarOut().dump(calendar), 201, {"Location": location}
+
+
+@bp.get("/calendars/<int:calendar_id>")
+@managers_only
+def calendar_get(calendar_id: int):
+    return CalendarOut().dump(admin.get_calendar(calendar_id))
+
+
+@bp.patch("/calendars/<int:calendar_id>")
+@managers_only
+def calendar_patch(calendar_id: int):
+    calendar = admin.get_calendar(calendar_id)
+    data = CalendarIn().load(_merged(CalendarOut().dump(calendar), json_body()))
+    admin.update_calendar(calendar, data, actor=current_user)
+    db.session.commit()
+    return CalendarOut().dump(calendar)
+
+
+@bp.delete("/calendars/<int:calendar_id>")
+@managers_only
+def calendar_delete(calendar_id: int):
+    admin.delete_calendar(admin.get_calendar(calendar_id), actor=current_user)
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/calendars/<int:calendar_id>/holidays")
+@managers_only
+def holiday_create(calendar_id: int):
+    calendar = admin.get_calendar(calendar_id)
+    data = HolidayIn().load(json_body())
+    added = admin.add_holiday(
+        calendar, data | {"language": str(get_locale())}, actor=current_user
+    )
+    db.session.commit()
+    return {"added": added, "calendar": CalendarOut().dump(calendar)}, 201
+
+
+def _merged(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """A PATCH is the resource as it is with the sent fields replaced, loaded
+    through the full schema, so it is checked exactly like a create."""
+    base = {k: v for k, v in current.items() if k not in READ_ONLY}
+    return base | patch
+
+
+# --- policies --------------------------------------------------------------------
+
+
+@bp.get("/policies")
+@managers_only
+def policy_list():
+    """Every policy in matching order (there are few: one page)."""
+    items = PolicyOut(many=True).dump(admin.policies_in_order())
+    return {"items": items, "next_cursor": None}
+
+
+@bp.post("/policies")
+@managers_only
+def policy_create():
+    data = PolicyIn().load(json_body())
+    policy = admin.create_policy(data, actor=current_user)
+    db.session.commit()
+    location = f"/api/v1/sla/policies/{policy.id}"
+    return PolicyOut().dump(policy), 201, {"Location": location}
+
+
+@bp.get("/policies/<int:policy_id>")
+@managers_only
+def policy_get(policy_id: int):
+    return PolicyOut().dump(admin.get_policy(policy_id))
+
+
+@bp.patch("/policies/<int:policy_id>")
+@managers_only
+def policy_patch(policy_id: int):
+    policy = admin.get_policy(policy_id)
+    data = PolicyIn().load(_merged(PolicyOut().dump(policy), json_body()))
+    admin.update_policy(policy, data, actor=current_user)
+    db.session.commit()
+    return PolicyOut().dump(policy)
+
+
+@bp.delete("/policies/<int:policy_id>")
+@managers_only
+def policy_delete(policy_id: int):
+    admin.delete_policy(admin.get_policy(policy_id), actor=current_user)
+    db.session.commit()
+    return "", 204
+
+
+# --- the dashboard's figures -------------------------------------------------------------
+
+
+@bp.get("/summary")
+@managers_only
+def summary():
+    query = SummaryQuery().load(request.args.to_dict())
+    now = get_clock().now()
+    filters = dashboard.filters_from(query, now=now)
+    figures = dashboard.summary(
+        filters, now=now, cursor=query["cursor"], limit=query["limit"]
+    )
+    return _jsonable(figures)
+
+
+def _jsonable(value: Any) -> Any:
+    """Dates as ISO dates, instants as ISO 8601 UTC with Z."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return export.iso_utc(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+# --- ``sla`` on the core API's tickets -----------------------------------------------------
+
+
+def ticket_sla(tickets: list[Ticket], now: datetime) -> dict[int, dict]:
+    """``{ticket_id: {"sla": [clock, ...]}}`` for a page of tickets: one query
+    for the clocks of all of them (plus one per level of policy → calendar,
+    for the page, never per ticket). Registered in
+    ``app.extensions["helpdesk.ticket_extras"]``."""
+    ids = [t.id for t in tickets]
+    result: dict[int, dict] = {i: {"sla": []} for i in ids}
+    if not ids:
+        return result
+    clocks = db.session.scalars(
+        sa.select(SlaClock)
+        .where(SlaClock.ticket_id.in_(ids))
+        .order_by(SlaClock.ticket_id, SlaClock.id)
+        .options(*dashboard.CALENDAR_LOADS)
+    )
+    specs = dashboard.SpecCache()
+    schema = SlaClockOut()
+    for clock in clocks:
+        left = dashboard.business_seconds_left(clock, now, specs)
+        result[clock.ticket_id]["sla"].append(
+            schema.dump(
+                {
+                    "target": clock.target.value,
+                    "state": clock.state,
+                    "due_at": clock.due_at,
+                    "business_seconds_left": left,
+                }
+            )
+        )
+    return result

@@ -1,0 +1,351 @@
+"""SLA pages for managers and admins: the dashboard, its CSV export, and the
+settings (business calendars and policies).
+
+Forms go through the API's load schemas (text rows for intervals and
+holidays); a failed submit re-renders the form with the messages (422) and
+stores nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import available_timezones
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from helpdesk.clock import get_clock
+from helpdesk.errors import Conflict, InvalidInput
+from helpdesk.extensions import db
+from helpdesk.http import form_error
+from helpdesk.models import Channel, Role
+from helpdesk.service import tickets as ticket_service
+from helpdesk.views.access import roles_required
+from sla import admin, dashboard, export
+from sla.schemas import (
+    ACTIONS,
+    WEEKDAYS,
+    CalendarFormIn,
+    HolidayIn,
+    MoveIn,
+    PolicyIn,
+    PolicyOut,
+    SummaryQuery,
+    minutes_to_hhmm,
+)
+
+bp = Blueprint("sla", __name__, url_prefix="/sla")
+managers_only = roles_required(Role.MANAGER, Role.ADMIN)
+TIMEZONES = sorted(available_timezones())
+
+
+# --- the dashboard ----------------------------------------------------------------
+
+
+@bp.get("")
+@managers_only
+def dashboard_page():
+    query = SummaryQuery().load(_filled(request.args))
+    now = get_clock().now()
+    filters = dashboard.filters_from(query, now=now)
+    figures = dashboard.summary(filters, now=now, cursor=query["cursor"])
+    return render_template(
+        "sla/dashboard.html", figures=figures, filters=filters, query=query
+    )
+
+
+@bp.get("/export.csv")
+@managers_only
+def dashboard_export():
+    query = SummaryQuery().load(_filled(request.args))
+    filters = dashboard.filters_from(query, now=get_clock().now())
+    name = f"sla-{filters.start.date()}-{filters.last_day}.csv"
+    return Response(
+        stream_with_context(_csv(export.export_rows(filters))),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _csv(rows: Iterator[tuple]) -> Iterator[str]:
+    """CSV text in chunks of about a thousand rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(export.EXPORT_COLUMNS)
+    for number, row in enumerate(rows, start=1):
+        writer.writerow([_cell(v) for v in row])
+        if number % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    # A policy name like "=HYPERLINK(...)" must not run as a spreadsheet formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _filled(args: MultiDict) -> dict[str, str]:
+    """Query arguments without the empty ones a GET form sends."""
+    return {k: v for k, v in args.to_dict().items() if v != ""}
+
+
+# --- calendars --------------------------------------------------------------------
+
+
+@bp.get("/calendars")
+@managers_only
+def calendar_list():
+    return render_template("sla/calendars.html", calendars=admin.list_calendars())
+
+
+@bp.route("/calendars/new", methods=["GET", "POST"])
+@managers_only
+def calendar_new():
+    if request.method == "GET":
+        values = {"timezone": "UTC", "intervals": _rows_of_default_week()}
+        return _calendar_form(None, values)
+    try:
+        data = CalendarFormIn().load(_calendar_input(), unknown="exclude")
+        calendar = admin.create_calendar(data, actor=current_user)
+    except (ValidationError, InvalidInput) as err:
+        return _calendar_form(None, request.form, *form_error(err))
+    db.session.commit()
+    flash(_("Calendar “%(name)s” created.", name=calendar.name), "success")
+    return redirect(url_for("sla.calendar_edit", calendar_id=calendar.id))
+
+
+@bp.route("/calendars/<int:calendar_id>", methods=["GET", "POST"])
+@managers_only
+def calendar_edit(calendar_id: int):
+    calendar = admin.get_calendar(calendar_id)
+    if request.method == "GET":
+        return _calendar_form(calendar, _calendar_values(calendar))
+    try:
+        data = CalendarFormIn().load(_calendar_input(), unknown="exclude")
+        admin.update_calendar(calendar, data, actor=current_user)
+    except (ValidationError, InvalidInput) as err:
+        return _calendar_form(calendar, request.form, *form_error(err))
+    db.session.commit()
+    flash(_("Calendar “%(name)s” saved.", name=calendar.name), "success")
+    return redirect(url_for("sla.calendar_edit", calendar_id=calendar.id))
+
+
+@bp.post("/calendars/<int:calendar_id>/holidays")
+@managers_only
+def calendar_holidays_load(calendar_id: int):
+    calendar = admin.get_calendar(calendar_id)
+    try:
+        data = HolidayIn().load(_filled(request.form), unknown="exclude")
+        data["language"] = str(get_locale())
+        added = admin.add_holiday(calendar, data, actor=current_user)
+    except (ValidationError, InvalidInput, Conflict) as err:
+        errors, status = form_error(err)
+        return _calendar_form(
+            calendar,
+            _calendar_values(calendar),
+            status=status,
+            holiday_errors=errors,
+            holiday_form=request.form,
+        )
+    db.session.commit()
+    flash(_("%(count)s holidays added.", count=added), "success")
+    return redirect(url_for("sla.calendar_edit", calendar_id=calendar.id))
+
+
+@bp.post("/calendars/<int:calendar_id>/delete")
+@managers_only
+def calendar_delete(calendar_id: int):
+    calendar = admin.get_calendar(calendar_id)
+    try:
+        admin.delete_calendar(calendar, actor=current_user)
+    except Conflict as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("sla.calendar_edit", calendar_id=calendar_id))
+    db.session.commit()
+    flash(_("Calendar deleted."), "success")
+    return redirect(url_for("sla.calendar_list"))
+
+
+def _calendar_input() -> dict[str, str]:
+    form = request.form.to_dict()
+    form.setdefault("always_open", "false")  # an unticked checkbox sends nothing
+    return form
+
+
+def _calendar_values(calendar) -> dict[str, Any]:
+    return {
+        "name": calendar.name,
+        "timezone": calendar.timezone,
+        "always_open": calendar.always_open,
+        "intervals": "\n".join(
+            f"{WEEKDAYS[i.weekday].title()}, {minutes_to_hhmm(i.start_minute)}, "
+            f"{minutes_to_hhmm(i.end_minute)}"
+            for i in calendar.intervals
+        ),
+        "holidays": "\n".join(
+            f"{h.day.isoformat()}, {h.name}" for h in calendar.holidays
+        ),
+    }
+
+
+def _rows_of_default_week() -> str:
+    return "\n".join(f"{d.title()}, 09:00, 18:00" for d in WEEKDAYS[:5])
+
+
+def _calendar_form(
+    calendar,
+    values,
+    errors: dict | None = None,
+    status: int = 200,
+    *,
+    holiday_errors: dict | None = None,
+    holiday_form=None,
+):
+    page = render_template(
+        "sla/calendar_form.html",
+        calendar=calendar,
+        values=values,
+        errors=errors or {},
+        holiday_errors=holiday_errors or {},
+        holiday_form=holiday_form or {},
+        timezones=TIMEZONES,
+    )
+    return page, status
+
+
+# --- policies ---------------------------------------------------------------------
+
+
+@bp.get("/policies")
+@managers_only
+def policy_list():
+    policies = admin.policies_in_order()
+    calendars = {c.id: c.name for c in admin.list_calendars()}
+    return render_template("sla/policies.html", policies=policies, calendars=calendars)
+
+
+@bp.route("/policies/new", methods=["GET", "POST"])
+@managers_only
+def policy_new():
+    if request.method == "GET":
+        return _policy_form(None, _default_policy())
+    values = _policy_input(request.form)
+    try:
+        policy = admin.create_policy(PolicyIn().load(values), actor=current_user)
+    except (ValidationError, InvalidInput) as err:
+        return _policy_form(None, values, *form_error(err))
+    db.session.commit()
+    flash(_("Policy “%(name)s” created.", name=policy.name), "success")
+    return redirect(url_for("sla.policy_list"))
+
+
+@bp.route("/policies/<int:policy_id>", methods=["GET", "POST"])
+@managers_only
+def policy_edit(policy_id: int):
+    policy = admin.get_policy(policy_id)
+    if request.method == "GET":
+        return _policy_form(policy, PolicyOut().dump(policy))
+    values = _policy_input(request.form)
+    try:
+        admin.update_policy(policy, PolicyIn().load(values), actor=current_user)
+    except (ValidationError, InvalidInput) as err:
+        return _policy_form(policy, values, *form_error(err))
+    db.session.commit()
+    flash(_("Policy “%(name)s” saved.", name=policy.name), "success")
+    return redirect(url_for("sla.policy_list"))
+
+
+@bp.post("/policies/<int:policy_id>/move")
+@managers_only
+def policy_move(policy_id: int):
+    policy = admin.get_policy(policy_id)
+    data = MoveIn().load(request.form.to_dict(), unknown="exclude")
+    admin.move_policy(policy, data["direction"], actor=current_user)
+    db.session.commit()
+    return redirect(url_for("sla.policy_list"))
+
+
+@bp.post("/policies/<int:policy_id>/delete")
+@managers_only
+def policy_delete(policy_id: int):
+    policy = admin.get_policy(policy_id)
+    try:
+        admin.delete_policy(policy, actor=current_user)
+    except Conflict as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("sla.policy_edit", policy_id=policy_id))
+    db.session.commit()
+    flash(_("Policy deleted."), "success")
+    return redirect(url_for("sla.policy_list"))
+
+
+def _policy_input(form: MultiDict) -> dict[str, Any]:
+    """The form's fields in the API's shape (checkbox groups → lists, blank
+    targets → none), for ``PolicyIn`` to check."""
+    organizations = re.split(r"[,\n]", form.get("organization", ""))
+    return {
+        "name": form.get("name", ""),
+        "active": "active" in form,
+        "calendar_id": form.get("calendar_id") or None,
+        "first_response_minutes": form.get("first_response_minutes") or None,
+        "next_response_minutes": form.get("next_response_minutes") or None,
+        "resolution_minutes": form.get("resolution_minutes") or None,
+        "warning_percents": [
+            p.strip() for p in form.get("warning_percents", "").split(",") if p.strip()
+        ],
+        "conditions": {
+            "priority": form.getlist("priority"),
+            "category": form.getlist("category"),
+            "channel": form.getlist("channel"),
+            "organization": [o.strip() for o in organizations if o.strip()],
+        },
+        "on_warning": form.getlist("on_warning"),
+        "on_breach": form.getlist("on_breach"),
+    }
+
+
+def _default_policy() -> dict[str, Any]:
+    return {
+        "active": True,
+        "warning_percents": [75, 90],
+        "conditions": {},
+        "on_warning": ["notify_assignee"],
+        "on_breach": ["notify_assignee", "notify_managers"],
+    }
+
+
+def _policy_form(policy, values, errors=None, status: int = 200):
+    page = render_template(
+        "sla/policy_form.html",
+        policy=policy,
+        values=values,
+        errors=errors or {},
+        calendars=admin.list_calendars(),
+        categories=ticket_service.active_categories(),
+        channels=list(Channel),
+        actions=ACTIONS,
+    )
+    return page, status

@@ -1,0 +1,450 @@
+"""Every routing route × every role: the server checks each permission.
+
+As in tests/security/test_permissions.py: the ticket lives on line 2; a
+refused request (401, 403, 404, 422 or the login redirect) leaves every row
+of every table as it was; an allowed write changes something.
+``test_every_routing_route_is_in_the_matrix`` fails when a route of
+routing's blueprints has no row here (the core's matrix leaves them to us).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+
+from helpdesk.models import Role
+from tests.builders import PASSWORD, make_category, make_ticket, make_user
+from tests.routing.builders import make_rule
+from tests.security.support import (
+    auth,
+    changed_tables,
+    db_state,
+    error_of,
+    issue_bearer,
+)
+
+ACTORS = (
+    "anonymous",
+    "customer",
+    "other_customer",
+    "line1",
+    "line2",
+    "line3",
+    "manager",
+    "admin",
+)
+ROLES = {
+    "customer": Role.CUSTOMER,
+    "other_customer": Role.CUSTOMER,
+    "line1": Role.LINE1,
+    "line2": Role.LINE2,
+    "line3": Role.LINE3,
+    "manager": Role.MANAGER,
+    "admin": Role.ADMIN,
+}
+LOGIN = "login"
+REFUSED = {401, 403, 404, 422, LOGIN}
+
+
+def expect(ok, *, default=403, anonymous=LOGIN, **overrides) -> dict:
+    """``ok`` for the roles named in ``ok`` (a tuple), ``default`` for the rest."""
+    roles, status = ok
+    result = {a: default for a in ACTORS} | {"anonymous": anonymous}
+    result |= dict.fromkeys(roles, status)
+    return result | overrides
+
+
+MANAGERS = ("manager", "admin")
+STAFF = ("line1", "line2", "line3", "manager", "admin")
+FILERS_HERE = ("line2", "manager", "admin")  # file defects on the line-2 ticket
+FIXERS = ("line3", "manager", "admin")
+AGENTS = ("line1", "line2", "line3")
+
+RULE_FORM = {
+    "name": "Form rule",
+    "trigger": "ticket_created",
+    "match": "all",
+    "cond-0-field": "priority",
+    "cond-0-op": "eq",
+    "cond-0-value": "P1",
+    "act-0-type": "set_line",
+    "act-0-value": "2",
+    "enabled": "true",
+}
+RULE_JSON = {
+    "name": "API rule",
+    "trigger": "ticket_created",
+    "actions": [{"type": "notify_managers"}],
+}
+DEFECT = {
+    "kind": "defect",
+    "title": "Crash",
+    "description": "It crashes.",
+    "severity": "minor",
+}
+
+Data = dict | Callable[[SimpleNamespace], dict] | None
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    path: str  # {ticket} {other} {number} {rule} {defect} {colleague} {me}
+    expect: dict
+    form: Data = None
+    json: Data = None
+    writes: bool = False
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+
+CASES = [
+    # --- rule pages
+    Case("rules", "GET", "/routing/rules", expect((MANAGERS, 200))),
+    Case("rule-new", "GET", "/routing/rules/new", expect((MANAGERS, 200))),
+    Case(
+        "rule-create",
+        "POST",
+        "/routing/rules/new",
+        expect((MANAGERS, 302)),
+        form=RULE_FORM,
+        writes=True,
+    ),
+    Case("rule-edit", "GET", "/routing/rules/{rule}", expect((MANAGERS, 200))),
+    Case(
+        "rule-save",
+        "POST",
+        "/routing/rules/{rule}",
+        expect((MANAGERS, 302)),
+        form=RULE_FORM,
+        writes=True,
+    ),
+    Case(
+        "rule-enable",
+        "POST",
+        "/routing/rules/{rule}/enabled",
+        expect((MANAGERS, 302)),
+        form={"enabled": "false"},
+        writes=True,
+    ),
+    Case(
+        "rule-move",
+        "POST",
+        "/routing/rules/{rule}/position",
+        expect((MANAGERS, 302)),
+        form={"direction": "down"},
+        writes=True,
+    ),
+    Case(
+        "rule-delete",
+        "POST",
+        "/routing/rules/{rule}/delete",
+        expect((MANAGERS, 302)),
+        writes=True,
+    ),
+    Case(
+        "rules-test-page",
+        "GET",
+        "/routing/rules/test?ticket={number}",
+        expect((MANAGERS, 200)),
+    ),
+    # --- escalation and availability pages
+    Case(
+        "escalate-page",
+        "POST",
+        "/routing/tickets/{ticket}/escalations",
+        expect((FILERS_HERE, 302)),
+        form={"line": "3", "reason": "Needs a developer."},
+        writes=True,
+    ),
+    Case(
+        "availability",
+        "POST",
+        "/routing/availability",
+        expect((AGENTS, 302), manager=422, admin=422),
+        form={"available": "false"},
+        writes=True,
+    ),
+    # --- defect pages
+    Case("defects", "GET", "/routing/defects", expect((STAFF, 200))),
+    Case(
+        "defect-new-page",
+        "GET",
+        "/routing/defects/new?ticket={ticket}",
+        expect((FILERS_HERE, 200), other_customer=403),
+    ),
+    Case(
+        "defect-create-page",
+        "POST",
+        "/routing/defects/new",
+        expect((FILERS_HERE, 302)),
+        form=lambda w: DEFECT | {"ticket": str(w.ticket.id)},
+        writes=True,
+    ),
+    Case("defect-page", "GET", "/routing/defects/{defect}", expect((STAFF, 200))),
+    Case(
+        "defect-link-page",
+        "POST",
+        "/routing/defects/{defect}/tickets",
+        expect((FILERS_HERE, 302)),
+        form=lambda w: {"ticket": w.other.number},
+        writes=True,
+    ),
+    Case(
+        "ticket-defect-link-page",
+        "POST",
+        "/routing/tickets/{other}/defects",
+        expect((FILERS_HERE, 302)),
+        form=lambda w: {"defect": str(w.defect.id)},
+        writes=True,
+    ),
+    Case(
+        "defect-status-page",
+        "POST",
+        "/routing/defects/{defect}/status",
+        expect((FIXERS, 302)),
+        form={"status": "in_progress"},
+        writes=True,
+    ),
+    Case(
+        "defect-fix-page",
+        "POST",
+        "/routing/defects/{defect}/fixes",
+        expect((FIXERS, 302)),
+        form={"resolution": "Patched."},
+        writes=True,
+    ),
+    # --- the API: rules
+    Case("api-rules", "GET", "/api/v1/routing/rules", expect((MANAGERS, 200))),
+    Case(
+        "api-rule-create",
+        "POST",
+        "/api/v1/routing/rules",
+        expect((MANAGERS, 201)),
+        json=RULE_JSON,
+        writes=True,
+    ),
+    Case(
+        "api-rule-get", "GET", "/api/v1/routing/rules/{rule}", expect((MANAGERS, 200))
+    ),
+    Case(
+        "api-rule-patch",
+        "PATCH",
+        "/api/v1/routing/rules/{rule}",
+        expect((MANAGERS, 200)),
+        json={"enabled": False},
+        writes=True,
+    ),
+    Case(
+        "api-rule-delete",
+        "DELETE",
+        "/api/v1/routing/rules/{rule}",
+        expect((MANAGERS, 204)),
+        writes=True,
+    ),
+    Case(
+        "api-rule-test",
+        "POST",
+        "/api/v1/routing/rules/{rule}/tests",
+        expect((MANAGERS, 200)),
+        json=lambda w: {"ticket": w.ticket.number},
+    ),
+    Case(
+        "api-rules-test",
+        "POST",
+        "/api/v1/routing/tests",
+        expect((MANAGERS, 200)),
+        json=lambda w: {"ticket": w.ticket.number},
+    ),
+    # --- the API: escalation, agents
+    Case(
+        "api-escalate",
+        "POST",
+        "/api/v1/tickets/{ticket}/escalations",
+        expect((FILERS_HERE, 201), other_customer=404),
+        json={"line": 3, "reason": "Needs a developer."},
+        writes=True,
+    ),
+    Case("api-agents", "GET", "/api/v1/routing/agents", expect((STAFF, 200))),
+    Case(
+        "api-agent-colleague",
+        "PATCH",
+        "/api/v1/routing/agents/{colleague}",
+        expect((MANAGERS, 200)),
+        json={"available": False},
+        writes=True,
+    ),
+    Case(
+        "api-agent-self",
+        "PATCH",
+        "/api/v1/routing/agents/{me}",
+        expect((AGENTS, 200), manager=422, admin=422),
+        json={"available": False},
+        writes=True,
+    ),
+    # --- the API: defects
+    Case("api-defects", "GET", "/api/v1/routing/defects", expect((STAFF, 200))),
+    Case(
+        "api-defect-create",
+        "POST",
+        "/api/v1/routing/defects",
+        expect((FILERS_HERE, 201)),
+        json=lambda w: DEFECT | {"ticket": w.ticket.id},
+        writes=True,
+    ),
+    Case(
+        "api-defect-get",
+        "GET",
+        "/api/v1/routing/defects/{defect}",
+        expect((STAFF, 200), customer=404, other_customer=404),
+    ),
+    Case(
+        "api-defect-patch",
+        "PATCH",
+        "/api/v1/routing/defects/{defect}",
+        expect(
+            (("line2", "line3", "manager", "admin"), 200),
+            customer=404,
+            other_customer=404,
+        ),
+        json={"title": "Crash on start"},
+        writes=True,
+    ),
+    Case(
+        "api-defect-link",
+        "POST",
+        "/api/v1/routing/defects/{defect}/tickets",
+        expect((FILERS_HERE, 201), customer=404, other_customer=404),
+        json=lambda w: {"ticket": w.other.id},
+        writes=True,
+    ),
+    Case(
+        "api-defect-fix",
+        "POST",
+        "/api/v1/routing/defects/{defect}/fixes",
+        expect((FIXERS, 201), customer=404, other_customer=404),
+        json={"resolution": "Patched."},
+        writes=True,
+    ),
+]
+
+
+def _matrix():
+    for case in CASES:
+        assert set(case.expect) == set(ACTORS), case.name
+        for actor in ACTORS:
+            yield pytest.param(case, actor, id=f"{case.name}-{actor}")
+
+
+def _arrange(actor: str, *, app, given) -> SimpleNamespace:
+    given(make_category, "access")
+    customer = given(make_user, role=Role.CUSTOMER, name="Requester")
+    filer = given(make_user, role=Role.LINE2, name="Filer")
+    colleague = given(make_user, role=Role.LINE2, name="Colleague")
+    user = None
+    if actor == "customer":
+        user = customer
+    elif actor != "anonymous":
+        user = given(make_user, role=ROLES[actor])
+    ticket = given(make_ticket, requester=customer, line=2)
+    other = given(make_ticket, requester=customer, line=2)
+    rule = given(make_rule, name="Existing rule", actions=[{"type": "notify_managers"}])
+    defect = given(_defect, ticket=ticket, filer=filer)
+    return SimpleNamespace(
+        user=user,
+        ticket=ticket,
+        other=other,
+        rule=rule,
+        defect=defect,
+        colleague=colleague,
+    )
+
+
+def _defect(*, ticket, filer):
+    from helpdesk.extensions import db
+    from helpdesk.models import Ticket, User
+    from routing.service import defects
+    from tests.builders import _AT
+
+    return defects.create_defect(
+        DEFECT,
+        ticket=db.session.get(Ticket, ticket.id),
+        actor=db.session.get(User, filer.id),
+        now=_AT,
+    )
+
+
+def _path(case: Case, world) -> str:
+    return case.path.format(
+        ticket=world.ticket.id,
+        other=world.other.id,
+        number=world.ticket.number,
+        rule=world.rule.id,
+        defect=world.defect.id,
+        colleague=world.colleague.id,
+        me=world.user.id if world.user else 0,
+    )
+
+
+@pytest.mark.parametrize(("case", "actor"), list(_matrix()))
+def test_routing_permission_matrix(case: Case, actor: str, app, client, given, login):
+    world = _arrange(actor, app=app, given=given)
+    headers = {}
+    if world.user is not None:
+        if case.api:
+            headers = auth(issue_bearer(app, world.user).raw)
+        else:
+            login(world.user, PASSWORD)
+    before = db_state(app)
+    data = case.form(world) if callable(case.form) else case.form
+    body = case.json(world) if callable(case.json) else case.json
+
+    response = client.open(
+        _path(case, world), method=case.method, headers=headers, data=data, json=body
+    )
+    text = response.get_data(as_text=True)[:300]
+
+    expected = case.expect[actor]
+    if expected == LOGIN and case.api:
+        assert response.status_code == 401, text
+        assert error_of(response)["code"] == "unauthorized"
+    elif expected == LOGIN:
+        assert response.status_code == 302, text
+        assert urlsplit(response.headers["Location"]).path == "/login"
+    else:
+        assert response.status_code == expected, text
+    if case.api and response.status_code >= 400:
+        error_of(response)
+    after = db_state(app)
+    if expected in REFUSED or case.method == "GET" or not case.writes:
+        assert not changed_tables(before, after), (
+            f"{case.name} as {actor} answered {response.status_code} "
+            f"but changed {changed_tables(before, after)}"
+        )
+    else:
+        assert changed_tables(before, after), f"{case.name} as {actor} stored nothing"
+
+
+def test_every_routing_route_is_in_the_matrix(app):
+    adapter = app.url_map.bind("localhost")
+    covered = set()
+    for case in CASES:
+        path = case.path.format(
+            ticket=1, other=1, number="HD-000001", rule=1, defect=1, colleague=1, me=1
+        )
+        endpoint, _args = adapter.match(urlsplit(path).path, method=case.method)
+        covered.add((endpoint, case.method))
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("routing")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert not sorted(routes - covered)
