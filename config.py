@@ -40,6 +40,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "helpdesk" / "translations")
     LANGUAGES = ("en", "ru")
+    # Where links in e-mails point.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     SLA_SWEEP_SECONDS = _env_int("SLA_SWEEP_SECONDS", 30)
     ROUTING_SWEEP_SECONDS = _env_int("ROUTING_SWEEP_SECONDS", 60)
     SESSION_COOKIE_HTTPONLY = True
