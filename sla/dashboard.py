@@ -18,8 +18,6 @@ Indexes these queries rely on (migration 0004): ``ix_tickets_created_at``
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,6 +30,7 @@ from sqlalchemy.orm import selectinload
 from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
 from helpdesk.models import ACTIVE_STATUSES, Ticket, format_ticket_number
+from helpdesk.pagination import decode_key, page
 from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy, Target
 from sla.service import calendar_spec, elapsed_seconds
 
@@ -291,7 +290,7 @@ def breaches(
         .limit(limit + 1)
         .options(selectinload(SlaClock.policy))
     )
-    after = decode_cursor(cursor)
+    after = decode_key(cursor, datetime, int)
     if after is not None:
         at, clock_id = after
         query = query.where(
@@ -301,32 +300,10 @@ def breaches(
             )
         )
     rows = list(db.session.execute(in_period(query, f)))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1][0]
-        next_cursor = encode_cursor(last.breached_at, last.id)
+    rows, next_cursor = page(
+        rows, limit, key=lambda row: (row[0].breached_at, row[0].id)
+    )
     return [_clock_row(*row) for row in rows], next_cursor
-
-
-def encode_cursor(at: datetime, row_id: int) -> str:
-    text = f"{at.astimezone(UTC).isoformat()}|{row_id}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    if not cursor:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _sep, row_id = text.partition("|")
-        value = datetime.fromisoformat(at)
-        if value.tzinfo is not None and row_id.isdigit():
-            return value, int(row_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    message = _l("Invalid cursor.")
-    raise InvalidInput(message, fields={"cursor": [message]})
 
 
 # --- everything at once -------------------------------------------------------------
