@@ -169,6 +169,8 @@ class Ticket(Base):
         sa.Index("ix_tickets_status_due_at_id", "status", "due_at", "id"),
         # The SLA dashboard's period filter.
         sa.Index("ix_tickets_created_at", "created_at", "line", "priority"),
+        # The knowledge base's deflection and first-contact-resolution rates.
+        sa.Index("ix_tickets_channel_created_at", "channel", "created_at"),
         sa.Index("ix_tickets_requester_id_id", "requester_id", "id"),
         sa.Index("ix_tickets_assignee_id_id", "assignee_id", "id"),
         sa.Index("ix_tickets_assignee_id_status_id", "assignee_id", "status", "id"),

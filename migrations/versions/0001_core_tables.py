@@ -93,6 +93,7 @@ def upgrade():
         batch_op.create_index('ix_tickets_status_id', ['status', 'id'], unique=False)
         batch_op.create_index('ix_tickets_line_status_due_at_id', ['line', 'status', 'due_at', 'id'], unique=False)
         batch_op.create_index('ix_tickets_status_due_at_id', ['status', 'due_at', 'id'], unique=False)
+        batch_op.create_index('ix_tickets_channel_created_at', ['channel', 'created_at'], unique=False)
 
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -170,6 +171,7 @@ def downgrade():
 
     op.drop_table('attachments')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_channel_created_at')
         batch_op.drop_index('ix_tickets_status_due_at_id')
         batch_op.drop_index('ix_tickets_line_status_due_at_id')
         batch_op.drop_index('ix_tickets_status_id')

@@ -4,6 +4,7 @@ with an article, links, votes, views, and the statistics built from them."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -408,3 +409,26 @@ def test_the_stats_page_shows_rates_for_managers(client, given, login):
     page = client.get("/kb/stats?days=7").get_data(as_text=True)
     assert "100.0 %" in page and "Mailbox full" in page
     assert client.get("/kb/stats?days=5").status_code == 422
+
+
+def test_the_kb_timeline_entry_names_the_article(app, given):
+    from flask import render_template_string
+
+    agent = given(make_user, role=Role.LINE1)
+    article = given(make_article, title="VPN <setup>")
+    with app.test_request_context():
+        html = render_template_string(
+            '{% include "knowledge_base/_event.html" %}',
+            event=SimpleNamespace(
+                kind="kb_article_linked",
+                actor=agent,
+                created_at=article.created_at,
+                data={
+                    "article_id": article.id,
+                    "title": article.title,
+                    "kind": "linked",
+                },
+            ),
+        )
+    assert "Article linked:" in html and "VPN &lt;setup&gt;" in html
+    assert f'href="/kb/articles/{article.id}"' in html
