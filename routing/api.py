@@ -177,7 +177,8 @@ def agent_list():
         raise PermissionDenied(_("Only staff see the agents."))
     line = request.args.get("line", type=int)
     if line not in (None, 1, 2, 3):
-        raise InvalidInput(_("The line is 1, 2 or 3."), fields={"line": [_("1-3")]})
+        message = _("The line is 1, 2 or 3.")
+        raise InvalidInput(message, fields={"line": [message]})
     items = AgentOut(many=True).dump(assignment.line_loads(line))
     return {"items": items, "next_cursor": None}
 

@@ -388,7 +388,10 @@ def prefill_from_ticket(ticket: Ticket, *, actor: User) -> dict:
         .order_by(Comment.id)
     )
     solution = "\n\n".join(replies)
-    body = f"## {_l('Problem')}\n\n{ticket.description}\n\n## {_l('Solution')}\n\n{solution}"
+    problem, solution_heading = _l("Problem"), _l("Solution")
+    body = (
+        f"## {problem}\n\n{ticket.description}\n\n## {solution_heading}\n\n{solution}"
+    )
     return {
         "title": ticket.subject,
         "body": body.strip() + "\n",
