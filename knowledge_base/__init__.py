@@ -24,6 +24,7 @@ PANELS = {
     "ticket_reply_tools": "knowledge_base/panels/ticket_reply_tools.html",
     "phone_console": "knowledge_base/panels/phone_console.html",
     "ticket_new_form": "knowledge_base/panels/ticket_new_form.html",
+    "manager_dashboard": "knowledge_base/panels/manager_dashboard.html",
 }
 
 
