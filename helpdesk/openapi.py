@@ -26,12 +26,12 @@ ERRORS = {
 }
 
 
-def _json(schema) -> dict:
+def json_content(schema) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
 
 
-def _list_of(schema_name: str) -> dict:
-    return _json(
+def list_of(schema_name: str) -> dict:
+    return json_content(
         {
             "type": "object",
             "properties": {
@@ -45,7 +45,7 @@ def _list_of(schema_name: str) -> dict:
     )
 
 
-def _op(
+def operation(
     summary: str, responses: dict, *, body=None, params=None, errors=("401",)
 ) -> dict:
     operation = {
@@ -53,7 +53,7 @@ def _op(
         "responses": responses | {code: ERRORS[code] for code in errors},
     }
     if body is not None:
-        operation["requestBody"] = {"required": True, **_json(body)}
+        operation["requestBody"] = {"required": True, **json_content(body)}
     if params:
         operation["parameters"] = params
     return operation
@@ -90,14 +90,14 @@ def build_spec() -> dict:
         "CategoryOut",
     ):
         spec.components.schema(name, schema=getattr(schemas, name))
-    ticket = _json("TicketOut")
+    ticket = json_content("TicketOut")
     errs = ("401", "404", "422")
     spec.path(
         path="/v1/auth/token",
         operations={
-            "post": _op(
+            "post": operation(
                 "Exchange e-mail and password for a bearer token",
-                {"201": {"description": "Token", **_json("TokenOut")}},
+                {"201": {"description": "Token", **json_content("TokenOut")}},
                 body=schemas.TokenIn,
                 errors=("401", "422"),
             )
@@ -106,27 +106,27 @@ def build_spec() -> dict:
     spec.path(
         path="/v1/categories",
         operations={
-            "get": _op(
+            "get": operation(
                 "Active ticket categories (use their code when opening a ticket)",
-                {"200": {"description": "Categories", **_list_of("CategoryOut")}},
+                {"200": {"description": "Categories", **list_of("CategoryOut")}},
             )
         },
     )
     spec.path(
         path="/v1/me",
         operations={
-            "get": _op(
+            "get": operation(
                 "The authenticated user",
-                {"200": {"description": "User", **_json("UserOut")}},
+                {"200": {"description": "User", **json_content("UserOut")}},
             )
         },
     )
     spec.path(
         path="/v1/tickets",
         operations={
-            "get": _op(
+            "get": operation(
                 "List visible tickets, newest first",
-                {"200": {"description": "A page of tickets", **_list_of("TicketOut")}},
+                {"200": {"description": "A page of tickets", **list_of("TicketOut")}},
                 params=[
                     {"in": "query", "name": n, "schema": s}
                     for n, s in (
@@ -142,7 +142,7 @@ def build_spec() -> dict:
                 + PAGE_PARAMS,
                 errors=("401", "422"),
             ),
-            "post": _op(
+            "post": operation(
                 "Open a ticket (staff may set requester_id and channel)",
                 {"201": {"description": "Created", **ticket}},
                 body=schemas.TicketStaffCreateIn,
@@ -153,13 +153,13 @@ def build_spec() -> dict:
     spec.path(
         path="/v1/tickets/{id}",
         operations={
-            "get": _op(
+            "get": operation(
                 "One ticket",
                 {"200": {"description": "Ticket", **ticket}},
                 params=[ID_PARAM],
                 errors=("401", "404"),
             ),
-            "patch": _op(
+            "patch": operation(
                 "Change priority, category or assignee (staff)",
                 {"200": {"description": "Updated", **ticket}},
                 body=schemas.TicketPatchIn,
@@ -171,15 +171,15 @@ def build_spec() -> dict:
     spec.path(
         path="/v1/tickets/{id}/comments",
         operations={
-            "get": _op(
+            "get": operation(
                 "Replies (and, for staff, internal notes)",
-                {"200": {"description": "Comments", **_list_of("CommentOut")}},
+                {"200": {"description": "Comments", **list_of("CommentOut")}},
                 params=[ID_PARAM],
                 errors=("401", "404"),
             ),
-            "post": _op(
+            "post": operation(
                 "Reply, or add an internal note (staff)",
-                {"201": {"description": "Created", **_json("CommentOut")}},
+                {"201": {"description": "Created", **json_content("CommentOut")}},
                 body=schemas.CommentIn,
                 params=[ID_PARAM],
                 errors=errs,
@@ -189,11 +189,14 @@ def build_spec() -> dict:
     spec.path(
         path="/v1/tickets/{id}/transitions",
         operations={
-            "post": _op(
+            "post": operation(
                 "Change the status along the state machine (409 when not allowed)",
                 {
                     "201": {"description": "Ticket after the change", **ticket},
-                    "409": {"description": "Illegal transition", **_json("ErrorOut")},
+                    "409": {
+                        "description": "Illegal transition",
+                        **json_content("ErrorOut"),
+                    },
                 },
                 body=schemas.TransitionIn,
                 params=[ID_PARAM],
@@ -204,9 +207,9 @@ def build_spec() -> dict:
     spec.path(
         path="/v1/tickets/{id}/events",
         operations={
-            "get": _op(
+            "get": operation(
                 "The ticket's timeline, oldest first",
-                {"200": {"description": "Events", **_list_of("EventOut")}},
+                {"200": {"description": "Events", **list_of("EventOut")}},
                 params=[ID_PARAM] + PAGE_PARAMS,
                 errors=("401", "404"),
             )

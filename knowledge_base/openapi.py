@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from apispec import APISpec
 
-from helpdesk.openapi import ID_PARAM, PAGE_PARAMS, _json, _list_of, _op
+from helpdesk.openapi import ID_PARAM, PAGE_PARAMS, json_content, list_of, operation
 from knowledge_base import schemas
 
 
@@ -26,15 +26,15 @@ SEARCH_PARAMS = [
 def add_paths(spec: APISpec) -> None:
     for name in ("ArticleOut", "ArticleVersionOut", "SearchHitOut"):
         spec.components.schema(name, schema=getattr(schemas, name))
-    article = _json("ArticleOut")
+    article = json_content("ArticleOut")
     errs = ("401", "404", "422")
     spec.path(
         path="/v1/kb/search",
         operations={
-            "get": _op(
+            "get": operation(
                 "Ranked full-text search over the published articles you may read "
                 "(customers: public ones), with highlighted snippets",
-                {"200": {"description": "Best first", **_list_of("SearchHitOut")}},
+                {"200": {"description": "Best first", **list_of("SearchHitOut")}},
                 params=SEARCH_PARAMS,
                 errors=("401", "422"),
             )
@@ -43,9 +43,9 @@ def add_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/kb/suggestions",
         operations={
-            "get": _op(
+            "get": operation(
                 "Up to five public articles for a request's subject being typed",
-                {"200": {"description": "Best first", **_list_of("SearchHitOut")}},
+                {"200": {"description": "Best first", **list_of("SearchHitOut")}},
                 params=[
                     SEARCH_PARAMS[0],
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 5}),
@@ -57,12 +57,12 @@ def add_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/kb/articles",
         operations={
-            "get": _op(
+            "get": operation(
                 "List the articles you may read, newest first",
                 {
                     "200": {
                         "description": "A page of articles",
-                        **_list_of("ArticleOut"),
+                        **list_of("ArticleOut"),
                     }
                 },
                 params=[
@@ -78,11 +78,11 @@ def add_paths(spec: APISpec) -> None:
                 + PAGE_PARAMS,
                 errors=("401", "422"),
             ),
-            "post": _op(
+            "post": operation(
                 "Write an article (staff)",
                 {
                     "201": {"description": "Created", **article},
-                    "403": {"description": "Not staff", **_json("ErrorOut")},
+                    "403": {"description": "Not staff", **json_content("ErrorOut")},
                 },
                 body=schemas.ArticleIn,
                 errors=("401", "422"),
@@ -92,27 +92,27 @@ def add_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/kb/articles/{id}",
         operations={
-            "get": _op(
+            "get": operation(
                 "One article",
                 {"200": {"description": "Article", **article}},
                 params=[ID_PARAM],
                 errors=("401", "404"),
             ),
-            "patch": _op(
+            "patch": operation(
                 "Change an article (staff); a change is a new version; "
                 "409 when base_version is not the current one",
                 {
                     "200": {"description": "Updated", **article},
                     "409": {
                         "description": "Saved by someone else",
-                        **_json("ErrorOut"),
+                        **json_content("ErrorOut"),
                     },
                 },
                 body=schemas.ArticlePatchIn,
                 params=[ID_PARAM],
                 errors=errs,
             ),
-            "delete": _op(
+            "delete": operation(
                 "Delete an article with its history and counts (staff)",
                 {"204": {"description": "Deleted"}},
                 params=[ID_PARAM],
@@ -123,9 +123,9 @@ def add_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/kb/articles/{id}/versions",
         operations={
-            "get": _op(
+            "get": operation(
                 "The article's versions, newest first (staff)",
-                {"200": {"description": "Versions", **_list_of("ArticleVersionOut")}},
+                {"200": {"description": "Versions", **list_of("ArticleVersionOut")}},
                 params=[ID_PARAM],
                 errors=("401", "404"),
             )
@@ -134,7 +134,7 @@ def add_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/kb/articles/{id}/restorations",
         operations={
-            "post": _op(
+            "post": operation(
                 "Restore an earlier version's content as a new version (staff)",
                 {"201": {"description": "Article after the restore", **article}},
                 body=schemas.RestoreIn,

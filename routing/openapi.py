@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from apispec import APISpec
 
-from helpdesk.openapi import ID_PARAM, PAGE_PARAMS, _json, _list_of, _op
+from helpdesk.openapi import ID_PARAM, PAGE_PARAMS, json_content, list_of, operation
 from routing import schemas
 
 ERRS = ("401", "404", "422")
@@ -20,16 +20,16 @@ def add_paths(spec: APISpec) -> None:
 
 
 def _rule_paths(spec: APISpec) -> None:
-    rule = _json("RuleOut")
-    dry_run = {"200": {"description": "What would happen", **_json("DryRunOut")}}
+    rule = json_content("RuleOut")
+    dry_run = {"200": {"description": "What would happen", **json_content("DryRunOut")}}
     spec.path(
         path="/v1/routing/rules",
         operations={
-            "get": _op(
+            "get": operation(
                 "The routing rules in order (managers, admins)",
-                {"200": {"description": "Rules", **_list_of("RuleOut")}},
+                {"200": {"description": "Rules", **list_of("RuleOut")}},
             ),
-            "post": _op(
+            "post": operation(
                 "Create a rule; validated on save (422 names each bad part, "
                 "e.g. `conditions.0.op`)",
                 {"201": {"description": "Created", **rule}},
@@ -41,20 +41,20 @@ def _rule_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/routing/rules/{id}",
         operations={
-            "get": _op(
+            "get": operation(
                 "One rule",
                 {"200": {"description": "Rule", **rule}},
                 params=[ID_PARAM],
                 errors=("401", "404"),
             ),
-            "patch": _op(
+            "patch": operation(
                 "Change parts of a rule: enable/disable, `position` to reorder ...",
                 {"200": {"description": "Updated", **rule}},
                 body=schemas.RulePatchIn,
                 params=[ID_PARAM],
                 errors=ERRS,
             ),
-            "delete": _op(
+            "delete": operation(
                 "Delete a rule",
                 {"204": {"description": "Deleted"}},
                 params=[ID_PARAM],
@@ -65,7 +65,7 @@ def _rule_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/routing/rules/{id}/tests",
         operations={
-            "post": _op(
+            "post": operation(
                 "Dry run of this rule (enabled or not) against a ticket; "
                 "changes nothing",
                 dry_run,
@@ -78,7 +78,7 @@ def _rule_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/routing/tests",
         operations={
-            "post": _op(
+            "post": operation(
                 "Dry run of every enabled rule of a trigger (default "
                 "`ticket_created`) against a ticket; changes nothing",
                 dry_run,
@@ -93,10 +93,15 @@ def _agent_and_escalation_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/tickets/{id}/escalations",
         operations={
-            "post": _op(
+            "post": operation(
                 "Move the ticket to another line (up, or back down) with a "
                 "reason; the new line is notified",
-                {"201": {"description": "The ticket after", **_json("TicketOut")}},
+                {
+                    "201": {
+                        "description": "The ticket after",
+                        **json_content("TicketOut"),
+                    }
+                },
                 body=schemas.EscalationIn,
                 params=[ID_PARAM],
                 errors=ERRS,
@@ -106,9 +111,9 @@ def _agent_and_escalation_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/routing/agents",
         operations={
-            "get": _op(
+            "get": operation(
                 "Active line agents with availability and active tickets (staff)",
-                {"200": {"description": "Agents", **_list_of("AgentOut")}},
+                {"200": {"description": "Agents", **list_of("AgentOut")}},
                 params=[{"in": "query", "name": "line", "schema": {"type": "integer"}}],
                 errors=("401", "422"),
             )
@@ -117,9 +122,9 @@ def _agent_and_escalation_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/routing/agents/{id}",
         operations={
-            "patch": _op(
+            "patch": operation(
                 "Mark an agent available or away (yourself; managers anyone)",
-                {"200": {"description": "Agent", **_json("AgentOut")}},
+                {"200": {"description": "Agent", **json_content("AgentOut")}},
                 body=schemas.AvailabilityIn,
                 params=[ID_PARAM],
                 errors=ERRS,
@@ -129,13 +134,13 @@ def _agent_and_escalation_paths(spec: APISpec) -> None:
 
 
 def _defect_paths(spec: APISpec) -> None:
-    detail = _json("DefectDetailOut")
+    detail = json_content("DefectDetailOut")
     spec.path(
         path="/v1/routing/defects",
         operations={
-            "get": _op(
+            "get": operation(
                 "Defects and enhancement requests, newest first (staff)",
-                {"200": {"description": "Defects", **_list_of("DefectOut")}},
+                {"200": {"description": "Defects", **list_of("DefectOut")}},
                 params=[
                     {"in": "query", "name": "status", "schema": {"type": "string"}},
                     {"in": "query", "name": "kind", "schema": {"type": "string"}},
@@ -143,7 +148,7 @@ def _defect_paths(spec: APISpec) -> None:
                 + PAGE_PARAMS,
                 errors=("401", "422"),
             ),
-            "post": _op(
+            "post": operation(
                 "File a defect or enhancement request from a ticket",
                 {"201": {"description": "Created", **detail}},
                 body=schemas.DefectIn,
@@ -154,13 +159,13 @@ def _defect_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/routing/defects/{id}",
         operations={
-            "get": _op(
+            "get": operation(
                 "A defect with its linked tickets",
                 {"200": {"description": "Defect", **detail}},
                 params=[ID_PARAM],
                 errors=("401", "404"),
             ),
-            "patch": _op(
+            "patch": operation(
                 "Edit a defect; line 3 sets it in progress",
                 {"200": {"description": "Defect", **detail}},
                 body=schemas.DefectPatchIn,
@@ -172,7 +177,7 @@ def _defect_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/routing/defects/{id}/tickets",
         operations={
-            "post": _op(
+            "post": operation(
                 "Link another ticket to the defect",
                 {"201": {"description": "Defect", **detail}},
                 body=schemas.DefectLinkIn,
@@ -184,7 +189,7 @@ def _defect_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/routing/defects/{id}/fixes",
         operations={
-            "post": _op(
+            "post": operation(
                 "Mark the defect fixed: linked active tickets get a note and "
                 "go back to their line",
                 {"201": {"description": "Defect", **detail}},

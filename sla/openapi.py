@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from apispec import APISpec
 
-from helpdesk.openapi import ERRORS, ID_PARAM, PAGE_PARAMS, _json, _list_of, _op
+from helpdesk.openapi import (
+    ERRORS,
+    ID_PARAM,
+    PAGE_PARAMS,
+    json_content,
+    list_of,
+    operation,
+)
 from sla import schemas
 
 MANAGERS = "Managers and admins only (others: 403)."
@@ -118,23 +125,23 @@ def add_paths(spec: APISpec) -> None:
     _ticket_sla(spec)
     errs = ("401", "404", "422")
     forbidden = {"403": ERRORS["401"] | {"description": MANAGERS}}
-    conflict = {"409": {"description": "Still in use", **_json("ErrorOut")}}
+    conflict = {"409": {"description": "Still in use", **json_content("ErrorOut")}}
     for kind, out, body in (
         ("calendars", "CalendarOut", _calendar_body()),
         ("policies", "PolicyOut", schemas.PolicyIn),
     ):
-        one = _json(out)
+        one = json_content(out)
         spec.path(
             path=f"/v1/sla/{kind}",
             operations={
-                "get": _op(
+                "get": operation(
                     f"List the {kind}"
                     + (" in matching order" if kind == "policies" else ""),
-                    {"200": {"description": kind, **_list_of(out)}} | forbidden,
+                    {"200": {"description": kind, **list_of(out)}} | forbidden,
                     params=PAGE_PARAMS if kind == "calendars" else None,
                     errors=("401", "422"),
                 ),
-                "post": _op(
+                "post": operation(
                     f"Create one of the {kind}",
                     {"201": {"description": "Created", **one}} | forbidden,
                     body=body,
@@ -145,20 +152,20 @@ def add_paths(spec: APISpec) -> None:
         spec.path(
             path=f"/v1/sla/{kind}/{{id}}",
             operations={
-                "get": _op(
+                "get": operation(
                     "One",
                     {"200": {"description": "Found", **one}} | forbidden,
                     params=[ID_PARAM],
                     errors=("401", "404"),
                 ),
-                "patch": _op(
+                "patch": operation(
                     "Change the fields sent (checked like a create)",
                     {"200": {"description": "Saved", **one}} | forbidden,
                     body=body,
                     params=[ID_PARAM],
                     errors=errs,
                 ),
-                "delete": _op(
+                "delete": operation(
                     "Delete one that nothing uses",
                     {"204": {"description": "Deleted"}} | forbidden | conflict,
                     params=[ID_PARAM],
@@ -169,13 +176,13 @@ def add_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/sla/calendars/{id}/holidays",
         operations={
-            "post": _op(
+            "post": operation(
                 "Add a holiday ({day, name}) or a country's public holidays for a "
                 'year ({country: "RU", year: 2027}); dates already there are kept',
                 {
                     "201": {
                         "description": "How many dates were added, and the calendar",
-                        **_json(
+                        **json_content(
                             {
                                 "type": "object",
                                 "properties": {
@@ -199,9 +206,10 @@ def add_paths(spec: APISpec) -> None:
     spec.path(
         path="/v1/sla/summary",
         operations={
-            "get": _op(
+            "get": operation(
                 "The SLA dashboard's figures",
-                {"200": {"description": "Figures", **_json(SUMMARY)}} | forbidden,
+                {"200": {"description": "Figures", **json_content(SUMMARY)}}
+                | forbidden,
                 params=SUMMARY_PARAMS,
                 errors=("401", "422"),
             )

@@ -239,7 +239,7 @@ def create_search_index():
     elif dialect == "postgresql":
         statements = POSTGRESQL_SEARCH
     else:
-        raise NotImplementedError(f"no full-text index for {dialect}")
+        raise RuntimeError(f"full-text search needs SQLite or PostgreSQL, not {dialect}")
     for statement in statements:
         op.execute(statement)
 
