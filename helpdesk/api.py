@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from helpdesk.clock import get_clock
-from helpdesk.errors import InvalidInput, PermissionDenied
+from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import csrf, db
 from helpdesk.http import json_body, json_error
 from helpdesk.models import Channel, Ticket, TicketEvent, User
@@ -22,6 +22,7 @@ from helpdesk.schemas import (
     CommentIn,
     CommentOut,
     EventOut,
+    MergeIn,
     PageQuery,
     TicketCreateIn,
     TicketListQuery,
@@ -33,7 +34,7 @@ from helpdesk.schemas import (
     TransitionIn,
     UserOut,
 )
-from helpdesk.service import accounts
+from helpdesk.service import accounts, bulk
 from helpdesk.service import tickets as ticket_service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -191,6 +192,25 @@ def transition_create(ticket_id: int):
     )
     db.session.commit()
     return dump_ticket(ticket), 201
+
+
+@bp.post("/v1/tickets/<int:ticket_id>/merges")
+@login_required
+def merge_create(ticket_id: int):
+    """Merge this duplicate into ``into``; answers the ticket that carries on."""
+    duplicate = ticket_service.get_visible_ticket(current_user, ticket_id)
+    if not current_user.is_staff:
+        raise PermissionDenied(_("Only agents can merge tickets."))
+    data = MergeIn().load(json_body())
+    try:
+        survivor = ticket_service.get_visible_ticket(current_user, data["into"])
+    except NotFound as err:
+        raise InvalidInput(
+            str(err.message), fields={"into": [_("Ticket not found.")]}
+        ) from err
+    bulk.merge_ticket(duplicate, survivor, actor=current_user, now=get_clock().now())
+    db.session.commit()
+    return dump_ticket(survivor), 201
 
 
 @bp.get("/v1/tickets/<int:ticket_id>/events")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from helpdesk.models import Channel, Priority, Role, TicketStatus
+from helpdesk.models import Channel, Priority, Role, TicketStatus, format_ticket_number
 
 
 def status_label(status: TicketStatus | str) -> str:
@@ -48,6 +48,7 @@ def role_label(role: Role | str) -> str:
 
 
 TEMPLATE_GLOBALS = {
+    "format_ticket_number": format_ticket_number,
     "status_label": status_label,
     "priority_label": priority_label,
     "channel_label": channel_label,

@@ -85,6 +85,7 @@ class EventKind(enum.StrEnum):
     NOTE_ADDED = "note_added"
     ATTACHMENT_ADDED = "attachment_added"
     RATED = "rated"
+    MERGED = "merged"
 
 
 class User(UserMixin, Base):
@@ -198,6 +199,8 @@ class Ticket(Base):
     # The earliest running deadline, kept by the SLA engine; None when no
     # clock runs. Lets queues sort by time left without knowing about SLAs.
     due_at: Mapped[datetime | None]
+    # A duplicate closed by a merge points to the ticket that carries on.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
 
     category: Mapped[Category] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])

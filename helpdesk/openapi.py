@@ -205,6 +205,18 @@ def build_spec() -> dict:
         },
     )
     spec.path(
+        path="/v1/tickets/{id}/merges",
+        operations={
+            "post": operation(
+                "Merge this duplicate into another ticket (staff); answers the survivor",
+                {"201": {"description": "The ticket that carries on", **ticket}},
+                body=schemas.MergeIn,
+                params=[ID_PARAM],
+                errors=errs,
+            )
+        },
+    )
+    spec.path(
         path="/v1/tickets/{id}/events",
         operations={
             "get": operation(

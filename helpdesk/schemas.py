@@ -19,7 +19,7 @@ from marshmallow import (
 )
 
 from helpdesk.i18n import N_
-from helpdesk.models import Channel, Priority, Role, TicketStatus
+from helpdesk.models import Channel, Priority, Role, TicketStatus, parse_ticket_number
 
 # Marshmallow's own messages, listed so the catalogue carries them.
 MARSHMALLOW_MESSAGES = (
@@ -72,6 +72,20 @@ class CommaSeparatedStatuses(fields.Field):
             ]
         except ValueError as err:
             raise ValidationError(N_("Unknown status.")) from err
+
+
+class TicketRef(fields.Field):
+    """A ticket given by id (``123``) or number (``"HD-000123"``) → its id."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        ticket_id = (
+            value
+            if isinstance(value, int) and not isinstance(value, bool)
+            else (parse_ticket_number(value) if isinstance(value, str) else None)
+        )
+        if ticket_id is None:
+            raise ValidationError(N_("Give a ticket number such as HD-000123."))
+        return ticket_id
 
 
 class StrippedSchema(Schema):
@@ -139,6 +153,37 @@ class PhoneIntakeIn(TicketCreateIn):
             raise ValidationError(
                 {"solution": [N_("Required to resolve on the call.")]}
             )
+
+
+class BulkIn(Schema):
+    """Several tickets of a queue and one action for all of them."""
+
+    ticket_ids = fields.List(
+        fields.Integer(),
+        required=True,
+        validate=validate.Length(min=1, max=100, error=N_("Select 1 to 100 tickets.")),
+        error_messages={"required": N_("Select at least one ticket.")},
+    )
+    action = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["assign_me", "unassign", "status"], error=N_("Unknown action.")
+        ),
+    )
+    status = fields.Enum(
+        TicketStatus,
+        by_value=True,
+        load_default=None,
+        error_messages={"unknown": N_("Unknown status.")},
+    )
+
+
+class MergeIn(StrippedSchema):
+    """The ticket a duplicate is merged into: an id or a number like HD-000123."""
+
+    into = TicketRef(
+        required=True, error_messages={"required": N_("Give the ticket to merge into.")}
+    )
 
 
 class CommentIn(StrippedSchema):

@@ -16,8 +16,9 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from helpdesk.clock import get_clock
+from helpdesk.errors import InvalidInput, NotFound
 from helpdesk.extensions import db
-from helpdesk.http import translate_messages
+from helpdesk.http import form_error, translate_messages
 from helpdesk.labels import status_label
 from helpdesk.models import (
     AGENT_ROLES,
@@ -28,7 +29,8 @@ from helpdesk.models import (
     TicketEvent,
     User,
 )
-from helpdesk.schemas import CommentIn, RatingIn, TicketPatchIn, TransitionIn
+from helpdesk.schemas import CommentIn, MergeIn, RatingIn, TicketPatchIn, TransitionIn
+from helpdesk.service import bulk
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
 from helpdesk.views.uploads import read_upload, save_upload
@@ -204,3 +206,30 @@ def attachment_download(ticket_id: int, attachment_id: int):
         as_attachment=True,
         download_name=attachment.filename,
     )
+
+
+@bp.post("/tickets/<int:ticket_id>/merge")
+@login_required
+def ticket_merge(ticket_id: int):
+    duplicate = ticket_service.get_visible_ticket(current_user, ticket_id)
+    try:
+        data = MergeIn().load(request.form.to_dict(), unknown="exclude")
+        survivor = ticket_service.get_visible_ticket(current_user, data["into"])
+        bulk.merge_ticket(
+            duplicate, survivor, actor=current_user, now=get_clock().now()
+        )
+    except (ValidationError, InvalidInput, NotFound) as err:
+        errors, _status = form_error(err)
+        return render_ticket(
+            duplicate, errors={"into": sum(errors.values(), [])}, status=422
+        )
+    db.session.commit()
+    flash(
+        _(
+            "%(number)s merged into %(survivor)s.",
+            number=duplicate.number,
+            survivor=survivor.number,
+        ),
+        "success",
+    )
+    return _back(survivor)

@@ -12,8 +12,8 @@ from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import ACTIVE_STATUSES, Role, Ticket, User
-from helpdesk.schemas import CallerCreateIn, PhoneIntakeIn, TicketListQuery
-from helpdesk.service import accounts
+from helpdesk.schemas import BulkIn, CallerCreateIn, PhoneIntakeIn, TicketListQuery
+from helpdesk.service import accounts, bulk
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
 from helpdesk.views.access import staff_required
@@ -45,6 +45,33 @@ def queue():
         filters=filters,
         args=args,
     )
+
+
+@bp.post("/queue/bulk")
+@staff_required
+def queue_bulk():
+    form = {
+        "ticket_ids": request.form.getlist("ticket_ids"),
+        "action": request.form.get("action", ""),
+        "status": request.form.get("status") or None,
+    }
+    data = BulkIn().load(form)
+    outcome = bulk.bulk_update(
+        data["ticket_ids"],
+        action=data["action"],
+        status=data["status"],
+        actor=current_user,
+        now=get_clock().now(),
+    )
+    db.session.commit()
+    if outcome.changed:
+        flash(_("Changed: %(numbers)s.", numbers=", ".join(outcome.changed)), "success")
+    for number, reason in outcome.skipped.items():
+        flash(
+            _("%(number)s skipped: %(reason)s", number=number, reason=reason), "error"
+        )
+    # Back to the same queue view: its filters came along in the query string.
+    return redirect(url_for("helpdesk.queue", **request.args))
 
 
 @bp.get("/phone")

@@ -78,8 +78,10 @@ def upgrade():
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('line BETWEEN 1 AND 3', name=op.f('ck_tickets_line_range')),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_tickets_assignee_id_users')),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['tickets.id'], name=op.f('fk_tickets_merged_into_id_tickets')),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_tickets_category_id_categories')),
     sa.ForeignKeyConstraint(['requester_id'], ['users.id'], name=op.f('fk_tickets_requester_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets'))

@@ -234,6 +234,22 @@ CASES = [
         writes=True,
     ),
     Case(
+        "ticket-merge",
+        "POST",
+        "/tickets/{ticket}/merge",
+        ticket_action(302, customer=403),
+        form=lambda w: {"into": str(w.survivor.id)},
+        writes=True,
+    ),
+    Case(
+        # Agents of another line get the page back with the ticket skipped.
+        "queue-bulk",
+        "POST",
+        "/queue/bulk",
+        staff_only(302),
+        form=lambda w: {"ticket_ids": [w.ticket.id], "action": "assign_me"},
+    ),
+    Case(
         "ticket-properties",
         "POST",
         "/tickets/{ticket}/properties",
@@ -382,6 +398,14 @@ CASES = [
     ),
     Case("api-event-list", "GET", "/api/v1/tickets/{ticket}/events", ticket_read(200)),
     Case(
+        "api-merge",
+        "POST",
+        "/api/v1/tickets/{ticket}/merges",
+        ticket_action(201, customer=403),
+        json=lambda w: {"into": w.survivor.id},
+        writes=True,
+    ),
+    Case(
         "api-resolve",
         "POST",
         "/api/v1/tickets/{ticket}/transitions",
@@ -438,6 +462,11 @@ def _arrange(case: Case, actor: str, *, app, given) -> SimpleNamespace:
         assignee_id=user.id if case.assigned_to_actor and user else None,
     )
     world = SimpleNamespace(customer=customer, user=user, ticket=ticket)
+    world.survivor = (
+        given(make_ticket, requester=customer, line=TICKET_LINE)
+        if "merge" in case.path
+        else None
+    )
     world.attachment = (
         given(make_attachment, ticket, uploader=customer)
         if "{attachment}" in case.path
