@@ -38,7 +38,8 @@ def init_app(app: Flask) -> None:
 def add_panel(app: Flask, slot: str, template: str) -> None:
     """Let another package show a partial template in one of the core pages'
     slots (``ticket_sidebar``, ``ticket_reply_tools``, ``phone_console``,
-    ``ticket_new_form``, ``nav``; the SLA dashboard adds ``manager_dashboard``), so the core never imports it.
+    ``ticket_new_form``, ``nav``, ``queue_bulk_actions``; the SLA dashboard adds
+    ``manager_dashboard``), so the core never imports it.
     The partial gets the page's context."""
     app.extensions["helpdesk.panels"][slot].append(template)
 
