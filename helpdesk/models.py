@@ -85,6 +85,7 @@ class EventKind(enum.StrEnum):
     NOTE_ADDED = "note_added"
     ATTACHMENT_ADDED = "attachment_added"
     RATED = "rated"
+    TAGS_CHANGED = "tags_changed"
     MERGED = "merged"
 
 
@@ -213,6 +214,13 @@ class Ticket(Base):
     )
     attachments: WriteOnlyMapped[Attachment] = relationship(back_populates="ticket")
     rating: Mapped[Rating | None] = relationship(back_populates="ticket")
+    tag_rows: Mapped[list[TicketTag]] = relationship(
+        cascade="all, delete-orphan", order_by="TicketTag.tag"
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.tag for row in self.tag_rows]
 
     @property
     def number(self) -> str:
@@ -224,6 +232,18 @@ class Ticket(Base):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class TicketTag(Base):
+    """A free label on a ticket (``vip``, ``printer``); queues filter by it."""
+
+    __tablename__ = "ticket_tags"
+    __table_args__ = (sa.Index("ix_ticket_tags_tag_ticket_id", "tag", "ticket_id"),)
+
+    ticket_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
 
 
 def format_ticket_number(ticket_id: int) -> str:

@@ -206,6 +206,15 @@ class TicketPatchIn(StrippedSchema):
     assignee = fields.Integer(
         allow_none=True, attribute="assignee_id", data_key="assignee"
     )
+    tags = fields.List(
+        fields.String(
+            validate=validate.Regexp(
+                r"^\s*[\w-]{1,40}\s*$",
+                error=N_("A tag is 1 to 40 letters, digits, - or _."),
+            )
+        ),
+        validate=validate.Length(max=20, error=N_("At most 20 tags.")),
+    )
 
 
 class RatingIn(StrippedSchema):
@@ -348,6 +357,7 @@ class TicketListQuery(PageQuery):
         data_key="assignee",
         validate=validate.Range(min=0, error=N_("Not a valid user id.")),
     )
+    tag = fields.String(validate=validate.Length(max=40))
     requester = fields.Integer(
         attribute="requester_id",
         data_key="requester",
@@ -390,6 +400,7 @@ class TicketOut(Schema):
     resolved_at = UTCDateTime(allow_none=True)
     closed_at = UTCDateTime(allow_none=True)
     due_at = UTCDateTime(allow_none=True)
+    tags = fields.List(fields.String())
 
 
 class CommentOut(Schema):

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from helpdesk import events
 from helpdesk.errors import (
@@ -35,6 +35,7 @@ from helpdesk.models import (
     Ticket,
     TicketEvent,
     TicketStatus,
+    TicketTag,
     User,
 )
 from helpdesk.pagination import decode_cursor, decode_key, page
@@ -298,6 +299,27 @@ def update_ticket(
         )
     if "assignee_id" in changes and changes["assignee_id"] != ticket.assignee_id:
         assign_ticket(ticket, changes["assignee_id"], actor=actor, now=now)
+    if "tags" in changes:
+        set_tags(ticket, changes["tags"], actor=actor, now=now)
+    db.session.flush()
+    return ticket
+
+
+def set_tags(ticket: Ticket, tags: list[str], *, actor: User, now: datetime) -> Ticket:
+    """Replace the ticket's tags (trimmed, lower-case, each once); one event."""
+    ensure_can_work_on(actor, ticket)
+    new = sorted({tag.strip().lower() for tag in tags if tag.strip()})
+    old = ticket.tags
+    if new == old:
+        return ticket
+    ticket.tag_rows = [TicketTag(tag=tag) for tag in new]
+    record_event(
+        ticket,
+        EventKind.TAGS_CHANGED,
+        actor=actor,
+        now=now,
+        data={"old": old, "new": new},
+    )
     db.session.flush()
     return ticket
 
@@ -527,6 +549,7 @@ def _load_page(
         joinedload(Ticket.requester),
         joinedload(Ticket.assignee),
         joinedload(Ticket.category),
+        selectinload(Ticket.tag_rows),  # one more statement per page, never per row
     )
     if len(statuses) > 1:
         arms = [
@@ -564,4 +587,7 @@ def _list_conditions(filters: dict) -> list:
         )
     if filters.get("requester_id"):
         conditions.append(Ticket.requester_id == filters["requester_id"])
+    if filters.get("tag"):
+        tagged = sa.select(TicketTag.ticket_id).where(TicketTag.tag == filters["tag"])
+        conditions.append(Ticket.id.in_(tagged))
     return conditions

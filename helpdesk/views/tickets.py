@@ -155,6 +155,8 @@ def ticket_update(ticket_id: int):
     form = request.form.to_dict()
     if form.get("assignee") == "":
         form["assignee"] = None  # "nobody" in the select
+    if "tags" in form:
+        form["tags"] = [tag for tag in form["tags"].split(",") if tag.strip()]
     try:
         changes = TicketPatchIn().load(form, unknown="exclude")
     except ValidationError as err:

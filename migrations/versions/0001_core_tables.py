@@ -139,6 +139,15 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ratings')),
     sa.UniqueConstraint('ticket_id', name=op.f('uq_ratings_ticket_id'))
     )
+    op.create_table('ticket_tags',
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('tag', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_tags_ticket_id_tickets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('ticket_id', 'tag', name=op.f('pk_ticket_tags'))
+    )
+    with op.batch_alter_table('ticket_tags', schema=None) as batch_op:
+        batch_op.create_index('ix_ticket_tags_tag_ticket_id', ['tag', 'ticket_id'], unique=False)
+
     op.create_table('ticket_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=False),
@@ -163,6 +172,10 @@ def downgrade():
         batch_op.drop_index('ix_ticket_events_ticket_id_id')
 
     op.drop_table('ticket_events')
+    with op.batch_alter_table('ticket_tags', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_tags_tag_ticket_id')
+
+    op.drop_table('ticket_tags')
     op.drop_table('ratings')
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index('ix_comments_ticket_id_id')

@@ -139,3 +139,35 @@ def test_api_merges_a_duplicate(client, given, app):
     )
     assert unknown.status_code == 422
     assert "into" in unknown.json["error"]["fields"]
+
+
+def test_agent_tags_a_ticket_and_the_queue_filters_by_tag(client, given, login, app):
+    login(given(make_user, role=Role.LINE1))
+    tagged, other = given(make_ticket), given(make_ticket)
+    client.post(f"/tickets/{tagged.id}/properties", data={"tags": "VIP, printer , vip"})
+    with app.app_context():
+        assert db.session.get(Ticket, tagged.id).tags == ["printer", "vip"]
+    page = client.get("/queue?tag=vip").get_data(as_text=True)
+    assert tagged.number in page and other.number not in page
+    assert "Tags: printer, vip." in client.get(f"/tickets/{tagged.id}").get_data(
+        as_text=True
+    )
+
+
+def test_bad_tags_are_refused_with_the_field_named(client, given, app):
+    agent = given(make_user, role=Role.LINE1)
+    ticket = given(make_ticket)
+    token = client.post(
+        "/api/v1/auth/token", json={"email": agent.email, "password": "correct-horse"}
+    ).json
+    headers = {"Authorization": f"Bearer {token['token']}"}
+    bad = client.patch(
+        f"/api/v1/tickets/{ticket.id}", headers=headers, json={"tags": ["has space"]}
+    )
+    assert bad.status_code == 422 and "tags" in bad.json["error"]["fields"]
+    good = client.patch(
+        f"/api/v1/tickets/{ticket.id}", headers=headers, json={"tags": ["urgent"]}
+    )
+    assert good.json["tags"] == ["urgent"]
+    listed = client.get("/api/v1/tickets?tag=urgent", headers=headers).json["items"]
+    assert [t["id"] for t in listed] == [ticket.id]
