@@ -99,6 +99,11 @@ def merge_ticket(
     ):
         message = _l("Closed tickets cannot be merged.")
         raise InvalidInput(message, fields={"into": [message]})
+    if duplicate.requester_id != survivor.requester_id:
+        # The requester is sent to the survivor, so it must be theirs to see;
+        # one problem reported by several people is a defect to link instead.
+        message = _l("Only tickets of the same requester can be merged.")
+        raise InvalidInput(message, fields={"into": [message]})
     ensure_can_work_on(actor, duplicate)
     ensure_can_work_on(actor, survivor)
     moved = {}

@@ -82,7 +82,7 @@ def test_merging_moves_the_conversation_and_tells_the_duplicates_requester(
 ):
     agent = login(given(make_user, role=Role.LINE1))
     alice = given(make_user)
-    survivor = given(make_ticket)
+    survivor = given(make_ticket, requester=alice)
     duplicate = given(make_ticket, requester=alice)
     given(make_comment, duplicate, author=alice, body="Same printer, floor 3")
 
@@ -121,8 +121,9 @@ def test_merge_into_itself_or_an_unknown_ticket_keeps_everything(
 
 
 def test_api_merges_a_duplicate(client, given, app):
-    agent = given(make_user, role=Role.LINE1)
-    survivor, duplicate = given(make_ticket), given(make_ticket)
+    agent, customer = given(make_user, role=Role.LINE1), given(make_user)
+    survivor = given(make_ticket, requester=customer)
+    duplicate = given(make_ticket, requester=customer)
     token = client.post(
         "/api/v1/auth/token", json={"email": agent.email, "password": "correct-horse"}
     ).json
