@@ -15,6 +15,7 @@ PANELS = {
     "nav": "routing/panels/nav.html",
     "ticket_sidebar": "routing/panels/ticket_sidebar.html",
     "phone_console": "routing/panels/phone_console.html",
+    "queue_bulk_actions": "routing/panels/queue_bulk_actions.html",
 }
 
 

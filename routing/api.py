@@ -5,7 +5,10 @@
   ``POST .../rules/{id}/tests`` / ``POST /api/v1/routing/tests``: dry runs;
 - ``POST /api/v1/tickets/{id}/escalations``: move a ticket to another line;
 - ``/api/v1/routing/agents``: availability and load;
-- ``/api/v1/routing/defects``: defects for line 3.
+- ``/api/v1/routing/defects``: defects for line 3;
+- ``GET /api/v1/tickets/{id}/tasks``: a ticket's process tasks (staff), and
+  ``POST``/``DELETE /api/v1/routing/tasks/{id}/completions``: tick a task
+  off / undo that.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from helpdesk.extensions import csrf, db
 from helpdesk.http import json_body
 from helpdesk.models import Ticket, User
 from helpdesk.pagination import decode_cursor, page
+from helpdesk.schemas import PageQuery
 from helpdesk.service import tickets as ticket_service
 from routing import rules
 from routing.schemas import (
@@ -39,8 +43,9 @@ from routing.schemas import (
     RuleOut,
     RulePatchIn,
     RuleTestIn,
+    TaskOut,
 )
-from routing.service import assignment, defects, dryrun, lines, rulebook
+from routing.service import assignment, defects, dryrun, lines, rulebook, tasks
 
 bp = Blueprint("routing_api", __name__, url_prefix="/api/v1")
 
@@ -276,3 +281,37 @@ def defect_fix_create(defect_id: int):
     )
     db.session.commit()
     return DefectDetailOut().dump(defect), 201
+
+
+# --- process tasks -------------------------------------------------------------------
+
+
+@bp.get("/tickets/<int:ticket_id>/tasks")
+@login_required
+def ticket_task_list(ticket_id: int):
+    query = PageQuery().load(request.args.to_dict())
+    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    tasks.ensure_can_see_tasks(current_user)
+    rows = tasks.tasks_page(
+        ticket, after=decode_cursor(query["cursor"]), limit=query["limit"]
+    )
+    items, next_cursor = page(rows, query["limit"])
+    return {"items": TaskOut(many=True).dump(items), "next_cursor": next_cursor}
+
+
+@bp.post("/routing/tasks/<int:task_id>/completions")
+@login_required
+def task_completion_create(task_id: int):
+    task = tasks.get_task(current_user, task_id)
+    tasks.tick(task, actor=current_user, now=get_clock().now())
+    db.session.commit()
+    return TaskOut().dump(task), 201
+
+
+@bp.delete("/routing/tasks/<int:task_id>/completions")
+@login_required
+def task_completion_delete(task_id: int):
+    task = tasks.get_task(current_user, task_id)
+    tasks.untick(task, actor=current_user, now=get_clock().now())
+    db.session.commit()
+    return "", 204

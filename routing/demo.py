@@ -64,6 +64,23 @@ DEMO_RULES = (
         ],
         "actions": [{"type": "escalate"}, {"type": "notify_managers"}],
     },
+    {
+        # Registered by anyone (even line 1 on the phone): the process hands
+        # the work to the responsible lines by itself. 480 min = 1 business day.
+        "name": "Complaint",
+        "trigger": "ticket_created",
+        "conditions": [{"field": "category", "op": "eq", "value": "complaint"}],
+        "actions": [
+            {
+                "type": "start_process",
+                "tasks": [
+                    {"title": "Call the customer back", "line": 1, "due_minutes": 60},
+                    {"title": "Investigate the cause", "line": 2, "due_minutes": 480},
+                    {"title": "Reply in writing", "line": 1, "due_minutes": 1440},
+                ],
+            }
+        ],
+    },
 )
 
 

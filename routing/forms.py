@@ -44,6 +44,10 @@ def rule_from_form(
         if not kind:
             continue
         rows[f"actions.{len(actions)}"] = f"act-{row}"
+        if kind == "start_process":
+            tasks = parse_tasks(form.get(f"act-{row}-tasks", ""), user_ref=user_ref)
+            actions.append({"type": kind, "tasks": tasks})
+            continue
         actions.append(_action(kind, form.get(f"act-{row}-value", ""), user_ref))
     minutes = form.get("unassigned_minutes", "").strip()
     data = {
@@ -122,7 +126,11 @@ def rule_to_form(rule: Mapping[str, Any], *, user_label: Callable[[int], str]) -
     for row, action in enumerate(rule["actions"]):
         values[f"act-{row}-type"] = action["type"]
         params = ACTIONS.get(action["type"], {})
-        if params:
+        if action["type"] == "start_process":
+            values[f"act-{row}-tasks"] = tasks_to_text(
+                action.get("tasks") or [], user_label=user_label
+            )
+        elif params:
             name, kind = next(iter(params.items()))
             value = action.get(name)
             if kind in ("agent", "staff") and value is not None:
@@ -145,3 +153,42 @@ def errors_by_row(errors: dict[str, list], rows: dict[str, str]) -> dict[str, li
         key = rows.get(".".join(parts[:2]), path) if len(parts) >= 2 else path
         mapped.setdefault(key, []).extend(messages)
     return mapped
+
+
+def parse_tasks(text: str, *, user_ref: UserRef) -> list[dict]:
+    """One task per line: ``title; line 2; 60`` or ``title; agent EMAIL; 120``.
+
+    What cannot be read stays as typed (or missing), so validation names the
+    task and the part (``actions.0.tasks.1.line``)."""
+    tasks = []
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        parts = [part.strip() for part in raw.split(";")]
+        task: dict[str, Any] = {"title": parts[0]}
+        if len(parts) > 1:
+            who = parts[1]
+            word, _space, rest = who.partition(" ")
+            if word.lower() == "agent":
+                task["agent_id"] = user_ref(rest) if rest.strip() else None
+            elif word.lower() == "line":
+                task["line"] = _int_or_text(rest)
+            else:
+                task["line"] = who
+        if len(parts) > 2:
+            task["due_minutes"] = _int_or_text(parts[2])
+        if len(parts) > 3:
+            task["extra"] = ";".join(parts[3:])
+        tasks.append(task)
+    return tasks
+
+
+def tasks_to_text(tasks: list[Mapping], *, user_label: Callable[[int], str]) -> str:
+    lines = []
+    for task in tasks:
+        if task.get("agent_id") is not None:
+            who = f"agent {user_label(task['agent_id'])}"
+        else:
+            who = f"line {task.get('line')}"
+        lines.append(f"{task.get('title')}; {who}; {task.get('due_minutes')}")
+    return "\n".join(lines)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from helpdesk.labels import channel_label, priority_label, status_label
 from routing.models import DefectKind, DefectStatus, Severity
@@ -61,6 +62,7 @@ ACTION_LABELS = {
     "notify_user": _l("Notify a user (e-mail or id)"),
     "notify_line": _l("Notify a line (empty: ticket's)"),
     "notify_managers": _l("Notify the managers"),
+    "start_process": _l("Start a process (tasks below, one per line)"),
 }
 SKIP_LABELS = {
     "inactive": _l("the ticket is no longer active"),
@@ -150,6 +152,12 @@ def describe_change(
         return _("Priority: %(old)s → %(new)s", old=change["from"], new=change["to"])
     if kind in ("assign_agent", "assign_least_loaded"):
         return _("Assigned to %(name)s", name=change.get("agent", ""))
+    if kind == "start_process":
+        return ngettext(
+            "Process started: %(num)s task",
+            "Process started: %(num)s tasks",
+            len(change.get("tasks") or []),
+        )
     if kind == "add_note":
         if full:
             return _("Internal note: %(body)s", body=change.get("body", ""))
@@ -197,6 +205,12 @@ def describe_action(action: Mapping[str, Any], user_names=None) -> str:
         return _("E-mail the ticket's line")
     if kind == "notify_managers":
         return _("E-mail the managers")
+    if kind == "start_process":
+        return ngettext(
+            "Start a process of %(num)s task",
+            "Start a process of %(num)s tasks",
+            len(action.get("tasks") or []),
+        )
     return str(kind)
 
 
@@ -209,6 +223,7 @@ def _action_name(kind: str) -> str:
         "assign_agent": _("Assign"),
         "assign_least_loaded": _("Assign"),
         "add_note": _("Note"),
+        "start_process": _("Start a process"),
     }.get(kind, _("Notify"))
 
 

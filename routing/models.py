@@ -163,3 +163,36 @@ class DefectLink(Base):
 
     defect: Mapped[Defect] = relationship(back_populates="links")
     ticket: Mapped[Ticket] = relationship()
+
+
+class RoutingTask(Base):
+    """One step of a process a rule started on a ticket: a responsible line
+    or agent, a due time, and who ticked it off when."""
+
+    __tablename__ = "routing_tasks"
+    __table_args__ = (
+        sa.Index("ix_routing_tasks_open_due", "done_at", "due_at"),
+        sa.CheckConstraint(
+            "line IS NULL OR line BETWEEN 1 AND 3", name="task_line_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    rule_name: Mapped[str] = mapped_column(sa.String(120))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    line: Mapped[int | None]
+    agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    due_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    ticket: Mapped[Ticket] = relationship()
+    agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.done_at is None and self.due_at < now

@@ -9,14 +9,26 @@ from helpdesk.openapi import ID_PARAM, PAGE_PARAMS, json_content, list_of, opera
 from routing import schemas
 
 ERRS = ("401", "404", "422")
+TICK_ERRS = {
+    "403": {"description": "Not yours to tick"},
+    "409": {"description": "Already in that state"},
+}
 
 
 def add_paths(spec: APISpec) -> None:
-    for name in ("RuleOut", "DryRunOut", "AgentOut", "DefectOut", "DefectDetailOut"):
+    for name in (
+        "RuleOut",
+        "DryRunOut",
+        "AgentOut",
+        "DefectOut",
+        "DefectDetailOut",
+        "TaskOut",
+    ):
         spec.components.schema(name, schema=getattr(schemas, name))
     _rule_paths(spec)
     _agent_and_escalation_paths(spec)
     _defect_paths(spec)
+    _task_paths(spec)
 
 
 def _rule_paths(spec: APISpec) -> None:
@@ -197,5 +209,42 @@ def _defect_paths(spec: APISpec) -> None:
                 params=[ID_PARAM],
                 errors=ERRS,
             )
+        },
+    )
+
+
+def _task_paths(spec: APISpec) -> None:
+    spec.path(
+        path="/v1/tickets/{id}/tasks",
+        operations={
+            "get": operation(
+                "The ticket's process tasks, started by `start_process` rule "
+                "actions (staff; oldest first)",
+                {
+                    "200": {"description": "Tasks", **list_of("TaskOut")},
+                    "403": {"description": "Not staff"},
+                },
+                params=[ID_PARAM] + PAGE_PARAMS,
+                errors=("401", "404", "422"),
+            )
+        },
+    )
+    spec.path(
+        path="/v1/routing/tasks/{id}/completions",
+        operations={
+            "post": operation(
+                "Tick the task off (staff who can work on its ticket, its agent, "
+                "or an agent of its line); 409 when already done",
+                {"201": {"description": "Done", **json_content("TaskOut")}} | TICK_ERRS,
+                params=[ID_PARAM],
+                errors=("401", "404"),
+            ),
+            "delete": operation(
+                "Undo the tick: the task is open again (same people); 409 when "
+                "it is not done",
+                {"204": {"description": "Open again"}} | TICK_ERRS,
+                params=[ID_PARAM],
+                errors=("401", "404"),
+            ),
         },
     )

@@ -3,12 +3,14 @@ gets the page's context, not routing's data, so these load it)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_login import current_user
 
 from helpdesk.models import Ticket
 from helpdesk.service import tickets as ticket_service
 from routing import labels
-from routing.service import assignment, defects
+from routing.service import assignment, defects, tasks
 
 
 def routing_ticket_panel(ticket: Ticket) -> dict:
@@ -23,6 +25,10 @@ def routing_ticket_panel(ticket: Ticket) -> dict:
         "defects": defects.defects_of_ticket(ticket),
         "can_file": can_file,
         "linkable": defects.linkable_defects(ticket) if can_file else [],
+        "tasks": [
+            (task, tasks.can_tick(current_user, task))
+            for task in tasks.tasks_of_ticket(ticket)
+        ],
     }
 
 
@@ -42,7 +48,13 @@ def routing_available() -> bool | None:
     return assignment.is_available(current_user.id)
 
 
+def routing_instant(text: str) -> datetime:
+    """An instant stored as ISO text in an event's data."""
+    return datetime.fromisoformat(text)
+
+
 TEMPLATE_GLOBALS = {
+    "routing_instant": routing_instant,
     "routing_ticket_panel": routing_ticket_panel,
     "routing_can_escalate": routing_can_escalate,
     "routing_available": routing_available,

@@ -251,3 +251,39 @@ class DefectOut(Schema):
 
 class DefectDetailOut(DefectOut):
     tickets = fields.List(fields.Nested(LinkedTicketOut), attribute="links")
+
+
+class BulkEscalationIn(StrippedSchema):
+    """The queue's bulk escalation: several tickets, one line, one reason."""
+
+    ticket_ids = fields.List(
+        fields.Integer(),
+        required=True,
+        validate=validate.Length(min=1, max=100, error=N_("Select 1 to 100 tickets.")),
+        error_messages={"required": N_("Select at least one ticket.")},
+    )
+    line = fields.Integer(
+        required=True,
+        strict=False,
+        validate=LINE,
+        error_messages={"required": N_("Choose a line.")},
+    )
+    reason = text(2000, message=N_("Say why, in 1 to 2000 characters."))
+
+
+def _person(user) -> dict | None:
+    return {"id": user.id, "name": user.name} if user is not None else None
+
+
+class TaskOut(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    title = fields.String()
+    rule = fields.String(attribute="rule_name")
+    line = fields.Integer(allow_none=True)
+    agent = fields.Function(lambda t: _person(t.agent))
+    due_at = UTCDateTime()
+    created_at = UTCDateTime()
+    done = fields.Function(lambda t: t.done_at is not None)
+    done_at = UTCDateTime(allow_none=True)
+    done_by = fields.Function(lambda t: _person(t.done_by))

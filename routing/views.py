@@ -39,7 +39,7 @@ from routing.service import assignment, dryrun, lines, rulebook
 bp = Blueprint("routing", __name__, url_prefix="/routing")
 rule_admins = roles_required(Role.MANAGER, Role.ADMIN)
 
-from routing import views_defects  # noqa: E402,F401  (its routes join this blueprint)
+from routing import views_defects, views_tasks  # noqa: E402,F401  (their routes join this blueprint)
 
 # --- rules ----------------------------------------------------------------------------
 

@@ -7,6 +7,10 @@ A rule is plain JSON-able data::
      "conditions": [{"field": "category", "op": "eq", "value": "configuration"}],
      "actions": [{"type": "set_line", "line": 2}], "stop": False}
 
+A process is an action too: ``{"type": "start_process", "tasks": [{"title":
+"Call back", "line": 1, "due_minutes": 60}, ...]}`` (each task has a line or
+an ``agent_id``); the engine turns it into ``RoutingTask`` rows.
+
 ``validate_rule`` names every problem by its path (``conditions.0.op``) so the
 edge answers a 422 that points at the field; ``compile_rule`` turns a valid
 rule into matchers built once (regexes compiled, values folded), and ``plan``

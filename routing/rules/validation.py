@@ -15,8 +15,11 @@ from routing.rules.vocabulary import (
     LIST_OPS,
     MAX_ACTIONS,
     MAX_CONDITIONS,
+    MAX_DUE_MINUTES,
     MAX_NOTE_LENGTH,
     MAX_REGEX_LENGTH,
+    MAX_TASK_TITLE_LENGTH,
+    MAX_TASKS,
     NO_VALUE_OPS,
     OPS_BY_KIND,
     Trigger,
@@ -221,6 +224,9 @@ def _action_problems(path: str, action: Any, vocabulary: Vocabulary) -> list[Pro
         ]
     problems = []
     for name, param_kind in params.items():
+        if param_kind == "tasks":
+            problems += _tasks_problems(f"{path}.{name}", action.get(name), vocabulary)
+            continue
         problem = _param_problem(
             f"{path}.{name}", param_kind, action.get(name), vocabulary
         )
@@ -260,3 +266,71 @@ def _param_problem(
             {"count": MAX_NOTE_LENGTH},
         )
     )
+
+
+def _tasks_problems(path: str, tasks: Any, vocabulary: Vocabulary) -> list[Problem]:
+    """A process's checklist: 1 to MAX_TASKS tasks, each with a title, exactly
+    one of a line or an agent, and a due time in minutes."""
+    if not isinstance(tasks, list) or not tasks:
+        return [Problem(path, N_("Give a non-empty list of tasks."))]
+    if len(tasks) > MAX_TASKS:
+        return [Problem(path, N_("At most %(count)s tasks."), {"count": MAX_TASKS})]
+    problems: list[Problem] = []
+    for index, task in enumerate(tasks):
+        problems += _task_problems(f"{path}.{index}", task, vocabulary)
+    return problems
+
+
+def _task_problems(path: str, task: Any, vocabulary: Vocabulary) -> list[Problem]:
+    if not isinstance(task, Mapping):
+        return [
+            Problem(
+                path,
+                N_("A task is an object with title, line or agent_id, due_minutes."),
+            )
+        ]
+    unknown = sorted(set(task) - {"title", "line", "agent_id", "due_minutes"})
+    if unknown:
+        return [
+            Problem(
+                f"{path}.{unknown[0]}",
+                N_(
+                    "Unknown key “%(key)s”; a task has title, line or agent_id, "
+                    "due_minutes."
+                ),
+                {"key": unknown[0]},
+            )
+        ]
+    problems = []
+    title = task.get("title")
+    if (
+        not isinstance(title, str)
+        or not title.strip()
+        or len(title) > MAX_TASK_TITLE_LENGTH
+    ):
+        problems.append(
+            Problem(
+                f"{path}.title",
+                N_("Give a title of 1 to %(count)s characters."),
+                {"count": MAX_TASK_TITLE_LENGTH},
+            )
+        )
+    line, agent = task.get("line"), task.get("agent_id")
+    if (line is None) == (agent is None):
+        problems.append(
+            Problem(f"{path}.line", N_("Give either a line or an agent, not both."))
+        )
+    elif line is not None and not (_is_int(line) and line in LINES):
+        problems.append(Problem(f"{path}.line", N_("The line is 1, 2 or 3.")))
+    elif agent is not None and not (_is_int(agent) and agent in vocabulary.agents):
+        problems.append(Problem(f"{path}.agent_id", N_("Not an active agent.")))
+    minutes = task.get("due_minutes")
+    if not _is_int(minutes) or not 1 <= minutes <= MAX_DUE_MINUTES:
+        problems.append(
+            Problem(
+                f"{path}.due_minutes",
+                N_("The due time is 1 to %(count)s minutes."),
+                {"count": MAX_DUE_MINUTES},
+            )
+        )
+    return problems

@@ -75,6 +75,8 @@ ACTIONS: dict[str, dict[str, str]] = {
     "notify_user": {"user_id": "staff"},
     "notify_line": {"line": "line?"},
     "notify_managers": {},
+    # a checklist: [{"title", "line" or "agent_id", "due_minutes"}]
+    "start_process": {"tasks": "tasks"},
 }
 LINES = (1, 2, 3)
 MAX_CONDITIONS = 20
@@ -82,6 +84,9 @@ MAX_ACTIONS = 10
 MAX_REGEX_LENGTH = 500
 MAX_NOTE_LENGTH = 2000
 MAX_UNASSIGNED_MINUTES = 30 * 24 * 60
+MAX_TASKS = 20
+MAX_TASK_TITLE_LENGTH = 200
+MAX_DUE_MINUTES = 90 * 24 * 60
 
 
 @dataclass(frozen=True)

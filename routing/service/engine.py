@@ -31,7 +31,7 @@ from helpdesk.models import (
 from helpdesk.service import tickets as ticket_service
 from routing import notify, rules
 from routing.rules import Trigger
-from routing.service import assignment, chain, lines, rulebook
+from routing.service import assignment, chain, lines, rulebook, tasks
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +225,8 @@ def _resolve(action: Mapping[str, Any], facts: Mapping, *, take: bool) -> dict:
         return _resolve_assignment(action, facts, take=take)
     if kind == "add_note":
         return {"type": kind, "body": action["body"]}
+    if kind == "start_process":
+        return {"type": kind, "tasks": [dict(task) for task in action["tasks"]]}
     return _resolve_notify(action, facts)
 
 
@@ -318,6 +320,8 @@ def _execute(
             internal=True,
             data={"body": change["body"], "rule": rule},
         )
+    elif kind == "start_process":
+        tasks.start_process(ticket, change["tasks"], rule=rule, now=now)
     else:
         users = db.session.scalars(
             sa.select(User).where(User.id.in_(change["recipients"]))

@@ -28,7 +28,9 @@ def test_manager_sees_every_line_and_admin_changes_a_role(
     for ticket, line in ((on_line_1, "1"), (on_line_2, "2")):
         row = page.get_by_role("row").filter(has_text=ticket.number)
         expect(row).to_contain_text(ticket.subject)
-        expect(row.locator("td").nth(4)).to_have_text(line)  # the Line column
+        expect(row.locator("td").nth(5)).to_have_text(
+            line
+        )  # the Line column, after the checkbox
 
     admin_page = new_page()
     log_in(admin_page, admin)

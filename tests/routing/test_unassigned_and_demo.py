@@ -66,7 +66,7 @@ def test_demo_rules_load_once_and_route_the_demo_tickets(runner, app):
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0, again.output
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(RoutingRule.id))) == 5
+        assert db.session.scalar(sa.select(sa.func.count(RoutingRule.id))) == 6
         lines = dict(db.session.execute(sa.select(Ticket.subject, Ticket.line)).all())
         assert lines["Ошибка при проведении документа"] == 2
         assert lines["Add a VAT column to the sales report"] == 2
