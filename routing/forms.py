@@ -77,11 +77,18 @@ def _int_or_text(text: str) -> Any:
     return int(text) if text.isdigit() else text
 
 
+def _tag(text: str) -> str:
+    """Tags are lower-case; what is typed is trimmed and lowered."""
+    return text.strip().lower()
+
+
 def _value(field_name: str, op: str, raw: str, user_ref: UserRef) -> Any:
     if op in NO_VALUE_OPS:
         return None
     kind = FIELDS.get(field_name)
-    convert = {"number": _int_or_text, "user": user_ref}.get(kind, str.strip)
+    convert = {"number": _int_or_text, "user": user_ref, "tags": _tag}.get(
+        kind, str.strip
+    )
     if op in LIST_OPS:
         return [convert(part) for part in raw.split(",") if part.strip()]
     if op == "regex":
@@ -99,6 +106,8 @@ def _action(kind: str, raw: str, user_ref: UserRef) -> dict:
         value = _int_or_text(raw) if raw else None
     elif param_kind in ("agent", "staff"):
         value = user_ref(raw) if raw else None
+    elif param_kind == "tags":
+        value = [_tag(part) for part in raw.split(",") if part.strip()]
     else:
         value = raw
     return {"type": kind, name: value}
@@ -135,6 +144,8 @@ def rule_to_form(rule: Mapping[str, Any], *, user_label: Callable[[int], str]) -
             value = action.get(name)
             if kind in ("agent", "staff") and value is not None:
                 value = user_label(value)
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
             values[f"act-{row}-value"] = "" if value is None else value
     return values
 

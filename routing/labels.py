@@ -34,6 +34,7 @@ FIELD_LABELS = {
     "description": _l("description"),
     "text": _l("subject or description"),
     "assignee": _l("assignee (user id or e-mail)"),
+    "tags": _l("tags"),
 }
 OP_LABELS = {
     "eq": _l("is"),
@@ -63,6 +64,8 @@ ACTION_LABELS = {
     "notify_line": _l("Notify a line (empty: ticket's)"),
     "notify_managers": _l("Notify the managers"),
     "start_process": _l("Start a process (tasks below, one per line)"),
+    "add_tags": _l("Add tags (comma-separated)"),
+    "remove_tags": _l("Remove tags (comma-separated)"),
 }
 SKIP_LABELS = {
     "inactive": _l("the ticket is no longer active"),
@@ -152,6 +155,12 @@ def describe_change(
         return _("Priority: %(old)s → %(new)s", old=change["from"], new=change["to"])
     if kind in ("assign_agent", "assign_least_loaded"):
         return _("Assigned to %(name)s", name=change.get("agent", ""))
+    if kind in ("add_tags", "remove_tags"):
+        return _(
+            "Tags: %(old)s → %(new)s",
+            old=_tag_list(change.get("from")),
+            new=_tag_list(change.get("to")),
+        )
     if kind == "start_process":
         return ngettext(
             "Process started: %(num)s task",
@@ -194,6 +203,10 @@ def describe_action(action: Mapping[str, Any], user_names=None) -> str:
         if line:
             return _("Assign to the least-loaded agent of line %(line)s", line=line)
         return _("Assign to the least-loaded agent of the ticket's line")
+    if kind == "add_tags":
+        return _("Add tags %(tags)s", tags=_tag_list(action.get("tags")))
+    if kind == "remove_tags":
+        return _("Remove tags %(tags)s", tags=_tag_list(action.get("tags")))
     if kind == "add_note":
         return _("Add an internal note")
     if kind == "notify_user":
@@ -214,6 +227,13 @@ def describe_action(action: Mapping[str, Any], user_names=None) -> str:
     return str(kind)
 
 
+def _tag_list(tags) -> str:
+    """Tags as "“vpn”, “vip”", or "none" for no tags."""
+    if not tags:
+        return _("none")
+    return ", ".join(f"“{tag}”" for tag in tags)
+
+
 def _action_name(kind: str) -> str:
     return {
         "set_line": _("Move to another line"),
@@ -224,6 +244,8 @@ def _action_name(kind: str) -> str:
         "assign_least_loaded": _("Assign"),
         "add_note": _("Note"),
         "start_process": _("Start a process"),
+        "add_tags": _("Add tags"),
+        "remove_tags": _("Remove tags"),
     }.get(kind, _("Notify"))
 
 

@@ -22,13 +22,14 @@ from routing.rules.matching import (
     Facts,
     Hit,
     apply_to_facts,
+    changed_tags,
     compile_rule,
     plan,
     prepare_facts,
     rules_for,
     run,
 )
-from routing.rules.validation import Problem, validate_rule
+from routing.rules.validation import Problem, is_tag, validate_rule
 from routing.rules.vocabulary import (
     ACTIONS,
     FIELDS,
@@ -58,7 +59,9 @@ __all__ = [
     "Trigger",
     "Vocabulary",
     "apply_to_facts",
+    "changed_tags",
     "compile_rule",
+    "is_tag",
     "plan",
     "prepare_facts",
     "rules_for",

@@ -63,6 +63,8 @@ def _matcher(condition: Mapping[str, Any]) -> Callable[[Facts], bool]:
     name, op, value = condition["field"], condition["op"], condition.get("value")
     if FIELDS[name] == "text":
         return _text_matcher(name, op, value)
+    if FIELDS[name] == "tags":
+        return _tags_matcher(name, op, value)
     if op == "eq":
         return lambda facts: facts.get(name) == value
     if op == "ne":
@@ -108,6 +110,21 @@ def _text_matcher(name: str, op: str, value: Any) -> Callable[[Facts], bool]:
     if op == "eq":
         return lambda facts: (facts.get(folded) or "").strip() == word
     return lambda facts: (facts.get(folded) or "").strip() != word  # ne
+
+
+def _tags_matcher(name: str, op: str, value: Any) -> Callable[[Facts], bool]:
+    """A ticket's tags are a set: "contains" is "has this tag" (whole tags,
+    not substrings); tags are lower-case on both sides."""
+    if op == "is_empty":
+        return lambda facts: not facts.get(name)
+    if op == "is_set":
+        return lambda facts: bool(facts.get(name))
+    if op == "contains_any":
+        wanted = frozenset(value)
+        return lambda facts: not wanted.isdisjoint(facts.get(name) or ())
+    if op == "contains":
+        return lambda facts: value in (facts.get(name) or ())
+    return lambda facts: value not in (facts.get(name) or ())  # not_contains
 
 
 def prepare_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -204,4 +221,13 @@ def apply_to_facts(action: Mapping[str, Any], facts: Mapping[str, Any]) -> dict:
         # Who exactly is known only when it runs; "someone" is enough to
         # make ``assignee is_empty`` false for the following rules.
         changed["assignee"] = facts.get("assignee") or -1
+    elif kind in ("add_tags", "remove_tags"):
+        changed["tags"] = changed_tags(facts.get("tags") or [], action)
     return changed
+
+
+def changed_tags(tags: Iterable[str], action: Mapping[str, Any]) -> list[str]:
+    """The tags after an ``add_tags`` or ``remove_tags`` action, sorted."""
+    if action["type"] == "add_tags":
+        return sorted(set(tags) | set(action["tags"]))
+    return sorted(set(tags) - set(action["tags"]))

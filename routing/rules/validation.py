@@ -18,6 +18,8 @@ from routing.rules.vocabulary import (
     MAX_DUE_MINUTES,
     MAX_NOTE_LENGTH,
     MAX_REGEX_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
     MAX_TASK_TITLE_LENGTH,
     MAX_TASKS,
     NO_VALUE_OPS,
@@ -139,6 +141,8 @@ def _value_problems(
     if op == "regex":
         return _regex_problems(path, value)
     kind = FIELDS[name]
+    if kind == "tags" and len(values) > MAX_TAGS:
+        return [Problem(path, N_("At most %(count)s tags."), {"count": MAX_TAGS})]
     for item in values:
         problem = _item_problem(path, name, kind, item, vocabulary)
         if problem is not None:
@@ -171,6 +175,8 @@ def _regex_problems(path: str, value: Any) -> list[Problem]:
 def _item_problem(
     path: str, name: str, kind: str, item: Any, vocabulary: Vocabulary
 ) -> Problem | None:
+    if kind == "tags":
+        return _tag_problem(path, item)
     if kind == "text":
         if not isinstance(item, str) or not item.strip() or len(item) > 200:
             return Problem(path, N_("Give words of 1 to 200 characters."))
@@ -194,6 +200,44 @@ def _item_problem(
             },
         )
     return None
+
+
+_TAG = re.compile(r"[^\W_]|[-_]")
+
+
+def is_tag(value: Any) -> bool:
+    """A tag: 1 to MAX_TAG_LENGTH lower-case letters, digits, "-" or "_"."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_TAG_LENGTH
+        and value == value.lower()
+        and all(_TAG.fullmatch(char) for char in value)
+    )
+
+
+def _tag_problem(path: str, value: Any) -> Problem | None:
+    if is_tag(value):
+        return None
+    return Problem(
+        path,
+        N_(
+            "A tag is 1 to %(count)s lower-case letters, digits, “-” or “_”; "
+            "not “%(value)s”."
+        ),
+        {"count": MAX_TAG_LENGTH, "value": value},
+    )
+
+
+def _tags_param_problems(path: str, value: Any) -> list[Problem]:
+    if not isinstance(value, list) or not value:
+        return [Problem(path, N_("Give a non-empty list of tags."))]
+    if len(value) > MAX_TAGS:
+        return [Problem(path, N_("At most %(count)s tags."), {"count": MAX_TAGS})]
+    for index, item in enumerate(value):
+        problem = _tag_problem(f"{path}.{index}", item)
+        if problem is not None:
+            return [problem]
+    return []
 
 
 def _is_int(value: Any) -> bool:
@@ -226,6 +270,9 @@ def _action_problems(path: str, action: Any, vocabulary: Vocabulary) -> list[Pro
     for name, param_kind in params.items():
         if param_kind == "tasks":
             problems += _tasks_problems(f"{path}.{name}", action.get(name), vocabulary)
+            continue
+        if param_kind == "tags":
+            problems += _tags_param_problems(f"{path}.{name}", action.get(name))
             continue
         problem = _param_problem(
             f"{path}.{name}", param_kind, action.get(name), vocabulary

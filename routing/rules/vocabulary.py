@@ -38,6 +38,8 @@ TEXT_OPS = (
 )
 NUMBER_OPS = ("eq", "ne", "in", "not_in", "gt", "lt")
 USER_OPS = ("eq", "ne", "is_empty", "is_set")
+# A ticket's tags: "contains" is "has this tag", not a substring.
+TAG_OPS = ("contains", "not_contains", "contains_any", "is_empty", "is_set")
 LIST_OPS = frozenset({"in", "not_in", "contains_any"})
 NO_VALUE_OPS = frozenset({"is_empty", "is_set"})
 
@@ -54,12 +56,14 @@ FIELDS: dict[str, str] = {
     "description": "text",
     "text": "text",  # subject and description together
     "assignee": "user",
+    "tags": "tags",  # the ticket's tags (lower-case)
 }
 OPS_BY_KIND = {
     "choice": CHOICE_OPS,
     "text": TEXT_OPS,
     "number": NUMBER_OPS,
     "user": USER_OPS,
+    "tags": TAG_OPS,
 }
 TEXT_FIELDS = tuple(name for name, kind in FIELDS.items() if kind == "text")
 
@@ -77,6 +81,9 @@ ACTIONS: dict[str, dict[str, str]] = {
     "notify_managers": {},
     # a checklist: [{"title", "line" or "agent_id", "due_minutes"}]
     "start_process": {"tasks": "tasks"},
+    # a non-empty list of tags, added to or removed from the ticket's
+    "add_tags": {"tags": "tags"},
+    "remove_tags": {"tags": "tags"},
 }
 LINES = (1, 2, 3)
 MAX_CONDITIONS = 20
@@ -87,6 +94,8 @@ MAX_UNASSIGNED_MINUTES = 30 * 24 * 60
 MAX_TASKS = 20
 MAX_TASK_TITLE_LENGTH = 200
 MAX_DUE_MINUTES = 90 * 24 * 60
+MAX_TAG_LENGTH = 40
+MAX_TAGS = 20  # in one condition's or one action's list
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ def ticket_facts(ticket: Ticket, *, sla_target: str | None = None) -> dict[str, 
         "subject": ticket.subject,
         "description": ticket.description,
         "assignee": ticket.assignee_id,
+        "tags": ticket.tags,
         "sla_target": sla_target,
     }
 
@@ -223,6 +224,9 @@ def _resolve(action: Mapping[str, Any], facts: Mapping, *, take: bool) -> dict:
         return _change(kind, facts["priority"], action["priority"])
     if kind in ("assign_agent", "assign_least_loaded"):
         return _resolve_assignment(action, facts, take=take)
+    if kind in ("add_tags", "remove_tags"):
+        old = sorted(facts.get("tags") or [])
+        return _change(kind, old, rules.changed_tags(old, action))
     if kind == "add_note":
         return {"type": kind, "body": action["body"]}
     if kind == "start_process":
@@ -306,6 +310,10 @@ def _execute(
             {"priority": Priority(change["to"])},
             actor=lines.system_actor(),
             now=now,
+        )
+    elif kind in ("add_tags", "remove_tags"):
+        ticket_service.set_tags(
+            ticket, change["to"], actor=lines.system_actor(), now=now
         )
     elif kind in ("assign_agent", "assign_least_loaded"):
         ticket_service.assign_ticket(

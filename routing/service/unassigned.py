@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
 from helpdesk.models import ACTIVE_STATUSES, Ticket
@@ -58,6 +59,7 @@ def _unassigned_since(
             )
             .order_by(Ticket.id)
             .limit(limit)
+            .options(selectinload(Ticket.tag_rows))  # the facts' tags, not per row
         )
     )
 
