@@ -30,12 +30,11 @@ PANELS = {
 
 def init_app(app: Flask) -> None:
     from helpdesk import add_panel
-    from helpdesk.extensions import csrf
+    from helpdesk.http import register_api
     from knowledge_base import api, cli, demo, models, openapi, panels, views  # noqa: F401
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # checks CSRF itself for cookie sessions, like the core API
+    register_api(app, api.bp)
     for slot, template in PANELS.items():
         add_panel(app, slot, template)
     app.jinja_env.globals.update(panels.TEMPLATE_GLOBALS)

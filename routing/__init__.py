@@ -21,14 +21,13 @@ PANELS = {
 
 def init_app(app: Flask) -> None:
     from helpdesk import add_panel
-    from helpdesk.extensions import csrf
+    from helpdesk.http import register_api
     from routing import api, demo, jobs, models, openapi, panels, views  # noqa: F401
     from routing.service import engine
 
     engine.connect()
     app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # checks CSRF itself for cookie sessions, like the core API
+    register_api(app, api.bp)
     for slot, template in PANELS.items():
         add_panel(app, slot, template)
     app.jinja_env.globals.update(panels.TEMPLATE_GLOBALS)

@@ -13,14 +13,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request, session
+from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from helpdesk.api import dump_ticket
 from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
-from helpdesk.extensions import csrf, db
+from helpdesk.extensions import db
 from helpdesk.http import json_body
 from helpdesk.models import Ticket, User
 from helpdesk.pagination import decode_cursor, page
@@ -48,14 +48,6 @@ from routing.schemas import (
 from routing.service import assignment, defects, dryrun, lines, rulebook, tasks
 
 bp = Blueprint("routing_api", __name__, url_prefix="/api/v1")
-
-
-@bp.before_request
-def check_csrf_for_cookie_sessions():
-    """As in the core API: writes over a cookie session need the CSRF header;
-    bearer-token calls have no session."""
-    if request.method not in ("GET", "HEAD", "OPTIONS") and "_user_id" in session:
-        csrf.protect()
 
 
 # --- rules -------------------------------------------------------------------------

@@ -27,12 +27,11 @@ def init_app(app: Flask) -> None:
 def _init_web(app: Flask) -> None:
     """Pages, API, panels in core pages, ``sla`` on API tickets, OpenAPI paths."""
     from helpdesk import add_panel
-    from helpdesk.extensions import csrf
+    from helpdesk.http import register_api
     from sla import api, openapi, panel, views
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # checks CSRF itself for cookie sessions, like the core API
+    register_api(app, api.bp)
     for slot, template in PANELS.items():
         add_panel(app, slot, template)
     app.jinja_env.globals.update(panel.TEMPLATE_GLOBALS)
