@@ -155,15 +155,20 @@ class PhoneIntakeIn(TicketCreateIn):
             )
 
 
-class BulkIn(Schema):
-    """Several tickets of a queue and one action for all of them."""
-
-    ticket_ids = fields.List(
+def selected_tickets() -> fields.List:
+    """The ticket ids ticked in a queue (1 to 100), for every bulk action."""
+    return fields.List(
         fields.Integer(),
         required=True,
         validate=validate.Length(min=1, max=100, error=N_("Select 1 to 100 tickets.")),
         error_messages={"required": N_("Select at least one ticket.")},
     )
+
+
+class BulkIn(Schema):
+    """Several tickets of a queue and one action for all of them."""
+
+    ticket_ids = selected_tickets()
     action = fields.String(
         required=True,
         validate=validate.OneOf(

@@ -16,6 +16,7 @@ from helpdesk.schemas import (
     PageQuery,
     StrippedSchema,
     UTCDateTime,
+    selected_tickets,
     text,
 )
 from routing.models import DefectKind, DefectStatus, Severity
@@ -256,12 +257,7 @@ class DefectDetailOut(DefectOut):
 class BulkEscalationIn(StrippedSchema):
     """The queue's bulk escalation: several tickets, one line, one reason."""
 
-    ticket_ids = fields.List(
-        fields.Integer(),
-        required=True,
-        validate=validate.Length(min=1, max=100, error=N_("Select 1 to 100 tickets.")),
-        error_messages={"required": N_("Select at least one ticket.")},
-    )
+    ticket_ids = selected_tickets()
     line = fields.Integer(
         required=True,
         strict=False,

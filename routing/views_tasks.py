@@ -10,10 +10,9 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from helpdesk.clock import get_clock
-from helpdesk.errors import DomainError
 from helpdesk.extensions import db
 from helpdesk.http import form_error
-from helpdesk.service import tickets as ticket_service
+from helpdesk.service import bulk
 from helpdesk.views.access import staff_required
 from routing import views
 from routing.schemas import BulkEscalationIn
@@ -74,38 +73,29 @@ def escalation_bulk():
         flash(" ".join(" ".join(str(m) for m in v) for v in errors.values()), "error")
         return redirect(back)
     now = get_clock().now()
-    moved, skipped = [], {}
-    for ticket_id in dict.fromkeys(data["ticket_ids"]):
-        try:
-            ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
-        except DomainError as err:
-            skipped[f"#{ticket_id}"] = str(err.message)
-            continue
-        try:
-            with db.session.begin_nested():
-                lines.escalate_ticket(
-                    ticket,
-                    line=data["line"],
-                    reason=data["reason"],
-                    actor=current_user,
-                    now=now,
-                    settings=current_app.config,
-                )
-        except DomainError as err:
-            skipped[ticket.number] = str(err.message)
-        else:
-            moved.append(ticket.number)
+    outcome = bulk.for_each_ticket(
+        data["ticket_ids"],
+        lambda ticket: lines.escalate_ticket(
+            ticket,
+            line=data["line"],
+            reason=data["reason"],
+            actor=current_user,
+            now=now,
+            settings=current_app.config,
+        ),
+        actor=current_user,
+    )
     db.session.commit()
-    if moved:
+    if outcome.changed:
         flash(
             _(
                 "Moved to line %(line)s: %(numbers)s.",
                 line=data["line"],
-                numbers=", ".join(moved),
+                numbers=", ".join(outcome.changed),
             ),
             "success",
         )
-    for number, reason in skipped.items():
+    for number, reason in outcome.skipped.items():
         flash(
             _("%(number)s skipped: %(reason)s", number=number, reason=reason), "error"
         )

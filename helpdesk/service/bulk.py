@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,6 +37,30 @@ class BulkOutcome:
     skipped: dict[str, str] = field(default_factory=dict)  # number -> reason
 
 
+def for_each_ticket(
+    ticket_ids: list[int], change: Callable[[Ticket], object], *, actor: User
+) -> BulkOutcome:
+    """Apply ``change`` to each ticket the actor can see, each in its own
+    savepoint: a refused one (a ``DomainError``) is skipped with its reason
+    and leaves nothing half-done, the others still change. Other packages'
+    queue actions (routing's bulk escalation) go through here too."""
+    outcome = BulkOutcome()
+    for ticket_id in dict.fromkeys(ticket_ids):
+        try:
+            ticket = get_visible_ticket(actor, ticket_id)
+        except DomainError as err:
+            outcome.skipped[f"#{ticket_id}"] = str(err.message)
+            continue
+        try:
+            with db.session.begin_nested():
+                change(ticket)
+        except DomainError as err:
+            outcome.skipped[ticket.number] = str(err.message)
+        else:
+            outcome.changed.append(ticket.number)
+    return outcome
+
+
 def bulk_update(
     ticket_ids: list[int],
     *,
@@ -44,21 +69,12 @@ def bulk_update(
     now: datetime,
     status: TicketStatus | None = None,
 ) -> BulkOutcome:
-    """Apply one action (``assign_me``, ``unassign`` or ``status``) to each
-    ticket; a ticket the actor may not change, or whose status may not follow,
-    is skipped with its reason and the others still change (each in its own
-    savepoint, so a refused one leaves nothing half-done)."""
-    outcome = BulkOutcome()
-    for ticket_id in dict.fromkeys(ticket_ids):
-        ticket = get_visible_ticket(actor, ticket_id)
-        try:
-            with db.session.begin_nested():
-                _apply(ticket, action, status, actor=actor, now=now)
-        except DomainError as err:
-            outcome.skipped[ticket.number] = str(err.message)
-        else:
-            outcome.changed.append(ticket.number)
-    return outcome
+    """Apply one action (``assign_me``, ``unassign`` or ``status``) to each ticket."""
+    return for_each_ticket(
+        ticket_ids,
+        lambda t: _apply(t, action, status, actor=actor, now=now),
+        actor=actor,
+    )
 
 
 def _apply(
