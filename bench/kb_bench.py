@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 import flask_migrate  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from common import percentile  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -749,12 +750,6 @@ def seed(app, n: int, seed_value: int, *, dense: bool) -> dict:
 
 
 # --- timing --------------------------------------------------------------------
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
-    return ordered[index]
 
 
 def summary(values_ms: list[float], cpu_ms: list[float]) -> dict:

@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 import flask_migrate  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from common import TICKET_COLUMNS, datetime_storer, percentile  # noqa: E402
 
 from app import create_app  # noqa: E402
 from config import TestingConfig  # noqa: E402
-from helpdesk.db import UTCDateTime  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.models import (  # noqa: E402
     ACTIVE_STATUSES,
@@ -84,13 +84,6 @@ DESCRIPTION = (
 
 
 # --- seeding ----------------------------------------------------------------
-
-
-def datetime_storer(dialect) -> Callable[[datetime | None], object]:
-    """The exact bind processing of the ``UTCDateTime`` column type on this
-    dialect (SQLite: naive UTC text ``YYYY-MM-DD HH:MM:SS.ffffff``)."""
-    process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
-    return process or (lambda value: value)
 
 
 def seed(app, n_tickets: int, *, with_events: bool, seed_value: int) -> dict[str, int]:
@@ -165,22 +158,7 @@ def seed(app, n_tickets: int, *, with_events: bool, seed_value: int) -> dict[str
         category_ids = list(db.session.scalars(sa.select(Category.id)))
 
         store = datetime_storer(db.engine.dialect)
-        columns = [
-            "id",
-            "subject",
-            "description",
-            "status",
-            "priority",
-            "channel",
-            "line",
-            "category_id",
-            "requester_id",
-            "assignee_id",
-            "created_at",
-            "updated_at",
-            "resolved_at",
-            "closed_at",
-        ]
+        columns = TICKET_COLUMNS
         ticket_sql = (
             f"INSERT INTO tickets ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})"
@@ -338,14 +316,6 @@ class StatementLog:
 
     def stop(self) -> None:
         self.active = False
-
-
-def percentile(sorted_values: list[float], pct: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    index = max(
-        0, min(len(sorted_values) - 1, round(pct / 100 * len(sorted_values)) - 1)
-    )
-    return sorted_values[index]
 
 
 def timed(

@@ -38,11 +38,11 @@ sys.path.insert(0, str(ROOT))
 
 import flask_migrate  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from common import TICKET_COLUMNS, datetime_storer, insert_sql, percentile  # noqa: E402
 
 from app import create_app  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from helpdesk.clock import FrozenClock  # noqa: E402
-from helpdesk.db import UTCDateTime  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.models import Category, Role, User  # noqa: E402
 from helpdesk.service import accounts  # noqa: E402
@@ -64,22 +64,6 @@ POLICIES = [
     ("Standard", [], 240, 1440),
 ]
 PRIORITY_WEIGHTS = {"P1": 5, "P2": 15, "P3": 60, "P4": 20}
-TICKET_COLUMNS = [
-    "id",
-    "subject",
-    "description",
-    "status",
-    "priority",
-    "channel",
-    "line",
-    "category_id",
-    "requester_id",
-    "assignee_id",
-    "created_at",
-    "updated_at",
-    "resolved_at",
-    "closed_at",
-]
 CLOCK_COLUMNS = [
     "ticket_id",
     "target",
@@ -98,11 +82,6 @@ CLOCK_COLUMNS = [
 ]
 
 
-def insert_sql(table: str, columns: list[str]) -> str:
-    marks = ", ".join("?" for _ in columns)
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-
-
 def make_app(path: Path, *, fresh: bool):
     if fresh:
         for suffix in ("", "-wal", "-shm"):
@@ -116,13 +95,6 @@ def make_app(path: Path, *, fresh: bool):
         with app.app_context():
             flask_migrate.upgrade()
     return app
-
-
-def storer() -> Callable[[datetime | None], object]:
-    """The bind processing of ``UTCDateTime`` on this dialect (SQLite: naive
-    UTC text), so bulk rows read back exactly as the ORM stores them."""
-    dialect = db.engine.dialect
-    return UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
 
 
 # --- seeding ------------------------------------------------------------------------
@@ -213,7 +185,7 @@ def bulk(app, n: int, make: Callable, chunk: int = 50_000) -> None:
     """Insert ``n`` tickets and their clocks, ``make(ticket_id, store)`` giving
     (ticket row, clock rows), over a raw connection in chunks."""
     with app.app_context():
-        store = storer()
+        store = datetime_storer(db.engine.dialect)
         raw = db.engine.raw_connection()
         try:
             cur = raw.cursor()
@@ -477,12 +449,6 @@ class StatementLog:
             self.statements.append((statement, parameters))
 
 
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered)) - 1))
-    return ordered[index]
-
-
 def timed(fn: Callable[[], object], *, reps: int, warmup: int = 3) -> dict:
     for _ in range(warmup):
         fn()
@@ -634,7 +600,7 @@ def explain_sweep(app) -> list[str]:
         rows = conn.exec_driver_sql(
             "EXPLAIN QUERY PLAN SELECT * FROM sla_clocks WHERE next_check_at <= ? "
             "ORDER BY next_check_at, id LIMIT 500",
-            (storer()(NOW),),
+            (datetime_storer(db.engine.dialect)(NOW),),
         ).all()
         db.session.remove()
     return [r[-1] for r in rows]
