@@ -47,7 +47,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    # Outbox delivery (helpdesk/outbox.py): SMTP, optional webhook, retries.
+    # Outbox delivery (helpdesk/outbox/): SMTP, optional webhook, retries.
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
     SMTP_PORT = _env_int("SMTP_PORT", 25)
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME")  # no login when unset

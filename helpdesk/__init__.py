@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
 from flask_babel import get_locale
 
 from helpdesk.extensions import babel, csrf, db, migrate
 
 
 def init_app(app: Flask) -> None:
-    from helpdesk import api, auth, cli, http, outbox, views  # noqa: F401
+    from helpdesk import api, auth, cli, hooks, http, outbox, views
     from helpdesk.labels import TEMPLATE_GLOBALS
 
     db.init_app(app)
@@ -29,22 +28,12 @@ def init_app(app: Flask) -> None:
     http.register_api(app, api.bp, open_endpoints=("api.token_create",))
     cli.register(app)
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
-    app.extensions["helpdesk.panels"] = defaultdict(list)
-    app.jinja_env.globals["panels"] = panels
     app.context_processor(lambda: {"current_locale": str(get_locale())})
-
-
-def add_panel(app: Flask, slot: str, template: str) -> None:
-    """Let another package show a partial template in one of the core pages'
-    slots (``ticket_sidebar``, ``ticket_reply_tools``, ``phone_console``,
-    ``ticket_new_form``, ``nav``, ``queue_bulk_actions``; the SLA dashboard adds
-    ``manager_dashboard``), so the core never imports it.
-    The partial gets the page's context."""
-    app.extensions["helpdesk.panels"][slot].append(template)
-
-
-def panels(slot: str) -> list[str]:
-    return current_app.extensions["helpdesk.panels"].get(slot, [])
+    hooks.init_app(app)
+    # Mail and webhooks are the core's: delivered whichever packages are on.
+    hooks.add_job(
+        app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"
+    )
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")

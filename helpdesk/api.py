@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from helpdesk import hooks
 from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
@@ -57,12 +58,10 @@ def token_create():
 
 
 def dump_tickets(tickets: list[Ticket]) -> list[dict]:
-    """``TicketOut`` plus what other packages add (``sla``...): each callable
-    in ``app.extensions["helpdesk.ticket_extras"]`` takes the page's tickets
-    and ``now`` and answers ``{ticket_id: {field: value}}`` for the whole page
-    at once, so a page costs one query per provider, never one per ticket."""
+    """``TicketOut`` plus what other packages add (``sla``...) through
+    ``hooks.add_ticket_extras``, one call per provider for the whole page."""
     items = TicketOut(many=True).dump(tickets)
-    providers = current_app.extensions.get("helpdesk.ticket_extras", [])
+    providers = hooks.ticket_extras()
     if providers and tickets:
         now = get_clock().now()
         for provide in providers:

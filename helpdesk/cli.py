@@ -1,4 +1,5 @@
-"""Commands: ``flask users create|token|list``, ``flask demo load``."""
+"""Commands: ``flask users create|token|list``, ``flask demo load``,
+``flask scheduler``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from flask.cli import AppGroup
 from helpdesk.clock import get_clock
 from helpdesk.demo import load_demo_people, load_demo_tickets
 from helpdesk.extensions import db
+from helpdesk.hooks import demo_loaders
 from helpdesk.models import Role, User
+from helpdesk.scheduler import scheduler_command
 from helpdesk.service import accounts
 
 users_cli = AppGroup("users", help="Manage users and API tokens.")
@@ -64,9 +67,8 @@ def load_demo() -> None:
     """Load demo users, categories and tickets; running it again changes nothing."""
     now = get_clock().now()
     created = load_demo_people(now=now)
-    # Other packages' demo data, between the core's people and its tickets:
-    # callables (now) -> None registered in their init_app.
-    for load in current_app.extensions.get("helpdesk.demo_loaders", []):
+    # Other packages' demo data, between the core's people and its tickets.
+    for load in demo_loaders():
         load(now)
     load_demo_tickets(now=now)
     db.session.commit()
@@ -91,3 +93,4 @@ DEMO_LOGINS = (
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(scheduler_command)

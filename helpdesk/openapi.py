@@ -6,9 +6,8 @@ from functools import cache
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import current_app
 
-from helpdesk import schemas
+from helpdesk import hooks, schemas
 
 ERRORS = {
     "401": {
@@ -227,8 +226,8 @@ def build_spec() -> dict:
             )
         },
     )
-    # Other packages document their own paths: callables (spec) -> None.
-    for add_paths in current_app.extensions.get("helpdesk.openapi_paths", []):
+    # Other packages document their own paths.
+    for add_paths in hooks.openapi_paths():
         add_paths(spec)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]

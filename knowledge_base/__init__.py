@@ -1,15 +1,16 @@
 """Articles, ranked search, suggestions and article<->ticket links,
 canned responses.
 
-Depends on ``helpdesk``; the core never imports this package. It shows
-itself in the core's pages through panels (``helpdesk.add_panel``), documents
-its API through the ``helpdesk.openapi_paths`` hook and adds its demo data
-through ``helpdesk.demo_loaders``.
+Depends on ``helpdesk``; the core never imports this package. It plugs into
+the core's pages, timeline, OpenAPI document and demo data through
+``helpdesk.hooks``.
 """
 
 from __future__ import annotations
 
 from flask import Flask
+
+from helpdesk import hooks
 
 # The hand-written search objects of migration 0003 (FTS5 table and its
 # shadow tables on SQLite; the tsvector column and its GIN index on
@@ -29,19 +30,17 @@ PANELS = {
 
 
 def init_app(app: Flask) -> None:
-    from helpdesk import add_panel
     from helpdesk.http import register_api
     from knowledge_base import api, cli, demo, models, openapi, panels, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     register_api(app, api.bp)
     for slot, template in PANELS.items():
-        add_panel(app, slot, template)
+        hooks.add_panel(app, slot, template)
+    hooks.add_timeline_renderer(app, "kb_", "knowledge_base/_event.html")
     app.jinja_env.globals.update(panels.TEMPLATE_GLOBALS)
-    app.extensions.setdefault("helpdesk.openapi_paths", []).append(openapi.add_paths)
-    app.extensions.setdefault("helpdesk.demo_loaders", []).append(
-        demo.load_demo_articles
-    )
+    hooks.add_openapi_paths(app, openapi.add_paths)
+    hooks.add_demo_loader(app, demo.load_demo_articles)
     app.cli.add_command(cli.kb_cli)
     _keep_search_objects_out_of_autogenerate(app)
 

@@ -1,15 +1,16 @@
 """Rules engine, escalation between lines, assignment, defects for line 3.
 
 Depends on ``helpdesk`` (and listens to ``sla``'s alerts); the core never
-imports it. It learns what happens through the core's signals, shows itself
-in the core's pages through panels (``helpdesk.add_panel``), documents its
-API through ``helpdesk.openapi_paths`` and adds demo rules through
-``helpdesk.demo_loaders``.
+imports it. It learns what happens through the core's signals and plugs into
+the core's pages, timeline, OpenAPI document, demo data and scheduler through
+``helpdesk.hooks``.
 """
 
 from __future__ import annotations
 
 from flask import Flask
+
+from helpdesk import hooks
 
 PANELS = {
     "nav": "routing/panels/nav.html",
@@ -20,7 +21,6 @@ PANELS = {
 
 
 def init_app(app: Flask) -> None:
-    from helpdesk import add_panel
     from helpdesk.http import register_api
     from routing import api, demo, jobs, models, openapi, panels, views  # noqa: F401
     from routing.service import engine
@@ -29,10 +29,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     register_api(app, api.bp)
     for slot, template in PANELS.items():
-        add_panel(app, slot, template)
+        hooks.add_panel(app, slot, template)
+    hooks.add_timeline_renderer(app, "routing_", "routing/_event.html")
     app.jinja_env.globals.update(panels.TEMPLATE_GLOBALS)
-    app.extensions.setdefault("helpdesk.openapi_paths", []).append(openapi.add_paths)
-    app.extensions.setdefault("helpdesk.demo_loaders", []).append(demo.load_demo_rules)
-    app.extensions.setdefault("scheduler.jobs", []).append(
-        ("routing-unassigned", jobs.check_unassigned, "ROUTING_SWEEP_SECONDS")
+    hooks.add_openapi_paths(app, openapi.add_paths)
+    hooks.add_demo_loader(app, demo.load_demo_rules)
+    hooks.add_job(
+        app, "routing-unassigned", jobs.check_unassigned, "ROUTING_SWEEP_SECONDS"
     )

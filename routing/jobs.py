@@ -1,5 +1,5 @@
-"""Scheduler entry points of routing (run by ``flask sla scheduler``, whose
-one list of jobs is ``sla.jobs.JOBS``)."""
+"""Routing's scheduler job (registered with ``helpdesk.hooks.add_job``, run
+by ``flask scheduler``)."""
 
 from __future__ import annotations
 

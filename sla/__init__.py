@@ -1,10 +1,12 @@
-"""SLA: calendars, policies, per-ticket clocks, the scheduler, alerts, dashboards.
+"""SLA: calendars, policies, per-ticket clocks, the sweep, alerts, dashboards.
 
-Depends on ``helpdesk``; subscribes to its signals. The SLA engine proper
-arrives with its own issue; for now this package owns the scheduler process.
+Depends on ``helpdesk``; subscribes to its signals and plugs into its pages,
+API, demo data and scheduler through ``helpdesk.hooks``.
 """
 
 from flask import Flask
+
+from helpdesk import hooks
 
 # Partials shown in the core's panel slots.
 PANELS = {
@@ -14,26 +16,27 @@ PANELS = {
 
 
 def init_app(app: Flask) -> None:
-    from sla import cli, handlers, models  # noqa: F401  (models: tables known to migrations)
+    from sla import cli, handlers, jobs, models  # noqa: F401  (models: tables known to migrations)
+    from sla.demo import load_demo_sla
 
     handlers.connect()
     app.cli.add_command(cli.sla_cli)
-    from sla.demo import load_demo_sla
-
-    app.extensions.setdefault("helpdesk.demo_loaders", []).append(load_demo_sla)
+    hooks.add_demo_loader(app, load_demo_sla)
+    hooks.add_job(app, "sla-sweep", jobs.sweep_clocks, "SLA_SWEEP_SECONDS")
     _init_web(app)
 
 
 def _init_web(app: Flask) -> None:
     """Pages, API, panels in core pages, ``sla`` on API tickets, OpenAPI paths."""
-    from helpdesk import add_panel
     from helpdesk.http import register_api
     from sla import api, openapi, panel, views
 
     app.register_blueprint(views.bp)
     register_api(app, api.bp)
     for slot, template in PANELS.items():
-        add_panel(app, slot, template)
+        hooks.add_panel(app, slot, template)
+    # The clocks' events are shown in the SLA panel, not in the timeline list.
+    hooks.add_timeline_renderer(app, "sla_", None)
     app.jinja_env.globals.update(panel.TEMPLATE_GLOBALS)
-    app.extensions.setdefault("helpdesk.ticket_extras", []).append(api.ticket_sla)
-    app.extensions.setdefault("helpdesk.openapi_paths", []).append(openapi.add_paths)
+    hooks.add_ticket_extras(app, api.ticket_sla)
+    hooks.add_openapi_paths(app, openapi.add_paths)

@@ -185,8 +185,8 @@ def _jsonable(value: Any) -> Any:
 def ticket_sla(tickets: list[Ticket], now: datetime) -> dict[int, dict]:
     """``{ticket_id: {"sla": [clock, ...]}}`` for a page of tickets: one query
     for the clocks of all of them (plus one per level of policy → calendar,
-    for the page, never per ticket). Registered in
-    ``app.extensions["helpdesk.ticket_extras"]``."""
+    for the page, never per ticket). Registered with
+    ``hooks.add_ticket_extras``."""
     ids = [t.id for t in tickets]
     result: dict[int, dict] = {i: {"sla": []} for i in ids}
     if not ids:

@@ -1,5 +1,6 @@
-"""Scheduler entry points. Each job opens its own app context, reads the clock
-once, calls the service, commits and logs counts."""
+"""The SLA's scheduler job, registered with ``helpdesk.hooks.add_job``: it
+opens its own app context, reads the clock once, calls the service, commits
+and logs counts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from flask import Flask
 
 from helpdesk.clock import get_clock
 from helpdesk.extensions import db
-from helpdesk.outbox import DeliveryCounts, deliver_due_messages
 from sla.service import SweepCounts, sweep_due_clocks
 
 log = logging.getLogger(__name__)
@@ -43,29 +43,3 @@ def sweep_clocks(app: Flask) -> SweepCounts:
             total.breaches,
         )
     return total
-
-
-def deliver_outbox(app: Flask) -> DeliveryCounts:
-    """Send the notifications that are due; failures are retried later."""
-    with app.app_context():
-        counts = deliver_due_messages(now=get_clock().now(), settings=app.config)
-        log.info(
-            "outbox.deliver sent=%s failed=%s given_up=%s",
-            counts.sent,
-            counts.failed,
-            counts.given_up,
-        )
-        return counts
-
-
-def scheduled_jobs(app: Flask) -> list[tuple]:
-    """The one list the scheduler runs: these jobs, then those other packages
-    registered in ``app.extensions["scheduler.jobs"]`` (sla never imports them)."""
-    return [*JOBS, *app.extensions.get("scheduler.jobs", [])]
-
-
-# The SLA's jobs, with fixed ids: (id, function(app), interval setting).
-JOBS = (
-    ("sla-sweep", sweep_clocks, "SLA_SWEEP_SECONDS"),
-    ("outbox-deliver", deliver_outbox, "OUTBOX_DELIVERY_SECONDS"),
-)

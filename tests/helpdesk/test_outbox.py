@@ -333,7 +333,7 @@ def test_a_claimed_message_is_not_claimed_again_while_its_lease_runs(
 ):
     """What a second worker sees while the first one is sending: the claim
     moved next_attempt_at a lease ahead, so the row is not due for it."""
-    from helpdesk.outbox import _claim_due
+    from helpdesk.outbox.delivery import _claim_due
 
     message_id = queue_email(clock)
     lease_until = clock.now() + timedelta(seconds=settings["OUTBOX_LEASE_SECONDS"])

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Role
-from sla.jobs import deliver_outbox, sweep_clocks
+from helpdesk.outbox import deliver_outbox
+from sla.jobs import sweep_clocks
 from sla.models import SlaAlert
 from tests.builders import make_ticket, make_user
 from tests.sla.builders import make_policy

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sla.jobs import scheduled_jobs
+from helpdesk.hooks import scheduled_jobs
 
 
 def test_sweep_command_runs_one_sweep(runner):
@@ -18,3 +18,9 @@ def test_every_job_has_a_fixed_unique_id_and_a_configured_interval(app):
     assert len(ids) == len(set(ids))
     for _job_id, _func, setting in jobs:
         assert app.config[setting] > 0
+
+
+def test_scheduler_command_and_its_sla_alias_are_there(runner):
+    for args in (["scheduler", "--help"], ["sla", "scheduler", "--help"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output

@@ -1,89 +1,25 @@
-"""The notification outbox: messages written in the transaction of the change
-that caused them, delivered after commit with retries.
-
-A mail server that is down delays mail but loses nothing: a message stays
-here until a delivery succeeds.
-"""
+"""Delivering the outbox: claim the due messages under a lease, send them
+with no transaction open, record each result on its own."""
 
 from __future__ import annotations
 
-import enum
-import json
 import logging
-import smtplib
-import ssl
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from flask import Flask
 
-from helpdesk.db import Base, str_enum
+from helpdesk.clock import get_clock
 from helpdesk.extensions import db
+from helpdesk.outbox.models import OutboxMessage
+from helpdesk.outbox.transports import Claimed, Mailer, send
 
 log = logging.getLogger(__name__)
-
-
-class OutboxChannel(enum.StrEnum):
-    EMAIL = "email"
-    WEBHOOK = "webhook"
-
-
-class OutboxMessage(Base):
-    __tablename__ = "outbox_messages"
-    __table_args__ = (
-        # Delivery reads only pending messages that are due.
-        sa.Index("ix_outbox_messages_pending", "sent_at", "next_attempt_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[OutboxChannel] = mapped_column(
-        str_enum(OutboxChannel, "outbox_channel")
-    )
-    recipient: Mapped[str] = mapped_column(sa.String(254))
-    subject: Mapped[str] = mapped_column(sa.String(255))
-    body: Mapped[str] = mapped_column(sa.Text)
-    payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    created_at: Mapped[datetime]
-    next_attempt_at: Mapped[datetime]
-    attempts: Mapped[int] = mapped_column(default=0)
-    sent_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(sa.Text)
-
-
-def enqueue(
-    *,
-    channel: OutboxChannel,
-    recipient: str,
-    subject: str,
-    body: str,
-    now: datetime,
-    payload: dict | None = None,
-) -> OutboxMessage:
-    """Queue one message; it is delivered only if the caller's transaction commits."""
-    message = OutboxMessage(
-        channel=channel,
-        recipient=recipient,
-        subject=subject[:255],
-        body=body,
-        payload=payload or {},
-        created_at=now,
-        next_attempt_at=now,
-    )
-    db.session.add(message)
-    return message
-
-
-# --- Delivery ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -94,19 +30,6 @@ class DeliveryCounts:
     sent: int = 0
     failed: int = 0
     given_up: int = 0
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    """A claimed message as plain data, so sending needs no database."""
-
-    id: int
-    channel: OutboxChannel
-    recipient: str
-    subject: str
-    body: str
-    payload: dict
-    attempts: int
 
 
 def deliver_due_messages(
@@ -150,12 +73,12 @@ def deliver_due_messages(
     # Elapsed real time, not domain time: the lease is measured in wall seconds.
     stop_at = time.monotonic() + settings["OUTBOX_LEASE_SECONDS"] / 2
     outcomes: Counter[str] = Counter()
-    with _Mailer(settings) as mailer:
+    with Mailer(settings) as mailer:
         for position, message in enumerate(claimed):
             if time.monotonic() > stop_at:
                 _release(claimed[position:], now=now, lease_until=lease_until)
                 break
-            error = _send(message, mailer=mailer, settings=settings, now=now)
+            error = send(message, mailer=mailer, settings=settings, now=now)
             outcomes[
                 _record_sent(message, now=now, lease_until=lease_until)
                 if error is None
@@ -170,7 +93,7 @@ def deliver_due_messages(
 
 def _claim_due(
     *, now: datetime, lease_until: datetime, settings: Mapping[str, Any]
-) -> list[_Claimed]:
+) -> list[Claimed]:
     due = (
         sa.select(OutboxMessage.id)
         .where(
@@ -212,10 +135,10 @@ def _claim_due(
     rows = db.session.execute(claim).all()
     db.session.commit()
     # RETURNING gives no order; deliver the oldest first.
-    return sorted((_Claimed(*row) for row in rows), key=lambda m: m.id)
+    return sorted((Claimed(*row) for row in rows), key=lambda m: m.id)
 
 
-def _still_leased(message: _Claimed, lease_until: datetime) -> sa.Update:
+def _still_leased(message: Claimed, lease_until: datetime) -> sa.Update:
     return sa.update(OutboxMessage).where(
         OutboxMessage.id == message.id,
         OutboxMessage.sent_at.is_(None),
@@ -223,7 +146,7 @@ def _still_leased(message: _Claimed, lease_until: datetime) -> sa.Update:
     )
 
 
-def _record_sent(message: _Claimed, *, now: datetime, lease_until: datetime) -> str:
+def _record_sent(message: Claimed, *, now: datetime, lease_until: datetime) -> str:
     result = db.session.execute(
         _still_leased(message, lease_until).values(sent_at=now, last_error=None)
     )
@@ -237,7 +160,7 @@ def _record_sent(message: _Claimed, *, now: datetime, lease_until: datetime) -> 
 
 
 def _record_failure(
-    message: _Claimed,
+    message: Claimed,
     error: str,
     *,
     now: datetime,
@@ -275,7 +198,7 @@ def _record_failure(
     return "failed"
 
 
-def _release(messages: list[_Claimed], *, now: datetime, lease_until: datetime) -> None:
+def _release(messages: list[Claimed], *, now: datetime, lease_until: datetime) -> None:
     """Hand unsent claims back before the lease runs out; no attempt counted."""
     ids = [m.id for m in messages]
     db.session.execute(
@@ -291,124 +214,15 @@ def _release(messages: list[_Claimed], *, now: datetime, lease_until: datetime) 
     log.warning("outbox.released count=%s first_id=%s", len(ids), ids[0])
 
 
-def _send(
-    message: _Claimed, *, mailer: _Mailer, settings: Mapping[str, Any], now: datetime
-) -> str | None:
-    """Send one message; the error text on failure, None on success."""
-    try:
-        if message.channel == OutboxChannel.EMAIL:
-            mailer.send(_email(message, settings=settings, now=now))
-        elif message.channel == OutboxChannel.WEBHOOK:
-            _post_webhook(message, timeout=settings["WEBHOOK_TIMEOUT_SECONDS"])
-        else:
-            raise ValueError(f"unknown channel {message.channel!r}")
-    # Broad on purpose, per message: a message that fails in an unforeseen way
-    # must count as a failed attempt (and be given up in the end), not abort
-    # the batch on every run.
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"[:2000]
-    return None
-
-
-def _email(
-    message: _Claimed, *, settings: Mapping[str, Any], now: datetime
-) -> EmailMessage:
-    mail_from = settings["MAIL_FROM"]
-    email = EmailMessage()
-    email["From"] = mail_from
-    email["To"] = message.recipient
-    # A header may not hold a line break; subjects come from user input.
-    email["Subject"] = " ".join(message.subject.split())
-    email["Date"] = format_datetime(now)
-    # Stable per row, so a receiver can drop the resend after a crash.
-    domain = mail_from.rpartition("@")[2] or "localhost"
-    email["Message-ID"] = f"<outbox-{message.id}@{domain}>"
-    email.set_content(message.body, charset="utf-8")
-    return email
-
-
-def _post_webhook(message: _Claimed, *, timeout: float) -> None:
-    url = message.recipient
-    # urllib also opens file:// and ftp:// URLs; a webhook is HTTP only.
-    if urllib.parse.urlsplit(url).scheme not in {"http", "https"}:
-        raise ValueError(f"not an http(s) URL: {url!r}")
-    data = {**message.payload, "subject": message.subject, "body": message.body}
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(data, ensure_ascii=False).encode("utf-8"),
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "X-Outbox-Message-Id": str(message.id),
-        },
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            response.read()
-    except urllib.error.HTTPError as exc:
-        # Any status >= 400 is a failed attempt; close the response it holds.
-        exc.close()
-        raise
-
-
-class _Mailer:
-    """One SMTP connection for a batch, opened on the first e-mail.
-
-    If the server cannot be reached, the rest of the batch fails with the same
-    error at once instead of waiting for a connect timeout per message.
-    """
-
-    def __init__(self, settings: Mapping[str, Any]) -> None:
-        self._settings = settings
-        self._smtp: smtplib.SMTP | None = None
-        self._unreachable: Exception | None = None
-
-    def __enter__(self) -> _Mailer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._close()
-
-    def send(self, email: EmailMessage) -> None:
-        smtp = self._connection()
-        try:
-            smtp.send_message(email)
-        except (smtplib.SMTPServerDisconnected, OSError):
-            # The connection is gone; the next message reconnects.
-            self._close()
-            raise
-
-    def _connection(self) -> smtplib.SMTP:
-        if self._unreachable is not None:
-            raise self._unreachable
-        if self._smtp is None:
-            try:
-                self._smtp = self._connect()
-            except (smtplib.SMTPException, OSError) as exc:
-                self._unreachable = exc
-                raise
-        return self._smtp
-
-    def _connect(self) -> smtplib.SMTP:
-        s = self._settings
-        smtp = smtplib.SMTP(
-            s["SMTP_HOST"], s["SMTP_PORT"], timeout=s["SMTP_TIMEOUT_SECONDS"]
+def deliver_outbox(app: Flask) -> DeliveryCounts:
+    """The scheduler's job: send the notifications that are due; failures
+    are retried by a later run."""
+    with app.app_context():
+        counts = deliver_due_messages(now=get_clock().now(), settings=app.config)
+        log.info(
+            "outbox.deliver sent=%s failed=%s given_up=%s",
+            counts.sent,
+            counts.failed,
+            counts.given_up,
         )
-        try:
-            if s["SMTP_STARTTLS"]:
-                smtp.starttls(context=ssl.create_default_context())
-            if s.get("SMTP_USERNAME"):
-                smtp.login(s["SMTP_USERNAME"], s.get("SMTP_PASSWORD") or "")
-        except BaseException:
-            smtp.close()
-            raise
-        return smtp
-
-    def _close(self) -> None:
-        if self._smtp is None:
-            return
-        smtp, self._smtp = self._smtp, None
-        try:
-            smtp.quit()
-        except (smtplib.SMTPException, OSError):
-            smtp.close()
+        return counts
