@@ -42,8 +42,7 @@ from helpdesk.models import (  # noqa: E402
     User,
 )
 from helpdesk.pagination import encode_cursor  # noqa: E402
-from helpdesk.service import accounts  # noqa: E402
-from helpdesk.service import tickets as ticket_service  # noqa: E402
+from helpdesk.service import accounts, queries  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PASSWORD = "bench-password"
@@ -354,7 +353,7 @@ def keyset_after_ids(actor, filters: dict, pages: int) -> list[int | None]:
     """after_id for pages 1..pages, walking the queue as the view does."""
     after: list[int | None] = [None]
     for _ in range(pages - 1):
-        rows = ticket_service.list_tickets(
+        rows = queries.list_tickets(
             actor, dict(filters), after_id=after[-1], limit=QUEUE_LIMIT
         )
         # The view shows 25 rows and puts the 25th id in the cursor.
@@ -441,7 +440,7 @@ def measure_list(app, info, log: StatementLog, args) -> list[dict]:
             actor = actors[actor_key]
 
             def call(actor=actor, filters=filters, after_id=after_id):
-                rows = ticket_service.list_tickets(
+                rows = queries.list_tickets(
                     actor, dict(filters), after_id=after_id, limit=QUEUE_LIMIT
                 )
                 # End the "request": the next call starts a new session and

@@ -35,7 +35,7 @@ from helpdesk.schemas import (
     TransitionIn,
     UserOut,
 )
-from helpdesk.service import accounts, bulk
+from helpdesk.service import access, accounts, merge, queries, timeline
 from helpdesk.service import tickets as ticket_service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -85,7 +85,7 @@ def me():
 @login_required
 def ticket_list():
     filters = TicketListQuery().load(request.args.to_dict())
-    items, next_cursor = ticket_service.ticket_page(
+    items, next_cursor = queries.ticket_page(
         current_user, filters, cursor=filters["cursor"], limit=filters["limit"]
     )
     return {"items": dump_tickets(items), "next_cursor": next_cursor}
@@ -127,13 +127,13 @@ def _requester(requester_id: int | None) -> User:
 @bp.get("/v1/tickets/<int:ticket_id>")
 @login_required
 def ticket_get(ticket_id: int):
-    return dump_ticket(ticket_service.get_visible_ticket(current_user, ticket_id))
+    return dump_ticket(access.get_visible_ticket(current_user, ticket_id))
 
 
 @bp.patch("/v1/tickets/<int:ticket_id>")
 @login_required
 def ticket_patch(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     if not current_user.is_staff:
         raise PermissionDenied(_("Only agents can change tickets."))
     changes = TicketPatchIn().load(json_body())
@@ -147,15 +147,15 @@ def ticket_patch(ticket_id: int):
 @bp.get("/v1/tickets/<int:ticket_id>/comments")
 @login_required
 def comment_list(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
-    comments = ticket_service.ticket_comments(ticket, actor=current_user)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
+    comments = queries.ticket_comments(ticket, actor=current_user)
     return {"items": CommentOut(many=True).dump(comments), "next_cursor": None}
 
 
 @bp.post("/v1/tickets/<int:ticket_id>/comments")
 @login_required
 def comment_create(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     data = CommentIn().load(json_body())
     comment = ticket_service.add_comment(
         ticket,
@@ -171,7 +171,7 @@ def comment_create(ticket_id: int):
 @bp.post("/v1/tickets/<int:ticket_id>/transitions")
 @login_required
 def transition_create(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     data = TransitionIn().load(json_body())
     ticket_service.change_status(
         ticket, data["status"], actor=current_user, now=get_clock().now()
@@ -184,17 +184,17 @@ def transition_create(ticket_id: int):
 @login_required
 def merge_create(ticket_id: int):
     """Merge this duplicate into ``into``; answers the ticket that carries on."""
-    duplicate = ticket_service.get_visible_ticket(current_user, ticket_id)
+    duplicate = access.get_visible_ticket(current_user, ticket_id)
     if not current_user.is_staff:
         raise PermissionDenied(_("Only agents can merge tickets."))
     data = MergeIn().load(json_body())
     try:
-        survivor = ticket_service.get_visible_ticket(current_user, data["into"])
+        survivor = access.get_visible_ticket(current_user, data["into"])
     except NotFound as err:
         raise InvalidInput(
             str(err.message), fields={"into": [_("Ticket not found.")]}
         ) from err
-    bulk.merge_ticket(duplicate, survivor, actor=current_user, now=get_clock().now())
+    merge.merge_ticket(duplicate, survivor, actor=current_user, now=get_clock().now())
     db.session.commit()
     return dump_ticket(survivor), 201
 
@@ -202,10 +202,10 @@ def merge_create(ticket_id: int):
 @bp.get("/v1/tickets/<int:ticket_id>/events")
 @login_required
 def event_list(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     paging = PageQuery().load(request.args.to_dict())
     limit = paging["limit"]
-    query = ticket_service.timeline_query(ticket, actor=current_user)
+    query = timeline.timeline_query(ticket, actor=current_user)
     after_id = decode_cursor(paging["cursor"])
     if after_id is not None:
         query = query.where(TicketEvent.id > after_id)
@@ -216,7 +216,7 @@ def event_list(ticket_id: int):
 @bp.get("/v1/categories")
 @login_required
 def category_list():
-    items = CategoryOut(many=True).dump(ticket_service.active_categories())
+    items = CategoryOut(many=True).dump(queries.active_categories())
     return {"items": items, "next_cursor": None}
 
 

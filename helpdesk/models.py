@@ -27,6 +27,11 @@ class Role(enum.StrEnum):
 
 AGENT_ROLES = frozenset({Role.LINE1, Role.LINE2, Role.LINE3})
 STAFF_ROLES = AGENT_ROLES | {Role.MANAGER, Role.ADMIN}
+# Who a ticket may be assigned to: the lines' agents and the managers.
+ASSIGNABLE_ROLES = AGENT_ROLES | {Role.MANAGER}
+# Each support line's agents.
+LINE_ROLES = {1: Role.LINE1, 2: Role.LINE2, 3: Role.LINE3}
+LINE_OF_ROLE = {role: line for line, role in LINE_ROLES.items()}
 
 
 class TicketStatus(enum.StrEnum):
@@ -127,7 +132,7 @@ class User(UserMixin, Base):
     @property
     def line(self) -> int | None:
         """The support line an agent works on, None for everyone else."""
-        return {Role.LINE1: 1, Role.LINE2: 2, Role.LINE3: 3}.get(self.role)
+        return LINE_OF_ROLE.get(self.role)
 
 
 class ApiToken(Base):

@@ -25,7 +25,7 @@ from helpdesk.http import json_body
 from helpdesk.models import Ticket, User
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas import PageQuery
-from helpdesk.service import tickets as ticket_service
+from helpdesk.service import access
 from routing import rules
 from routing.schemas import (
     AgentOut,
@@ -137,7 +137,7 @@ def _dry_run(data: dict, *, trigger: str, only=None):
 
 def _ticket_from_body(ticket_id: int) -> Ticket:
     try:
-        return ticket_service.get_visible_ticket(current_user, ticket_id)
+        return access.get_visible_ticket(current_user, ticket_id)
     except NotFound as err:
         raise InvalidInput(err.message, fields={"ticket": [err.message]}) from err
 
@@ -148,7 +148,7 @@ def _ticket_from_body(ticket_id: int) -> Ticket:
 @bp.post("/tickets/<int:ticket_id>/escalations")
 @login_required
 def escalation_create(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     if not current_user.is_staff:
         raise PermissionDenied(_("Only agents can escalate tickets."))
     data = EscalationIn().load(json_body())
@@ -282,7 +282,7 @@ def defect_fix_create(defect_id: int):
 @login_required
 def ticket_task_list(ticket_id: int):
     query = PageQuery().load(request.args.to_dict())
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     tasks.ensure_can_see_tasks(current_user)
     rows = tasks.tasks_page(
         ticket, after=decode_cursor(query["cursor"]), limit=query["limit"]

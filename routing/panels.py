@@ -8,7 +8,7 @@ from datetime import datetime
 from flask_login import current_user
 
 from helpdesk.models import Ticket
-from helpdesk.service import tickets as ticket_service
+from helpdesk.service import access
 from routing import labels
 from routing.service import assignment, defects, tasks
 
@@ -17,7 +17,7 @@ def routing_ticket_panel(ticket: Ticket) -> dict:
     """What the ticket sidebar shows: where the ticket may move, and its defects."""
     if not current_user.is_staff:
         return {}
-    can_work = ticket_service.can_work_on(current_user, ticket)
+    can_work = access.can_work_on(current_user, ticket)
     can_file = defects.can_file(current_user) and can_work
     return {
         "can_escalate": can_work and ticket.is_active,
@@ -37,7 +37,7 @@ def routing_can_escalate(ticket: Ticket | None) -> bool:
         ticket is not None
         and current_user.is_staff
         and ticket.is_active
-        and ticket_service.can_work_on(current_user, ticket)
+        and access.can_work_on(current_user, ticket)
     )
 
 

@@ -27,8 +27,7 @@ from helpdesk.errors import DomainError, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import Role, User, parse_ticket_number
-from helpdesk.service import accounts
-from helpdesk.service import tickets as ticket_service
+from helpdesk.service import access, accounts
 from helpdesk.views.access import roles_required, staff_required
 from helpdesk.views.tickets import render_ticket
 from routing import forms, rules
@@ -201,7 +200,7 @@ def _ticket_by_number(text: str):
     try:
         if ticket_id is None:
             raise InvalidInput(_("Give a ticket number such as HD-000042."))
-        return ticket_service.get_visible_ticket(current_user, ticket_id), None
+        return access.get_visible_ticket(current_user, ticket_id), None
     except DomainError as err:
         return None, str(err.message)
 
@@ -212,7 +211,7 @@ def _ticket_by_number(text: str):
 @bp.post("/tickets/<int:ticket_id>/escalations")
 @staff_required
 def escalation_create(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     from_phone = request.form.get("next") == "phone"
     try:
         data = EscalationIn().load(request.form.to_dict(), unknown="exclude")

@@ -14,7 +14,7 @@ from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import parse_ticket_number
 from helpdesk.pagination import decode_cursor, page
-from helpdesk.service import tickets as ticket_service
+from helpdesk.service import access
 from helpdesk.views.access import staff_required
 from routing.labels import DEFECT_STATUS_LABELS, KIND_LABELS, SEVERITY_LABELS
 from routing.schemas import DefectFixIn, DefectIn, DefectListQuery, DefectPatchIn
@@ -53,7 +53,7 @@ def defect_list():
 @bp.get("/defects/new")
 @staff_required
 def defect_new():
-    ticket = ticket_service.get_visible_ticket(
+    ticket = access.get_visible_ticket(
         current_user, request.args.get("ticket", type=int) or 0
     )
     _ensure_filer(ticket)
@@ -69,7 +69,7 @@ def defect_new():
 @bp.post("/defects/new")
 @staff_required
 def defect_create():
-    ticket = ticket_service.get_visible_ticket(
+    ticket = access.get_visible_ticket(
         current_user, request.form.get("ticket", type=int) or 0
     )
     _ensure_filer(ticket)
@@ -90,7 +90,7 @@ def defect_create():
 def _ensure_filer(ticket) -> None:
     if not defects.can_file(current_user):
         raise PermissionDenied(_("Only lines 2 and 3 and managers file defects."))
-    ticket_service.ensure_can_work_on(current_user, ticket)
+    access.ensure_can_work_on(current_user, ticket)
 
 
 def _render_new(ticket, values, *, errors, status=200):
@@ -141,7 +141,7 @@ def defect_link_create(defect_id: int):
 
 def _ticket_for_link(ticket_id: int):
     try:
-        return ticket_service.get_visible_ticket(current_user, ticket_id)
+        return access.get_visible_ticket(current_user, ticket_id)
     except DomainError as err:
         raise InvalidInput(err.message, fields={"ticket": [err.message]}) from err
 
@@ -150,7 +150,7 @@ def _ticket_for_link(ticket_id: int):
 @staff_required
 def ticket_defect_link(ticket_id: int):
     """From the ticket's sidebar: link this ticket to a chosen defect."""
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     defect = defects.get_visible_defect(
         current_user, request.form.get("defect", type=int) or 0
     )

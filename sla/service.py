@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
-from helpdesk.service.tickets import record_event
+from helpdesk.service.timeline import record_event
 from sla import notify
 from sla.calendar import CalendarSpec, add_business_seconds, business_seconds_between
 from sla.events import sla_breached, sla_warning

@@ -36,7 +36,7 @@ from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import Channel, Role
-from helpdesk.service import tickets as ticket_service
+from helpdesk.service import queries
 from helpdesk.views.access import roles_required
 from sla import admin, dashboard, export
 from sla.schemas import (
@@ -344,7 +344,7 @@ def _policy_form(policy, values, errors=None, status: int = 200):
         values=values,
         errors=errors or {},
         calendars=admin.list_calendars(),
-        categories=ticket_service.active_categories(),
+        categories=queries.active_categories(),
         channels=list(Channel),
         actions=ACTIONS,
     )

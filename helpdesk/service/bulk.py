@@ -1,4 +1,5 @@
-"""Queue work on several tickets at once, and merging a duplicate."""
+"""Queue work on several tickets at once: one savepoint per ticket, so a
+refused ticket is skipped with its reason and the others go through."""
 
 from __future__ import annotations
 
@@ -6,29 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlalchemy as sa
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.errors import DomainError, InvalidInput
 from helpdesk.extensions import db
-from helpdesk.models import (
-    Attachment,
-    Comment,
-    EventKind,
-    Ticket,
-    TicketStatus,
-    User,
-)
-from helpdesk.outbox import OutboxChannel, enqueue
-from helpdesk.service.tickets import (
-    assign_ticket,
-    change_status,
-    ensure_can_work_on,
-    get_visible_ticket,
-    record_event,
-)
+from helpdesk.models import Ticket, TicketStatus, User
+from helpdesk.service.access import get_visible_ticket
+from helpdesk.service.tickets import assign_ticket, change_status
 
 
 @dataclass
@@ -98,77 +83,3 @@ def _apply(
         raise InvalidInput(
             _l("Unknown action."), fields={"action": [_l("Unknown action.")]}
         )
-
-
-def merge_ticket(
-    duplicate: Ticket, survivor: Ticket, *, actor: User, now: datetime
-) -> Ticket:
-    """Close ``duplicate`` into ``survivor``: its comments and attachments
-    move over, both timelines say so, and the duplicate's requester is told
-    by e-mail where the conversation continues."""
-    if duplicate.id == survivor.id:
-        message = _l("A ticket cannot be merged into itself.")
-        raise InvalidInput(message, fields={"into": [message]})
-    if (
-        duplicate.status == TicketStatus.CLOSED
-        or survivor.status == TicketStatus.CLOSED
-    ):
-        message = _l("Closed tickets cannot be merged.")
-        raise InvalidInput(message, fields={"into": [message]})
-    if duplicate.requester_id != survivor.requester_id:
-        # The requester is sent to the survivor, so it must be theirs to see;
-        # one problem reported by several people is a defect to link instead.
-        message = _l("Only tickets of the same requester can be merged.")
-        raise InvalidInput(message, fields={"into": [message]})
-    ensure_can_work_on(actor, duplicate)
-    ensure_can_work_on(actor, survivor)
-    moved = {}
-    for model in (Comment, Attachment):
-        moved[model.__tablename__] = db.session.execute(
-            sa.update(model)
-            .where(model.ticket_id == duplicate.id)
-            .values(ticket_id=survivor.id)
-        ).rowcount
-    record_event(
-        survivor,
-        EventKind.MERGED,
-        actor=actor,
-        now=now,
-        data={"from": duplicate.number, "from_id": duplicate.id} | moved,
-    )
-    record_event(
-        duplicate,
-        EventKind.MERGED,
-        actor=actor,
-        now=now,
-        data={"into": survivor.number, "into_id": survivor.id},
-    )
-    duplicate.merged_into_id = survivor.id
-    if duplicate.status != TicketStatus.RESOLVED:
-        change_status(duplicate, TicketStatus.RESOLVED, actor=actor, now=now)
-    change_status(duplicate, TicketStatus.CLOSED, actor=actor, now=now)
-    _tell_requester(duplicate, survivor, now=now)
-    return survivor
-
-
-def _tell_requester(duplicate: Ticket, survivor: Ticket, *, now: datetime) -> None:
-    requester = duplicate.requester
-    with force_locale(requester.locale or "en"):
-        subject = _(
-            "%(number)s was merged into %(survivor)s",
-            number=duplicate.number,
-            survivor=survivor.number,
-        )
-        body = _(
-            "Your request %(number)s describes the same problem as %(survivor)s. "
-            "We merged them: please follow and answer %(survivor)s from now on.",
-            number=duplicate.number,
-            survivor=survivor.number,
-        )
-    enqueue(
-        channel=OutboxChannel.EMAIL,
-        recipient=requester.email,
-        subject=subject,
-        body=body,
-        now=now,
-    )

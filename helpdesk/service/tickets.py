@@ -1,7 +1,9 @@
 """Ticket use cases: open, reply, change status, update fields, attach, rate.
 
 Every state change writes a timeline event in the same transaction and then
-announces itself through a signal from ``helpdesk.events``.
+announces itself through a signal from ``helpdesk.events``. ``actor=None`` is
+the system (routing's rules, the SLA sweep): it passes the agents' checks and
+its events carry no actor.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
 
 from helpdesk import events
 from helpdesk.errors import (
@@ -23,7 +24,6 @@ from helpdesk.errors import (
 from helpdesk.extensions import db
 from helpdesk.labels import status_label
 from helpdesk.models import (
-    AGENT_ROLES,
     Attachment,
     Category,
     Channel,
@@ -31,70 +31,16 @@ from helpdesk.models import (
     EventKind,
     Priority,
     Rating,
-    Role,
     Ticket,
-    TicketEvent,
     TicketStatus,
     TicketTag,
     User,
 )
-from helpdesk.pagination import decode_cursor, decode_key, page
+from helpdesk.service.access import ensure_can_work_on, is_assignable
+from helpdesk.service.timeline import record_event
 
 # What a requester may do to their own ticket's status.
 CUSTOMER_TRANSITIONS = frozenset({TicketStatus.RESOLVED, TicketStatus.REOPENED})
-
-
-def visible_tickets(actor: User) -> sa.Select[tuple[Ticket]]:
-    """The only way to load tickets: staff see all, customers their own."""
-    query = sa.select(Ticket)
-    if not actor.is_staff:
-        query = query.where(Ticket.requester_id == actor.id)
-    return query
-
-
-def get_visible_ticket(actor: User, ticket_id: int) -> Ticket:
-    ticket = db.session.scalar(visible_tickets(actor).where(Ticket.id == ticket_id))
-    if ticket is None:
-        # Same answer for "absent" and "not yours": ids leak nothing.
-        raise NotFound(_l("Ticket not found."))
-    return ticket
-
-
-def can_work_on(actor: User, ticket: Ticket) -> bool:
-    """Agents act on their line's tickets and on those assigned to them."""
-    if actor.sees_all_lines:
-        return True
-    return actor.is_agent and (
-        ticket.line == actor.line or ticket.assignee_id == actor.id
-    )
-
-
-def ensure_can_work_on(actor: User, ticket: Ticket) -> None:
-    if not can_work_on(actor, ticket):
-        raise PermissionDenied(_l("This ticket is outside your line."))
-
-
-def record_event(
-    ticket: Ticket,
-    kind: str,
-    *,
-    actor: User | None,
-    now: datetime,
-    data: dict | None = None,
-    internal: bool = False,
-) -> TicketEvent:
-    """Append one timeline event; other packages use this for their own kinds."""
-    event = TicketEvent(
-        ticket_id=ticket.id,
-        actor_id=actor.id if actor else None,
-        kind=kind,
-        data=data or {},
-        internal=internal,
-        created_at=now,
-    )
-    db.session.add(event)
-    ticket.updated_at = now
-    return event
 
 
 def active_category(code: str) -> Category:
@@ -218,10 +164,10 @@ def _follow_reply(
 
 
 def change_status(
-    ticket: Ticket, status: TicketStatus, *, actor: User, now: datetime
+    ticket: Ticket, status: TicketStatus, *, actor: User | None, now: datetime
 ) -> Ticket:
     """Move a ticket along the state machine, or refuse with InvalidTransition."""
-    if actor.is_staff:
+    if actor is None or actor.is_staff:
         ensure_can_work_on(actor, ticket)
     elif status not in CUSTOMER_TRANSITIONS:
         raise PermissionDenied(
@@ -241,7 +187,7 @@ def change_status(
 
 
 def _set_status(
-    ticket: Ticket, status: TicketStatus, *, actor: User, now: datetime
+    ticket: Ticket, status: TicketStatus, *, actor: User | None, now: datetime
 ) -> None:
     old = ticket.status
     ticket.status = status
@@ -263,10 +209,10 @@ def _set_status(
 
 
 def update_ticket(
-    ticket: Ticket, changes: dict, *, actor: User, now: datetime
+    ticket: Ticket, changes: dict, *, actor: User | None, now: datetime
 ) -> Ticket:
     """Staff edit of priority, category and assignee; each change is an event."""
-    if not actor.is_staff:
+    if actor is not None and not actor.is_staff:
         raise PermissionDenied(_l("Only agents can change tickets."))
     ensure_can_work_on(actor, ticket)
     if "priority" in changes and changes["priority"] != ticket.priority:
@@ -305,7 +251,9 @@ def update_ticket(
     return ticket
 
 
-def set_tags(ticket: Ticket, tags: list[str], *, actor: User, now: datetime) -> Ticket:
+def set_tags(
+    ticket: Ticket, tags: list[str], *, actor: User | None, now: datetime
+) -> Ticket:
     """Replace the ticket's tags (trimmed, lower-case, each once); one event."""
     ensure_can_work_on(actor, ticket)
     new = sorted({tag.strip().lower() for tag in tags if tag.strip()})
@@ -325,23 +273,20 @@ def set_tags(ticket: Ticket, tags: list[str], *, actor: User, now: datetime) -> 
 
 
 def assign_ticket(
-    ticket: Ticket, assignee_id: int | None, *, actor: User, now: datetime
+    ticket: Ticket, assignee_id: int | None, *, actor: User | None, now: datetime
 ) -> Ticket:
     """Set or clear the assignee: an active agent; line agents assign within their line."""
     ensure_can_work_on(actor, ticket)
     if assignee_id is not None:
         assignee = db.session.get(User, assignee_id)
-        if (
-            assignee is None
-            or not assignee.active
-            or assignee.role not in AGENT_ROLES | {Role.MANAGER}
-        ):
+        if not is_assignable(assignee):
             raise InvalidInput(
                 _l("The assignee must be an active agent."),
                 fields={"assignee": [_l("Not an active agent.")]},
             )
         if (
-            not actor.sees_all_lines
+            actor is not None
+            and not actor.sees_all_lines
             and assignee.id != actor.id
             and assignee.line != ticket.line
         ):
@@ -438,156 +383,3 @@ def rate_ticket(
     record_event(ticket, EventKind.RATED, actor=actor, now=now, data={"score": score})
     db.session.flush()
     return rating
-
-
-def ticket_comments(ticket: Ticket, *, actor: User) -> list[Comment]:
-    query = (
-        ticket.comments.select()
-        .options(joinedload(Comment.author))
-        .order_by(Comment.id)
-    )
-    if not actor.is_staff:
-        query = query.where(Comment.internal.is_(False))
-    return list(db.session.scalars(query))
-
-
-def ticket_attachments(ticket: Ticket, *, actor: User) -> list[Attachment]:
-    query = ticket.attachments.select().order_by(Attachment.id)
-    if not actor.is_staff:
-        query = query.where(Attachment.internal.is_(False))
-    return list(db.session.scalars(query))
-
-
-def timeline_query(ticket: Ticket, *, actor: User) -> sa.Select[tuple[TicketEvent]]:
-    """The ticket's events, oldest first; requesters do not see internal ones."""
-    query = (
-        ticket.events.select()
-        .options(joinedload(TicketEvent.actor))
-        .order_by(TicketEvent.id)
-    )
-    if not actor.is_staff:
-        query = query.where(TicketEvent.internal.is_(False))
-    return query
-
-
-def active_categories() -> list[Category]:
-    return list(
-        db.session.scalars(
-            sa.select(Category).where(Category.active.is_(True)).order_by(Category.id)
-        )
-    )
-
-
-def ticket_page(
-    actor: User, filters: dict, *, cursor: str | None, limit: int
-) -> tuple[list[Ticket], str | None]:
-    """One page of visible tickets in the order ``filters["sort"]`` names
-    (``newest`` or ``due``), and the cursor of the next page."""
-    if filters.get("sort") == "due":
-        rows = list_tickets_by_due(
-            actor, filters, after=decode_key(cursor, datetime, int), limit=limit + 1
-        )
-        return page(rows, limit, key=lambda t: (t.due_at, t.id))
-    rows = list_tickets(actor, filters, after_id=decode_cursor(cursor), limit=limit + 1)
-    return page(rows, limit)
-
-
-def list_tickets(
-    actor: User, filters: dict, *, after_id: int | None, limit: int
-) -> list[Ticket]:
-    """Newest first, keyset-paginated on id; one statement with requester,
-    assignee and category joined (no query per row).
-
-    ``filters`` may hold ``status`` (list), ``line``, ``assignee_id``
-    (``0`` = unassigned) and ``requester_id``.
-    """
-    conditions = _list_conditions(filters)
-    if after_id is not None:
-        conditions.append(Ticket.id < after_id)
-    return _load_page(actor, filters, conditions, (Ticket.id.desc(),), limit)
-
-
-def list_tickets_by_due(
-    actor: User, filters: dict, *, after: tuple | None, limit: int
-) -> list[Ticket]:
-    """Least time left first: tickets with a deadline by ``due_at``, then
-    those without one, oldest first. ``after`` is the (due_at, id) key of the
-    last row of the previous page."""
-    conditions = _list_conditions(filters)
-    due, after_id = after if after else (None, None)
-    rows: list[Ticket] = []
-    if after is None or due is not None:
-        dated = [*conditions, Ticket.due_at.is_not(None)]
-        if due is not None:
-            # A range on due_at the index can walk, then the ties by id.
-            dated += [
-                Ticket.due_at >= due,
-                sa.not_(sa.and_(Ticket.due_at == due, Ticket.id <= after_id)),
-            ]
-        order = (Ticket.due_at, Ticket.id)
-        rows = _load_page(actor, filters, dated, order, limit)
-    if len(rows) < limit:
-        undated = [*conditions, Ticket.due_at.is_(None)]
-        if after is not None and due is None:
-            undated.append(Ticket.id > after_id)
-        rows += _load_page(actor, filters, undated, (Ticket.id,), limit - len(rows))
-    return rows
-
-
-def _load_page(
-    actor: User, filters: dict, conditions: list, order: tuple, limit: int
-) -> list[Ticket]:
-    """One page in ``order`` with its people and category joined.
-
-    With several statuses, ``status IN (...)`` would read every matching row
-    of the index and sort them (157 ms at a million tickets, bench/README.md);
-    instead one arm per status walks its own index range in order and stops
-    after ``limit`` ids, so a page costs the same at any size.
-    """
-    statuses = list(filters.get("status") or [])
-    query = visible_tickets(actor).options(
-        joinedload(Ticket.requester),
-        joinedload(Ticket.assignee),
-        joinedload(Ticket.category),
-        selectinload(Ticket.tag_rows),  # one more statement per page, never per row
-    )
-    if len(statuses) > 1:
-        arms = [
-            visible_tickets(actor)
-            .with_only_columns(Ticket.id)
-            .where(*conditions, Ticket.status == status)
-            .order_by(*order)
-            .limit(limit)
-            .subquery()
-            for status in statuses
-        ]
-        query = query.where(
-            Ticket.id.in_(sa.union_all(*(sa.select(arm.c.id) for arm in arms)))
-        )
-    else:
-        query = query.where(*conditions, *(Ticket.status == s for s in statuses))
-    return list(db.session.scalars(query.order_by(*order).limit(limit)))
-
-
-def _list_conditions(filters: dict) -> list:
-    conditions = []
-    by_assignee = "assignee_id" in filters and filters["assignee_id"] is not None
-    if filters.get("line"):
-        # With an assignee filter, "line + 0" keeps SQLite (which has no
-        # statistics) on the (assignee_id, status, id) index: walking a whole
-        # line's backlog for one agent's few tickets took 80 ms at a million.
-        line = Ticket.line + 0 if by_assignee else Ticket.line
-        conditions.append(line == filters["line"])
-    if by_assignee:
-        assignee_id = filters["assignee_id"] or None
-        conditions.append(
-            Ticket.assignee_id.is_(None)
-            if assignee_id is None
-            else Ticket.assignee_id == assignee_id
-        )
-    if filters.get("requester_id"):
-        conditions.append(Ticket.requester_id == filters["requester_id"])
-    if filters.get("tag"):
-        tagged = sa.select(TicketTag.ticket_id).where(TicketTag.tag == filters["tag"])
-        conditions.append(Ticket.id.in_(tagged))
-    return conditions

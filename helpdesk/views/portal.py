@@ -13,6 +13,7 @@ from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import ACTIVE_STATUSES, Role
 from helpdesk.schemas import TicketCreateIn
+from helpdesk.service import queries
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
 from helpdesk.views.uploads import read_upload, save_upload
@@ -36,7 +37,7 @@ def home():
 def ticket_list():
     if current_user.is_staff:
         return redirect(url_for("helpdesk.queue"))
-    items, next_cursor = ticket_service.ticket_page(
+    items, next_cursor = queries.ticket_page(
         current_user,
         {},
         cursor=request.args.get("cursor"),
@@ -53,7 +54,7 @@ def ticket_list():
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @login_required
 def ticket_new():
-    categories = ticket_service.active_categories()
+    categories = queries.active_categories()
     if request.method == "GET":
         return render_template(
             "helpdesk/ticket_new.html", categories=categories, errors={}, form={}

@@ -21,16 +21,14 @@ from helpdesk.extensions import db
 from helpdesk.http import form_error, translate_messages
 from helpdesk.labels import status_label
 from helpdesk.models import (
-    AGENT_ROLES,
     TRANSITIONS,
     Category,
     EventKind,
-    Role,
     TicketEvent,
     User,
 )
 from helpdesk.schemas import CommentIn, MergeIn, RatingIn, TicketPatchIn, TransitionIn
-from helpdesk.service import bulk
+from helpdesk.service import access, merge, queries, timeline
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
 from helpdesk.views.uploads import read_upload, save_upload
@@ -39,26 +37,23 @@ from helpdesk.views.uploads import read_upload, save_upload
 @bp.get("/tickets/<int:ticket_id>")
 @login_required
 def ticket_detail(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     return render_ticket(ticket, errors={})
 
 
 def render_ticket(ticket, *, errors: dict, status: int = 200):
     """The ticket page; forms that failed validation re-render it with errors."""
-    comments = {
-        c.id: c for c in ticket_service.ticket_comments(ticket, actor=current_user)
-    }
+    comments = {c.id: c for c in queries.ticket_comments(ticket, actor=current_user)}
     events = list(
-        db.session.scalars(ticket_service.timeline_query(ticket, actor=current_user))
+        db.session.scalars(timeline.timeline_query(ticket, actor=current_user))
     )
     context = {
         "ticket": ticket,
         "events": events,
         "comments": comments,
         "errors": errors,
-        "attachments": ticket_service.ticket_attachments(ticket, actor=current_user),
-        "can_work": current_user.is_staff
-        and ticket_service.can_work_on(current_user, ticket),
+        "attachments": queries.ticket_attachments(ticket, actor=current_user),
+        "can_work": current_user.is_staff and access.can_work_on(current_user, ticket),
         "next_statuses": sorted(TRANSITIONS[ticket.status]),
         "form": request.form if request.method == "POST" else {},
         "people": _people_named_in(events),
@@ -68,8 +63,8 @@ def render_ticket(ticket, *, errors: dict, status: int = 200):
         },
     }
     if context["can_work"]:
-        context["categories"] = ticket_service.active_categories()
-        context["agents"] = _assignable_agents(ticket)
+        context["categories"] = queries.active_categories()
+        context["agents"] = access.assignable_agents(ticket, actor=current_user)
     return render_template("helpdesk/ticket.html", **context), status
 
 
@@ -88,16 +83,6 @@ def _people_named_in(events: list[TicketEvent]) -> dict[int, str]:
     )
 
 
-def _assignable_agents(ticket) -> list[User]:
-    query = sa.select(User).where(User.active.is_(True)).order_by(User.name)
-    if current_user.sees_all_lines:
-        query = query.where(User.role.in_(AGENT_ROLES | {Role.MANAGER}))
-    else:
-        line_role = {1: Role.LINE1, 2: Role.LINE2, 3: Role.LINE3}[ticket.line]
-        query = query.where(sa.or_(User.role == line_role, User.id == current_user.id))
-    return list(db.session.scalars(query))
-
-
 def _back(ticket):
     return redirect(url_for("helpdesk.ticket_detail", ticket_id=ticket.id))
 
@@ -105,7 +90,7 @@ def _back(ticket):
 @bp.post("/tickets/<int:ticket_id>/comments")
 @login_required
 def ticket_comment(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     try:
         data = CommentIn().load(request.form.to_dict(), unknown="exclude")
         upload = read_upload()
@@ -135,7 +120,7 @@ def ticket_comment(ticket_id: int):
 @bp.post("/tickets/<int:ticket_id>/transitions")
 @login_required
 def ticket_transition(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     data = TransitionIn().load(request.form.to_dict(), unknown="exclude")
     ticket_service.change_status(
         ticket, data["status"], actor=current_user, now=get_clock().now()
@@ -151,7 +136,7 @@ def ticket_transition(ticket_id: int):
 @bp.post("/tickets/<int:ticket_id>/properties")
 @login_required
 def ticket_update(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     form = request.form.to_dict()
     if form.get("assignee") == "":
         form["assignee"] = None  # "nobody" in the select
@@ -174,7 +159,7 @@ def ticket_update(ticket_id: int):
 @bp.post("/tickets/<int:ticket_id>/rating")
 @login_required
 def ticket_rate(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     try:
         data = RatingIn().load(request.form.to_dict(), unknown="exclude")
     except ValidationError as err:
@@ -196,7 +181,7 @@ def ticket_rate(ticket_id: int):
 @bp.get("/tickets/<int:ticket_id>/attachments/<int:attachment_id>")
 @login_required
 def attachment_download(ticket_id: int, attachment_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     attachment = ticket_service.get_attachment(
         ticket, attachment_id, actor=current_user
     )
@@ -213,11 +198,11 @@ def attachment_download(ticket_id: int, attachment_id: int):
 @bp.post("/tickets/<int:ticket_id>/merge")
 @login_required
 def ticket_merge(ticket_id: int):
-    duplicate = ticket_service.get_visible_ticket(current_user, ticket_id)
+    duplicate = access.get_visible_ticket(current_user, ticket_id)
     try:
         data = MergeIn().load(request.form.to_dict(), unknown="exclude")
-        survivor = ticket_service.get_visible_ticket(current_user, data["into"])
-        bulk.merge_ticket(
+        survivor = access.get_visible_ticket(current_user, data["into"])
+        merge.merge_ticket(
             duplicate, survivor, actor=current_user, now=get_clock().now()
         )
     except (ValidationError, InvalidInput, NotFound) as err:

@@ -13,7 +13,7 @@ from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import ACTIVE_STATUSES, Role, Ticket, User
 from helpdesk.schemas import BulkIn, CallerCreateIn, PhoneIntakeIn, TicketListQuery
-from helpdesk.service import accounts, bulk
+from helpdesk.service import accounts, bulk, queries
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
 from helpdesk.views.access import staff_required
@@ -31,7 +31,7 @@ def queue():
     filters = TicketListQuery().load(args)
     if not filters.get("status"):
         filters["status"] = sorted(ACTIVE_STATUSES)
-    tickets, next_cursor = ticket_service.ticket_page(
+    tickets, next_cursor = queries.ticket_page(
         current_user,
         filters,
         cursor=filters["cursor"],
@@ -86,7 +86,7 @@ def _render_phone(*, errors: dict | None = None, caller_errors: dict | None = No
     caller = _selected_caller()
     recent = []
     if caller is not None:
-        recent = ticket_service.list_tickets(
+        recent = queries.list_tickets(
             current_user, {"requester_id": caller.id}, after_id=None, limit=5
         )
     created_id = request.args.get("created", type=int)
@@ -97,7 +97,7 @@ def _render_phone(*, errors: dict | None = None, caller_errors: dict | None = No
         caller=caller,
         recent=recent,
         created=db.session.get(Ticket, created_id) if created_id else None,
-        categories=ticket_service.active_categories(),
+        categories=queries.active_categories(),
         errors=errors or {},
         form=request.form if errors else {},
         caller_errors=caller_errors or {},

@@ -14,7 +14,8 @@ from sqlalchemy.orm import joinedload
 from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import Role, Ticket, User
-from helpdesk.service.tickets import record_event, register_call
+from helpdesk.service.tickets import register_call
+from helpdesk.service.timeline import record_event
 from knowledge_base.models import (
     Article,
     ArticleStatus,

@@ -15,7 +15,7 @@ from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.pagination import decode_cursor, page
-from helpdesk.service import tickets as ticket_service
+from helpdesk.service import access, queries
 from helpdesk.views.access import staff_required
 from knowledge_base.schemas import (
     ArticleIn,
@@ -58,7 +58,7 @@ def article_list():
         hits=hits,
         articles=items,
         next_cursor=next_cursor,
-        categories=ticket_service.active_categories(),
+        categories=queries.active_categories(),
     )
 
 
@@ -91,11 +91,7 @@ def article_detail(article_id: int):
 @staff_required
 def article_new():
     ticket_id = request.values.get("ticket_id", type=int)
-    ticket = (
-        ticket_service.get_visible_ticket(current_user, ticket_id)
-        if ticket_id
-        else None
-    )
+    ticket = access.get_visible_ticket(current_user, ticket_id) if ticket_id else None
     if request.method == "GET":
         form = (
             article_service.prefill_from_ticket(ticket, actor=current_user)
@@ -158,7 +154,7 @@ def _render_form(*, form, errors: dict, article=None, ticket=None):
         errors=errors,
         article=article,
         ticket=ticket,
-        categories=ticket_service.active_categories(),
+        categories=queries.active_categories(),
     )
 
 

@@ -13,7 +13,7 @@ from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import User
-from helpdesk.service import tickets as ticket_service
+from helpdesk.service import access
 from helpdesk.views.access import staff_required
 from knowledge_base.schemas import LinkIn, PhoneResolveIn
 from knowledge_base.service import articles as article_service
@@ -28,7 +28,7 @@ def _back_to_ticket(ticket_id: int):
 @bp.post("/kb/tickets/<int:ticket_id>/links")
 @staff_required
 def link_create(ticket_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     data = LinkIn().load(request.form.to_dict(), unknown="exclude")
     article = article_service.get_visible_article(current_user, data["article_id"])
     usage.link_article(article, ticket, actor=current_user, now=get_clock().now())
@@ -40,7 +40,7 @@ def link_create(ticket_id: int):
 @bp.post("/kb/tickets/<int:ticket_id>/links/<int:article_id>/delete")
 @staff_required
 def link_delete(ticket_id: int, article_id: int):
-    ticket = ticket_service.get_visible_ticket(current_user, ticket_id)
+    ticket = access.get_visible_ticket(current_user, ticket_id)
     article = article_service.get_visible_article(current_user, article_id)
     usage.unlink_article(article, ticket, actor=current_user, now=get_clock().now())
     db.session.commit()

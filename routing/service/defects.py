@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from helpdesk.errors import Conflict, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import Role, Ticket, User
-from helpdesk.service import tickets as ticket_service
+from helpdesk.service import access, timeline
 from routing import notify
 from routing.models import Defect, DefectLink, DefectStatus
 from routing.service import lines
@@ -100,7 +100,7 @@ def _ensure_filer(actor: User, ticket: Ticket | None = None) -> None:
     if not can_file(actor):
         raise PermissionDenied(_l("Only lines 2 and 3 and managers file defects."))
     if ticket is not None:
-        ticket_service.ensure_can_work_on(actor, ticket)
+        access.ensure_can_work_on(actor, ticket)
 
 
 def create_defect(data: dict, *, ticket: Ticket, actor: User, now: datetime) -> Defect:
@@ -146,7 +146,7 @@ def link_ticket(
     )
     db.session.add(link)
     defect.updated_at = now
-    ticket_service.record_event(
+    timeline.record_event(
         ticket,
         LINKED,
         actor=actor,
@@ -221,7 +221,7 @@ def _return_ticket(
     now: datetime,
     settings: Mapping[str, Any],
 ) -> None:
-    ticket_service.record_event(
+    timeline.record_event(
         ticket,
         FIXED,
         actor=actor,

@@ -21,13 +21,12 @@ from sqlalchemy.orm import Session
 from helpdesk.extensions import db
 from helpdesk.models import (
     ACTIVE_STATUSES,
-    AGENT_ROLES,
     Category,
     Priority,
-    Role,
     Ticket,
     User,
 )
+from helpdesk.service import access, timeline
 from helpdesk.service import tickets as ticket_service
 from routing import notify, rules
 from routing.rules import Trigger
@@ -126,7 +125,7 @@ def _stop(state: chain.Chain, ticket: Ticket, item: chain.Pending) -> None:
     if ticket.id in state.stopped:
         return
     state.stopped.add(ticket.id)
-    ticket_service.record_event(
+    timeline.record_event(
         ticket,
         CHAIN_STOPPED,
         actor=None,
@@ -167,7 +166,7 @@ def apply_hit(
     """Decide each action's concrete change, write the rule's timeline event,
     then carry the changes out. Answers the changes."""
     changes = resolve_actions(hit.actions, facts, take=True)
-    ticket_service.record_event(
+    timeline.record_event(
         ticket,
         RULE_APPLIED,
         actor=None,
@@ -246,7 +245,7 @@ def _resolve_assignment(action: Mapping, facts: Mapping, *, take: bool) -> dict:
         return {"type": kind, "skipped": "inactive"}
     if kind == "assign_agent":
         agent = db.session.get(User, action["user_id"])
-        if agent is None or not agent.active or agent.role not in _ASSIGNABLE:
+        if not access.is_assignable(agent):
             return {"type": kind, "skipped": "not_an_agent"}
         if not assignment.is_available(agent.id):
             return {"type": kind, "skipped": "away", "agent": agent.name}
@@ -259,9 +258,6 @@ def _resolve_assignment(action: Mapping, facts: Mapping, *, take: bool) -> dict:
     if agent.id == facts["assignee"]:
         return {"type": kind, "skipped": "no_change", "agent": agent.name}
     return {"type": kind, "to": agent.id, "agent": agent.name, "line": line}
-
-
-_ASSIGNABLE = AGENT_ROLES | {Role.MANAGER}
 
 
 def _resolve_notify(action: Mapping, facts: Mapping) -> dict:
@@ -320,7 +316,7 @@ def _execute(
             ticket, change["to"], actor=lines.system_actor(), now=now
         )
     elif kind == "add_note":
-        ticket_service.record_event(
+        timeline.record_event(
             ticket,
             NOTE,
             actor=None,

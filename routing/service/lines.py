@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from helpdesk.errors import Conflict, InvalidInput, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import Role, Ticket, User
+from helpdesk.service import access, timeline
 from helpdesk.service import tickets as ticket_service
 from routing import notify
 from routing.rules import Trigger
@@ -42,7 +43,7 @@ def escalate_ticket(
     down, with a reason; the new line is told by e-mail."""
     if not actor.is_staff:
         raise PermissionDenied(_l("Only agents can escalate tickets."))
-    ticket_service.ensure_can_work_on(actor, ticket)
+    access.ensure_can_work_on(actor, ticket)
     reason = (reason or "").strip()
     if not reason:
         message = _l("Say why the ticket moves to another line.")
@@ -86,10 +87,10 @@ def move_ticket(
         raise Conflict(_l("Only an active ticket can move to another line."))
     old_line, old_assignee = ticket.line, ticket.assignee_id
     if old_assignee is not None and not _works_on(old_assignee, line):
-        by = actor if actor and ticket_service.can_work_on(actor, ticket) else None
+        by = actor if actor and access.can_work_on(actor, ticket) else None
         ticket_service.assign_ticket(ticket, None, actor=by or system_actor(), now=now)
     ticket.line = line
-    ticket_service.record_event(
+    timeline.record_event(
         ticket,
         LINE_CHANGED,
         actor=actor,

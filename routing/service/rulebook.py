@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import AGENT_ROLES, STAFF_ROLES, Category, Role, User
+from helpdesk.models import ASSIGNABLE_ROLES, STAFF_ROLES, Category, Role, User
 from routing import rules
 from routing.models import RoutingRule, RoutingState
 
@@ -53,9 +53,7 @@ def vocabulary() -> rules.Vocabulary:
                 sa.select(Category.code).where(Category.active.is_(True))
             )
         ),
-        agents=frozenset(
-            uid for uid, role in users if role in AGENT_ROLES | {Role.MANAGER}
-        ),
+        agents=frozenset(uid for uid, role in users if role in ASSIGNABLE_ROLES),
         staff=frozenset(uid for uid, _role in users),
     )
 

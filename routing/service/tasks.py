@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from helpdesk.errors import Conflict, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
-from helpdesk.service import tickets as ticket_service
+from helpdesk.service import access, timeline
 from routing.models import RoutingTask
 
 PROCESS_STARTED = "routing_process_started"
@@ -43,7 +43,7 @@ def start_process(
         db.session.add(row)
         created.append(row)
     db.session.flush()
-    ticket_service.record_event(
+    timeline.record_event(
         ticket,
         PROCESS_STARTED,
         actor=None,
@@ -99,7 +99,7 @@ def can_tick(actor: User, task: RoutingTask) -> bool:
     the task's line."""
     if not actor.is_staff or not actor.active:
         return False
-    if ticket_service.can_work_on(actor, task.ticket):
+    if access.can_work_on(actor, task.ticket):
         return True
     if task.agent_id is not None:
         return task.agent_id == actor.id
@@ -135,7 +135,7 @@ def untick(task: RoutingTask, *, actor: User, now: datetime) -> RoutingTask:
 
 def _record(task: RoutingTask, kind: str, *, actor: User, now: datetime) -> None:
     db.session.flush()
-    ticket_service.record_event(
+    timeline.record_event(
         task.ticket,
         kind,
         actor=actor,

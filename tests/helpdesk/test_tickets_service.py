@@ -18,6 +18,7 @@ from helpdesk.models import (
     TicketEvent,
     TicketStatus,
 )
+from helpdesk.service import queries, timeline
 from helpdesk.service import tickets as svc
 from tests.builders import make_category, make_ticket, make_user
 
@@ -25,7 +26,9 @@ pytestmark = pytest.mark.usefixtures("ctx")
 
 
 def kinds(ticket: Ticket, actor) -> list[str]:
-    return [e.kind for e in db.session.scalars(svc.timeline_query(ticket, actor=actor))]
+    return [
+        e.kind for e in db.session.scalars(timeline.timeline_query(ticket, actor=actor))
+    ]
 
 
 @pytest.mark.parametrize(
@@ -98,10 +101,10 @@ def test_internal_notes_are_hidden_from_the_requester(clock):
     svc.add_comment(
         ticket, body="Probably the driver", internal=True, actor=agent, now=clock.now()
     )
-    assert [c.body for c in svc.ticket_comments(ticket, actor=agent)] == [
+    assert [c.body for c in queries.ticket_comments(ticket, actor=agent)] == [
         "Probably the driver"
     ]
-    assert svc.ticket_comments(ticket, actor=customer) == []
+    assert queries.ticket_comments(ticket, actor=customer) == []
     assert "note_added" in kinds(ticket, agent)
     assert "note_added" not in kinds(ticket, customer)
     # An internal note is not an answer: the status stays new.
@@ -215,7 +218,7 @@ def test_attachment_over_the_limit_is_refused_and_nothing_stored(clock):
             actor=customer,
             now=clock.now(),
         )
-    assert svc.ticket_attachments(ticket, actor=customer) == []
+    assert queries.ticket_attachments(ticket, actor=customer) == []
 
 
 def test_list_pages_by_keyset_newest_first_without_gaps_or_repeats(clock):
@@ -223,7 +226,7 @@ def test_list_pages_by_keyset_newest_first_without_gaps_or_repeats(clock):
     created = [make_ticket().id for _ in range(7)]
     seen, after = [], None
     while True:
-        rows = svc.list_tickets(agent, {}, after_id=after, limit=3)
+        rows = queries.list_tickets(agent, {}, after_id=after, limit=3)
         seen += [t.id for t in rows]
         if len(rows) < 3:
             break
@@ -240,7 +243,8 @@ def test_list_filters_by_status_line_assignee_and_requester(clock):
 
     def ids(**filters):
         return [
-            t.id for t in svc.list_tickets(manager, filters, after_id=None, limit=10)
+            t.id
+            for t in queries.list_tickets(manager, filters, after_id=None, limit=10)
         ]
 
     assert ids(line=2) == [mine.id]
@@ -254,7 +258,7 @@ def test_customers_list_only_their_own_tickets(clock):
     alice, bob = make_user(), make_user()
     make_ticket(requester=bob)
     own = make_ticket(requester=alice)
-    assert [t.id for t in svc.list_tickets(alice, {}, after_id=None, limit=10)] == [
+    assert [t.id for t in queries.list_tickets(alice, {}, after_id=None, limit=10)] == [
         own.id
     ]
 
@@ -274,7 +278,7 @@ def test_a_page_of_tickets_costs_two_queries_whatever_its_size(app, clock):
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
-        rows = svc.list_tickets(actor, {}, after_id=None, limit=25)
+        rows = queries.list_tickets(actor, {}, after_id=None, limit=25)
         # Touch everything a queue row shows.
         shown = [
             (t.requester.name, t.assignee.name, t.category.code, t.tags) for t in rows

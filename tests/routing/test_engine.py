@@ -11,6 +11,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Priority, Role, Ticket, TicketEvent, TicketStatus
 from helpdesk.outbox import OutboxMessage
 from helpdesk.service import tickets as svc
+from helpdesk.service import timeline
 from routing.service import assignment, chain, rulebook
 from tests.builders import make_category, make_ticket, make_user
 from tests.routing.builders import make_rule
@@ -68,7 +69,7 @@ def test_a_rule_routes_a_new_ticket_and_says_why_on_the_timeline():
         "body": "Ask for the configuration version.",
         "rule": "Configuration to line 2",
     }
-    customer_view = svc.timeline_query(ticket, actor=ticket.requester)
+    customer_view = timeline.timeline_query(ticket, actor=ticket.requester)
     assert not [e for e in db.session.scalars(customer_view) if "routing" in e.kind]
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Role, Ticket, TicketEvent
-from helpdesk.service import tickets as ticket_service
+from helpdesk.service import timeline
 from routing import forms, rules
 from routing.models import RoutingRule, RoutingTask
 from tests.builders import _AT, PASSWORD, make_category, make_ticket, make_user
@@ -408,7 +408,7 @@ def test_the_demo_complaint_rule_starts_its_process(runner, app):
             ("Reply in writing", 1, timedelta(minutes=1440)),
         ]
         customer_view = db.session.scalars(
-            ticket_service.timeline_query(ticket, actor=ticket.requester)
+            timeline.timeline_query(ticket, actor=ticket.requester)
         )
         assert not [e for e in customer_view if e.kind.startswith("routing_")]
         db.session.remove()

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Channel, Priority, Role, TicketEvent, TicketStatus
 from helpdesk.outbox import OutboxMessage
+from helpdesk.service import queries
 from helpdesk.service import tickets as svc
 from sla.models import SlaAlert, Target
 from sla.service import seconds_left, sweep_due_clocks, ticket_clocks
@@ -264,7 +265,7 @@ def test_queue_orders_by_least_time_left_across_pages(clock):
     assert (fast.due_at, slow.due_at, paused.due_at) == (at(0, 9, 35), at(0, 13), None)
 
     filters = {"sort": "due", "status": [TicketStatus.NEW, TicketStatus.PENDING]}
-    first, cursor = svc.ticket_page(manager, filters, cursor=None, limit=2)
-    rest, end = svc.ticket_page(manager, filters, cursor=cursor, limit=2)
+    first, cursor = queries.ticket_page(manager, filters, cursor=None, limit=2)
+    rest, end = queries.ticket_page(manager, filters, cursor=cursor, limit=2)
     assert [t.id for t in first + rest] == [fast.id, slow.id, paused.id]
     assert end is None

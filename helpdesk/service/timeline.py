@@ -1,0 +1,52 @@
+"""The ticket's timeline: every state change writes one event here, in the
+transaction of the change. ``record_event`` is the documented way for other
+packages to add their own kinds (drawn by the renderer they register with
+``helpdesk.hooks.add_timeline_renderer``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from helpdesk.extensions import db
+from helpdesk.models import Ticket, TicketEvent, User
+
+
+def record_event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    actor: User | None,
+    now: datetime,
+    data: dict | None = None,
+    internal: bool = False,
+) -> TicketEvent:
+    """Append one event to ``ticket``'s timeline and touch ``updated_at``.
+
+    ``actor=None`` is the system (shown as "System"); ``internal`` events are
+    for staff only; ``data`` is JSON. Adds, does not flush."""
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        actor_id=actor.id if actor else None,
+        kind=kind,
+        data=data or {},
+        internal=internal,
+        created_at=now,
+    )
+    db.session.add(event)
+    ticket.updated_at = now
+    return event
+
+
+def timeline_query(ticket: Ticket, *, actor: User) -> sa.Select[tuple[TicketEvent]]:
+    """The ticket's events, oldest first; requesters do not see internal ones."""
+    query = (
+        ticket.events.select()
+        .options(joinedload(TicketEvent.actor))
+        .order_by(TicketEvent.id)
+    )
+    if not actor.is_staff:
+        query = query.where(TicketEvent.internal.is_(False))
+    return query
