@@ -10,6 +10,10 @@ sender and these keyword arguments:
 - ``ticket_priority_changed``: ``actor``, ``now``, ``old``, ``new`` (Priority)
 - ``ticket_category_changed``: ``actor``, ``now``, ``old``, ``new`` (category code)
 - ``ticket_assigned``: ``actor``, ``now``, ``old``, ``new`` (user id or None)
+- ``ticket_line_changed``: ``actor``, ``now``, ``old``, ``new`` (line 1–3),
+  ``cause`` (``manual``, ``rule``, ``sla_warning``, ``sla_breach``, ``defect_fixed``)
+
+``actor`` is None when the system acted (a rule, the SLA sweep).
 """
 
 from blinker import Namespace
@@ -22,3 +26,4 @@ public_reply_added = _signals.signal("public-reply-added")
 ticket_priority_changed = _signals.signal("ticket-priority-changed")
 ticket_category_changed = _signals.signal("ticket-category-changed")
 ticket_assigned = _signals.signal("ticket-assigned")
+ticket_line_changed = _signals.signal("ticket-line-changed")

@@ -92,6 +92,8 @@ class EventKind(enum.StrEnum):
     RATED = "rated"
     TAGS_CHANGED = "tags_changed"
     MERGED = "merged"
+    # Named before the core owned line moves; kept so stored timelines read the same.
+    LINE_CHANGED = "routing_line_changed"
 
 
 class User(UserMixin, Base):

@@ -1,8 +1,8 @@
-"""Signals of the SLA engine, for routing's escalation rules.
+"""Signals of the SLA engine, for routing's rules on SLA triggers.
 
-Sent inside the sweep's transaction with the ticket as sender and keyword
-arguments ``clock`` (SlaClock), ``percent`` (int; 100 for a breach), ``now``
-and ``escalate`` (bool: the policy asks for escalation on this alert).
+Sent inside the sweep's transaction, after the policy's own actions (its
+e-mails and its escalation) are done, with the ticket as sender and keyword
+arguments ``clock`` (SlaClock), ``percent`` (int; 100 for a breach) and ``now``.
 Receivers may flush, never commit, never do network I/O.
 """
 

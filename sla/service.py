@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
+from helpdesk.service.lines import line_above, move_to_line
 from helpdesk.service.timeline import record_event
 from sla import notify
 from sla.calendar import CalendarSpec, add_business_seconds, business_seconds_between
@@ -450,18 +451,16 @@ def _raise_alert(
         return False
     event = "sla_warning" if kind == "warning" else "sla_breached"
     _record(ticket, event, clock, now=now, actor=None, cause="sweep", percent=percent)
-    actions = clock.policy.on_warning if kind == "warning" else clock.policy.on_breach
+    actions = (
+        clock.policy.on_warning if kind == "warning" else clock.policy.on_breach
+    ) or []
     notify.queue_alert(
-        ticket, clock, kind, percent, actions=actions or [], now=now, settings=settings
+        ticket, clock, kind, percent, actions=actions, now=now, settings=settings
     )
+    if "escalate" in actions:
+        _escalate(ticket, clock, kind, now=now, settings=settings)
     signal = sla_warning if kind == "warning" else sla_breached
-    signal.send(
-        ticket,
-        clock=clock,
-        percent=percent,
-        now=now,
-        escalate="escalate" in (actions or []),
-    )
+    signal.send(ticket, clock=clock, percent=percent, now=now)
     log.info(
         "sla.%s ticket_id=%s target=%s percent=%s",
         kind,
@@ -470,3 +469,22 @@ def _raise_alert(
         percent,
     )
     return True
+
+
+def _escalate(
+    ticket: Ticket, clock: SlaClock, kind: str, *, now: datetime, settings: Mapping
+) -> None:
+    """The policy's "escalate" action: the next line up, through the core,
+    so it works whichever other packages are installed."""
+    line = line_above(ticket)
+    if line is None or not ticket.is_active:
+        return
+    move_to_line(
+        ticket,
+        line,
+        reason=clock.target.value,
+        cause=f"sla_{kind}",
+        actor=None,
+        now=now,
+        settings=settings,
+    )

@@ -33,7 +33,6 @@ class Pending:
     now: datetime
     depth: int
     sla_target: str | None = None
-    escalate: bool = False  # the SLA policy asks for the next line first
 
 
 @dataclass
@@ -61,7 +60,6 @@ def note(
     *,
     now: datetime,
     sla_target: str | None = None,
-    escalate: bool = False,
 ) -> None:
     """Ask for the rules of ``trigger`` to look at the ticket before commit.
 
@@ -70,11 +68,11 @@ def note(
     """
     chain = chain_of(session)
     depth = chain.depth + 1 if chain.running else 0
-    key = (trigger, ticket_id, depth, sla_target, escalate)
+    key = (trigger, ticket_id, depth, sla_target)
     if key in chain.seen:
         return
     chain.seen.add(key)
-    chain.queue.append(Pending(trigger, ticket_id, now, depth, sla_target, escalate))
+    chain.queue.append(Pending(trigger, ticket_id, now, depth, sla_target))
 
 
 def forget(session: Session) -> None:

@@ -17,13 +17,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
+from helpdesk import notify
 from helpdesk.errors import Conflict, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import Role, Ticket, User
 from helpdesk.service import access, timeline
-from routing import notify
+from helpdesk.service.lines import move_to_line
 from routing.models import Defect, DefectLink, DefectStatus
-from routing.service import lines
 
 FILERS = frozenset({Role.LINE2, Role.LINE3, Role.MANAGER, Role.ADMIN})
 FIXERS = frozenset({Role.LINE3, Role.MANAGER, Role.ADMIN})
@@ -234,9 +234,9 @@ def _return_ticket(
             "resolution": defect.resolution,
         },
     )
-    moved = lines.move_ticket(
+    moved = move_to_line(
         ticket,
-        line=link.return_line,
+        link.return_line,
         reason=defect.number,
         cause="defect_fixed",
         actor=actor,
@@ -250,13 +250,13 @@ def _return_ticket(
         if ticket.assignee_id
         else notify.line_agents(ticket.line)
     )
-    notify.send(
+    notify.email_about_ticket(
         users,
         ticket,
         lambda: _(
             "%(defect)s is fixed: confirm with the customer", defect=defect.number
         ),
         now=now,
-        base_url=settings.get("BASE_URL", ""),
-        detail=defect.resolution,
+        settings=settings,
+        detail=lambda: defect.resolution,
     )

@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from helpdesk import notify
 from helpdesk.extensions import db
 from helpdesk.models import (
     ACTIVE_STATUSES,
@@ -28,9 +29,10 @@ from helpdesk.models import (
 )
 from helpdesk.service import access, timeline
 from helpdesk.service import tickets as ticket_service
-from routing import notify, rules
+from helpdesk.service.lines import move_to_line
+from routing import rules
 from routing.rules import Trigger
-from routing.service import assignment, chain, lines, rulebook, tasks
+from routing.service import assignment, chain, rulebook, tasks
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,7 @@ def _handle(
     compiled: list[rules.CompiledRule],
 ) -> None:
     candidates = rules.rules_for(compiled, item.trigger)
-    if not candidates and not item.escalate:
+    if not candidates:
         return
     ticket = session.get(Ticket, item.ticket_id)
     if ticket is None:
@@ -98,8 +100,6 @@ def _handle(
     if item.depth > chain.MAX_DEPTH:
         _stop(state, ticket, item)
         return
-    if item.escalate:
-        _sla_escalate(ticket, item, settings)
     skip = {rule_id for rule_id, ticket_id in state.fired if ticket_id == ticket.id}
 
     def act(hit: rules.Hit, facts: dict[str, Any]) -> dict[str, Any]:
@@ -132,22 +132,6 @@ def _stop(state: chain.Chain, ticket: Ticket, item: chain.Pending) -> None:
         now=item.now,
         internal=True,
         data={"trigger": item.trigger, "depth": item.depth},
-    )
-
-
-def _sla_escalate(ticket: Ticket, item: chain.Pending, settings: Mapping) -> None:
-    """The SLA policy's "escalate" action: the next line up, if any."""
-    target = lines.next_line(ticket)
-    if target is None or not ticket.is_active:
-        return
-    lines.move_ticket(
-        ticket,
-        line=target,
-        reason=item.sla_target or "",
-        cause=item.trigger,
-        actor=None,
-        now=item.now,
-        settings=settings,
     )
 
 
@@ -286,9 +270,9 @@ def _execute(
 ) -> None:
     kind = change["type"]
     if kind in ("set_line", "escalate"):
-        lines.move_ticket(
+        move_to_line(
             ticket,
-            line=change["to"],
+            change["to"],
             reason="",
             cause="rule",
             rule=rule,
@@ -298,23 +282,19 @@ def _execute(
         )
     elif kind == "set_category":
         ticket_service.update_ticket(
-            ticket, {"category": change["to"]}, actor=lines.system_actor(), now=now
+            ticket, {"category": change["to"]}, actor=None, now=now
         )
     elif kind == "set_priority":
         ticket_service.update_ticket(
             ticket,
             {"priority": Priority(change["to"])},
-            actor=lines.system_actor(),
+            actor=None,
             now=now,
         )
     elif kind in ("add_tags", "remove_tags"):
-        ticket_service.set_tags(
-            ticket, change["to"], actor=lines.system_actor(), now=now
-        )
+        ticket_service.set_tags(ticket, change["to"], actor=None, now=now)
     elif kind in ("assign_agent", "assign_least_loaded"):
-        ticket_service.assign_ticket(
-            ticket, change["to"], actor=lines.system_actor(), now=now
-        )
+        ticket_service.assign_ticket(ticket, change["to"], actor=None, now=now)
     elif kind == "add_note":
         timeline.record_event(
             ticket,
@@ -330,12 +310,12 @@ def _execute(
         users = db.session.scalars(
             sa.select(User).where(User.id.in_(change["recipients"]))
         )
-        notify.send(
+        notify.email_about_ticket(
             users,
             ticket,
             lambda: _("Routing rule “%(rule)s”", rule=rule),
             now=now,
-            base_url=settings.get("BASE_URL", ""),
+            settings=settings,
         )
 
 
@@ -355,25 +335,23 @@ def on_public_reply(ticket: Ticket, *, now: datetime, by_agent: bool, **_kw) -> 
         chain.note(db.session(), Trigger.CUSTOMER_REPLIED, ticket.id, now=now)
 
 
-def on_sla_warning(ticket: Ticket, *, clock, now, escalate=False, **_kw) -> None:
+def on_sla_warning(ticket: Ticket, *, clock, now, **_kw) -> None:
     chain.note(
         db.session(),
         Trigger.SLA_WARNING,
         ticket.id,
         now=now,
         sla_target=clock.target.value,
-        escalate=escalate,
     )
 
 
-def on_sla_breached(ticket: Ticket, *, clock, now, escalate=False, **_kw) -> None:
+def on_sla_breached(ticket: Ticket, *, clock, now, **_kw) -> None:
     chain.note(
         db.session(),
         Trigger.SLA_BREACH,
         ticket.id,
         now=now,
         sla_target=clock.target.value,
-        escalate=escalate,
     )
 
 
@@ -395,6 +373,7 @@ def connect() -> None:
         events.ticket_priority_changed,
         events.ticket_category_changed,
         events.ticket_assigned,
+        events.ticket_line_changed,
     ):
         signal.connect(on_ticket_updated)
     events.public_reply_added.connect(on_public_reply)

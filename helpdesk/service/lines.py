@@ -1,0 +1,88 @@
+"""Moving a ticket between the support lines: the one operation behind a
+manual escalation, a rule's line change, an SLA escalation and a fixed
+defect's return. Callers check who may ask for it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from helpdesk import events, notify
+from helpdesk.errors import Conflict
+from helpdesk.extensions import db
+from helpdesk.models import EventKind, Ticket, User
+from helpdesk.service.access import can_work_on, works_on_line
+from helpdesk.service.tickets import assign_ticket
+from helpdesk.service.timeline import record_event
+
+LINES = (1, 2, 3)
+
+
+def line_above(ticket: Ticket) -> int | None:
+    """Where an escalation "to the next line" goes; None on the last line."""
+    return ticket.line + 1 if ticket.line < LINES[-1] else None
+
+
+def move_to_line(
+    ticket: Ticket,
+    line: int,
+    *,
+    actor: User | None,
+    now: datetime,
+    reason: str,
+    settings: Mapping[str, Any],
+    cause: str = "manual",
+    rule: str | None = None,
+) -> bool:
+    """Put the ticket in ``line``'s queue; no permission check (callers do).
+
+    The assignee stays only if they work on that line; the timeline records
+    the move with its ``reason``, ``cause`` and ``rule``; the new line's
+    agents get an e-mail; ``ticket_line_changed`` is sent. ``actor=None`` is
+    the system. False when there is nothing to do (same line).
+    """
+    if line == ticket.line:
+        return False
+    if not ticket.is_active:
+        raise Conflict(_l("Only an active ticket can move to another line."))
+    old_line, old_assignee = ticket.line, ticket.assignee
+    if old_assignee is not None and not works_on_line(old_assignee, line):
+        # The mover clears the assignment if they may; otherwise the system does.
+        by = actor if actor and can_work_on(actor, ticket) else None
+        assign_ticket(ticket, None, actor=by, now=now)
+    ticket.line = line
+    record_event(
+        ticket,
+        EventKind.LINE_CHANGED,
+        actor=actor,
+        now=now,
+        internal=True,
+        data={
+            "old": old_line,
+            "new": line,
+            "reason": reason,
+            "cause": cause,
+            "rule": rule,
+            "unassigned": old_assignee.id
+            if old_assignee and ticket.assignee_id is None
+            else None,
+        },
+    )
+    db.session.flush()
+    notify.email_about_ticket(
+        notify.line_agents(line),
+        ticket,
+        lambda: _("Moved to line %(line)s", line=line),
+        detail=lambda: _("Reason: %(reason)s", reason=reason),
+        now=now,
+        settings=settings,
+        payload={"event": "line_changed", "ticket_id": ticket.id},
+    )
+    events.ticket_line_changed.send(
+        ticket, actor=actor, now=now, old=old_line, new=line, cause=cause
+    )
+    return True
