@@ -9,7 +9,7 @@ from typing import Any
 from helpdesk.models import Ticket
 from routing import rules
 from routing.service import rulebook
-from routing.service.engine import resolve_actions, ticket_facts
+from routing.service.actions import resolve_actions, ticket_facts
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from routing import rules
 from routing.models import RuleFiring
 from routing.rules import Trigger
 from routing.service import rulebook
-from routing.service.engine import apply_hit, ticket_facts
+from routing.service.actions import apply_hit, ticket_facts
 
 
 def sweep_unassigned(*, now: datetime, settings: Mapping, limit: int = 500) -> int:
