@@ -22,7 +22,7 @@ from helpdesk.models import Role, Ticket
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas import PageQuery
 from helpdesk.views.access import roles_required
-from sla import admin, dashboard, export
+from sla import export
 from sla.models import SlaClock
 from sla.schemas import (
     READ_ONLY,
@@ -34,6 +34,7 @@ from sla.schemas import (
     SlaClockOut,
     SummaryQuery,
 )
+from sla.service import dashboard, setup
 
 bp = Blueprint("sla_api", __name__, url_prefix="/api/v1/sla")
 managers_only = roles_required(Role.MANAGER, Role.ADMIN)
@@ -46,7 +47,7 @@ managers_only = roles_required(Role.MANAGER, Role.ADMIN)
 @managers_only
 def calendar_list():
     paging = PageQuery().load(request.args.to_dict())
-    rows = admin.list_calendars(
+    rows = setup.list_calendars(
         after_id=decode_cursor(paging["cursor"]), limit=paging["limit"] + 1
     )
     items, next_cursor = page(rows, paging["limit"])
@@ -57,7 +58,7 @@ def calendar_list():
 @managers_only
 def calendar_create():
     data = CalendarIn().load(json_body())
-    calendar = admin.create_calendar(data, actor=current_user)
+    calendar = setup.create_calendar(data, actor=current_user)
     db.session.commit()
     location = f"/api/v1/sla/calendars/{calendar.id}"
     return CalendarOut().dump(calendar), 201, {"Location": location}
@@ -66,15 +67,15 @@ def calendar_create():
 @bp.get("/calendars/<int:calendar_id>")
 @managers_only
 def calendar_get(calendar_id: int):
-    return CalendarOut().dump(admin.get_calendar(calendar_id))
+    return CalendarOut().dump(setup.get_calendar(calendar_id))
 
 
 @bp.patch("/calendars/<int:calendar_id>")
 @managers_only
 def calendar_patch(calendar_id: int):
-    calendar = admin.get_calendar(calendar_id)
+    calendar = setup.get_calendar(calendar_id)
     data = CalendarIn().load(_merged(CalendarOut().dump(calendar), json_body()))
-    admin.update_calendar(calendar, data, actor=current_user)
+    setup.update_calendar(calendar, data, actor=current_user)
     db.session.commit()
     return CalendarOut().dump(calendar)
 
@@ -82,7 +83,7 @@ def calendar_patch(calendar_id: int):
 @bp.delete("/calendars/<int:calendar_id>")
 @managers_only
 def calendar_delete(calendar_id: int):
-    admin.delete_calendar(admin.get_calendar(calendar_id), actor=current_user)
+    setup.delete_calendar(setup.get_calendar(calendar_id), actor=current_user)
     db.session.commit()
     return "", 204
 
@@ -90,9 +91,9 @@ def calendar_delete(calendar_id: int):
 @bp.post("/calendars/<int:calendar_id>/holidays")
 @managers_only
 def holiday_create(calendar_id: int):
-    calendar = admin.get_calendar(calendar_id)
+    calendar = setup.get_calendar(calendar_id)
     data = HolidayIn().load(json_body())
-    added = admin.add_holiday(
+    added = setup.add_holiday(
         calendar, data | {"language": str(get_locale())}, actor=current_user
     )
     db.session.commit()
@@ -113,7 +114,7 @@ def _merged(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 @managers_only
 def policy_list():
     """Every policy in matching order (there are few: one page)."""
-    items = PolicyOut(many=True).dump(admin.policies_in_order())
+    items = PolicyOut(many=True).dump(setup.policies_in_order())
     return {"items": items, "next_cursor": None}
 
 
@@ -121,7 +122,7 @@ def policy_list():
 @managers_only
 def policy_create():
     data = PolicyIn().load(json_body())
-    policy = admin.create_policy(data, actor=current_user)
+    policy = setup.create_policy(data, actor=current_user)
     db.session.commit()
     location = f"/api/v1/sla/policies/{policy.id}"
     return PolicyOut().dump(policy), 201, {"Location": location}
@@ -130,15 +131,15 @@ def policy_create():
 @bp.get("/policies/<int:policy_id>")
 @managers_only
 def policy_get(policy_id: int):
-    return PolicyOut().dump(admin.get_policy(policy_id))
+    return PolicyOut().dump(setup.get_policy(policy_id))
 
 
 @bp.patch("/policies/<int:policy_id>")
 @managers_only
 def policy_patch(policy_id: int):
-    policy = admin.get_policy(policy_id)
+    policy = setup.get_policy(policy_id)
     data = PolicyIn().load(_merged(PolicyOut().dump(policy), json_body()))
-    admin.update_policy(policy, data, actor=current_user)
+    setup.update_policy(policy, data, actor=current_user)
     db.session.commit()
     return PolicyOut().dump(policy)
 
@@ -146,7 +147,7 @@ def policy_patch(policy_id: int):
 @bp.delete("/policies/<int:policy_id>")
 @managers_only
 def policy_delete(policy_id: int):
-    admin.delete_policy(admin.get_policy(policy_id), actor=current_user)
+    setup.delete_policy(setup.get_policy(policy_id), actor=current_user)
     db.session.commit()
     return "", 204
 

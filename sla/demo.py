@@ -8,8 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from sla.admin import public_holidays_of
 from sla.models import BusinessCalendar, Holiday, SlaPolicy, WorkingInterval
+from sla.service.setup import public_holidays_of
 
 OFFICE = "Москва, пн–пт 9:00–18:00"
 ROUND_THE_CLOCK = "24x7"

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, format_ticket_number
-from sla.dashboard import Filters, in_period
 from sla.models import Phase, SlaClock, SlaPolicy
+from sla.service.dashboard import Filters, in_period
 
 EXPORT_COLUMNS = (
     "clock_id",

@@ -6,8 +6,8 @@ import functools
 
 from helpdesk import events
 from helpdesk.models import Channel, TicketStatus
-from sla import service
 from sla.models import Target
+from sla.service import clocks
 
 ALL_TARGETS = frozenset(Target)
 RESPONSE_TARGETS = frozenset({Target.FIRST_RESPONSE, Target.NEXT_RESPONSE})
@@ -19,17 +19,17 @@ def refreshes_ticket_due(handler):
     @functools.wraps(handler)
     def wrapped(ticket, **kwargs) -> None:
         handler(ticket, **kwargs)
-        service.refresh_ticket_due(ticket)
+        clocks.refresh_ticket_due(ticket)
 
     return wrapped
 
 
 @refreshes_ticket_due
 def on_ticket_created(ticket, *, actor, now, **_) -> None:
-    service.start_clocks(ticket, now=now, actor=actor, cause="ticket_created")
+    clocks.start_clocks(ticket, now=now, actor=actor, cause="ticket_created")
     if ticket.channel == Channel.PHONE and actor.is_staff:
         # Line 1 registered it while talking to the caller: that is the first response.
-        service.stop_clocks(
+        clocks.stop_clocks(
             ticket,
             frozenset({Target.FIRST_RESPONSE}),
             now=now,
@@ -41,11 +41,11 @@ def on_ticket_created(ticket, *, actor, now, **_) -> None:
 @refreshes_ticket_due
 def on_public_reply(ticket, *, actor, now, by_agent, **_) -> None:
     if by_agent:
-        service.stop_clocks(
+        clocks.stop_clocks(
             ticket, RESPONSE_TARGETS, now=now, actor=actor, cause="agent_replied"
         )
     else:
-        service.restart_next_response(
+        clocks.restart_next_response(
             ticket, now=now, actor=actor, cause="customer_replied"
         )
 
@@ -54,11 +54,11 @@ def on_public_reply(ticket, *, actor, now, by_agent, **_) -> None:
 def on_status_changed(ticket, *, actor, now, old, new, **_) -> None:
     cause = f"status_{new.value}"
     if new in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-        service.stop_clocks(ticket, ALL_TARGETS, now=now, actor=actor, cause=cause)
+        clocks.stop_clocks(ticket, ALL_TARGETS, now=now, actor=actor, cause=cause)
     elif new == TicketStatus.PENDING:
-        service.pause_clocks(ticket, now=now, actor=actor, cause=cause)
+        clocks.pause_clocks(ticket, now=now, actor=actor, cause=cause)
     elif new == TicketStatus.REOPENED:
-        service.resume_clocks(
+        clocks.resume_clocks(
             ticket,
             now=now,
             actor=actor,
@@ -66,12 +66,12 @@ def on_status_changed(ticket, *, actor, now, old, new, **_) -> None:
             reopen=frozenset({Target.RESOLUTION}),
         )
     elif old == TicketStatus.PENDING:
-        service.resume_clocks(ticket, now=now, actor=actor, cause=cause)
+        clocks.resume_clocks(ticket, now=now, actor=actor, cause=cause)
 
 
 @refreshes_ticket_due
 def on_retarget(ticket, *, actor, now, **_) -> None:
-    service.retarget_clocks(ticket, now=now, actor=actor, cause="policy_reselected")
+    clocks.retarget_clocks(ticket, now=now, actor=actor, cause="policy_reselected")
 
 
 def connect() -> None:

@@ -10,7 +10,7 @@ from flask import Flask
 
 from helpdesk.clock import get_clock
 from helpdesk.extensions import db
-from sla.service import SweepCounts, sweep_due_clocks
+from sla.service.sweep import SweepCounts, sweep_due_clocks
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def sweep_clocks(app: Flask) -> SweepCounts:
     """One SLA sweep over every due clock, committed batch by batch.
 
     Level-triggered and idempotent: a late, skipped or doubled run gives the
-    same result (see ``sla.service.sweep_due_clocks``)."""
+    same result (see ``sla.service.sweep.sweep_due_clocks``)."""
     total = SweepCounts()
     with app.app_context():
         now = get_clock().now()

@@ -19,8 +19,8 @@ from helpdesk.clock import get_clock
 from helpdesk.extensions import db
 from helpdesk.labels import status_label
 from helpdesk.models import Ticket, TicketEvent
-from sla import dashboard
 from sla.models import SlaClock, Target
+from sla.service import dashboard
 
 TARGET_LABELS = {
     Target.FIRST_RESPONSE.value: _l("First response"),

@@ -38,7 +38,7 @@ from helpdesk.http import form_error
 from helpdesk.models import Channel, Role
 from helpdesk.service import queries
 from helpdesk.views.access import roles_required
-from sla import admin, dashboard, export
+from sla import export
 from sla.schemas import (
     ACTIONS,
     WEEKDAYS,
@@ -50,6 +50,7 @@ from sla.schemas import (
     SummaryQuery,
     minutes_to_hhmm,
 )
+from sla.service import dashboard, setup
 
 bp = Blueprint("sla", __name__, url_prefix="/sla")
 managers_only = roles_required(Role.MANAGER, Role.ADMIN)
@@ -116,7 +117,7 @@ def _filled(args: MultiDict) -> dict[str, str]:
 @bp.get("/calendars")
 @managers_only
 def calendar_list():
-    return render_template("sla/calendars.html", calendars=admin.list_calendars())
+    return render_template("sla/calendars.html", calendars=setup.list_calendars())
 
 
 @bp.route("/calendars/new", methods=["GET", "POST"])
@@ -127,7 +128,7 @@ def calendar_new():
         return _calendar_form(None, values)
     try:
         data = CalendarFormIn().load(_calendar_input(), unknown="exclude")
-        calendar = admin.create_calendar(data, actor=current_user)
+        calendar = setup.create_calendar(data, actor=current_user)
     except (ValidationError, InvalidInput) as err:
         return _calendar_form(None, request.form, *form_error(err))
     db.session.commit()
@@ -138,12 +139,12 @@ def calendar_new():
 @bp.route("/calendars/<int:calendar_id>", methods=["GET", "POST"])
 @managers_only
 def calendar_edit(calendar_id: int):
-    calendar = admin.get_calendar(calendar_id)
+    calendar = setup.get_calendar(calendar_id)
     if request.method == "GET":
         return _calendar_form(calendar, _calendar_values(calendar))
     try:
         data = CalendarFormIn().load(_calendar_input(), unknown="exclude")
-        admin.update_calendar(calendar, data, actor=current_user)
+        setup.update_calendar(calendar, data, actor=current_user)
     except (ValidationError, InvalidInput) as err:
         return _calendar_form(calendar, request.form, *form_error(err))
     db.session.commit()
@@ -154,11 +155,11 @@ def calendar_edit(calendar_id: int):
 @bp.post("/calendars/<int:calendar_id>/holidays")
 @managers_only
 def calendar_holidays_load(calendar_id: int):
-    calendar = admin.get_calendar(calendar_id)
+    calendar = setup.get_calendar(calendar_id)
     try:
         data = HolidayIn().load(_filled(request.form), unknown="exclude")
         data["language"] = str(get_locale())
-        added = admin.add_holiday(calendar, data, actor=current_user)
+        added = setup.add_holiday(calendar, data, actor=current_user)
     except (ValidationError, InvalidInput, Conflict) as err:
         errors, status = form_error(err)
         return _calendar_form(
@@ -176,9 +177,9 @@ def calendar_holidays_load(calendar_id: int):
 @bp.post("/calendars/<int:calendar_id>/delete")
 @managers_only
 def calendar_delete(calendar_id: int):
-    calendar = admin.get_calendar(calendar_id)
+    calendar = setup.get_calendar(calendar_id)
     try:
-        admin.delete_calendar(calendar, actor=current_user)
+        setup.delete_calendar(calendar, actor=current_user)
     except Conflict as err:
         db.session.rollback()
         flash(err.message, "error")
@@ -241,8 +242,8 @@ def _calendar_form(
 @bp.get("/policies")
 @managers_only
 def policy_list():
-    policies = admin.policies_in_order()
-    calendars = {c.id: c.name for c in admin.list_calendars()}
+    policies = setup.policies_in_order()
+    calendars = {c.id: c.name for c in setup.list_calendars()}
     return render_template("sla/policies.html", policies=policies, calendars=calendars)
 
 
@@ -253,7 +254,7 @@ def policy_new():
         return _policy_form(None, _default_policy())
     values = _policy_input(request.form)
     try:
-        policy = admin.create_policy(PolicyIn().load(values), actor=current_user)
+        policy = setup.create_policy(PolicyIn().load(values), actor=current_user)
     except (ValidationError, InvalidInput) as err:
         return _policy_form(None, values, *form_error(err))
     db.session.commit()
@@ -264,12 +265,12 @@ def policy_new():
 @bp.route("/policies/<int:policy_id>", methods=["GET", "POST"])
 @managers_only
 def policy_edit(policy_id: int):
-    policy = admin.get_policy(policy_id)
+    policy = setup.get_policy(policy_id)
     if request.method == "GET":
         return _policy_form(policy, PolicyOut().dump(policy))
     values = _policy_input(request.form)
     try:
-        admin.update_policy(policy, PolicyIn().load(values), actor=current_user)
+        setup.update_policy(policy, PolicyIn().load(values), actor=current_user)
     except (ValidationError, InvalidInput) as err:
         return _policy_form(policy, values, *form_error(err))
     db.session.commit()
@@ -280,9 +281,9 @@ def policy_edit(policy_id: int):
 @bp.post("/policies/<int:policy_id>/move")
 @managers_only
 def policy_move(policy_id: int):
-    policy = admin.get_policy(policy_id)
+    policy = setup.get_policy(policy_id)
     data = MoveIn().load(request.form.to_dict(), unknown="exclude")
-    admin.move_policy(policy, data["direction"], actor=current_user)
+    setup.move_policy(policy, data["direction"], actor=current_user)
     db.session.commit()
     return redirect(url_for("sla.policy_list"))
 
@@ -290,9 +291,9 @@ def policy_move(policy_id: int):
 @bp.post("/policies/<int:policy_id>/delete")
 @managers_only
 def policy_delete(policy_id: int):
-    policy = admin.get_policy(policy_id)
+    policy = setup.get_policy(policy_id)
     try:
-        admin.delete_policy(policy, actor=current_user)
+        setup.delete_policy(policy, actor=current_user)
     except Conflict as err:
         db.session.rollback()
         flash(err.message, "error")
@@ -343,7 +344,7 @@ def _policy_form(policy, values, errors=None, status: int = 200):
         policy=policy,
         values=values,
         errors=errors or {},
-        calendars=admin.list_calendars(),
+        calendars=setup.list_calendars(),
         categories=queries.active_categories(),
         channels=list(Channel),
         actions=ACTIONS,

@@ -17,7 +17,8 @@ from helpdesk.outbox import OutboxMessage
 from helpdesk.service import queries
 from helpdesk.service import tickets as svc
 from sla.models import SlaAlert, Target
-from sla.service import seconds_left, sweep_due_clocks, ticket_clocks
+from sla.service.clocks import seconds_left, ticket_clocks
+from sla.service.sweep import sweep_due_clocks
 from tests.builders import make_category, make_ticket, make_user
 from tests.sla.builders import make_policy
 

@@ -32,7 +32,7 @@ from helpdesk.extensions import db
 from helpdesk.models import ACTIVE_STATUSES, Ticket, format_ticket_number
 from helpdesk.pagination import decode_key, page
 from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy, Target
-from sla.service import calendar_spec, elapsed_seconds
+from sla.service.clocks import calendar_spec, elapsed_seconds
 
 DEFAULT_DAYS = 30
 TIMED_TARGETS = (Target.FIRST_RESPONSE, Target.RESOLUTION)

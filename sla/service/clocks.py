@@ -1,4 +1,4 @@
-"""Per-ticket SLA clocks: start, pause, resume, stop, re-target, and the sweep.
+"""Per-ticket SLA clocks: start, pause, resume, stop, re-target.
 
 Every change to a clock writes an internal ``sla_*`` event on the ticket's
 timeline naming the target and its cause, so anyone can see why a clock says
@@ -10,22 +10,16 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
-from helpdesk.service.lines import line_above, move_to_line
 from helpdesk.service.timeline import record_event
-from sla import notify
 from sla.calendar import CalendarSpec, add_business_seconds, business_seconds_between
-from sla.events import sla_breached, sla_warning
-from sla.models import BusinessCalendar, Phase, SlaAlert, SlaClock, SlaPolicy, Target
+from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy, Target
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +55,7 @@ _CALENDAR_PARTS = (
     selectinload(SlaPolicy.calendar).selectinload(BusinessCalendar.intervals),
     selectinload(SlaPolicy.calendar).selectinload(BusinessCalendar.holidays),
 )
-_POLICY_WITH_CALENDAR = (
+POLICY_WITH_CALENDAR = (
     selectinload(SlaClock.policy)
     .selectinload(SlaPolicy.calendar)
     .selectinload(BusinessCalendar.intervals),
@@ -122,15 +116,15 @@ def seconds_left(clock: SlaClock, now: datetime) -> int:
     return clock.target_seconds - elapsed_seconds(clock, spec, now)
 
 
-def _threshold_seconds(clock: SlaClock, percent: int) -> int:
+def threshold_seconds(clock: SlaClock, percent: int) -> int:
     return math.ceil(clock.target_seconds * percent / 100)
 
 
-def _warning_percents(clock: SlaClock) -> list[int]:
+def warning_percents(clock: SlaClock) -> list[int]:
     return sorted(p for p in (clock.policy.warning_percents or []) if 0 < p < 100)
 
 
-def _schedule(clock: SlaClock, spec: CalendarSpec) -> None:
+def schedule_checks(clock: SlaClock, spec: CalendarSpec) -> None:
     """Due time and the next instant a sweep must look at this clock."""
     if clock.phase != Phase.RUNNING:
         clock.due_at = clock.next_check_at = None
@@ -142,15 +136,15 @@ def _schedule(clock: SlaClock, spec: CalendarSpec) -> None:
 
     clock.due_at = at(clock.target_seconds)
     pending = [
-        at(_threshold_seconds(clock, p))
-        for p in _warning_percents(clock)[clock.warnings_done :]
+        at(threshold_seconds(clock, p))
+        for p in warning_percents(clock)[clock.warnings_done :]
     ]
     if clock.breached_at is None:
         pending.append(clock.due_at)
     clock.next_check_at = min(pending) if pending else None
 
 
-def _record(
+def record_clock_event(
     ticket: Ticket,
     kind: str,
     clock: SlaClock,
@@ -206,9 +200,9 @@ def start_clocks(
             running_since=now,
             spent_seconds=0,
         )
-        _schedule(clock, spec)
+        schedule_checks(clock, spec)
         db.session.add(clock)
-        _record(
+        record_clock_event(
             ticket,
             "sla_started",
             clock,
@@ -231,8 +225,8 @@ def pause_clocks(
         spec = calendar_spec(clock.policy.calendar)
         clock.spent_seconds = elapsed_seconds(clock, spec, now)
         clock.phase, clock.running_since = Phase.PAUSED, None
-        _schedule(clock, spec)
-        _record(
+        schedule_checks(clock, spec)
+        record_clock_event(
             ticket,
             "sla_paused",
             clock,
@@ -260,8 +254,10 @@ def resume_clocks(
         ):
             continue
         clock.phase, clock.running_since, clock.stopped_at = Phase.RUNNING, now, None
-        _schedule(clock, calendar_spec(clock.policy.calendar))
-        _record(ticket, "sla_resumed", clock, now=now, actor=actor, cause=cause)
+        schedule_checks(clock, calendar_spec(clock.policy.calendar))
+        record_clock_event(
+            ticket, "sla_resumed", clock, now=now, actor=actor, cause=cause
+        )
 
 
 def stop_clocks(
@@ -279,8 +275,8 @@ def stop_clocks(
         spec = calendar_spec(clock.policy.calendar)
         clock.spent_seconds = elapsed_seconds(clock, spec, now)
         clock.phase, clock.running_since, clock.stopped_at = Phase.STOPPED, None, now
-        _schedule(clock, spec)
-        _record(
+        schedule_checks(clock, spec)
+        record_clock_event(
             ticket,
             "sla_met" if clock.breached_at is None else "sla_stopped",
             clock,
@@ -310,8 +306,8 @@ def restart_next_response(
     clock.breached_at, clock.stopped_at = None, None
     clock.started_at = clock.running_since = now
     clock.phase = Phase.RUNNING
-    _schedule(clock, calendar_spec(clock.policy.calendar))
-    _record(
+    schedule_checks(clock, calendar_spec(clock.policy.calendar))
+    record_clock_event(
         ticket,
         "sla_started",
         clock,
@@ -342,11 +338,11 @@ def retarget_clocks(
         # Thresholds already passed under the new target count as done.
         clock.warnings_done = sum(
             1
-            for p in _warning_percents(clock)
-            if clock.spent_seconds >= _threshold_seconds(clock, p)
+            for p in warning_percents(clock)
+            if clock.spent_seconds >= threshold_seconds(clock, p)
         )
-        _schedule(clock, calendar_spec(policy.calendar))
-        _record(
+        schedule_checks(clock, calendar_spec(policy.calendar))
+        record_clock_event(
             ticket,
             "sla_policy_changed",
             clock,
@@ -356,135 +352,3 @@ def retarget_clocks(
             old_policy=old_name,
             policy=policy.name,
         )
-
-
-# --- the sweep -----------------------------------------------------------------
-
-
-@dataclass
-class SweepCounts:
-    clocks: int = 0
-    warnings: int = 0
-    breaches: int = 0
-
-
-def sweep_due_clocks(
-    *, now: datetime, settings: Mapping, limit: int = 500
-) -> SweepCounts:
-    """Mark the warnings and breaches that are due, each exactly once.
-
-    Reads only clocks whose indexed ``next_check_at`` has passed, so its cost
-    follows the number of due clocks, not of open tickets. Level-triggered:
-    a late, skipped or doubled run gives the same result. On PostgreSQL the
-    rows are claimed with FOR UPDATE SKIP LOCKED so several schedulers can
-    run; the unique key of ``sla_alerts`` backs the exactly-once promise.
-    """
-    query = (
-        sa.select(SlaClock)
-        .where(SlaClock.next_check_at <= now)
-        .order_by(SlaClock.next_check_at, SlaClock.id)
-        .limit(limit)
-        # A handful of queries per batch, whatever its size.
-        .options(selectinload(SlaClock.ticket), *_POLICY_WITH_CALENDAR)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=SlaClock)
-    counts = SweepCounts()
-    for clock in db.session.scalars(query).all():
-        counts.clocks += 1
-        _check_clock(clock, now=now, settings=settings, counts=counts)
-    db.session.flush()
-    return counts
-
-
-def _check_clock(
-    clock: SlaClock, *, now: datetime, settings: Mapping, counts: SweepCounts
-) -> None:
-    spec = calendar_spec(clock.policy.calendar)
-    elapsed = elapsed_seconds(clock, spec, now)
-    ticket = clock.ticket
-    percents = _warning_percents(clock)
-    while clock.warnings_done < len(percents) and elapsed >= _threshold_seconds(
-        clock, percents[clock.warnings_done]
-    ):
-        percent = percents[clock.warnings_done]
-        clock.warnings_done += 1
-        if _raise_alert(ticket, clock, "warning", percent, now=now, settings=settings):
-            counts.warnings += 1
-    if clock.breached_at is None and elapsed >= clock.target_seconds:
-        # The breach happened at the due instant, not when the sweep noticed it.
-        clock.breached_at = min(clock.due_at or now, now)
-        if _raise_alert(ticket, clock, "breach", 100, now=now, settings=settings):
-            counts.breaches += 1
-    _schedule(clock, spec)
-
-
-def _raise_alert(
-    ticket: Ticket,
-    clock: SlaClock,
-    kind: str,
-    percent: int,
-    *,
-    now: datetime,
-    settings: Mapping,
-) -> bool:
-    """Record the alert once (a duplicate from a parallel sweep is skipped),
-    write it on the timeline, queue notifications and tell routing."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                SlaAlert(
-                    clock_id=clock.id,
-                    cycle=clock.cycle,
-                    kind=kind,
-                    percent=percent,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
-        log.info(
-            "sla.alert duplicate ticket_id=%s clock_id=%s kind=%s",
-            ticket.id,
-            clock.id,
-            kind,
-        )
-        return False
-    event = "sla_warning" if kind == "warning" else "sla_breached"
-    _record(ticket, event, clock, now=now, actor=None, cause="sweep", percent=percent)
-    actions = (
-        clock.policy.on_warning if kind == "warning" else clock.policy.on_breach
-    ) or []
-    notify.queue_alert(
-        ticket, clock, kind, percent, actions=actions, now=now, settings=settings
-    )
-    if "escalate" in actions:
-        _escalate(ticket, clock, kind, now=now, settings=settings)
-    signal = sla_warning if kind == "warning" else sla_breached
-    signal.send(ticket, clock=clock, percent=percent, now=now)
-    log.info(
-        "sla.%s ticket_id=%s target=%s percent=%s",
-        kind,
-        ticket.id,
-        clock.target.value,
-        percent,
-    )
-    return True
-
-
-def _escalate(
-    ticket: Ticket, clock: SlaClock, kind: str, *, now: datetime, settings: Mapping
-) -> None:
-    """The policy's "escalate" action: the next line up, through the core,
-    so it works whichever other packages are installed."""
-    line = line_above(ticket)
-    if line is None or not ticket.is_active:
-        return
-    move_to_line(
-        ticket,
-        line,
-        reason=clock.target.value,
-        cause=f"sla_{kind}",
-        actor=None,
-        now=now,
-        settings=settings,
-    )
