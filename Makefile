@@ -24,11 +24,11 @@ run: $(VENV)/.dev translations
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	@echo "Serving on http://127.0.0.1:5000 with the SLA scheduler; alert e-mails are printed"
+	@echo "Serving on http://127.0.0.1:5000 with the scheduler; e-mails are printed"
 	@echo "here by a local SMTP sink on 127.0.0.1:8025. Ctrl-C stops everything."
 	@export SMTP_PORT=8025 BASE_URL=http://127.0.0.1:5000; \
 	$(PYTHON) -m aiosmtpd -n -l 127.0.0.1:8025 & sink=$$!; \
-	$(FLASK) sla scheduler & scheduler=$$!; \
+	$(FLASK) scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler $$sink 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'app:create_app()'
 
