@@ -35,9 +35,9 @@ from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
-from helpdesk.models import Channel, Role
+from helpdesk.models import Channel
 from helpdesk.service import tickets as ticket_service
-from helpdesk.views.access import roles_required
+from helpdesk.views.access import managers_required
 from sla import admin, dashboard, export
 from sla.schemas import (
     ACTIONS,
@@ -52,7 +52,6 @@ from sla.schemas import (
 )
 
 bp = Blueprint("sla", __name__, url_prefix="/sla")
-managers_only = roles_required(Role.MANAGER, Role.ADMIN)
 TIMEZONES = sorted(available_timezones())
 
 
@@ -60,7 +59,7 @@ TIMEZONES = sorted(available_timezones())
 
 
 @bp.get("")
-@managers_only
+@managers_required
 def dashboard_page():
     query = SummaryQuery().load(_filled(request.args))
     now = get_clock().now()
@@ -72,7 +71,7 @@ def dashboard_page():
 
 
 @bp.get("/export.csv")
-@managers_only
+@managers_required
 def dashboard_export():
     query = SummaryQuery().load(_filled(request.args))
     filters = dashboard.filters_from(query, now=get_clock().now())
@@ -114,13 +113,13 @@ def _filled(args: MultiDict) -> dict[str, str]:
 
 
 @bp.get("/calendars")
-@managers_only
+@managers_required
 def calendar_list():
     return render_template("sla/calendars.html", calendars=admin.list_calendars())
 
 
 @bp.route("/calendars/new", methods=["GET", "POST"])
-@managers_only
+@managers_required
 def calendar_new():
     if request.method == "GET":
         values = {"timezone": "UTC", "intervals": _rows_of_default_week()}
@@ -136,7 +135,7 @@ def calendar_new():
 
 
 @bp.route("/calendars/<int:calendar_id>", methods=["GET", "POST"])
-@managers_only
+@managers_required
 def calendar_edit(calendar_id: int):
     calendar = admin.get_calendar(calendar_id)
     if request.method == "GET":
@@ -152,7 +151,7 @@ def calendar_edit(calendar_id: int):
 
 
 @bp.post("/calendars/<int:calendar_id>/holidays")
-@managers_only
+@managers_required
 def calendar_holidays_load(calendar_id: int):
     calendar = admin.get_calendar(calendar_id)
     try:
@@ -174,7 +173,7 @@ def calendar_holidays_load(calendar_id: int):
 
 
 @bp.post("/calendars/<int:calendar_id>/delete")
-@managers_only
+@managers_required
 def calendar_delete(calendar_id: int):
     calendar = admin.get_calendar(calendar_id)
     try:
@@ -239,7 +238,7 @@ def _calendar_form(
 
 
 @bp.get("/policies")
-@managers_only
+@managers_required
 def policy_list():
     policies = admin.policies_in_order()
     calendars = {c.id: c.name for c in admin.list_calendars()}
@@ -247,7 +246,7 @@ def policy_list():
 
 
 @bp.route("/policies/new", methods=["GET", "POST"])
-@managers_only
+@managers_required
 def policy_new():
     if request.method == "GET":
         return _policy_form(None, _default_policy())
@@ -262,7 +261,7 @@ def policy_new():
 
 
 @bp.route("/policies/<int:policy_id>", methods=["GET", "POST"])
-@managers_only
+@managers_required
 def policy_edit(policy_id: int):
     policy = admin.get_policy(policy_id)
     if request.method == "GET":
@@ -278,7 +277,7 @@ def policy_edit(policy_id: int):
 
 
 @bp.post("/policies/<int:policy_id>/move")
-@managers_only
+@managers_required
 def policy_move(policy_id: int):
     policy = admin.get_policy(policy_id)
     data = MoveIn().load(request.form.to_dict(), unknown="exclude")
@@ -288,7 +287,7 @@ def policy_move(policy_id: int):
 
 
 @bp.post("/policies/<int:policy_id>/delete")
-@managers_only
+@managers_required
 def policy_delete(policy_id: int):
     policy = admin.get_policy(policy_id)
     try:

@@ -13,21 +13,19 @@ from helpdesk.clock import get_clock
 from helpdesk.errors import DomainError, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
-from helpdesk.models import Role, User, parse_ticket_number
+from helpdesk.models import User, parse_ticket_number
 from helpdesk.service import accounts
 from helpdesk.service import tickets as ticket_service
-from helpdesk.views.access import roles_required
+from helpdesk.views.access import managers_required
 from routing import forms, rules
 from routing.labels import ACTION_LABELS, FIELD_LABELS, OP_LABELS, TRIGGER_LABELS
 from routing.schemas import RuleIn
 from routing.service import dryrun, rulebook
 from routing.views.common import bp
 
-rule_admins = roles_required(Role.MANAGER, Role.ADMIN)
-
 
 @bp.get("/rules")
-@rule_admins
+@managers_required
 def rule_list():
     rules_ = rulebook.list_rules()
     return render_template(
@@ -39,19 +37,19 @@ def rule_list():
 
 
 @bp.get("/rules/new")
-@rule_admins
+@managers_required
 def rule_new():
     return _render_rule_form(None, {"enabled": "true", "match": "all"})
 
 
 @bp.post("/rules/new")
-@rule_admins
+@managers_required
 def rule_create():
     return _save_rule(None)
 
 
 @bp.get("/rules/<int:rule_id>")
-@rule_admins
+@managers_required
 def rule_edit(rule_id: int):
     rule = rulebook.get_rule(rule_id)
     data = rule.as_data() | {"enabled": rule.enabled}
@@ -59,7 +57,7 @@ def rule_edit(rule_id: int):
 
 
 @bp.post("/rules/<int:rule_id>")
-@rule_admins
+@managers_required
 def rule_update(rule_id: int):
     return _save_rule(rulebook.get_rule(rule_id))
 
@@ -114,7 +112,7 @@ def _user_label(user_id: int) -> str:
 
 
 @bp.post("/rules/<int:rule_id>/enabled")
-@rule_admins
+@managers_required
 def rule_enable(rule_id: int):
     rule = rulebook.get_rule(rule_id)
     enabled = request.form.get("enabled") == "true"
@@ -130,7 +128,7 @@ def rule_enable(rule_id: int):
 
 
 @bp.post("/rules/<int:rule_id>/position")
-@rule_admins
+@managers_required
 def rule_move(rule_id: int):
     rule = rulebook.get_rule(rule_id)
     step = -1 if request.form.get("direction") == "up" else 1
@@ -142,7 +140,7 @@ def rule_move(rule_id: int):
 
 
 @bp.post("/rules/<int:rule_id>/delete")
-@rule_admins
+@managers_required
 def rule_delete(rule_id: int):
     rule = rulebook.get_rule(rule_id)
     name = rule.name
@@ -153,7 +151,7 @@ def rule_delete(rule_id: int):
 
 
 @bp.get("/rules/test")
-@rule_admins
+@managers_required
 def rules_test():
     """The dry run: which rules would match a ticket, and what they would do."""
     trigger = request.args.get("trigger") or rules.Trigger.TICKET_CREATED
