@@ -8,10 +8,7 @@ stores nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterator
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -77,31 +74,10 @@ def dashboard_export():
     filters = dashboard.filters_from(query, now=get_clock().now())
     name = f"sla-{filters.start.date()}-{filters.last_day}.csv"
     return Response(
-        stream_with_context(_csv(export.export_rows(filters))),
+        stream_with_context(export.csv_text(export.export_rows(filters))),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _csv(rows: Iterator[tuple]) -> Iterator[str]:
-    """CSV text in chunks of about a thousand rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(export.EXPORT_COLUMNS)
-    for number, row in enumerate(rows, start=1):
-        writer.writerow([_cell(v) for v in row])
-        if number % 1000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    # A policy name like "=HYPERLINK(...)" must not run as a spreadsheet formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def _filled(args: MultiDict) -> dict[str, str]:
