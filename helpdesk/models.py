@@ -26,7 +26,9 @@ class Role(enum.StrEnum):
 
 
 AGENT_ROLES = frozenset({Role.LINE1, Role.LINE2, Role.LINE3})
-STAFF_ROLES = AGENT_ROLES | {Role.MANAGER, Role.ADMIN}
+# Full access: every line, and the pages of the SLA, the rules and the reports.
+MANAGER_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
+STAFF_ROLES = AGENT_ROLES | MANAGER_ROLES
 # Who a ticket may be assigned to: the lines' agents and the managers.
 ASSIGNABLE_ROLES = AGENT_ROLES | {Role.MANAGER}
 # Each support line's agents.
@@ -128,8 +130,13 @@ class User(UserMixin, Base):
         return self.role in STAFF_ROLES
 
     @property
+    def is_manager(self) -> bool:
+        """A manager or an admin: the one check behind every managers' page."""
+        return self.role in MANAGER_ROLES
+
+    @property
     def sees_all_lines(self) -> bool:
-        return self.role in (Role.MANAGER, Role.ADMIN)
+        return self.role in MANAGER_ROLES
 
     @property
     def line(self) -> int | None:

@@ -18,10 +18,10 @@ from flask_login import current_user
 from helpdesk.clock import get_clock
 from helpdesk.extensions import db
 from helpdesk.http import json_body
-from helpdesk.models import Role, Ticket
+from helpdesk.models import Ticket
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas import PageQuery
-from helpdesk.views.access import roles_required
+from helpdesk.views.access import managers_required
 from sla import export
 from sla.models import SlaClock
 from sla.schemas import (
@@ -37,14 +37,13 @@ from sla.schemas import (
 from sla.service import dashboard, setup
 
 bp = Blueprint("sla_api", __name__, url_prefix="/api/v1/sla")
-managers_only = roles_required(Role.MANAGER, Role.ADMIN)
 
 
 # --- calendars -------------------------------------------------------------------
 
 
 @bp.get("/calendars")
-@managers_only
+@managers_required
 def calendar_list():
     paging = PageQuery().load(request.args.to_dict())
     rows = setup.list_calendars(
@@ -55,7 +54,7 @@ def calendar_list():
 
 
 @bp.post("/calendars")
-@managers_only
+@managers_required
 def calendar_create():
     data = CalendarIn().load(json_body())
     calendar = setup.create_calendar(data, actor=current_user)
@@ -65,13 +64,13 @@ def calendar_create():
 
 
 @bp.get("/calendars/<int:calendar_id>")
-@managers_only
+@managers_required
 def calendar_get(calendar_id: int):
     return CalendarOut().dump(setup.get_calendar(calendar_id))
 
 
 @bp.patch("/calendars/<int:calendar_id>")
-@managers_only
+@managers_required
 def calendar_patch(calendar_id: int):
     calendar = setup.get_calendar(calendar_id)
     data = CalendarIn().load(_merged(CalendarOut().dump(calendar), json_body()))
@@ -81,7 +80,7 @@ def calendar_patch(calendar_id: int):
 
 
 @bp.delete("/calendars/<int:calendar_id>")
-@managers_only
+@managers_required
 def calendar_delete(calendar_id: int):
     setup.delete_calendar(setup.get_calendar(calendar_id), actor=current_user)
     db.session.commit()
@@ -89,7 +88,7 @@ def calendar_delete(calendar_id: int):
 
 
 @bp.post("/calendars/<int:calendar_id>/holidays")
-@managers_only
+@managers_required
 def holiday_create(calendar_id: int):
     calendar = setup.get_calendar(calendar_id)
     data = HolidayIn().load(json_body())
@@ -111,7 +110,7 @@ def _merged(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/policies")
-@managers_only
+@managers_required
 def policy_list():
     """Every policy in matching order (there are few: one page)."""
     items = PolicyOut(many=True).dump(setup.policies_in_order())
@@ -119,7 +118,7 @@ def policy_list():
 
 
 @bp.post("/policies")
-@managers_only
+@managers_required
 def policy_create():
     data = PolicyIn().load(json_body())
     policy = setup.create_policy(data, actor=current_user)
@@ -129,13 +128,13 @@ def policy_create():
 
 
 @bp.get("/policies/<int:policy_id>")
-@managers_only
+@managers_required
 def policy_get(policy_id: int):
     return PolicyOut().dump(setup.get_policy(policy_id))
 
 
 @bp.patch("/policies/<int:policy_id>")
-@managers_only
+@managers_required
 def policy_patch(policy_id: int):
     policy = setup.get_policy(policy_id)
     data = PolicyIn().load(_merged(PolicyOut().dump(policy), json_body()))
@@ -145,7 +144,7 @@ def policy_patch(policy_id: int):
 
 
 @bp.delete("/policies/<int:policy_id>")
-@managers_only
+@managers_required
 def policy_delete(policy_id: int):
     setup.delete_policy(setup.get_policy(policy_id), actor=current_user)
     db.session.commit()
@@ -156,7 +155,7 @@ def policy_delete(policy_id: int):
 
 
 @bp.get("/summary")
-@managers_only
+@managers_required
 def summary():
     query = SummaryQuery().load(request.args.to_dict())
     now = get_clock().now()

@@ -3,6 +3,8 @@ the tickets created in the period, streamed in keyset-paginated batches."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -114,6 +116,28 @@ def _export_row(row: Any, names: dict[int, str]) -> tuple:
         iso_utc(row.breached_at),
         iso_utc(row.stopped_at),
     )
+
+
+def csv_text(rows: Iterator[tuple]) -> Iterator[str]:
+    """The export as CSV text, the header first, in chunks of about a thousand
+    rows; no cell starts a spreadsheet formula."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for number, row in enumerate(rows, start=1):
+        writer.writerow([_cell(v) for v in row])
+        if number % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    # A policy name like "=HYPERLINK(...)" must not run as a spreadsheet formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
 
 
 def iso_utc(value: datetime | None) -> str:

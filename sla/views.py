@@ -8,10 +8,7 @@ stores nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterator
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -35,9 +32,9 @@ from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
-from helpdesk.models import Channel, Role
+from helpdesk.models import Channel
 from helpdesk.service import queries
-from helpdesk.views.access import roles_required
+from helpdesk.views.access import managers_required
 from sla import export
 from sla.schemas import (
     ACTIONS,
@@ -53,7 +50,6 @@ from sla.schemas import (
 from sla.service import dashboard, setup
 
 bp = Blueprint("sla", __name__, url_prefix="/sla")
-managers_only = roles_required(Role.MANAGER, Role.ADMIN)
 TIMEZONES = sorted(available_timezones())
 
 
@@ -61,7 +57,7 @@ TIMEZONES = sorted(available_timezones())
 
 
 @bp.get("")
-@managers_only
+@managers_required
 def dashboard_page():
     query = SummaryQuery().load(_filled(request.args))
     now = get_clock().now()
@@ -73,37 +69,16 @@ def dashboard_page():
 
 
 @bp.get("/export.csv")
-@managers_only
+@managers_required
 def dashboard_export():
     query = SummaryQuery().load(_filled(request.args))
     filters = dashboard.filters_from(query, now=get_clock().now())
     name = f"sla-{filters.start.date()}-{filters.last_day}.csv"
     return Response(
-        stream_with_context(_csv(export.export_rows(filters))),
+        stream_with_context(export.csv_text(export.export_rows(filters))),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _csv(rows: Iterator[tuple]) -> Iterator[str]:
-    """CSV text in chunks of about a thousand rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(export.EXPORT_COLUMNS)
-    for number, row in enumerate(rows, start=1):
-        writer.writerow([_cell(v) for v in row])
-        if number % 1000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    # A policy name like "=HYPERLINK(...)" must not run as a spreadsheet formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def _filled(args: MultiDict) -> dict[str, str]:
@@ -115,13 +90,13 @@ def _filled(args: MultiDict) -> dict[str, str]:
 
 
 @bp.get("/calendars")
-@managers_only
+@managers_required
 def calendar_list():
     return render_template("sla/calendars.html", calendars=setup.list_calendars())
 
 
 @bp.route("/calendars/new", methods=["GET", "POST"])
-@managers_only
+@managers_required
 def calendar_new():
     if request.method == "GET":
         values = {"timezone": "UTC", "intervals": _rows_of_default_week()}
@@ -137,7 +112,7 @@ def calendar_new():
 
 
 @bp.route("/calendars/<int:calendar_id>", methods=["GET", "POST"])
-@managers_only
+@managers_required
 def calendar_edit(calendar_id: int):
     calendar = setup.get_calendar(calendar_id)
     if request.method == "GET":
@@ -153,7 +128,7 @@ def calendar_edit(calendar_id: int):
 
 
 @bp.post("/calendars/<int:calendar_id>/holidays")
-@managers_only
+@managers_required
 def calendar_holidays_load(calendar_id: int):
     calendar = setup.get_calendar(calendar_id)
     try:
@@ -175,7 +150,7 @@ def calendar_holidays_load(calendar_id: int):
 
 
 @bp.post("/calendars/<int:calendar_id>/delete")
-@managers_only
+@managers_required
 def calendar_delete(calendar_id: int):
     calendar = setup.get_calendar(calendar_id)
     try:
@@ -240,7 +215,7 @@ def _calendar_form(
 
 
 @bp.get("/policies")
-@managers_only
+@managers_required
 def policy_list():
     policies = setup.policies_in_order()
     calendars = {c.id: c.name for c in setup.list_calendars()}
@@ -248,7 +223,7 @@ def policy_list():
 
 
 @bp.route("/policies/new", methods=["GET", "POST"])
-@managers_only
+@managers_required
 def policy_new():
     if request.method == "GET":
         return _policy_form(None, _default_policy())
@@ -263,7 +238,7 @@ def policy_new():
 
 
 @bp.route("/policies/<int:policy_id>", methods=["GET", "POST"])
-@managers_only
+@managers_required
 def policy_edit(policy_id: int):
     policy = setup.get_policy(policy_id)
     if request.method == "GET":
@@ -279,7 +254,7 @@ def policy_edit(policy_id: int):
 
 
 @bp.post("/policies/<int:policy_id>/move")
-@managers_only
+@managers_required
 def policy_move(policy_id: int):
     policy = setup.get_policy(policy_id)
     data = MoveIn().load(request.form.to_dict(), unknown="exclude")
@@ -289,7 +264,7 @@ def policy_move(policy_id: int):
 
 
 @bp.post("/policies/<int:policy_id>/delete")
-@managers_only
+@managers_required
 def policy_delete(policy_id: int):
     policy = setup.get_policy(policy_id)
     try:

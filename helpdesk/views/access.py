@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from helpdesk.errors import PermissionDenied
-from helpdesk.models import Role
+from helpdesk.models import MANAGER_ROLES, Role
 
 
 def roles_required(*roles: Role):
@@ -32,4 +32,6 @@ def roles_required(*roles: Role):
 staff_required = roles_required(
     Role.LINE1, Role.LINE2, Role.LINE3, Role.MANAGER, Role.ADMIN
 )
+# Managers and admins: the SLA, the routing rules, the reports.
+managers_required = roles_required(*MANAGER_ROLES)
 admin_required = roles_required(Role.ADMIN)

@@ -7,15 +7,14 @@ from datetime import timedelta
 from flask import render_template, request
 
 from helpdesk.clock import get_clock
-from helpdesk.models import Role
-from helpdesk.views.access import roles_required
+from helpdesk.views.access import managers_required
 from knowledge_base.schemas import StatsQuery
 from knowledge_base.service.stats import kb_stats
 from knowledge_base.views import bp
 
 
 @bp.get("/kb/stats")
-@roles_required(Role.MANAGER, Role.ADMIN)
+@managers_required
 def stats():
     query = StatsQuery().load(request.args.to_dict())
     # Whole UTC days, today included: daily view counts line up with them.

@@ -19,7 +19,7 @@ from helpdesk.views.access import staff_required
 from routing.labels import DEFECT_STATUS_LABELS, KIND_LABELS, SEVERITY_LABELS
 from routing.schemas import DefectFixIn, DefectIn, DefectListQuery, DefectPatchIn
 from routing.service import defects
-from routing.views import bp
+from routing.views.common import bp
 
 LABELS = {
     "kinds": KIND_LABELS,

@@ -1,23 +1,10 @@
-"""Routing's pages: the rules (managers, admins), escalation from the ticket
-page and the phone console, availability, and line 3's defects.
-
-Forms go through the API's load schemas; a failed submit re-renders the
-form with the messages (422) and stores nothing.
-"""
+"""The routing rules' pages (managers, admins): the list in order, the
+form, enabling, moving and deleting a rule, and the dry run against a
+ticket."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -26,25 +13,18 @@ from helpdesk.clock import get_clock
 from helpdesk.errors import DomainError, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
-from helpdesk.models import Role, User, parse_ticket_number
+from helpdesk.models import User, parse_ticket_number
 from helpdesk.service import access, accounts
-from helpdesk.views.access import roles_required, staff_required
-from helpdesk.views.tickets import render_ticket
+from helpdesk.views.access import managers_required
 from routing import forms, rules
 from routing.labels import ACTION_LABELS, FIELD_LABELS, OP_LABELS, TRIGGER_LABELS
-from routing.schemas import EscalationIn, RuleIn
-from routing.service import assignment, dryrun, lines, rulebook
-
-bp = Blueprint("routing", __name__, url_prefix="/routing")
-rule_admins = roles_required(Role.MANAGER, Role.ADMIN)
-
-from routing import views_defects, views_tasks  # noqa: E402,F401  (their routes join this blueprint)
-
-# --- rules ----------------------------------------------------------------------------
+from routing.schemas import RuleIn
+from routing.service import dryrun, rulebook
+from routing.views.common import bp
 
 
 @bp.get("/rules")
-@rule_admins
+@managers_required
 def rule_list():
     rules_ = rulebook.list_rules()
     return render_template(
@@ -56,19 +36,19 @@ def rule_list():
 
 
 @bp.get("/rules/new")
-@rule_admins
+@managers_required
 def rule_new():
     return _render_rule_form(None, {"enabled": "true", "match": "all"})
 
 
 @bp.post("/rules/new")
-@rule_admins
+@managers_required
 def rule_create():
     return _save_rule(None)
 
 
 @bp.get("/rules/<int:rule_id>")
-@rule_admins
+@managers_required
 def rule_edit(rule_id: int):
     rule = rulebook.get_rule(rule_id)
     data = rule.as_data() | {"enabled": rule.enabled}
@@ -76,7 +56,7 @@ def rule_edit(rule_id: int):
 
 
 @bp.post("/rules/<int:rule_id>")
-@rule_admins
+@managers_required
 def rule_update(rule_id: int):
     return _save_rule(rulebook.get_rule(rule_id))
 
@@ -131,7 +111,7 @@ def _user_label(user_id: int) -> str:
 
 
 @bp.post("/rules/<int:rule_id>/enabled")
-@rule_admins
+@managers_required
 def rule_enable(rule_id: int):
     rule = rulebook.get_rule(rule_id)
     enabled = request.form.get("enabled") == "true"
@@ -147,7 +127,7 @@ def rule_enable(rule_id: int):
 
 
 @bp.post("/rules/<int:rule_id>/position")
-@rule_admins
+@managers_required
 def rule_move(rule_id: int):
     rule = rulebook.get_rule(rule_id)
     step = -1 if request.form.get("direction") == "up" else 1
@@ -159,7 +139,7 @@ def rule_move(rule_id: int):
 
 
 @bp.post("/rules/<int:rule_id>/delete")
-@rule_admins
+@managers_required
 def rule_delete(rule_id: int):
     rule = rulebook.get_rule(rule_id)
     name = rule.name
@@ -170,7 +150,7 @@ def rule_delete(rule_id: int):
 
 
 @bp.get("/rules/test")
-@rule_admins
+@managers_required
 def rules_test():
     """The dry run: which rules would match a ticket, and what they would do."""
     trigger = request.args.get("trigger") or rules.Trigger.TICKET_CREATED
@@ -203,70 +183,3 @@ def _ticket_by_number(text: str):
         return access.get_visible_ticket(current_user, ticket_id), None
     except DomainError as err:
         return None, str(err.message)
-
-
-# --- escalation and availability -----------------------------------------------------
-
-
-@bp.post("/tickets/<int:ticket_id>/escalations")
-@staff_required
-def escalation_create(ticket_id: int):
-    ticket = access.get_visible_ticket(current_user, ticket_id)
-    from_phone = request.form.get("next") == "phone"
-    try:
-        data = EscalationIn().load(request.form.to_dict(), unknown="exclude")
-        lines.escalate_ticket(
-            ticket,
-            line=data["line"],
-            reason=data["reason"],
-            actor=current_user,
-            now=get_clock().now(),
-            settings=current_app.config,
-        )
-    except (ValidationError, InvalidInput) as err:
-        errors, _status = form_error(err)
-        if from_phone:
-            flash(" ".join(" ".join(m) for m in errors.values()), "error")
-            return redirect(_phone_url(ticket)), 303
-        errors = {f"escalation_{k}": v for k, v in errors.items()}
-        return render_ticket(ticket, errors=errors, status=422)
-    db.session.commit()
-    flash(
-        _("%(number)s moved to line %(line)s.", number=ticket.number, line=ticket.line),
-        "success",
-    )
-    if from_phone:
-        return redirect(_phone_url(ticket))
-    return redirect(url_for("helpdesk.ticket_detail", ticket_id=ticket.id))
-
-
-def _phone_url(ticket) -> str:
-    return url_for(
-        "helpdesk.phone", requester_id=ticket.requester_id, created=ticket.id
-    )
-
-
-@bp.post("/availability")
-@staff_required
-def availability_update():
-    available = request.form.get("available") == "true"
-    assignment.set_availability(
-        current_user, available, actor=current_user, now=get_clock().now()
-    )
-    db.session.commit()
-    flash(
-        _("You are available for new tickets.")
-        if available
-        else _("You are away: no tickets are assigned to you automatically."),
-        "success",
-    )
-    return redirect(_back_to())
-
-
-def _back_to() -> str:
-    """Back to the page the form was on, if it is ours; else the queue."""
-    target = request.form.get("next", "")
-    parts = urlsplit(target)
-    if target.startswith("/") and not (parts.scheme or parts.netloc or "\\" in target):
-        return target
-    return url_for("helpdesk.queue")
