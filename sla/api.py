@@ -22,7 +22,6 @@ from helpdesk.models import Ticket
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas import PageQuery
 from helpdesk.views.access import managers_required
-from sla import export
 from sla.models import SlaClock
 from sla.schemas import (
     READ_ONLY,
@@ -34,7 +33,7 @@ from sla.schemas import (
     SlaClockOut,
     SummaryQuery,
 )
-from sla.service import dashboard, setup
+from sla.service import dashboard, export, setup
 
 bp = Blueprint("sla_api", __name__, url_prefix="/api/v1/sla")
 

@@ -35,7 +35,6 @@ from helpdesk.http import form_error
 from helpdesk.models import Channel
 from helpdesk.service import queries
 from helpdesk.views.access import managers_required
-from sla import export
 from sla.schemas import (
     ACTIONS,
     WEEKDAYS,
@@ -47,7 +46,7 @@ from sla.schemas import (
     SummaryQuery,
     minutes_to_hhmm,
 )
-from sla.service import dashboard, setup
+from sla.service import dashboard, export, setup
 
 bp = Blueprint("sla", __name__, url_prefix="/sla")
 TIMEZONES = sorted(available_timezones())

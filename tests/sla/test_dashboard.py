@@ -29,8 +29,7 @@ import pytest
 from helpdesk.extensions import db
 from helpdesk.models import Priority, Role, TicketStatus
 from helpdesk.service import tickets as ticket_service
-from sla import export
-from sla.service import dashboard
+from sla.service import dashboard, export
 from sla.service.sweep import sweep_due_clocks
 from tests.builders import make_category, make_ticket, make_user
 from tests.sla.builders import make_calendar, make_policy
