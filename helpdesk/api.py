@@ -18,22 +18,20 @@ from helpdesk.http import json_body, json_error
 from helpdesk.models import Channel, Ticket, TicketEvent, User
 from helpdesk.openapi import build_spec
 from helpdesk.pagination import decode_cursor, page
-from helpdesk.schemas import (
+from helpdesk.schemas.accounts import TokenIn, TokenOut, UserOut
+from helpdesk.schemas.common import PageQuery
+from helpdesk.schemas.tickets import (
     CategoryOut,
     CommentIn,
     CommentOut,
     EventOut,
     MergeIn,
-    PageQuery,
     TicketCreateIn,
     TicketListQuery,
     TicketOut,
     TicketPatchIn,
     TicketStaffCreateIn,
-    TokenIn,
-    TokenOut,
     TransitionIn,
-    UserOut,
 )
 from helpdesk.service import access, accounts, merge, queries, timeline
 from helpdesk.service import tickets as ticket_service

@@ -26,7 +26,7 @@ from helpdesk.errors import Conflict
 from helpdesk.extensions import db, login_manager
 from helpdesk.http import form_error, json_error, translate_messages, wants_json
 from helpdesk.models import Role, User
-from helpdesk.schemas import LoginIn, ProfileIn, SignupIn
+from helpdesk.schemas.accounts import LoginIn, ProfileIn, SignupIn
 from helpdesk.service import accounts
 
 bp = Blueprint("auth", __name__)

@@ -7,7 +7,20 @@ from functools import cache
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from helpdesk import hooks, schemas
+from helpdesk import hooks
+from helpdesk.schemas.accounts import TokenIn, TokenOut, UserOut
+from helpdesk.schemas.common import ErrorOut
+from helpdesk.schemas.tickets import (
+    CategoryOut,
+    CommentIn,
+    CommentOut,
+    EventOut,
+    MergeIn,
+    TicketOut,
+    TicketPatchIn,
+    TicketStaffCreateIn,
+    TransitionIn,
+)
 
 ERRORS = {
     "401": {
@@ -79,16 +92,16 @@ def build_spec() -> dict:
         servers=[{"url": "/api"}],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for name in (
-        "TicketOut",
-        "CommentOut",
-        "EventOut",
-        "UserOut",
-        "TokenOut",
-        "ErrorOut",
-        "CategoryOut",
+    for schema in (
+        TicketOut,
+        CommentOut,
+        EventOut,
+        UserOut,
+        TokenOut,
+        ErrorOut,
+        CategoryOut,
     ):
-        spec.components.schema(name, schema=getattr(schemas, name))
+        spec.components.schema(schema.__name__, schema=schema)
     ticket = json_content("TicketOut")
     errs = ("401", "404", "422")
     spec.path(
@@ -97,7 +110,7 @@ def build_spec() -> dict:
             "post": operation(
                 "Exchange e-mail and password for a bearer token",
                 {"201": {"description": "Token", **json_content("TokenOut")}},
-                body=schemas.TokenIn,
+                body=TokenIn,
                 errors=("401", "422"),
             )
         },
@@ -144,7 +157,7 @@ def build_spec() -> dict:
             "post": operation(
                 "Open a ticket (staff may set requester_id and channel)",
                 {"201": {"description": "Created", **ticket}},
-                body=schemas.TicketStaffCreateIn,
+                body=TicketStaffCreateIn,
                 errors=errs,
             ),
         },
@@ -161,7 +174,7 @@ def build_spec() -> dict:
             "patch": operation(
                 "Change priority, category or assignee (staff)",
                 {"200": {"description": "Updated", **ticket}},
-                body=schemas.TicketPatchIn,
+                body=TicketPatchIn,
                 params=[ID_PARAM],
                 errors=errs,
             ),
@@ -179,7 +192,7 @@ def build_spec() -> dict:
             "post": operation(
                 "Reply, or add an internal note (staff)",
                 {"201": {"description": "Created", **json_content("CommentOut")}},
-                body=schemas.CommentIn,
+                body=CommentIn,
                 params=[ID_PARAM],
                 errors=errs,
             ),
@@ -197,7 +210,7 @@ def build_spec() -> dict:
                         **json_content("ErrorOut"),
                     },
                 },
-                body=schemas.TransitionIn,
+                body=TransitionIn,
                 params=[ID_PARAM],
                 errors=errs,
             )
@@ -209,7 +222,7 @@ def build_spec() -> dict:
             "post": operation(
                 "Merge this duplicate into another ticket (staff); answers the survivor",
                 {"201": {"description": "The ticket that carries on", **ticket}},
-                body=schemas.MergeIn,
+                body=MergeIn,
                 params=[ID_PARAM],
                 errors=errs,
             )

@@ -12,15 +12,15 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from helpdesk.i18n import N_
 from helpdesk.models import Priority
-from helpdesk.schemas import (
+from helpdesk.schemas.accounts import UserBriefOut
+from helpdesk.schemas.common import (
     REQUIRED_TEXT,
     PageQuery,
     StrippedSchema,
-    UserBriefOut,
     UTCDateTime,
-    priority_field,
     text,
 )
+from helpdesk.schemas.tickets import priority_field
 from knowledge_base.models import ArticleStatus, Visibility
 
 MAX_TAGS = 10

@@ -24,7 +24,7 @@ from helpdesk.extensions import db
 from helpdesk.http import json_body
 from helpdesk.models import Ticket, User
 from helpdesk.pagination import decode_cursor, page
-from helpdesk.schemas import PageQuery
+from helpdesk.schemas.common import PageQuery
 from helpdesk.service import access
 from routing import rules
 from routing.schemas import (

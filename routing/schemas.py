@@ -11,14 +11,14 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from helpdesk.i18n import N_
 from helpdesk.models import parse_ticket_number
-from helpdesk.schemas import (
+from helpdesk.schemas.common import (
     REQUIRED_TEXT,
     PageQuery,
     StrippedSchema,
     UTCDateTime,
-    selected_tickets,
     text,
 )
+from helpdesk.schemas.tickets import selected_tickets
 from routing.models import DefectKind, DefectStatus, Severity
 from routing.rules import Match, Trigger
 

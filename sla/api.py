@@ -20,7 +20,7 @@ from helpdesk.extensions import db
 from helpdesk.http import json_body
 from helpdesk.models import Ticket
 from helpdesk.pagination import decode_cursor, page
-from helpdesk.schemas import PageQuery
+from helpdesk.schemas.common import PageQuery
 from helpdesk.views.access import managers_required
 from sla.models import SlaClock
 from sla.schemas import (

@@ -19,7 +19,7 @@ from marshmallow import (
 )
 
 from helpdesk.i18n import N_
-from helpdesk.schemas import REQUIRED_TEXT, StrippedSchema, UTCDateTime, text
+from helpdesk.schemas.common import REQUIRED_TEXT, StrippedSchema, UTCDateTime, text
 from sla.fields import (
     ACTIONS,
     CONDITION_KEYS,

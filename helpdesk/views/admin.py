@@ -14,7 +14,7 @@ from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import User
 from helpdesk.pagination import decode_cursor, page
-from helpdesk.schemas import UserAdminIn
+from helpdesk.schemas.accounts import UserAdminIn
 from helpdesk.service import accounts
 from helpdesk.views import bp
 from helpdesk.views.access import admin_required

@@ -12,7 +12,7 @@ from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import ACTIVE_STATUSES, Role
-from helpdesk.schemas import TicketCreateIn
+from helpdesk.schemas.tickets import TicketCreateIn
 from helpdesk.service import queries
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp

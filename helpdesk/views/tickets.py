@@ -27,7 +27,13 @@ from helpdesk.models import (
     TicketEvent,
     User,
 )
-from helpdesk.schemas import CommentIn, MergeIn, RatingIn, TicketPatchIn, TransitionIn
+from helpdesk.schemas.tickets import (
+    CommentIn,
+    MergeIn,
+    RatingIn,
+    TicketPatchIn,
+    TransitionIn,
+)
 from helpdesk.service import access, merge, queries, timeline
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp

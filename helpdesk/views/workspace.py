@@ -12,7 +12,8 @@ from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import ACTIVE_STATUSES, Role, Ticket, User
-from helpdesk.schemas import BulkIn, CallerCreateIn, PhoneIntakeIn, TicketListQuery
+from helpdesk.schemas.accounts import CallerCreateIn
+from helpdesk.schemas.tickets import BulkIn, PhoneIntakeIn, TicketListQuery
 from helpdesk.service import accounts, bulk, queries
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp

@@ -19,22 +19,20 @@ from helpdesk.errors import Conflict, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import Comment, Role, Ticket, TicketStatus, User
 from helpdesk.service.tickets import active_category
-from helpdesk.service.timeline import record_event
 from knowledge_base import search
 from knowledge_base.markup import plain_text, render_markdown
 from knowledge_base.models import (
     Article,
     ArticleStatus,
     ArticleTag,
-    ArticleTicketLink,
     ArticleVersion,
     LinkKind,
     Visibility,
 )
+from knowledge_base.service.links import add_link
 
 CONTENT_FIELDS = ("title", "body", "category", "tags")
 FIELDS = CONTENT_FIELDS + ("visibility", "status")
-LINKED_EVENT = "kb_article_linked"
 
 
 def public_conditions() -> list:
@@ -220,42 +218,6 @@ def _record_version(
     db.session.add(version)
     db.session.flush()
     return version
-
-
-def add_link(
-    article: Article, ticket: Ticket, *, kind: LinkKind, actor: User, now: datetime
-) -> ArticleTicketLink:
-    """Link ``article`` to ``ticket`` (once); a resolution on the call
-    upgrades an existing plain link, so it still counts."""
-    link = db.session.scalar(
-        sa.select(ArticleTicketLink).where(
-            ArticleTicketLink.article_id == article.id,
-            ArticleTicketLink.ticket_id == ticket.id,
-        )
-    )
-    if link is not None:
-        if kind == LinkKind.RESOLVED_ON_CALL:
-            link.kind = kind
-        return link
-    link = ArticleTicketLink(
-        article_id=article.id,
-        ticket_id=ticket.id,
-        kind=kind,
-        linked_by_id=actor.id,
-        created_at=now,
-    )
-    db.session.add(link)
-    # Internal: the requester must not learn of internal articles this way.
-    record_event(
-        ticket,
-        LINKED_EVENT,
-        actor=actor,
-        now=now,
-        data={"article_id": article.id, "title": article.title, "kind": kind.value},
-        internal=True,
-    )
-    db.session.flush()
-    return link
 
 
 # --- reading -------------------------------------------------------------------

@@ -26,7 +26,8 @@ from knowledge_base.models import (
     LinkKind,
     Visibility,
 )
-from knowledge_base.service.articles import add_link, public_conditions
+from knowledge_base.service.articles import public_conditions
+from knowledge_base.service.links import add_link
 
 UNLINKED_EVENT = "kb_article_unlinked"
 

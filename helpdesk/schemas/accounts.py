@@ -1,0 +1,141 @@
+"""Accounts at the HTTP edge: logging in, signing up, the profile, callers
+registered on the phone, users as admins edit them, API tokens; users as
+the API answers them."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from helpdesk.i18n import N_
+from helpdesk.models import Role
+from helpdesk.schemas.common import REQUIRED_TEXT, StrippedSchema, UTCDateTime, text
+
+# --- input -----------------------------------------------------------------
+
+
+class LoginIn(StrippedSchema):
+    email = text(254, message=N_("Enter your e-mail."))
+    password = fields.String(required=True, error_messages={"required": REQUIRED_TEXT})
+
+
+class SignupIn(StrippedSchema):
+    name = text(120, message=N_("Enter your name (up to 120 characters)."))
+    email = fields.Email(
+        required=True,
+        validate=validate.Length(max=254, error=N_("Use at most 254 characters.")),
+        error_messages={
+            "required": REQUIRED_TEXT,
+            "invalid": N_("Not a valid email address."),
+        },
+    )
+    password = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=8, max=128, error=N_("Use a password of 8 to 128 characters.")
+        ),
+        error_messages={"required": REQUIRED_TEXT},
+    )
+    phone = text(40, required=False, message=N_("The phone number is too long."))
+    organization = text(
+        120, required=False, message=N_("The organisation name is too long.")
+    )
+
+
+class CallerCreateIn(StrippedSchema):
+    """A caller registered by line 1 during a call; no password yet."""
+
+    name = text(120, message=N_("Enter the caller's name (up to 120 characters)."))
+    email = fields.Email(
+        required=True,
+        validate=validate.Length(max=254, error=N_("Use at most 254 characters.")),
+        error_messages={
+            "required": REQUIRED_TEXT,
+            "invalid": N_("Not a valid email address."),
+        },
+    )
+    phone = text(40, required=False, message=N_("The phone number is too long."))
+    organization = text(
+        120, required=False, message=N_("The organisation name is too long.")
+    )
+
+
+class UserAdminIn(SignupIn):
+    role = fields.Enum(
+        Role,
+        by_value=True,
+        required=True,
+        error_messages={"unknown": N_("Unknown role.")},
+    )
+    active = fields.Boolean(load_default=True)
+    password = fields.String(
+        load_default="",
+        validate=validate.Length(
+            max=128, error=N_("Use a password of 8 to 128 characters.")
+        ),
+    )
+
+    @validates("password")
+    def _password_length(self, value: str, **kwargs) -> None:
+        if value and len(value) < 8:
+            raise ValidationError(N_("Use a password of 8 to 128 characters."))
+
+
+def _valid_timezone(value: str) -> None:
+    if value not in _TIMEZONES:
+        raise ValidationError(N_("Unknown time zone."))
+
+
+_TIMEZONES = frozenset(available_timezones()) | {"UTC"}
+
+
+class ProfileIn(StrippedSchema):
+    name = text(120, message=N_("Enter your name (up to 120 characters)."))
+    phone = text(40, required=False, message=N_("The phone number is too long."))
+    locale = fields.String(
+        load_default="",
+        validate=validate.OneOf(
+            ["", "en", "ru"], error=N_("Choose English or Russian.")
+        ),
+    )
+    timezone = fields.String(load_default="UTC", validate=_valid_timezone)
+    password = fields.String(
+        load_default="",
+        validate=validate.Length(
+            max=128, error=N_("Use a password of 8 to 128 characters.")
+        ),
+    )
+
+    @validates("password")
+    def _password_length(self, value: str, **kwargs) -> None:
+        if value and len(value) < 8:
+            raise ValidationError(N_("Use a password of 8 to 128 characters."))
+
+
+class TokenIn(StrippedSchema):
+    email = text(254, message=N_("Enter your e-mail."))
+    password = fields.String(required=True, error_messages={"required": REQUIRED_TEXT})
+
+
+# --- output ----------------------------------------------------------------
+
+
+class UserBriefOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+
+
+class UserOut(UserBriefOut):
+    role = fields.Enum(Role, by_value=True)
+    phone = fields.String(allow_none=True)
+    organization = fields.String(allow_none=True)
+    locale = fields.String(allow_none=True)
+    timezone = fields.String()
+    active = fields.Boolean()
+
+
+class TokenOut(Schema):
+    token = fields.String()
+    expires_at = UTCDateTime()

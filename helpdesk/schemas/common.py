@@ -1,0 +1,80 @@
+"""What every package's schemas build on: marshmallow's messages for the
+catalogue, trimmed text fields, UTC instants, the ``?cursor=&limit=`` of
+every list and the error body."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from marshmallow import Schema, fields, validate
+
+from helpdesk.i18n import N_
+
+# Marshmallow's own messages, listed so the catalogue carries them.
+MARSHMALLOW_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Unknown field."),
+    N_("Not a valid string."),
+    N_("Not a valid integer."),
+    N_("Not a valid boolean."),
+    N_("Invalid input type."),
+    N_("Not a valid email address."),
+    N_("Not a valid list."),
+    N_("Invalid value."),
+)
+
+REQUIRED_TEXT = N_("This field is required.")
+
+
+def text(
+    max_length: int, *, required: bool = True, message: str, **kwargs
+) -> fields.String:
+    """A trimmed-length-checked string; blank counts as missing when required."""
+    minimum = 1 if required else 0
+    return fields.String(
+        required=required,
+        validate=validate.Length(min=minimum, max=max_length, error=message),
+        error_messages={"required": REQUIRED_TEXT},
+        **kwargs,
+    )
+
+
+class UTCDateTime(fields.DateTime):
+    """ISO 8601 in UTC with a ``Z``: ``2026-11-24T09:00:00Z``."""
+
+    def _serialize(self, value: datetime | None, attr, obj, **kwargs) -> str | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class StrippedSchema(Schema):
+    """Rejects whitespace-only required text, so '   ' is not a subject."""
+
+    def load(self, data, *args, **kwargs):  # type: ignore[override]
+        if hasattr(data, "items"):
+            data = {
+                k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()
+            }
+        return super().load(data, *args, **kwargs)
+
+
+class PageQuery(Schema):
+    """``?cursor=&limit=`` of every list."""
+
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(
+        load_default=25,
+        validate=validate.Range(min=1, max=100, error=N_("The limit is 1 to 100.")),
+    )
+
+
+class ErrorBody(Schema):
+    code = fields.String()
+    message = fields.String()
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ErrorOut(Schema):
+    error = fields.Nested(ErrorBody)

@@ -1,0 +1,251 @@
+"""Tickets at the HTTP edge: registering one (requester, staff, phone),
+working on it (comments, transitions, changes, merges, bulk actions,
+ratings), the queue's query, and tickets, comments, events and categories
+as the API answers them."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from helpdesk.i18n import N_
+from helpdesk.models import Channel, Priority, TicketStatus, parse_ticket_number
+from helpdesk.schemas.accounts import UserBriefOut
+from helpdesk.schemas.common import (
+    REQUIRED_TEXT,
+    PageQuery,
+    StrippedSchema,
+    UTCDateTime,
+    text,
+)
+
+
+class CommaSeparatedStatuses(fields.Field):
+    """``?status=new,open`` → ``[TicketStatus.NEW, TicketStatus.OPEN]``."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[TicketStatus]:
+        if not isinstance(value, str):
+            raise ValidationError(N_("Unknown status."))
+        try:
+            return [
+                TicketStatus(part.strip()) for part in value.split(",") if part.strip()
+            ]
+        except ValueError as err:
+            raise ValidationError(N_("Unknown status.")) from err
+
+
+class TicketRef(fields.Field):
+    """A ticket given by id (``123``) or number (``"HD-000123"``) → its id."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        ticket_id = (
+            value
+            if isinstance(value, int) and not isinstance(value, bool)
+            else (parse_ticket_number(value) if isinstance(value, str) else None)
+        )
+        if ticket_id is None:
+            raise ValidationError(N_("Give a ticket number such as HD-000123."))
+        return ticket_id
+
+
+def priority_field(**kwargs) -> fields.Enum:
+    return fields.Enum(
+        Priority,
+        by_value=True,
+        error_messages={"unknown": N_("Choose a priority from P1 to P4.")},
+        **kwargs,
+    )
+
+
+def selected_tickets() -> fields.List:
+    """The ticket ids ticked in a queue (1 to 100), for every bulk action."""
+    return fields.List(
+        fields.Integer(),
+        required=True,
+        validate=validate.Length(min=1, max=100, error=N_("Select 1 to 100 tickets.")),
+        error_messages={"required": N_("Select at least one ticket.")},
+    )
+
+
+# --- input -----------------------------------------------------------------
+
+
+class TicketCreateIn(StrippedSchema):
+    subject = text(200, message=N_("Enter a subject of 1 to 200 characters."))
+    description = text(
+        20000, message=N_("Enter a description of 1 to 20000 characters.")
+    )
+    category = text(40, message=N_("Choose a category."))
+
+
+class TicketStaffCreateIn(TicketCreateIn):
+    """Staff register tickets for someone else, from any channel, and set the
+    priority (requesters do not: agents judge it)."""
+
+    priority = priority_field(load_default=Priority.P3)
+    requester_id = fields.Integer(load_default=None, allow_none=True, strict=False)
+    channel = fields.Enum(
+        Channel,
+        by_value=True,
+        load_default=Channel.API,
+        error_messages={"unknown": N_("Unknown channel.")},
+    )
+
+
+class PhoneIntakeIn(TicketCreateIn):
+    priority = priority_field(load_default=Priority.P3)
+    requester_id = fields.Integer(
+        required=True,
+        error_messages={
+            "required": N_("Find or create the caller first."),
+            "invalid": N_("Find or create the caller first."),
+        },
+    )
+    resolve_on_call = fields.Boolean(load_default=False)
+    solution = text(
+        20000, required=False, message=N_("The solution is too long."), load_default=""
+    )
+
+    @validates_schema
+    def _solution_when_resolved(self, data: dict, **kwargs) -> None:
+        if data.get("resolve_on_call") and not data.get("solution"):
+            raise ValidationError(
+                {"solution": [N_("Required to resolve on the call.")]}
+            )
+
+
+class BulkIn(Schema):
+    """Several tickets of a queue and one action for all of them."""
+
+    ticket_ids = selected_tickets()
+    action = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["assign_me", "unassign", "status"], error=N_("Unknown action.")
+        ),
+    )
+    status = fields.Enum(
+        TicketStatus,
+        by_value=True,
+        load_default=None,
+        error_messages={"unknown": N_("Unknown status.")},
+    )
+
+
+class MergeIn(StrippedSchema):
+    """The ticket a duplicate is merged into: an id or a number like HD-000123."""
+
+    into = TicketRef(
+        required=True, error_messages={"required": N_("Give the ticket to merge into.")}
+    )
+
+
+class CommentIn(StrippedSchema):
+    body = text(20000, message=N_("Write a message of 1 to 20000 characters."))
+    internal = fields.Boolean(load_default=False)
+
+
+class TransitionIn(Schema):
+    status = fields.Enum(
+        TicketStatus,
+        by_value=True,
+        required=True,
+        error_messages={"unknown": N_("Unknown status."), "required": REQUIRED_TEXT},
+    )
+
+
+class TicketPatchIn(StrippedSchema):
+    priority = priority_field()
+    category = text(40, required=False, message=N_("Choose a category."))
+    assignee = fields.Integer(
+        allow_none=True, attribute="assignee_id", data_key="assignee"
+    )
+    tags = fields.List(
+        fields.String(
+            validate=validate.Regexp(
+                r"^\s*[\w-]{1,40}\s*$",
+                error=N_("A tag is 1 to 40 letters, digits, - or _."),
+            )
+        ),
+        validate=validate.Length(max=20, error=N_("At most 20 tags.")),
+    )
+
+
+class RatingIn(StrippedSchema):
+    score = fields.Integer(
+        required=True,
+        strict=False,
+        validate=validate.Range(min=1, max=5, error=N_("Give a score from 1 to 5.")),
+        error_messages={"required": N_("Give a score from 1 to 5.")},
+    )
+    comment = text(
+        2000, required=False, load_default="", message=N_("The comment is too long.")
+    )
+
+
+class TicketListQuery(PageQuery):
+    status = CommaSeparatedStatuses()
+    # newest: newest first; due: least time left first (no deadline last).
+    sort = fields.String(
+        load_default="newest",
+        validate=validate.OneOf(["newest", "due"], error=N_("Sort by newest or due.")),
+    )
+    line = fields.Integer(
+        validate=validate.Range(min=1, max=3, error=N_("The line is 1, 2 or 3."))
+    )
+    assignee = fields.Integer(
+        attribute="assignee_id",
+        data_key="assignee",
+        validate=validate.Range(min=0, error=N_("Not a valid user id.")),
+    )
+    tag = fields.String(validate=validate.Length(max=40))
+    requester = fields.Integer(
+        attribute="requester_id",
+        data_key="requester",
+        validate=validate.Range(min=1, error=N_("Not a valid user id.")),
+    )
+
+
+# --- output ----------------------------------------------------------------
+
+
+class TicketOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    subject = fields.String()
+    description = fields.String()
+    status = fields.Enum(TicketStatus, by_value=True)
+    priority = fields.Enum(Priority, by_value=True)
+    category = fields.Function(lambda t: t.category.code)
+    channel = fields.Enum(Channel, by_value=True)
+    line = fields.Integer()
+    requester = fields.Nested(UserBriefOut)
+    assignee = fields.Nested(UserBriefOut, allow_none=True)
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime()
+    resolved_at = UTCDateTime(allow_none=True)
+    closed_at = UTCDateTime(allow_none=True)
+    due_at = UTCDateTime(allow_none=True)
+    tags = fields.List(fields.String())
+
+
+class CommentOut(Schema):
+    id = fields.Integer()
+    body = fields.String()
+    internal = fields.Boolean()
+    author = fields.Nested(UserBriefOut)
+    created_at = UTCDateTime()
+
+
+class EventOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    actor = fields.Nested(UserBriefOut, allow_none=True)
+    data = fields.Dict()
+    internal = fields.Boolean()
+    created_at = UTCDateTime()
+
+
+class CategoryOut(Schema):
+    code = fields.String()
+    name_en = fields.String()
+    name_ru = fields.String()
