@@ -55,6 +55,9 @@ class Config:
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS")
     SMTP_TIMEOUT_SECONDS = _env_int("SMTP_TIMEOUT_SECONDS", 10)
     MAIL_FROM = os.environ.get("MAIL_FROM", "helpdesk@localhost")
+    # The mailbox replies go to (read by mail in); MAIL_FROM's address when unset.
+    # Mails about a ticket answer to its plus-address: support+HD-000123@...
+    MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO")
     # When set, the SLA engine also queues a webhook message for its alerts.
     WEBHOOK_URL = os.environ.get("WEBHOOK_URL")
     WEBHOOK_TIMEOUT_SECONDS = _env_int("WEBHOOK_TIMEOUT_SECONDS", 10)

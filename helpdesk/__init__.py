@@ -14,6 +14,7 @@ from helpdesk.extensions import babel, csrf, db, migrate
 def init_app(app: Flask) -> None:
     from helpdesk import api, auth, cli, hooks, http, outbox, views
     from helpdesk.labels import TEMPLATE_GLOBALS
+    from helpdesk.notify import subscribers
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     app.context_processor(lambda: {"current_locale": str(get_locale())})
     hooks.init_app(app)
+    subscribers.connect()
     # Mail and webhooks are the core's: delivered whichever packages are on.
     hooks.add_job(
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"

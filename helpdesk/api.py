@@ -192,7 +192,13 @@ def merge_create(ticket_id: int):
         raise InvalidInput(
             str(err.message), fields={"into": [_("Ticket not found.")]}
         ) from err
-    merge.merge_ticket(duplicate, survivor, actor=current_user, now=get_clock().now())
+    merge.merge_ticket(
+        duplicate,
+        survivor,
+        actor=current_user,
+        now=get_clock().now(),
+        settings=current_app.config,
+    )
     db.session.commit()
     return dump_ticket(survivor), 201
 

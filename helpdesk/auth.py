@@ -26,7 +26,8 @@ from helpdesk.errors import Conflict
 from helpdesk.extensions import db, login_manager
 from helpdesk.http import form_error, json_error, translate_messages, wants_json
 from helpdesk.models import Role, User
-from helpdesk.schemas.accounts import LoginIn, ProfileIn, SignupIn
+from helpdesk.notify import preferences
+from helpdesk.schemas.accounts import LoginIn, NotificationsIn, ProfileIn, SignupIn
 from helpdesk.service import accounts
 
 bp = Blueprint("auth", __name__)
@@ -143,6 +144,16 @@ def _render_profile(*, errors: dict, new_token: str | None = None):
         new_token=new_token,
         tokens=accounts.list_tokens(current_user),
     )
+
+
+@bp.post("/profile/notifications")
+@login_required
+def notifications_update():
+    data = NotificationsIn().load({"notices": request.form.getlist("notices")})
+    preferences.set_preferences(current_user, set(data["notices"]), by_admin=False)
+    db.session.commit()
+    flash(_("Your e-mail notifications have been saved."), "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.post("/profile/tokens")

@@ -11,7 +11,8 @@ sender and these keyword arguments:
 - ``ticket_category_changed``: ``actor``, ``now``, ``old``, ``new`` (category code)
 - ``ticket_assigned``: ``actor``, ``now``, ``old``, ``new`` (user id or None)
 - ``ticket_line_changed``: ``actor``, ``now``, ``old``, ``new`` (line 1–3),
-  ``cause`` (``manual``, ``rule``, ``sla_warning``, ``sla_breach``, ``defect_fixed``)
+  ``reason`` (text), ``cause`` (``manual``, ``rule``, ``sla_warning``, ``sla_breach``,
+  ``defect_fixed``)
 
 ``actor`` is None when the system acted (a rule, the SLA sweep).
 """

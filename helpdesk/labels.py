@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from helpdesk.models import Channel, Priority, Role, TicketStatus, format_ticket_number
+from helpdesk.notify import preferences
 
 
 def status_label(status: TicketStatus | str) -> str:
@@ -56,4 +57,8 @@ TEMPLATE_GLOBALS = {
     "statuses": list(TicketStatus),
     "priorities": list(Priority),
     "roles": list(Role),
+    "notices_for": preferences.notices_for,
+    "wants_notice": preferences.wants,
+    "notice_labels": preferences.NOTICE_LABELS,
+    "essential_notices": preferences.ESSENTIAL,
 }

@@ -110,6 +110,10 @@ class User(UserMixin, Base):
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"), index=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    # Notices this user turned off: {notice: false}; see helpdesk.notify.preferences.
+    notification_settings: Mapped[dict] = mapped_column(
+        sa.JSON, default=dict, server_default=sa.text("'{}'")
+    )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 

@@ -12,22 +12,23 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from helpdesk import notify
 from helpdesk.models import Ticket, User
+from helpdesk.notify.audience import ASSIGNEE, LINE, MANAGERS, audience
+from helpdesk.notify.mail import email_about_ticket
 from helpdesk.outbox import OutboxChannel, enqueue
 from sla.models import SlaClock, Target
 
 # A policy's notify actions -> the core's audiences.
 AUDIENCE_OF_ACTION = {
-    "notify_assignee": notify.ASSIGNEE,
-    "notify_line": notify.LINE,
-    "notify_managers": notify.MANAGERS,
+    "notify_assignee": ASSIGNEE,
+    "notify_line": LINE,
+    "notify_managers": MANAGERS,
 }
 
 
 def recipients(ticket: Ticket, actions: list[str]) -> list[User]:
     """Active users the policy's actions name, each once."""
-    return notify.audience(
+    return audience(
         ticket, (AUDIENCE_OF_ACTION[a] for a in actions if a in AUDIENCE_OF_ACTION)
     )
 
@@ -50,12 +51,14 @@ def queue_alert(
     now: datetime,
     settings: Mapping,
 ) -> None:
-    notify.email_about_ticket(
+    email_about_ticket(
         recipients(ticket, actions),
         ticket,
         lambda: _headline(ticket, clock, kind, percent),
         subject=lambda: _subject(ticket, clock, kind, percent),
+        due_at=clock.due_at,
         now=now,
+        payload={"event": f"sla.{kind}"},
         settings=settings,
     )
     if settings.get("WEBHOOK_URL"):

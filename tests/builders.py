@@ -20,6 +20,7 @@ from helpdesk.models import (
     Ticket,
     User,
 )
+from helpdesk.outbox import OutboxMessage
 from helpdesk.service import accounts
 from helpdesk.service import tickets as ticket_service
 
@@ -128,3 +129,11 @@ def snapshot(obj) -> SimpleNamespace:
     if isinstance(obj, Ticket):
         values["number"] = obj.number
     return SimpleNamespace(**values)
+
+
+def outbox_mails(event: str | None = None) -> list[OutboxMessage]:
+    """The outbox's messages in the order they were queued; with ``event``,
+    only those about it: a notice (``ticket_registered``, ``agent_replied``,
+    ``moved_to_your_line``…), ``sla.warning``/``sla.breach``, ``routing.rule``."""
+    messages = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))
+    return [m for m in messages if event is None or m.payload.get("event") == event]

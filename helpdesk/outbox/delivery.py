@@ -129,6 +129,8 @@ def _claim_due(
             OutboxMessage.body,
             OutboxMessage.payload,
             OutboxMessage.attempts,
+            OutboxMessage.html,
+            OutboxMessage.ticket_id,
         )
         .execution_options(synchronize_session=False)
     )

@@ -16,19 +16,26 @@ def enqueue(
     body: str,
     now: datetime,
     payload: dict | None = None,
+    html: str | None = None,
+    ticket_id: int | None = None,
 ) -> OutboxMessage:
-    """Queue one message; it is delivered only if the caller's transaction commits."""
+    """Queue one message; it is delivered only if the caller's transaction commits.
+
+    A recipient holding a line break is refused (ValueError), never sent: in a
+    header it would let a value add headers of its own. The subject is folded
+    onto one line."""
+    if "\r" in recipient or "\n" in recipient:
+        raise ValueError(f"line break in the recipient {recipient!r}")
     message = OutboxMessage(
         channel=channel,
         recipient=recipient,
-        subject=subject[:255],
+        subject=" ".join(subject.split())[:255],
         body=body,
+        html=html,
+        ticket_id=ticket_id,
         payload=payload or {},
         created_at=now,
         next_attempt_at=now,
     )
     db.session.add(message)
     return message
-
-
-# --- Delivery ---------------------------------------------------------------

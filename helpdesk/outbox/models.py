@@ -31,6 +31,13 @@ class OutboxMessage(Base):
     recipient: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(255))
     body: Mapped[str] = mapped_column(sa.Text)
+    # The HTML alternative of an e-mail's plain-text body, when it has one.
+    html: Mapped[str | None] = mapped_column(sa.Text)
+    # The ticket an e-mail is about: its mails thread together in mail clients,
+    # and replies to them find their way back.
+    ticket_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
     payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]

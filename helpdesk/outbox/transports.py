@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from typing import Any
 
+from helpdesk.models import format_ticket_number
 from helpdesk.outbox.models import OutboxChannel
 
 
@@ -32,6 +33,8 @@ class Claimed:
     body: str
     payload: dict
     attempts: int
+    html: str | None = None
+    ticket_id: int | None = None
 
 
 def send(
@@ -57,6 +60,7 @@ def _email(
     message: Claimed, *, settings: Mapping[str, Any], now: datetime
 ) -> EmailMessage:
     mail_from = settings["MAIL_FROM"]
+    domain = mail_domain(settings)
     email = EmailMessage()
     email["From"] = mail_from
     email["To"] = message.recipient
@@ -64,10 +68,38 @@ def _email(
     email["Subject"] = " ".join(message.subject.split())
     email["Date"] = format_datetime(now)
     # Stable per row, so a receiver can drop the resend after a crash.
-    domain = mail_from.rpartition("@")[2] or "localhost"
     email["Message-ID"] = f"<outbox-{message.id}@{domain}>"
+    if message.ticket_id is not None:
+        _thread(email, message.ticket_id, settings)
     email.set_content(message.body, charset="utf-8")
+    if message.html:
+        email.add_alternative(message.html, subtype="html", charset="utf-8")
     return email
+
+
+def mail_domain(settings: Mapping[str, Any]) -> str:
+    """The domain of our own Message-IDs and reply addresses."""
+    return parseaddr(settings["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
+
+
+def ticket_thread_id(ticket_id: int, settings: Mapping[str, Any]) -> str:
+    """The Message-ID every mail about one ticket refers to, so mail clients
+    show them as one conversation and replies find the ticket."""
+    return f"<ticket-{ticket_id}@{mail_domain(settings)}>"
+
+
+def ticket_reply_address(ticket_id: int, settings: Mapping[str, Any]) -> str:
+    """``support+HD-000123@example.com``: a reply to it lands on the ticket."""
+    address = parseaddr(settings.get("MAIL_REPLY_TO") or settings["MAIL_FROM"])[1]
+    local, _, domain = address.rpartition("@")
+    return f"{local}+{format_ticket_number(ticket_id)}@{domain}"
+
+
+def _thread(email: EmailMessage, ticket_id: int, settings: Mapping[str, Any]) -> None:
+    thread = ticket_thread_id(ticket_id, settings)
+    email["In-Reply-To"] = thread
+    email["References"] = thread
+    email["Reply-To"] = ticket_reply_address(ticket_id, settings)
 
 
 def _post_webhook(message: Claimed, *, timeout: float) -> None:

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from helpdesk.i18n import N_
 from helpdesk.models import Role
+from helpdesk.notify.preferences import Notice
 from helpdesk.schemas.common import REQUIRED_TEXT, StrippedSchema, UTCDateTime, text
 
 # --- input -----------------------------------------------------------------
@@ -139,3 +140,16 @@ class UserOut(UserBriefOut):
 class TokenOut(Schema):
     token = fields.String()
     expires_at = UTCDateTime()
+
+
+class NotificationsIn(Schema):
+    """The notices a person keeps getting (the others are turned off)."""
+
+    notices = fields.List(
+        fields.String(
+            validate=validate.OneOf(
+                [n.value for n in Notice], error=N_("Unknown notification.")
+            )
+        ),
+        load_default=list,
+    )

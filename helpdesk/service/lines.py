@@ -4,14 +4,11 @@ defect's return. Callers check who may ask for it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from helpdesk import events, notify
+from helpdesk import events
 from helpdesk.errors import Conflict
 from helpdesk.extensions import db
 from helpdesk.models import EventKind, Ticket, User
@@ -34,16 +31,15 @@ def move_to_line(
     actor: User | None,
     now: datetime,
     reason: str,
-    settings: Mapping[str, Any],
     cause: str = "manual",
     rule: str | None = None,
 ) -> bool:
     """Put the ticket in ``line``'s queue; no permission check (callers do).
 
     The assignee stays only if they work on that line; the timeline records
-    the move with its ``reason``, ``cause`` and ``rule``; the new line's
-    agents get an e-mail; ``ticket_line_changed`` is sent. ``actor=None`` is
-    the system. False when there is nothing to do (same line).
+    the move with its ``reason``, ``cause`` and ``rule``; ``ticket_line_changed``
+    is sent (the new line's agents are told by e-mail in ``helpdesk.notify``).
+    ``actor=None`` is the system. False when there is nothing to do (same line).
     """
     if line == ticket.line:
         return False
@@ -73,16 +69,7 @@ def move_to_line(
         },
     )
     db.session.flush()
-    notify.email_about_ticket(
-        notify.line_agents(line),
-        ticket,
-        lambda: _("Moved to line %(line)s", line=line),
-        detail=lambda: _("Reason: %(reason)s", reason=reason),
-        now=now,
-        settings=settings,
-        payload={"event": "line_changed", "ticket_id": ticket.id},
-    )
     events.ticket_line_changed.send(
-        ticket, actor=actor, now=now, old=old_line, new=line, cause=cause
+        ticket, actor=actor, now=now, old=old_line, new=line, cause=cause, reason=reason
     )
     return True

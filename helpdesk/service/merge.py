@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Comment, EventKind, Ticket, TicketStatus, User
-from helpdesk.outbox import OutboxChannel, enqueue
+from helpdesk.notify.mail import email_about_ticket
+from helpdesk.notify.preferences import Notice
 from helpdesk.service.access import ensure_can_work_on
 from helpdesk.service.tickets import change_status
 from helpdesk.service.timeline import record_event
 
 
 def merge_ticket(
-    duplicate: Ticket, survivor: Ticket, *, actor: User, now: datetime
+    duplicate: Ticket,
+    survivor: Ticket,
+    *,
+    actor: User,
+    now: datetime,
+    settings: Mapping[str, Any],
 ) -> Ticket:
     """Close ``duplicate`` into ``survivor``: its comments and attachments
     move over, both timelines say so, and the duplicate's requester is told
@@ -65,28 +72,30 @@ def merge_ticket(
     if duplicate.status != TicketStatus.RESOLVED:
         change_status(duplicate, TicketStatus.RESOLVED, actor=actor, now=now)
     change_status(duplicate, TicketStatus.CLOSED, actor=actor, now=now)
-    _tell_requester(duplicate, survivor, now=now)
+    _tell_requester(duplicate, survivor, now=now, settings=settings)
     return survivor
 
 
-def _tell_requester(duplicate: Ticket, survivor: Ticket, *, now: datetime) -> None:
-    requester = duplicate.requester
-    with force_locale(requester.locale or "en"):
-        subject = _(
-            "%(number)s was merged into %(survivor)s",
-            number=duplicate.number,
-            survivor=survivor.number,
-        )
-        body = _(
+def _tell_requester(
+    duplicate: Ticket, survivor: Ticket, *, now: datetime, settings: Mapping[str, Any]
+) -> None:
+    """The requester learns where the conversation continues; the mail
+    belongs to the survivor's thread, so replies land there."""
+    email_about_ticket(
+        [duplicate.requester],
+        survivor,
+        lambda: _(
             "Your request %(number)s describes the same problem as %(survivor)s. "
             "We merged them: please follow and answer %(survivor)s from now on.",
             number=duplicate.number,
             survivor=survivor.number,
-        )
-    enqueue(
-        channel=OutboxChannel.EMAIL,
-        recipient=requester.email,
-        subject=subject,
-        body=body,
+        ),
+        subject=lambda: _(
+            "%(number)s was merged into %(survivor)s",
+            number=duplicate.number,
+            survivor=survivor.number,
+        ),
+        notice=Notice.TICKET_MERGED,
         now=now,
+        settings=settings,
     )

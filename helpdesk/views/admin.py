@@ -13,8 +13,9 @@ from helpdesk.errors import Conflict, InvalidInput, NotFound
 from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import User
+from helpdesk.notify import preferences
 from helpdesk.pagination import decode_cursor, page
-from helpdesk.schemas.accounts import UserAdminIn
+from helpdesk.schemas.accounts import NotificationsIn, UserAdminIn
 from helpdesk.service import accounts
 from helpdesk.views import bp
 from helpdesk.views.access import admin_required
@@ -89,3 +90,17 @@ def user_edit(user_id: int):
     db.session.commit()
     flash(_("User %(email)s saved.", email=user.email), "success")
     return redirect(url_for("helpdesk.user_list"))
+
+
+@bp.post("/admin/users/<int:user_id>/notifications")
+@admin_required
+def user_notifications_update(user_id: int):
+    """Admins may also turn off the notices a user cannot (see ESSENTIAL)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("User not found."))
+    data = NotificationsIn().load({"notices": request.form.getlist("notices")})
+    preferences.set_preferences(user, set(data["notices"]), by_admin=True)
+    db.session.commit()
+    flash(_("E-mail notifications of %(email)s saved.", email=user.email), "success")
+    return redirect(url_for("helpdesk.user_edit", user_id=user.id))

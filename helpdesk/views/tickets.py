@@ -9,7 +9,15 @@ from __future__ import annotations
 from io import BytesIO
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -209,7 +217,11 @@ def ticket_merge(ticket_id: int):
         data = MergeIn().load(request.form.to_dict(), unknown="exclude")
         survivor = access.get_visible_ticket(current_user, data["into"])
         merge.merge_ticket(
-            duplicate, survivor, actor=current_user, now=get_clock().now()
+            duplicate,
+            survivor,
+            actor=current_user,
+            now=get_clock().now(),
+            settings=current_app.config,
         )
     except (ValidationError, InvalidInput, NotFound) as err:
         errors, _status = form_error(err)

@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from helpdesk import notify
 from helpdesk.extensions import db
 from helpdesk.models import (
     ACTIVE_STATUSES,
@@ -24,6 +23,8 @@ from helpdesk.models import (
     Ticket,
     User,
 )
+from helpdesk.notify.audience import line_agents, managers
+from helpdesk.notify.mail import email_about_ticket
 from helpdesk.service import access, timeline
 from helpdesk.service import tickets as ticket_service
 from helpdesk.service.lines import move_to_line
@@ -177,9 +178,9 @@ def _resolve_notify(action: Mapping, facts: Mapping) -> dict:
 def _recipients(action: Mapping, facts: Mapping) -> list[User]:
     kind = action["type"]
     if kind == "notify_line":
-        return notify.line_agents(action.get("line") or facts["line"])
+        return line_agents(action.get("line") or facts["line"])
     if kind == "notify_managers":
-        return notify.managers()
+        return managers()
     user = db.session.get(User, action["user_id"])
     return [user] if user is not None and user.active and user.is_staff else []
 
@@ -197,7 +198,6 @@ def _execute(
             rule=rule,
             actor=None,
             now=now,
-            settings=settings,
         )
     elif kind == "set_category":
         ticket_service.update_ticket(
@@ -229,10 +229,11 @@ def _execute(
         users = db.session.scalars(
             sa.select(User).where(User.id.in_(change["recipients"]))
         )
-        notify.email_about_ticket(
+        email_about_ticket(
             users,
             ticket,
             lambda: _("Routing rule “%(rule)s”", rule=rule),
             now=now,
+            payload={"event": "routing.rule"},
             settings=settings,
         )

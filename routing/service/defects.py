@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from helpdesk import notify
 from helpdesk.errors import Conflict, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import Role, Ticket, User
+from helpdesk.notify.audience import line_agents
+from helpdesk.notify.mail import email_about_ticket
 from helpdesk.service import access, timeline
 from helpdesk.service.lines import move_to_line
 from routing.models import Defect, DefectLink, DefectStatus
@@ -241,22 +242,22 @@ def _return_ticket(
         cause="defect_fixed",
         actor=actor,
         now=now,
-        settings=settings,
     )
     if moved:
         return  # the line was told by the move
     users = (
         [db.session.get(User, ticket.assignee_id)]
         if ticket.assignee_id
-        else notify.line_agents(ticket.line)
+        else line_agents(ticket.line)
     )
-    notify.email_about_ticket(
+    email_about_ticket(
         users,
         ticket,
         lambda: _(
             "%(defect)s is fixed: confirm with the customer", defect=defect.number
         ),
         now=now,
+        payload={"event": "routing.defect_fixed"},
         settings=settings,
         detail=lambda: defect.resolution,
     )

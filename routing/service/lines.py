@@ -45,6 +45,5 @@ def escalate_ticket(
         reason=reason[:MAX_REASON_LENGTH],
         actor=actor,
         now=now,
-        settings=settings,
     )
     return ticket

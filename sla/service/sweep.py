@@ -159,5 +159,4 @@ def _escalate(
         cause=f"sla_{kind}",
         actor=None,
         now=now,
-        settings=settings,
     )

@@ -6,8 +6,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Comment, Role, Ticket, TicketStatus
-from helpdesk.outbox import OutboxMessage
-from tests.builders import make_comment, make_ticket, make_user
+from tests.builders import make_comment, make_ticket, make_user, outbox_mails
 
 
 def tickets(app, ids):
@@ -101,7 +100,7 @@ def test_merging_moves_the_conversation_and_tells_the_duplicates_requester(
             sa.select(Comment.body).where(Comment.ticket_id == survivor.id)
         ).all()
         assert bodies == ["Same printer, floor 3"]
-        mail = db.session.scalars(sa.select(OutboxMessage)).all()
+        mail = outbox_mails("ticket_merged")
         assert [m.recipient for m in mail] == [alice.email]
         assert survivor.number in mail[0].subject
     page = client.get(f"/tickets/{survivor.id}").get_data(as_text=True)

@@ -9,11 +9,10 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Priority, Role, Ticket, TicketEvent, TicketStatus
-from helpdesk.outbox import OutboxMessage
 from helpdesk.service import tickets as svc
 from helpdesk.service import timeline
 from routing.service import assignment, chain, rulebook
-from tests.builders import make_category, make_ticket, make_user
+from tests.builders import make_category, make_ticket, make_user, outbox_mails
 from tests.routing.builders import make_rule
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -286,7 +285,7 @@ def test_customer_replies_trigger_their_rules(clock):
     )
     db.session.commit()
     assert applied(ticket) == ["customer wrote: tell the line"]
-    recipients = db.session.scalars(sa.select(OutboxMessage.recipient)).all()
+    recipients = [m.recipient for m in outbox_mails("routing.rule")]
     assert sorted(recipients) == sorted(a.email for a in agents)
 
 
@@ -300,7 +299,7 @@ def test_notifications_go_to_the_outbox_in_the_recipients_language():
     )
     ticket = make_ticket(priority=Priority.P1)
     db.session.commit()
-    (message,) = db.session.scalars(sa.select(OutboxMessage)).all()
+    (message,) = outbox_mails("routing.rule")
     assert message.recipient == "boss@example.test"
     assert message.subject.startswith(ticket.number)
     assert "P1: managers" in message.subject

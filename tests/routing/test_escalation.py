@@ -6,9 +6,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Priority, Role, Ticket, TicketEvent, TicketStatus
-from helpdesk.outbox import OutboxMessage
 from sla.jobs import sweep_clocks
-from tests.builders import make_category, make_ticket, make_user
+from tests.builders import make_category, make_ticket, make_user, outbox_mails
 from tests.routing.builders import make_rule
 from tests.security.support import auth, db_state, error_of, issue_bearer
 from tests.sla.builders import make_calendar, make_policy
@@ -38,10 +37,9 @@ def ticket_row(app, ticket_id: int) -> Ticket:
 
 
 def outbox(app) -> list[str]:
+    """Who was told of a line move."""
     with app.app_context():
-        recipients = db.session.scalars(
-            sa.select(OutboxMessage.recipient).order_by(OutboxMessage.id)
-        ).all()
+        recipients = [m.recipient for m in outbox_mails("moved_to_your_line")]
         db.session.remove()
     return recipients
 

@@ -9,7 +9,7 @@ from helpdesk.models import Role, Ticket, TicketEvent, TicketStatus
 from helpdesk.outbox import OutboxMessage
 from routing.jobs import check_unassigned
 from routing.models import RoutingRule
-from tests.builders import make_ticket, make_user
+from tests.builders import make_ticket, make_user, outbox_mails
 from tests.routing.builders import make_rule
 
 
@@ -102,6 +102,6 @@ def test_a_p1_ticket_tells_the_managers_with_the_demo_rules(runner, app, client)
     )
     assert response.status_code == 302
     with app.app_context():
-        recipients = db.session.scalars(sa.select(OutboxMessage.recipient)).all()
+        recipients = [m.recipient for m in outbox_mails("routing.rule")]
         db.session.remove()
     assert recipients == ["manager@example.com"]

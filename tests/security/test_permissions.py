@@ -170,6 +170,14 @@ CASES = [
         writes=True,
     ),
     Case(
+        "profile-notifications-save",
+        "POST",
+        "/profile/notifications",
+        logged_in(302),
+        form={"notices": "agent_replied"},
+        writes=True,
+    ),
+    Case(
         "profile-token-create",
         "POST",
         "/profile/tokens",
@@ -325,6 +333,14 @@ CASES = [
         "/admin/users/{user}",
         admin_only(302),
         form={"name": "Promoted", "role": "admin", "active": "true"},
+        writes=True,
+    ),
+    Case(
+        "admin-user-notifications-save",
+        "POST",
+        "/admin/users/{user}/notifications",
+        admin_only(302),
+        form={"notices": "ticket_registered"},
         writes=True,
     ),
     # --- the API

@@ -13,13 +13,12 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Channel, Priority, Role, TicketEvent, TicketStatus
-from helpdesk.outbox import OutboxMessage
 from helpdesk.service import queries
 from helpdesk.service import tickets as svc
 from sla.models import SlaAlert, Target
 from sla.service.clocks import seconds_left, ticket_clocks
 from sla.service.sweep import sweep_due_clocks
-from tests.builders import make_category, make_ticket, make_user
+from tests.builders import make_category, make_ticket, make_user, outbox_mails
 from tests.sla.builders import make_policy
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -235,9 +234,9 @@ def test_sweep_warns_at_each_threshold_and_breaches_once(clock):
         ).order_by(SlaAlert.id)
     ).all()
     assert alerts == ["warning", "warning", "breach"]
-    recipients = db.session.scalars(
-        sa.select(OutboxMessage.recipient).order_by(OutboxMessage.id)
-    ).all()
+    recipients = [
+        m.recipient for m in outbox_mails() if m.payload["event"].startswith("sla.")
+    ]
     assert recipients == [agent.email, agent.email, manager.email]
 
 
