@@ -63,6 +63,8 @@ ACTION_LABELS = {
     "notify_user": _l("Notify a user (e-mail or id)"),
     "notify_line": _l("Notify a line (empty: ticket's)"),
     "notify_managers": _l("Notify the managers"),
+    "notify_requester": _l("Notify the ticket's requester"),
+    "notify_assignee": _l("Notify the ticket's assignee"),
     "start_process": _l("Start a process (tasks below, one per line)"),
     "add_tags": _l("Add tags (comma-separated)"),
     "remove_tags": _l("Remove tags (comma-separated)"),
@@ -180,6 +182,10 @@ def describe_change(
         )
     if kind == "notify_managers":
         return _("E-mail to the managers (%(count)s people)", count=count)
+    if kind == "notify_requester":
+        return _("E-mail to the requester (%(count)s people)", count=count)
+    if kind == "notify_assignee":
+        return _("E-mail to the assignee (%(count)s people)", count=count)
     return _("E-mail to %(count)s people", count=count)
 
 
@@ -218,6 +224,10 @@ def describe_action(action: Mapping[str, Any], user_names=None) -> str:
         return _("E-mail the ticket's line")
     if kind == "notify_managers":
         return _("E-mail the managers")
+    if kind == "notify_requester":
+        return _("E-mail the ticket's requester")
+    if kind == "notify_assignee":
+        return _("E-mail the ticket's assignee")
     if kind == "start_process":
         return ngettext(
             "Start a process of %(num)s task",

@@ -79,6 +79,9 @@ ACTIONS: dict[str, dict[str, str]] = {
     "notify_user": {"user_id": "staff"},
     "notify_line": {"line": "line?"},
     "notify_managers": {},
+    # whoever they are on this ticket: its requester, its assignee
+    "notify_requester": {},
+    "notify_assignee": {},
     # a checklist: [{"title", "line" or "agent_id", "due_minutes"}]
     "start_process": {"tasks": "tasks"},
     # a non-empty list of tags, added to or removed from the ticket's

@@ -50,6 +50,7 @@ def ticket_facts(ticket: Ticket, *, sla_target: str | None = None) -> dict[str, 
         "subject": ticket.subject,
         "description": ticket.description,
         "assignee": ticket.assignee_id,
+        "requester": ticket.requester_id,  # for notify_requester, not a condition
         "tags": ticket.tags,
         "sla_target": sla_target,
     }
@@ -181,7 +182,11 @@ def _recipients(action: Mapping, facts: Mapping) -> list[User]:
         return line_agents(action.get("line") or facts["line"])
     if kind == "notify_managers":
         return managers()
-    user = db.session.get(User, action["user_id"])
+    if kind == "notify_requester":
+        user = db.session.get(User, facts["requester"])
+        return [user] if user is not None and user.active else []
+    user_id = facts["assignee"] if kind == "notify_assignee" else action["user_id"]
+    user = db.session.get(User, user_id) if user_id else None
     return [user] if user is not None and user.active and user.is_staff else []
 
 

@@ -328,3 +328,18 @@ def test_a_rolled_back_transaction_forgets_its_pending_rules():
     db.session.commit()
     kinds = db.session.scalars(sa.select(TicketEvent.kind)).all()
     assert not [k for k in kinds if k.startswith("routing_")]
+
+
+def test_rules_address_the_requester_and_the_assignee_of_the_ticket(clock):
+    agent = make_user(role=Role.LINE1)
+    make_rule(
+        name="tell both",
+        trigger="ticket_updated",
+        actions=[{"type": "notify_requester"}, {"type": "notify_assignee"}],
+    )
+    ticket = make_ticket()
+    db.session.commit()
+    svc.assign_ticket(ticket, agent.id, actor=agent, now=clock.now())
+    db.session.commit()
+    recipients = [m.recipient for m in outbox_mails("routing.rule")]
+    assert recipients == [ticket.requester.email, agent.email]
