@@ -73,7 +73,7 @@ def calendar_get(calendar_id: int):
 def calendar_patch(calendar_id: int):
     calendar = setup.get_calendar(calendar_id)
     data = CalendarIn().load(_merged(CalendarOut().dump(calendar), json_body()))
-    setup.update_calendar(calendar, data, actor=current_user)
+    setup.update_calendar(calendar, data, actor=current_user, now=get_clock().now())
     db.session.commit()
     return CalendarOut().dump(calendar)
 
@@ -92,7 +92,10 @@ def holiday_create(calendar_id: int):
     calendar = setup.get_calendar(calendar_id)
     data = HolidayIn().load(json_body())
     added = setup.add_holiday(
-        calendar, data | {"language": str(get_locale())}, actor=current_user
+        calendar,
+        data | {"language": str(get_locale())},
+        actor=current_user,
+        now=get_clock().now(),
     )
     db.session.commit()
     return {"added": added, "calendar": CalendarOut().dump(calendar)}, 201
@@ -137,7 +140,7 @@ def policy_get(policy_id: int):
 def policy_patch(policy_id: int):
     policy = setup.get_policy(policy_id)
     data = PolicyIn().load(_merged(PolicyOut().dump(policy), json_body()))
-    setup.update_policy(policy, data, actor=current_user)
+    setup.update_policy(policy, data, actor=current_user, now=get_clock().now())
     db.session.commit()
     return PolicyOut().dump(policy)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 
+from flask import current_app
+
 from helpdesk import events
 from helpdesk.models import Channel, TicketStatus
 from sla.models import Target
@@ -27,7 +29,7 @@ def refreshes_ticket_due(handler):
 @refreshes_ticket_due
 def on_ticket_created(ticket, *, actor, now, **_) -> None:
     clocks.start_clocks(ticket, now=now, actor=actor, cause="ticket_created")
-    if ticket.channel == Channel.PHONE and actor.is_staff:
+    if ticket.channel == Channel.PHONE and actor is not None and actor.is_staff:
         # Line 1 registered it while talking to the caller: that is the first response.
         clocks.stop_clocks(
             ticket,
@@ -35,6 +37,7 @@ def on_ticket_created(ticket, *, actor, now, **_) -> None:
             now=now,
             actor=actor,
             cause="answered_on_the_call",
+            settings=current_app.config,
         )
 
 
@@ -42,7 +45,12 @@ def on_ticket_created(ticket, *, actor, now, **_) -> None:
 def on_public_reply(ticket, *, actor, now, by_agent, **_) -> None:
     if by_agent:
         clocks.stop_clocks(
-            ticket, RESPONSE_TARGETS, now=now, actor=actor, cause="agent_replied"
+            ticket,
+            RESPONSE_TARGETS,
+            now=now,
+            actor=actor,
+            cause="agent_replied",
+            settings=current_app.config,
         )
     else:
         clocks.restart_next_response(
@@ -54,9 +62,18 @@ def on_public_reply(ticket, *, actor, now, by_agent, **_) -> None:
 def on_status_changed(ticket, *, actor, now, old, new, **_) -> None:
     cause = f"status_{new.value}"
     if new in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-        clocks.stop_clocks(ticket, ALL_TARGETS, now=now, actor=actor, cause=cause)
+        clocks.stop_clocks(
+            ticket,
+            ALL_TARGETS,
+            now=now,
+            actor=actor,
+            cause=cause,
+            settings=current_app.config,
+        )
     elif new == TicketStatus.PENDING:
-        clocks.pause_clocks(ticket, now=now, actor=actor, cause=cause)
+        clocks.pause_clocks(
+            ticket, now=now, actor=actor, cause=cause, settings=current_app.config
+        )
     elif new == TicketStatus.REOPENED:
         clocks.resume_clocks(
             ticket,

@@ -138,6 +138,8 @@ class SlaClock(Base):
         sa.Index("ix_sla_clocks_started_at", "started_at"),
         # The dashboard's breaches list and its per-ticket aggregates.
         sa.Index("ix_sla_clocks_breached_at", "breached_at", "phase", "due_at"),
+        # The SLA pages' "clocks that need attention".
+        sa.Index("ix_sla_clocks_check_failures", "check_failures"),
         sa.Index(
             "ix_sla_clocks_report",
             "ticket_id",
@@ -165,6 +167,10 @@ class SlaClock(Base):
     warnings_done: Mapped[int] = mapped_column(default=0)
     breached_at: Mapped[datetime | None]
     stopped_at: Mapped[datetime | None]
+    # Sweeps that failed to compute this clock in a row, and the last error;
+    # such a clock is retried with back-off and listed for admins.
+    check_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    check_error: Mapped[str | None] = mapped_column(sa.Text)
 
     policy: Mapped[SlaPolicy] = relationship()
     ticket: Mapped[Ticket] = relationship()
@@ -180,15 +186,19 @@ class SlaClock(Base):
 
 
 class SlaAlert(Base):
-    """One warning or breach of one clock cycle; the unique key makes each
-    happen exactly once, however many schedulers sweep."""
+    """One warning or breach of one clock cycle and target; the unique key
+    makes each happen exactly once, however many schedulers sweep. A policy
+    re-selected with another target arms its thresholds anew."""
 
     __tablename__ = "sla_alerts"
-    __table_args__ = (sa.UniqueConstraint("clock_id", "cycle", "kind", "percent"),)
+    __table_args__ = (
+        sa.UniqueConstraint("clock_id", "cycle", "target_seconds", "kind", "percent"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clock_id: Mapped[int] = mapped_column(sa.ForeignKey("sla_clocks.id"))
     cycle: Mapped[int]
+    target_seconds: Mapped[int] = mapped_column(server_default="0")
     kind: Mapped[str] = mapped_column(sa.String(16))  # warning | breach
     percent: Mapped[int]
     created_at: Mapped[datetime]

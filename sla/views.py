@@ -63,7 +63,11 @@ def dashboard_page():
     filters = dashboard.filters_from(query, now=now)
     figures = dashboard.summary(filters, now=now, cursor=query["cursor"])
     return render_template(
-        "sla/dashboard.html", figures=figures, filters=filters, query=query
+        "sla/dashboard.html",
+        figures=figures,
+        filters=filters,
+        query=query,
+        stuck=dashboard.clocks_needing_attention(),
     )
 
 
@@ -118,7 +122,7 @@ def calendar_edit(calendar_id: int):
         return _calendar_form(calendar, _calendar_values(calendar))
     try:
         data = CalendarFormIn().load(_calendar_input(), unknown="exclude")
-        setup.update_calendar(calendar, data, actor=current_user)
+        setup.update_calendar(calendar, data, actor=current_user, now=get_clock().now())
     except (ValidationError, InvalidInput) as err:
         return _calendar_form(calendar, request.form, *form_error(err))
     db.session.commit()
@@ -133,7 +137,9 @@ def calendar_holidays_load(calendar_id: int):
     try:
         data = HolidayIn().load(_filled(request.form), unknown="exclude")
         data["language"] = str(get_locale())
-        added = setup.add_holiday(calendar, data, actor=current_user)
+        added = setup.add_holiday(
+            calendar, data, actor=current_user, now=get_clock().now()
+        )
     except (ValidationError, InvalidInput, Conflict) as err:
         errors, status = form_error(err)
         return _calendar_form(
@@ -244,7 +250,9 @@ def policy_edit(policy_id: int):
         return _policy_form(policy, PolicyOut().dump(policy))
     values = _policy_input(request.form)
     try:
-        setup.update_policy(policy, PolicyIn().load(values), actor=current_user)
+        setup.update_policy(
+            policy, PolicyIn().load(values), actor=current_user, now=get_clock().now()
+        )
     except (ValidationError, InvalidInput) as err:
         return _policy_form(policy, values, *form_error(err))
     db.session.commit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,9 +18,10 @@ from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
-from helpdesk.service.timeline import record_event
 from sla.calendar import CalendarSpec, add_business_seconds, business_seconds_between
 from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy, Target
+from sla.service.alerts import raise_alert
+from sla.service.history import record_clock_event
 
 log = logging.getLogger(__name__)
 
@@ -124,17 +126,30 @@ def warning_percents(clock: SlaClock) -> list[int]:
     return sorted(p for p in (clock.policy.warning_percents or []) if 0 < p < 100)
 
 
+def reached_at(clock: SlaClock, spec: CalendarSpec, spent_target: int) -> datetime:
+    """The instant a running clock has spent ``spent_target`` business seconds."""
+    left = max(0, spent_target - clock.spent_seconds)
+    return add_business_seconds(spec, clock.running_since, left)
+
+
 def schedule_checks(clock: SlaClock, spec: CalendarSpec) -> None:
-    """Due time and the next instant a sweep must look at this clock."""
-    if clock.phase != Phase.RUNNING:
+    """Due time and the next instant a sweep must look at this clock.
+
+    Once breached, a clock stays due at the instant it was due, however it
+    pauses and resumes afterwards (pages show how long it is overdue)."""
+    if clock.phase == Phase.STOPPED or (
+        clock.phase == Phase.PAUSED and clock.breached_at is None
+    ):
         clock.due_at = clock.next_check_at = None
+        return
+    if clock.phase == Phase.PAUSED:
+        clock.due_at, clock.next_check_at = clock.breached_at, None
         return
 
     def at(spent_target: int) -> datetime:
-        left = max(0, spent_target - clock.spent_seconds)
-        return add_business_seconds(spec, clock.running_since, left)
+        return reached_at(clock, spec, spent_target)
 
-    clock.due_at = at(clock.target_seconds)
+    clock.due_at = clock.breached_at or at(clock.target_seconds)
     pending = [
         at(threshold_seconds(clock, p))
         for p in warning_percents(clock)[clock.warnings_done :]
@@ -144,29 +159,20 @@ def schedule_checks(clock: SlaClock, spec: CalendarSpec) -> None:
     clock.next_check_at = min(pending) if pending else None
 
 
-def record_clock_event(
-    ticket: Ticket,
-    kind: str,
-    clock: SlaClock,
-    *,
-    now: datetime,
-    actor: User | None,
-    cause: str,
-    **data,
+def catch_late_breach(
+    clock: SlaClock, spec: CalendarSpec, *, now: datetime, settings: Mapping
 ) -> None:
-    record_event(
-        ticket,
-        kind,
-        actor=actor,
-        now=now,
-        internal=True,
-        data={
-            "target": clock.target.value,
-            "cause": cause,
-            "due_at": clock.due_at.isoformat() if clock.due_at else None,
-        }
-        | data,
-    )
+    """A running clock that passed its due instant before any sweep noticed
+    is breached at that instant, and alerted now, before it stops or pauses:
+    a target is met only by an event at or before its due time."""
+    if clock.phase != Phase.RUNNING or clock.breached_at is not None:
+        return
+    due = reached_at(clock, spec, clock.target_seconds)
+    if now > due:
+        clock.breached_at = due
+        # Its warnings are moot now: the breach says more, and says it once.
+        clock.warnings_done = len(warning_percents(clock))
+        raise_alert(clock.ticket, clock, "breach", 100, now=now, settings=settings)
 
 
 # --- lifecycle ---------------------------------------------------------------
@@ -216,13 +222,20 @@ def start_clocks(
 
 
 def pause_clocks(
-    ticket: Ticket, *, now: datetime, actor: User | None, cause: str
+    ticket: Ticket,
+    *,
+    now: datetime,
+    actor: User | None,
+    cause: str,
+    settings: Mapping,
 ) -> None:
-    """Stop the time of every running clock; it keeps what it has spent."""
+    """Stop the time of every running clock; it keeps what it has spent. A
+    clock already past its due instant is breached there first."""
     for clock in ticket_clocks(ticket.id):
         if clock.phase != Phase.RUNNING:
             continue
         spec = calendar_spec(clock.policy.calendar)
+        catch_late_breach(clock, spec, now=now, settings=settings)
         clock.spent_seconds = elapsed_seconds(clock, spec, now)
         clock.phase, clock.running_since = Phase.PAUSED, None
         schedule_checks(clock, spec)
@@ -267,12 +280,15 @@ def stop_clocks(
     now: datetime,
     actor: User | None,
     cause: str,
+    settings: Mapping,
 ) -> None:
-    """Stop clocks for good (met, unless already breached)."""
+    """Stop clocks for good: met when stopped at or before the due instant,
+    breached at that instant otherwise (even if no sweep had noticed)."""
     for clock in ticket_clocks(ticket.id):
         if clock.target not in targets or clock.phase == Phase.STOPPED:
             continue
         spec = calendar_spec(clock.policy.calendar)
+        catch_late_breach(clock, spec, now=now, settings=settings)
         clock.spent_seconds = elapsed_seconds(clock, spec, now)
         clock.phase, clock.running_since, clock.stopped_at = Phase.STOPPED, None, now
         schedule_checks(clock, spec)

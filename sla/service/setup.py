@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import holidays as public_holidays
@@ -21,7 +22,15 @@ from flask_babel import gettext as _
 from helpdesk.errors import Conflict, InvalidInput, NotFound
 from helpdesk.extensions import db
 from helpdesk.models import Category, User
-from sla.models import BusinessCalendar, Holiday, SlaClock, SlaPolicy, WorkingInterval
+from sla.models import (
+    BusinessCalendar,
+    Holiday,
+    Phase,
+    SlaClock,
+    SlaPolicy,
+    Target,
+    WorkingInterval,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +65,14 @@ def create_calendar(data: dict[str, Any], *, actor: User) -> BusinessCalendar:
 
 
 def update_calendar(
-    calendar: BusinessCalendar, data: dict[str, Any], *, actor: User
+    calendar: BusinessCalendar, data: dict[str, Any], *, actor: User, now: datetime
 ) -> None:
-    """Replace the calendar's settings, intervals and holidays with ``data``.
-
-    Running clocks keep the due times already computed until their next
-    check, when the sweep reschedules them on the new hours."""
+    """Replace the calendar's settings, intervals and holidays with ``data``;
+    every running clock on it is re-timed by the next sweep."""
     _check_unique_name(BusinessCalendar, data["name"], exclude_id=calendar.id)
     _apply_calendar(calendar, data)
     db.session.flush()
+    retime_clocks(_policies_on(calendar), now=now)
     log.info("sla.calendar updated calendar_id=%s actor_id=%s", calendar.id, actor.id)
 
 
@@ -107,7 +115,7 @@ def delete_calendar(calendar: BusinessCalendar, *, actor: User) -> None:
 
 
 def add_holiday(
-    calendar: BusinessCalendar, data: dict[str, Any], *, actor: User
+    calendar: BusinessCalendar, data: dict[str, Any], *, actor: User, now: datetime
 ) -> int:
     """One holiday (``day``, ``name``) or a country's public holidays for a year
     (``country``, ``year``); returns how many dates were added. A date the
@@ -124,6 +132,8 @@ def add_holiday(
     new = [h for h in new if h.day not in existing]
     calendar.holidays.extend(new)
     db.session.flush()
+    if new:
+        retime_clocks(_policies_on(calendar), now=now)
     log.info(
         "sla.holidays added calendar_id=%s count=%s actor_id=%s",
         calendar.id,
@@ -187,12 +197,18 @@ def create_policy(data: dict[str, Any], *, actor: User) -> SlaPolicy:
     return policy
 
 
-def update_policy(policy: SlaPolicy, data: dict[str, Any], *, actor: User) -> None:
-    """Replace the policy's settings. Clocks already running keep the targets
-    they started with; tickets re-select on their next priority/category change."""
+def update_policy(
+    policy: SlaPolicy, data: dict[str, Any], *, actor: User, now: datetime
+) -> None:
+    """Replace the policy's settings. Its clocks that have not stopped take
+    the new targets and thresholds and are re-timed by the next sweep;
+    tickets re-select a policy on their next priority/category change."""
     _check_policy(data, exclude_id=policy.id)
     position = policy.position
+    _rearm_thresholds(policy, data["warning_percents"])
     _apply_policy(policy, data)
+    _retarget_open_clocks(policy)
+    retime_clocks([policy.id], now=now)
     policy.position = position
     if data["position"] is not None and data["position"] != position:
         _place(policy, data["position"])
@@ -235,6 +251,82 @@ def _apply_policy(policy: SlaPolicy, data: dict[str, Any]) -> None:
         "on_breach",
     ):
         setattr(policy, key, data[key])
+
+
+# --- re-timing the clocks an edit touches ---------------------------------------
+
+
+def retime_clocks(policy_ids: list[int], *, now: datetime) -> int:
+    """Make every running clock of these policies due for a check now, so the
+    background sweep re-times them at once, in its bounded batches (never in
+    this request), on the new calendar and targets. One indexed statement."""
+    if not policy_ids:
+        return 0
+    result = db.session.execute(
+        sa.update(SlaClock)
+        .where(SlaClock.policy_id.in_(policy_ids), SlaClock.phase == Phase.RUNNING)
+        .values(next_check_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    log.info("sla.retime policies=%s clocks=%s", policy_ids, result.rowcount)
+    return result.rowcount
+
+
+def _policies_on(calendar: BusinessCalendar) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(SlaPolicy.id).where(SlaPolicy.calendar_id == calendar.id)
+        )
+    )
+
+
+def _retarget_open_clocks(policy: SlaPolicy) -> None:
+    """Clocks that have not stopped take the policy's new target lengths (a
+    target the policy no longer has leaves its clock as it is)."""
+    for target in Target:
+        minutes = policy.target_minutes(target)
+        if not minutes:
+            continue
+        db.session.execute(
+            sa.update(SlaClock)
+            .where(
+                SlaClock.policy_id == policy.id,
+                SlaClock.target == target,
+                SlaClock.phase != Phase.STOPPED,
+            )
+            .values(target_seconds=minutes * 60)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _rearm_thresholds(policy: SlaPolicy, new_percents: list[int]) -> None:
+    """A clock that had warned up to p % of the old thresholds has done the
+    new thresholds at or below p %; the others are still to come (so changing
+    [50, 90] to [75, 90] after 50 % sends 75 %). A few statements, one per
+    old threshold, whatever the number of clocks."""
+    old = sorted(p for p in (policy.warning_percents or []) if 0 < p < 100)
+    new = sorted(p for p in new_percents if 0 < p < 100)
+    if old == new:
+        return
+    # From the highest count down, so a clock is never remapped twice.
+    for done in range(len(old), 0, -1):
+        db.session.execute(
+            sa.update(SlaClock)
+            .where(
+                SlaClock.policy_id == policy.id,
+                SlaClock.phase != Phase.STOPPED,
+                SlaClock.warnings_done == done,
+            )
+            .values(warnings_done=-sum(1 for p in new if p <= old[done - 1]))
+            .execution_options(synchronize_session=False)
+        )
+    # Negative marks kept the remapped rows apart from those still to remap.
+    db.session.execute(
+        sa.update(SlaClock)
+        .where(SlaClock.policy_id == policy.id, SlaClock.warnings_done < 0)
+        .values(warnings_done=-SlaClock.warnings_done)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def move_policy(policy: SlaPolicy, direction: str, *, actor: User) -> None:

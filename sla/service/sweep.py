@@ -1,29 +1,25 @@
-"""The SLA sweep: the warnings and breaches that are due, each marked once,
-written on the timeline, and acted on as the clock's policy says (e-mails,
-escalation); then routing's rules on SLA triggers hear of it."""
+"""The SLA sweep: the warnings and breaches that are due, each raised once
+(``alerts``), each clock checked on its own so that one that fails cannot
+hold up the others."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
-from helpdesk.models import Ticket
-from helpdesk.service.lines import line_above, move_to_line
-from sla import notify
-from sla.events import sla_breached, sla_warning
-from sla.models import SlaAlert, SlaClock
+from sla.models import Phase, SlaClock
+from sla.service.alerts import raise_alert
 from sla.service.clocks import (
     POLICY_WITH_CALENDAR,
     calendar_spec,
-    elapsed_seconds,
-    record_clock_event,
+    reached_at,
+    refresh_ticket_due,
     schedule_checks,
     threshold_seconds,
     warning_percents,
@@ -63,100 +59,64 @@ def sweep_due_clocks(
     counts = SweepCounts()
     for clock in db.session.scalars(query).all():
         counts.clocks += 1
-        _check_clock(clock, now=now, settings=settings, counts=counts)
+        _check_in_isolation(clock, now=now, settings=settings, counts=counts)
     db.session.flush()
     return counts
+
+
+def _check_in_isolation(
+    clock: SlaClock, *, now: datetime, settings: Mapping, counts: SweepCounts
+) -> None:
+    """One clock's failure (a calendar that no longer computes...) is undone,
+    logged and retried later with back-off; it never holds up the others."""
+    try:
+        with db.session.begin_nested():
+            _check_clock(clock, now=now, settings=settings, counts=counts)
+            if clock.check_failures:
+                clock.check_failures, clock.check_error = 0, None
+    # Broad on purpose: whatever breaks one clock must not stop the sweep.
+    except Exception as exc:
+        log.exception("sla.clock_failed clock_id=%s", clock.id)
+        failures = clock.check_failures + 1
+        clock.check_failures = failures
+        clock.check_error = f"{type(exc).__name__}: {exc}"[:2000]
+        clock.next_check_at = now + timedelta(seconds=retry_delay_seconds(failures))
+
+
+def retry_delay_seconds(failures: int) -> int:
+    """A minute after the first failure, doubling, at most a day."""
+    return min(60 * 2 ** (failures - 1), 24 * 3600)
 
 
 def _check_clock(
     clock: SlaClock, *, now: datetime, settings: Mapping, counts: SweepCounts
 ) -> None:
+    """Warnings at each threshold's instant, the breach at the due instant;
+    decided by instants of the current calendar, whenever the sweep runs."""
     spec = calendar_spec(clock.policy.calendar)
-    elapsed = elapsed_seconds(clock, spec, now)
     ticket = clock.ticket
+    running = clock.phase == Phase.RUNNING
     percents = warning_percents(clock)
-    while clock.warnings_done < len(percents) and elapsed >= threshold_seconds(
-        clock, percents[clock.warnings_done]
+    while (
+        running
+        and clock.warnings_done < len(percents)
+        and now
+        >= reached_at(
+            clock, spec, threshold_seconds(clock, percents[clock.warnings_done])
+        )
     ):
         percent = percents[clock.warnings_done]
         clock.warnings_done += 1
-        if _raise_alert(ticket, clock, "warning", percent, now=now, settings=settings):
+        if raise_alert(ticket, clock, "warning", percent, now=now, settings=settings):
             counts.warnings += 1
-    if clock.breached_at is None and elapsed >= clock.target_seconds:
-        # The breach happened at the due instant, not when the sweep noticed it.
-        clock.breached_at = min(clock.due_at or now, now)
-        if _raise_alert(ticket, clock, "breach", 100, now=now, settings=settings):
-            counts.breaches += 1
+    if running and clock.breached_at is None:
+        due = reached_at(clock, spec, clock.target_seconds)
+        if now >= due:
+            # Breached at the due instant, not when the sweep noticed it.
+            clock.breached_at = due
+            if raise_alert(ticket, clock, "breach", 100, now=now, settings=settings):
+                counts.breaches += 1
+    due_before = clock.due_at
     schedule_checks(clock, spec)
-
-
-def _raise_alert(
-    ticket: Ticket,
-    clock: SlaClock,
-    kind: str,
-    percent: int,
-    *,
-    now: datetime,
-    settings: Mapping,
-) -> bool:
-    """Record the alert once (a duplicate from a parallel sweep is skipped),
-    write it on the timeline, queue notifications and tell routing."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                SlaAlert(
-                    clock_id=clock.id,
-                    cycle=clock.cycle,
-                    kind=kind,
-                    percent=percent,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
-        log.info(
-            "sla.alert duplicate ticket_id=%s clock_id=%s kind=%s",
-            ticket.id,
-            clock.id,
-            kind,
-        )
-        return False
-    event = "sla_warning" if kind == "warning" else "sla_breached"
-    record_clock_event(
-        ticket, event, clock, now=now, actor=None, cause="sweep", percent=percent
-    )
-    actions = (
-        clock.policy.on_warning if kind == "warning" else clock.policy.on_breach
-    ) or []
-    notify.queue_alert(
-        ticket, clock, kind, percent, actions=actions, now=now, settings=settings
-    )
-    if "escalate" in actions:
-        _escalate(ticket, clock, kind, now=now, settings=settings)
-    signal = sla_warning if kind == "warning" else sla_breached
-    signal.send(ticket, clock=clock, percent=percent, now=now)
-    log.info(
-        "sla.%s ticket_id=%s target=%s percent=%s",
-        kind,
-        ticket.id,
-        clock.target.value,
-        percent,
-    )
-    return True
-
-
-def _escalate(
-    ticket: Ticket, clock: SlaClock, kind: str, *, now: datetime, settings: Mapping
-) -> None:
-    """The policy's "escalate" action: the next line up, through the core,
-    so it works whichever other packages are installed."""
-    line = line_above(ticket)
-    if line is None or not ticket.is_active:
-        return
-    move_to_line(
-        ticket,
-        line,
-        reason=clock.target.value,
-        cause=f"sla_{kind}",
-        actor=None,
-        now=now,
-    )
+    if clock.due_at != due_before:
+        refresh_ticket_due(ticket)  # re-timed by a calendar or policy edit
