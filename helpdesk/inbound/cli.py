@@ -3,6 +3,7 @@ server's pipe) and ``flask mail poll`` (the IMAP folder, once)."""
 
 from __future__ import annotations
 
+import imaplib
 import sys
 
 import click
@@ -12,6 +13,7 @@ from flask.cli import AppGroup
 
 from helpdesk.clock import get_clock
 from helpdesk.extensions import db
+from helpdesk.inbound.imap import ImapError
 from helpdesk.inbound.jobs import poll_once
 from helpdesk.inbound.service import ingest_message
 
@@ -23,16 +25,16 @@ _CHUNK = 64 * 1024
 
 
 @mail_cli.command("ingest")
-def ingest_command() -> None:
-    """Ingest one RFC 822 message read from standard input.
+@click.argument("message", type=click.File("rb"), default="-")
+def ingest_command(message) -> None:
+    """Ingest one RFC 822 message read from MESSAGE (a file; standard input
+    by default).
 
     Exits 0 once the message is stored, ignored, refused or quarantined, and
     75 (EX_TEMPFAIL) when the database cannot be reached, so the mail server
     delivers it again later.
     """
-    raw, size = _read_message(
-        click.get_binary_stream("stdin"), current_app.config["MAIL_MAX_BYTES"]
-    )
+    raw, size = _read_message(message, current_app.config["MAIL_MAX_BYTES"])
     try:
         result = ingest_message(
             raw, now=get_clock().now(), settings=current_app.config, size_bytes=size
@@ -63,5 +65,8 @@ def poll_command() -> None:
     """Poll the IMAP folder once (what the scheduler's mail-poll job does)."""
     if not current_app.config.get("MAIL_IMAP_HOST"):
         raise click.ClickException("MAIL_IMAP_HOST is not set")
-    counts = poll_once(settings=current_app.config)
+    try:
+        counts = poll_once(settings=current_app.config)
+    except (ImapError, imaplib.IMAP4.error, OSError) as exc:
+        raise click.ClickException(f"IMAP: {exc}") from exc
     click.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing new")

@@ -61,6 +61,7 @@ class ImapFolder:
         self._settings = settings
         self._imap: imaplib.IMAP4 | None = None
         self._keywords = False
+        self._capabilities: set[str] = set()
         self._done_folder_ready = False
 
     def __enter__(self) -> ImapFolder:
@@ -80,6 +81,9 @@ class ImapFolder:
         self._imap = imap
         try:
             imap.login(s["MAIL_IMAP_USER"] or "", s["MAIL_IMAP_PASSWORD"] or "")
+            # Servers announce more (MOVE, UIDPLUS) once logged in.
+            answer = _ok(imap.capability(), "CAPABILITY")
+            self._capabilities = set(b" ".join(answer).decode().upper().split())
             _ok(imap.select(_quoted(s["MAIL_IMAP_FOLDER"])), "SELECT")
             _name, flags = imap.response("PERMANENTFLAGS")
             self._keywords = any(b"\\*" in (f or b"") for f in flags)
@@ -126,12 +130,12 @@ class ImapFolder:
             # "Already exists" is a NO answer too; the move below tells.
             imap.create(_quoted(folder))
             self._done_folder_ready = True
-        if "MOVE" in imap.capabilities:
+        if "MOVE" in self._capabilities:
             _ok(imap.uid("MOVE", uid, _quoted(folder)), "MOVE")
             return
         _ok(imap.uid("COPY", uid, _quoted(folder)), "COPY")
         _ok(imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Deleted)"), "STORE")
-        if "UIDPLUS" in imap.capabilities:
+        if "UIDPLUS" in self._capabilities:
             _ok(imap.uid("EXPUNGE", uid), "EXPUNGE")
         else:
             imap.expunge()
