@@ -4,10 +4,10 @@ server's pipe) and ``flask mail poll`` (the IMAP folder, once)."""
 from __future__ import annotations
 
 import imaplib
+import logging
 import sys
 
 import click
-import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -17,6 +17,7 @@ from helpdesk.inbound.imap import ImapError
 from helpdesk.inbound.jobs import poll_once
 from helpdesk.inbound.service import ingest_message
 
+log = logging.getLogger(__name__)
 mail_cli = AppGroup("mail", help="Mail in: messages become tickets and comments.")
 
 # sysexits.h: a mail server keeps the message and tries again later.
@@ -31,8 +32,8 @@ def ingest_command(message) -> None:
     by default).
 
     Exits 0 once the message is stored, ignored, refused or quarantined, and
-    75 (EX_TEMPFAIL) when the database cannot be reached, so the mail server
-    delivers it again later.
+    75 (EX_TEMPFAIL) when it could not be handled at all (the database is
+    away), so the mail server delivers it again later.
     """
     raw, size = _read_message(message, current_app.config["MAIL_MAX_BYTES"])
     try:
@@ -40,9 +41,14 @@ def ingest_command(message) -> None:
             raw, now=get_clock().now(), settings=current_app.config, size_bytes=size
         )
         db.session.commit()
-    except sa.exc.OperationalError as exc:
+    # Broad on purpose: any other exit status makes the mail server bounce
+    # the message to its sender; a temporary failure keeps it in the server's
+    # queue, delivered again later, so nothing is lost (ingesting is
+    # idempotent by Message-ID).
+    except Exception as exc:
         db.session.rollback()
-        click.echo(f"mail ingest: database unavailable, try later: {exc}", err=True)
+        log.exception("mail_in.ingest_deferred")
+        click.echo(f"mail ingest: not stored, try later: {exc}", err=True)
         sys.exit(EX_TEMPFAIL)
     click.echo(
         f"{result.outcome.value} ticket_id={result.ticket_id} reason={result.reason}"

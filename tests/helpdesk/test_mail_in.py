@@ -634,6 +634,20 @@ def test_flask_mail_ingest_quarantines_an_oversized_message_and_exits_0(
         assert (row.reason, row.size_bytes) == (QuarantineReason.TOO_LARGE, len(raw))
 
 
+def test_flask_mail_ingest_asks_the_mail_server_to_retry_when_it_cannot_store(
+    app, setup, runner, monkeypatch
+):
+    def database_away(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("server closed"))
+
+    monkeypatch.setattr("helpdesk.inbound.cli.ingest_message", database_away)
+
+    result = runner.invoke(args=["mail", "ingest"], input=corpus.plain(sender=ANN))
+
+    assert result.exit_code == 75  # EX_TEMPFAIL: the message stays queued
+    assert count(app, Ticket) == 0
+
+
 # --- flask mail poll against dovecot ------------------------------------------------
 
 
