@@ -2,9 +2,11 @@
 
 ``flask mail ingest`` reads one message piped by the mail server (as Request
 Tracker's mailgate does); ``flask mail poll`` and the scheduler's ``mail-poll``
-job read an IMAP folder. ``parse`` turns a message into plain data, ``service``
-routes it through the core's ticket services or quarantines it, ``imap``
-talks to the server, ``models`` holds the Message-IDs seen and the quarantine.
+job (``jobs``) read an IMAP folder (``imap``). ``parse`` turns a message into
+plain data, ``service`` routes it, ``outcomes`` writes what it becomes through
+the core's ticket services, ``quarantine`` keeps what could not be ingested;
+``models`` holds the Message-IDs seen, the quarantine and the addresses
+copied on a ticket's mail.
 """
 
 from helpdesk.inbound.jobs import poll_job
