@@ -49,7 +49,7 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Debian packages the tests use: PostgreSQL server, Chromium for browser tests.
+# Debian packages the tests use: PostgreSQL and IMAP (dovecot) servers, Chromium.
 system-deps:
 	scripts/install-system-deps
 

@@ -68,6 +68,27 @@ class Config:
     OUTBOX_RETRY_MAX_SECONDS = _env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
     # How long a claimed batch belongs to one worker; see deliver_due_messages.
     OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 300)
+    # Mail in (helpdesk/inbound/): `flask mail ingest` reads a message piped by
+    # the mail server; `flask mail poll` and the scheduler read an IMAP folder.
+    MAIL_IMAP_HOST = os.environ.get("MAIL_IMAP_HOST")  # unset: no polling job
+    MAIL_IMAP_PORT = _env_int("MAIL_IMAP_PORT", 993)
+    MAIL_IMAP_TLS = _env_bool("MAIL_IMAP_TLS", True)  # off: plain IMAP (loopback)
+    MAIL_IMAP_USER = os.environ.get("MAIL_IMAP_USER")
+    MAIL_IMAP_PASSWORD = os.environ.get("MAIL_IMAP_PASSWORD")
+    MAIL_IMAP_FOLDER = os.environ.get("MAIL_IMAP_FOLDER", "INBOX")
+    # Processed messages move here; unset: they stay, flagged as processed.
+    MAIL_IMAP_DONE_FOLDER = os.environ.get("MAIL_IMAP_DONE_FOLDER") or None
+    MAIL_IMAP_TIMEOUT_SECONDS = _env_int("MAIL_IMAP_TIMEOUT_SECONDS", 30)
+    MAIL_POLL_SECONDS = _env_int("MAIL_POLL_SECONDS", 60)  # job interval
+    MAIL_POLL_BATCH = _env_int("MAIL_POLL_BATCH", 50)
+    # A larger message is quarantined with its headers only.
+    MAIL_MAX_BYTES = _env_int("MAIL_MAX_BYTES", 25 * 1024 * 1024)
+    # Unknown senders become customers; off: they get a polite refusal.
+    MAIL_CREATE_REQUESTERS = _env_bool("MAIL_CREATE_REQUESTERS", True)
+    # The category code of tickets opened by mail; unset: the first active one.
+    MAIL_DEFAULT_CATEGORY = os.environ.get("MAIL_DEFAULT_CATEGORY") or None
+    # The language of mail to senders the helpdesk does not know.
+    MAIL_DEFAULT_LOCALE = os.environ.get("MAIL_DEFAULT_LOCALE", "en")
 
 
 class DevelopmentConfig(Config):
@@ -94,6 +115,15 @@ class TestingConfig(Config):
     SMTP_STARTTLS = False
     MAIL_FROM = "helpdesk@example.test"
     WEBHOOK_URL = None
+    # Tests start their own IMAP server and pass it in.
+    MAIL_IMAP_HOST = None
+    MAIL_IMAP_USER = None
+    MAIL_IMAP_PASSWORD = None
+    MAIL_IMAP_DONE_FOLDER = None
+    MAIL_MAX_BYTES = 512 * 1024
+    MAIL_CREATE_REQUESTERS = True
+    MAIL_DEFAULT_CATEGORY = None
+    MAIL_DEFAULT_LOCALE = "en"
 
 
 class ProductionConfig(Config):

@@ -12,7 +12,7 @@ from helpdesk.extensions import babel, csrf, db, migrate
 
 
 def init_app(app: Flask) -> None:
-    from helpdesk import api, auth, cli, hooks, http, outbox, views
+    from helpdesk import api, auth, cli, hooks, http, inbound, outbox, views
     from helpdesk.labels import TEMPLATE_GLOBALS
     from helpdesk.notify import subscribers
 
@@ -36,6 +36,8 @@ def init_app(app: Flask) -> None:
     hooks.add_job(
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"
     )
+    if app.config.get("MAIL_IMAP_HOST"):
+        hooks.add_job(app, "mail-poll", inbound.poll_job, "MAIL_POLL_SECONDS")
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")

@@ -1,5 +1,5 @@
 """Commands: ``flask users create|token|list``, ``flask demo load``,
-``flask scheduler``."""
+``flask scheduler``, ``flask mail ingest|poll``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from helpdesk.clock import get_clock
 from helpdesk.demo import load_demo_people, load_demo_tickets
 from helpdesk.extensions import db
 from helpdesk.hooks import demo_loaders
+from helpdesk.inbound.cli import mail_cli
 from helpdesk.models import Role, User
 from helpdesk.scheduler import scheduler_command
 from helpdesk.service import accounts
@@ -94,3 +95,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(mail_cli)

@@ -69,6 +69,8 @@ def _email(
     email["Date"] = format_datetime(now)
     # Stable per row, so a receiver can drop the resend after a crash.
     email["Message-ID"] = f"<outbox-{message.id}@{domain}>"
+    # RFC 3834: other robots (vacation replies...) must not answer a robot.
+    email["Auto-Submitted"] = "auto-generated"
     if message.ticket_id is not None:
         _thread(email, message.ticket_id, settings)
     email.set_content(message.body, charset="utf-8")

@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("helpdesk", __name__)
 
-from helpdesk.views import admin, ops, portal, tickets, workspace  # noqa: E402,F401
+from helpdesk.views import (  # noqa: E402,F401
+    admin,
+    inbound,
+    ops,
+    portal,
+    tickets,
+    workspace,
+)

@@ -3,14 +3,19 @@ language, in mails that thread per ticket and lead replies back to it."""
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 import pytest
 
 from helpdesk.extensions import db
 from helpdesk.models import Role, Ticket, TicketStatus, User
 from helpdesk.notify.preferences import Notice
 from helpdesk.outbox import OutboxChannel, deliver_outbox, enqueue
+from helpdesk.service import queries
 from helpdesk.service import tickets as ticket_service
 from helpdesk.service.lines import move_to_line
+from sla.models import Target
+from sla.service.clocks import ticket_clocks
 from sla.service.sweep import sweep_due_clocks
 from tests.builders import make_category, make_ticket, make_user, outbox_mails
 from tests.sla.builders import make_policy
@@ -213,3 +218,50 @@ def test_sla_alerts_give_the_due_time_in_the_recipients_time_zone(app, ctx, cloc
     (alert,) = outbox_mails("sla.warning")
     # Due at 10:00 UTC: 13:00 in Moscow.
     assert "13:00" in alert.body
+
+
+def test_answering_the_waiting_on_you_mail_puts_the_reply_on_the_ticket(
+    mail_app, given, clock, smtp, runner
+):
+    """The loop a customer sees: our mail in their inbox, their answer piped
+    to ``flask mail ingest``, their comment on the ticket, the clock running."""
+    given(make_policy, first_response_minutes=60)
+    customer = given(make_user, email="ann@example.org")
+    agent = given(make_user, role=Role.LINE1)
+    ticket = given(make_ticket, requester=customer)
+
+    def ask(ticket, actor, now):
+        ticket_service.add_comment(
+            ticket, body="Which floor?", internal=False, actor=actor, now=now
+        )
+        ticket_service.change_status(ticket, TicketStatus.PENDING, actor=actor, now=now)
+
+    agent_acts(mail_app, ticket.id, agent.id, ask, clock)
+    deliver_outbox(mail_app)
+    (waiting,) = [
+        m for m in smtp.handler.messages() if "Waiting for your answer" in m["Subject"]
+    ]
+
+    answer = EmailMessage()
+    answer["From"] = customer.email
+    answer["To"] = waiting["Reply-To"]
+    answer["Subject"] = f"Re: {waiting['Subject']}"
+    answer["Message-ID"] = "<answer-1@example.org>"
+    answer["In-Reply-To"] = waiting["Message-ID"]
+    answer["References"] = f"{waiting['References']} {waiting['Message-ID']}"
+    answer.set_content("Third floor.\n\nOn Monday, helpdesk wrote:\n> Which floor?\n")
+    result = runner.invoke(args=["mail", "ingest"], input=answer.as_bytes())
+    assert result.exit_code == 0, result.output
+
+    with mail_app.app_context():
+        stored = db.session.get(Ticket, ticket.id)
+        assert stored.status == TicketStatus.OPEN
+        last = queries.ticket_comments(stored, actor=stored.requester)[-1]
+        assert (last.author_id, last.body, last.internal) == (
+            customer.id,
+            "Third floor.",
+            False,
+        )
+        states = {c.target: c.state for c in ticket_clocks(ticket.id)}
+        assert states[Target.RESOLUTION] == "running"
+        db.session.remove()

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 
+from helpdesk.inbound.models import QuarantineReason
+from helpdesk.inbound.quarantine import quarantine
 from helpdesk.models import Role, TicketStatus
 from tests.builders import (
     PASSWORD,
@@ -311,6 +314,13 @@ CASES = [
     ),
     # --- administration
     Case("admin-users", "GET", "/admin/users", admin_only(200)),
+    Case("admin-quarantine", "GET", "/admin/mail/quarantine", admin_only(200)),
+    Case(
+        "admin-quarantine-raw",
+        "GET",
+        "/admin/mail/quarantine/{quarantine}/raw",
+        admin_only(200),
+    ),
     Case("admin-user-new-page", "GET", "/admin/users/new", admin_only(200)),
     Case(
         "admin-user-create-agent",
@@ -461,6 +471,15 @@ def _matrix():
 # --- arrangement ------------------------------------------------------------
 
 
+def make_quarantined():
+    return quarantine(
+        b"Subject: broken\r\n\r\nx",
+        QuarantineReason.MALFORMED,
+        detail="test",
+        now=datetime(2026, 11, 23, 9, tzinfo=UTC),
+    )
+
+
 def _arrange(case: Case, actor: str, *, app, given) -> SimpleNamespace:
     given(make_category, "access")
     customer = given(make_user, role=Role.CUSTOMER, name="Requester")
@@ -489,6 +508,7 @@ def _arrange(case: Case, actor: str, *, app, given) -> SimpleNamespace:
         else None
     )
     world.token = issue_bearer(app, customer) if "{token}" in case.path else None
+    world.quarantine = given(make_quarantined) if "{quarantine}" in case.path else None
     return world
 
 
@@ -498,6 +518,7 @@ def _path(case: Case, world) -> str:
         attachment=world.attachment.id if world.attachment else 0,
         token=world.token.id if world.token else 0,
         user=world.customer.id,
+        quarantine=world.quarantine.id if world.quarantine else 0,
     )
 
 
@@ -556,7 +577,7 @@ def test_every_route_is_in_the_matrix(app):
     adapter = app.url_map.bind("localhost")
     covered = set()
     for case in CASES:
-        path = case.path.format(ticket=1, attachment=1, token=1, user=1)
+        path = case.path.format(ticket=1, attachment=1, token=1, user=1, quarantine=1)
         endpoint, _args = adapter.match(path, method=case.method)
         covered.add((endpoint, case.method))
     routes = {
