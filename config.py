@@ -43,6 +43,10 @@ class Config:
     # Where links in e-mails point.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     SLA_SWEEP_SECONDS = _env_int("SLA_SWEEP_SECONDS", 30)
+    # /healthz answers 503 when a scheduler job has not finished for this many
+    # of its intervals (and when it never ran, if a scheduler is expected).
+    SCHEDULER_LATE_INTERVALS = _env_int("SCHEDULER_LATE_INTERVALS", 3)
+    SCHEDULER_EXPECTED = _env_bool("SCHEDULER_EXPECTED", True)
     ROUTING_SWEEP_SECONDS = _env_int("ROUTING_SWEEP_SECONDS", 60)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -115,6 +119,8 @@ class TestingConfig(Config):
     SMTP_STARTTLS = False
     MAIL_FROM = "helpdesk@example.test"
     WEBHOOK_URL = None
+    # No scheduler process runs beside the tests (they call the jobs).
+    SCHEDULER_EXPECTED = False
     # Tests start their own IMAP server and pass it in.
     MAIL_IMAP_HOST = None
     MAIL_IMAP_USER = None

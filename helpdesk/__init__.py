@@ -12,7 +12,7 @@ from helpdesk.extensions import babel, csrf, db, migrate
 
 
 def init_app(app: Flask) -> None:
-    from helpdesk import api, auth, cli, hooks, http, inbound, outbox, views
+    from helpdesk import api, auth, cli, hooks, http, inbound, outbox, scheduler, views
     from helpdesk.labels import TEMPLATE_GLOBALS
     from helpdesk.notify import subscribers
 
@@ -28,7 +28,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     http.register_api(app, api.bp, open_endpoints=("api.token_create",))
     cli.register(app)
-    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    app.jinja_env.globals.update(
+        TEMPLATE_GLOBALS, scheduler_late_jobs=scheduler.late_jobs
+    )
     app.context_processor(lambda: {"current_locale": str(get_locale())})
     hooks.init_app(app)
     subscribers.connect()

@@ -1,16 +1,38 @@
 """The scheduler process: ``flask scheduler`` runs every job that a package
 registered with ``helpdesk.hooks.add_job`` (outbox delivery, the SLA sweep,
-routing's checks), once per deployment, never inside a web worker."""
+routing's checks, mail polling), once per deployment, never inside a web
+worker. Each run leaves a heartbeat, so ``/healthz`` and the SLA pages can
+say when the scheduler has stopped (alerts and mail would stop with it)."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import click
+import sqlalchemy as sa
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
+from sqlalchemy.orm import Mapped, mapped_column
 
-from helpdesk.hooks import scheduled_jobs
+from helpdesk.clock import get_clock
+from helpdesk.db import Base
+from helpdesk.extensions import db
+from helpdesk.hooks import ScheduledJob, scheduled_jobs
+
+log = logging.getLogger(__name__)
+
+
+class JobRun(Base):
+    """The last run of each scheduler job: one row per job id."""
+
+    __tablename__ = "scheduler_job_runs"
+
+    job_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    finished_at: Mapped[datetime]
+    error: Mapped[str | None] = mapped_column(sa.Text)
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
@@ -23,13 +45,83 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     )
     for job in scheduled_jobs(app):
         scheduler.add_job(
-            job.run,
+            run_watched,
             "interval",
-            args=[app],
+            args=[app, job],
             id=job.id,
             seconds=app.config[job.interval_setting],
         )
     return scheduler
+
+
+def run_watched(app: Flask, job: ScheduledJob) -> object:
+    """Run one job and leave its heartbeat, failed or not (a failure is
+    logged and kept on the heartbeat; the next run tries again)."""
+    error = None
+    try:
+        return job.run(app)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        raise
+    finally:
+        _beat(app, job.id, error)
+
+
+def _beat(app: Flask, job_id: str, error: str | None) -> None:
+    with app.app_context():
+        try:
+            run = db.session.get(JobRun, job_id) or JobRun(job_id=job_id)
+            run.finished_at, run.error = get_clock().now(), error
+            db.session.add(run)
+            db.session.commit()
+        except sa.exc.SQLAlchemyError:
+            # A heartbeat that cannot be written must not hide the job's outcome.
+            db.session.rollback()
+            log.exception("scheduler.heartbeat_failed job_id=%s", job_id)
+
+
+@dataclass(frozen=True)
+class JobHealth:
+    job_id: str
+    finished_at: datetime | None
+    age_seconds: int | None
+    late: bool
+    error: str | None
+
+
+def job_health(app: Flask, *, now: datetime) -> list[JobHealth]:
+    """Each registered job's last run, and whether it is late: not finished
+    for ``SCHEDULER_LATE_INTERVALS`` of its intervals, or never when a
+    scheduler is expected. One query."""
+    runs = {r.job_id: r for r in db.session.scalars(sa.select(JobRun))}
+    health = []
+    for job in scheduled_jobs(app):
+        run = runs.get(job.id)
+        allowed = timedelta(
+            seconds=app.config[job.interval_setting]
+            * app.config["SCHEDULER_LATE_INTERVALS"]
+        )
+        if run is None:
+            late = bool(app.config["SCHEDULER_EXPECTED"])
+            health.append(JobHealth(job.id, None, None, late, None))
+            continue
+        age = now - run.finished_at
+        health.append(
+            JobHealth(
+                job.id,
+                run.finished_at,
+                int(age.total_seconds()),
+                age > allowed,
+                run.error,
+            )
+        )
+    return health
+
+
+def late_jobs() -> list[str]:
+    """For templates: the ids of the jobs that are late now."""
+    now = get_clock().now()
+    return [h.job_id for h in job_health(current_app, now=now) if h.late]
 
 
 @click.command("scheduler")

@@ -7,7 +7,9 @@ from flask import Flask
 import helpdesk
 from config import TestingConfig
 from helpdesk.hooks import scheduled_jobs
-from helpdesk.scheduler import build_scheduler
+from helpdesk.models import Role
+from helpdesk.scheduler import build_scheduler, run_watched
+from tests.builders import make_user
 
 
 def test_the_core_alone_delivers_mail(migrated_url):
@@ -26,3 +28,39 @@ def test_the_scheduler_runs_every_registered_job_once(app):
     ids = [job.id for job in scheduler.get_jobs()]
     assert ids == [job.id for job in scheduled_jobs(app)]
     assert {"outbox-deliver", "sla-sweep", "routing-unassigned"} <= set(ids)
+
+
+def test_healthz_says_when_the_scheduler_stopped(app, client, clock):
+    app.config["SCHEDULER_EXPECTED"] = True
+    try:
+        never = client.get("/healthz")
+        assert never.status_code == 503
+        assert never.json["scheduler"]["sla-sweep"]["status"] == "late"
+
+        for job in scheduled_jobs(app):
+            run_watched(app, job)
+        fresh = client.get("/healthz")
+        assert fresh.status_code == 200, fresh.json
+        assert fresh.json["scheduler"]["sla-sweep"]["age_seconds"] == 0
+
+        clock.advance(seconds=3 * app.config["SLA_SWEEP_SECONDS"] + 1)
+        stale = client.get("/healthz")
+        assert stale.status_code == 503
+        assert stale.json["scheduler"]["sla-sweep"]["status"] == "late"
+    finally:
+        app.config["SCHEDULER_EXPECTED"] = False
+
+
+def test_managers_see_on_the_sla_pages_that_the_scheduler_stopped(
+    app, client, given, login, clock
+):
+    login(given(make_user, role=Role.MANAGER))
+    for job in scheduled_jobs(app):
+        run_watched(app, job)
+    assert "The scheduler is not running" not in client.get("/sla").get_data(
+        as_text=True
+    )
+    clock.advance(hours=1)
+    page = client.get("/sla/policies").get_data(as_text=True)
+    assert "The scheduler is not running" in page
+    assert "sla-sweep" in page
