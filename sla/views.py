@@ -46,7 +46,7 @@ from sla.schemas import (
     SummaryQuery,
     minutes_to_hhmm,
 )
-from sla.service import dashboard, export, setup
+from sla.service import attention, dashboard, export, setup
 
 bp = Blueprint("sla", __name__, url_prefix="/sla")
 TIMEZONES = sorted(available_timezones())
@@ -67,7 +67,7 @@ def dashboard_page():
         figures=figures,
         filters=filters,
         query=query,
-        stuck=dashboard.clocks_needing_attention(),
+        stuck=attention.clocks_needing_attention(),
     )
 
 

@@ -16,7 +16,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Priority, Role, TicketEvent, TicketStatus
 from helpdesk.service import tickets as svc
 from sla.models import SlaAlert, SlaPolicy, Target
-from sla.service import dashboard, setup
+from sla.service import attention, setup
 from sla.service.clocks import ticket_clocks
 from sla.service.sweep import sweep_due_clocks
 from tests.builders import make_ticket, make_user
@@ -211,5 +211,5 @@ def test_broken_clocks_are_listed_for_admins(clock):
     calendar.timezone = "Mars/Olympus_Mons"
     db.session.flush()
     sweep_due_clocks(now=at(0, 10, 1), settings={})
-    (row,) = dashboard.clocks_needing_attention()
+    (row,) = attention.clocks_needing_attention()
     assert (row["number"], row["failures"]) == (ticket.number, 1)
