@@ -166,13 +166,20 @@ class SlaClock(Base):
     next_check_at: Mapped[datetime | None]
     warnings_done: Mapped[int] = mapped_column(default=0)
     breached_at: Mapped[datetime | None]
+    # Who had the ticket when it breached: figures attribute the breach there,
+    # wherever the ticket went afterwards.
+    breached_line: Mapped[int | None]
+    breached_assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    breached_policy_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sla_policies.id")
+    )
     stopped_at: Mapped[datetime | None]
     # Sweeps that failed to compute this clock in a row, and the last error;
     # such a clock is retried with back-off and listed for admins.
     check_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     check_error: Mapped[str | None] = mapped_column(sa.Text)
 
-    policy: Mapped[SlaPolicy] = relationship()
+    policy: Mapped[SlaPolicy] = relationship(foreign_keys=[policy_id])
     ticket: Mapped[Ticket] = relationship()
 
     @property

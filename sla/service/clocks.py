@@ -159,6 +159,15 @@ def schedule_checks(clock: SlaClock, spec: CalendarSpec) -> None:
     clock.next_check_at = min(pending) if pending else None
 
 
+def mark_breached(clock: SlaClock, at: datetime) -> None:
+    """The clock breached at ``at``, on the line, with the assignee and under
+    the policy the ticket has now."""
+    clock.breached_at = at
+    clock.breached_line = clock.ticket.line
+    clock.breached_assignee_id = clock.ticket.assignee_id
+    clock.breached_policy_id = clock.policy_id
+
+
 def catch_late_breach(
     clock: SlaClock, spec: CalendarSpec, *, now: datetime, settings: Mapping
 ) -> None:
@@ -169,7 +178,7 @@ def catch_late_breach(
         return
     due = reached_at(clock, spec, clock.target_seconds)
     if now > due:
-        clock.breached_at = due
+        mark_breached(clock, due)
         # Its warnings are moot now: the breach says more, and says it once.
         clock.warnings_done = len(warning_percents(clock))
         raise_alert(clock.ticket, clock, "breach", 100, now=now, settings=settings)

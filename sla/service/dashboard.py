@@ -132,15 +132,28 @@ class Tally:
         return round(100 * self.met / decided, 1) if decided else None
 
 
+def _attributed_line() -> sa.ColumnElement:
+    """A breach counts for the line that had the ticket when it breached."""
+    return sa.func.coalesce(SlaClock.breached_line, Ticket.line)
+
+
+def _attributed_policy() -> sa.ColumnElement:
+    return sa.func.coalesce(SlaClock.breached_policy_id, SlaClock.policy_id)
+
+
 def _cube(f: Filters) -> list[Any]:
     bucket = _bucket(f).label("bucket")
     stopped = _stopped()
+    line, policy = (
+        _attributed_line().label("line"),
+        _attributed_policy().label("policy_id"),
+    )
     query = (
         sa.select(
             bucket,
-            Ticket.line,
+            line,
             Ticket.priority,
-            SlaClock.policy_id,
+            policy,
             SlaClock.target,
             _count_if(_met()).label("met"),
             _count_if(SlaClock.breached_at.is_not(None)).label("breached"),
@@ -151,9 +164,7 @@ def _cube(f: Filters) -> list[Any]:
         )
         .select_from(SlaClock)
         .join(Ticket, Ticket.id == SlaClock.ticket_id)
-        .group_by(
-            bucket, Ticket.line, Ticket.priority, SlaClock.policy_id, SlaClock.target
-        )
+        .group_by(bucket, line, Ticket.priority, policy, SlaClock.target)
     )
     return list(db.session.execute(in_period(query, f)))
 
@@ -283,7 +294,7 @@ def breaches(
 ) -> tuple[list[dict], str | None]:
     """The period's breached clocks, newest breach first, a keyset page."""
     query = (
-        sa.select(SlaClock, Ticket.subject, Ticket.line, Ticket.priority)
+        sa.select(SlaClock, Ticket.subject, _attributed_line(), Ticket.priority)
         .join(Ticket, Ticket.id == SlaClock.ticket_id)
         .where(SlaClock.breached_at.is_not(None))
         .order_by(SlaClock.breached_at.desc(), SlaClock.id.desc())

@@ -18,6 +18,7 @@ from sla.service.alerts import raise_alert
 from sla.service.clocks import (
     POLICY_WITH_CALENDAR,
     calendar_spec,
+    mark_breached,
     reached_at,
     refresh_ticket_due,
     schedule_checks,
@@ -113,7 +114,7 @@ def _check_clock(
         due = reached_at(clock, spec, clock.target_seconds)
         if now >= due:
             # Breached at the due instant, not when the sweep noticed it.
-            clock.breached_at = due
+            mark_breached(clock, due)
             if raise_alert(ticket, clock, "breach", 100, now=now, settings=settings):
                 counts.breaches += 1
     due_before = clock.due_at

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Priority, Role, TicketEvent, TicketStatus
 from helpdesk.service import tickets as svc
+from helpdesk.service.lines import move_to_line
 from sla.models import SlaAlert, SlaPolicy, Target
-from sla.service import attention, setup
+from sla.service import attention, dashboard, setup
 from sla.service.clocks import ticket_clocks
 from sla.service.sweep import sweep_due_clocks
 from tests.builders import make_ticket, make_user
@@ -213,3 +214,25 @@ def test_broken_clocks_are_listed_for_admins(clock):
     sweep_due_clocks(now=at(0, 10, 1), settings={})
     (row,) = attention.clocks_needing_attention()
     assert (row["number"], row["failures"]) == (ticket.number, 1)
+
+
+def test_a_breach_stays_with_the_line_that_had_the_ticket(clock):
+    make_policy(first_response_minutes=60)
+    agent = make_user(role=Role.LINE1)
+    ticket = make_ticket(at=clock.now(), assignee_id=agent.id)
+    sweep_due_clocks(now=at(0, 10, 1), settings={})
+    move_to_line(ticket, 2, actor=None, now=at(0, 11), reason="harder")
+    first = first_response(ticket)
+    assert (first.breached_line, first.breached_assignee_id) == (1, agent.id)
+    filters = dashboard.filters_from(
+        {
+            "from": at(0, 0).date(),
+            "to": at(1, 0).date(),
+            "line": None,
+            "period": "day",
+            "cursor": None,
+        },
+        now=at(0, 12),
+    )
+    rows, _ = dashboard.breaches(filters, cursor=None, limit=10)
+    assert [r["line"] for r in rows] == [1]
