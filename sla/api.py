@@ -56,7 +56,7 @@ def calendar_list():
 @managers_required
 def calendar_create():
     data = CalendarIn().load(json_body())
-    calendar = setup.create_calendar(data, actor=current_user)
+    calendar = setup.create_calendar(data, actor=current_user, now=get_clock().now())
     db.session.commit()
     location = f"/api/v1/sla/calendars/{calendar.id}"
     return CalendarOut().dump(calendar), 201, {"Location": location}
@@ -73,7 +73,7 @@ def calendar_get(calendar_id: int):
 def calendar_patch(calendar_id: int):
     calendar = setup.get_calendar(calendar_id)
     data = CalendarIn().load(_merged(CalendarOut().dump(calendar), json_body()))
-    setup.update_calendar(calendar, data, actor=current_user)
+    setup.update_calendar(calendar, data, actor=current_user, now=get_clock().now())
     db.session.commit()
     return CalendarOut().dump(calendar)
 
@@ -120,7 +120,7 @@ def policy_list():
 @managers_required
 def policy_create():
     data = PolicyIn().load(json_body())
-    policy = setup.create_policy(data, actor=current_user)
+    policy = setup.create_policy(data, actor=current_user, now=get_clock().now())
     db.session.commit()
     location = f"/api/v1/sla/policies/{policy.id}"
     return PolicyOut().dump(policy), 201, {"Location": location}
@@ -137,7 +137,7 @@ def policy_get(policy_id: int):
 def policy_patch(policy_id: int):
     policy = setup.get_policy(policy_id)
     data = PolicyIn().load(_merged(PolicyOut().dump(policy), json_body()))
-    setup.update_policy(policy, data, actor=current_user)
+    setup.update_policy(policy, data, actor=current_user, now=get_clock().now())
     db.session.commit()
     return PolicyOut().dump(policy)
 

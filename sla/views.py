@@ -102,7 +102,9 @@ def calendar_new():
         return _calendar_form(None, values)
     try:
         data = CalendarFormIn().load(_calendar_input(), unknown="exclude")
-        calendar = setup.create_calendar(data, actor=current_user)
+        calendar = setup.create_calendar(
+            data, actor=current_user, now=get_clock().now()
+        )
     except (ValidationError, InvalidInput) as err:
         return _calendar_form(None, request.form, *form_error(err))
     db.session.commit()
@@ -118,7 +120,7 @@ def calendar_edit(calendar_id: int):
         return _calendar_form(calendar, _calendar_values(calendar))
     try:
         data = CalendarFormIn().load(_calendar_input(), unknown="exclude")
-        setup.update_calendar(calendar, data, actor=current_user)
+        setup.update_calendar(calendar, data, actor=current_user, now=get_clock().now())
     except (ValidationError, InvalidInput) as err:
         return _calendar_form(calendar, request.form, *form_error(err))
     db.session.commit()
@@ -228,7 +230,9 @@ def policy_new():
         return _policy_form(None, _default_policy())
     values = _policy_input(request.form)
     try:
-        policy = setup.create_policy(PolicyIn().load(values), actor=current_user)
+        policy = setup.create_policy(
+            PolicyIn().load(values), actor=current_user, now=get_clock().now()
+        )
     except (ValidationError, InvalidInput) as err:
         return _policy_form(None, values, *form_error(err))
     db.session.commit()
@@ -244,7 +248,9 @@ def policy_edit(policy_id: int):
         return _policy_form(policy, PolicyOut().dump(policy))
     values = _policy_input(request.form)
     try:
-        setup.update_policy(policy, PolicyIn().load(values), actor=current_user)
+        setup.update_policy(
+            policy, PolicyIn().load(values), actor=current_user, now=get_clock().now()
+        )
     except (ValidationError, InvalidInput) as err:
         return _policy_form(policy, values, *form_error(err))
     db.session.commit()

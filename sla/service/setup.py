@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import holidays as public_holidays
@@ -21,9 +22,18 @@ from flask_babel import gettext as _
 from helpdesk.errors import Conflict, InvalidInput, NotFound
 from helpdesk.extensions import db
 from helpdesk.models import Category, User
+from sla.calendar import CalendarSpec, UnplaceableTarget, check_placeable
 from sla.models import BusinessCalendar, Holiday, SlaClock, SlaPolicy, WorkingInterval
+from sla.service.clocks import calendar_spec
 
 log = logging.getLogger(__name__)
+
+#: The policy fields that hold a target, in business minutes.
+TARGET_FIELDS = (
+    "first_response_minutes",
+    "next_response_minutes",
+    "resolution_minutes",
+)
 
 
 # --- calendars -----------------------------------------------------------------
@@ -44,9 +54,13 @@ def list_calendars(*, after_id: int | None = None, limit: int = 100) -> list:
     return list(db.session.scalars(query))
 
 
-def create_calendar(data: dict[str, Any], *, actor: User) -> BusinessCalendar:
-    """A calendar from ``CalendarIn`` data (intervals and holidays included)."""
+def create_calendar(
+    data: dict[str, Any], *, actor: User, now: datetime
+) -> BusinessCalendar:
+    """A calendar from ``CalendarIn`` data (intervals and holidays included);
+    refused if it has no working time from ``now`` on."""
     _check_unique_name(BusinessCalendar, data["name"])
+    _check_placeable_targets(data, [], now=now)
     calendar = BusinessCalendar()
     _apply_calendar(calendar, data)
     db.session.add(calendar)
@@ -56,16 +70,65 @@ def create_calendar(data: dict[str, Any], *, actor: User) -> BusinessCalendar:
 
 
 def update_calendar(
-    calendar: BusinessCalendar, data: dict[str, Any], *, actor: User
+    calendar: BusinessCalendar, data: dict[str, Any], *, actor: User, now: datetime
 ) -> None:
-    """Replace the calendar's settings, intervals and holidays with ``data``.
+    """Replace the calendar's settings, intervals and holidays with ``data``;
+    refused if a policy using it could never reach one of its targets
+    started at ``now``.
 
     Running clocks keep the due times already computed until their next
     check, when the sweep reschedules them on the new hours."""
     _check_unique_name(BusinessCalendar, data["name"], exclude_id=calendar.id)
+    users = db.session.scalars(
+        sa.select(SlaPolicy)
+        .where(SlaPolicy.calendar_id == calendar.id)
+        .order_by(SlaPolicy.position, SlaPolicy.id)
+    )
+    _check_placeable_targets(data, list(users), now=now)
     _apply_calendar(calendar, data)
     db.session.flush()
     log.info("sla.calendar updated calendar_id=%s actor_id=%s", calendar.id, actor.id)
+
+
+def _check_placeable_targets(
+    data: dict[str, Any], policies: list[SlaPolicy], *, now: datetime
+) -> None:
+    """The calendar ``data`` describes must have working time, and every
+    target of ``policies`` a due time (an "intervals" message otherwise)."""
+    spec = CalendarSpec(
+        timezone=data["timezone"],
+        intervals=tuple(
+            (i["weekday"], i["start_minute"], i["end_minute"])
+            for i in data["intervals"]
+        ),
+        holidays=frozenset(h["day"] for h in data["holidays"]),
+        always_open=data["always_open"],
+    )
+    if not _placeable(spec, 60, now):
+        message = _("The calendar has no working time left.")
+        raise InvalidInput(message, fields={"intervals": [message]})
+    stuck = [
+        policy.name
+        for policy in policies
+        if not all(
+            _placeable(spec, (getattr(policy, f) or 0) * 60, now) for f in TARGET_FIELDS
+        )
+    ]
+    if stuck:
+        message = _(
+            "With these working hours these policies could never reach a "
+            "target: %(names)s.",
+            names=", ".join(stuck),
+        )
+        raise InvalidInput(message, fields={"intervals": [message]})
+
+
+def _placeable(spec: CalendarSpec, seconds: int, now: datetime) -> bool:
+    try:
+        check_placeable(spec, seconds, since=now)
+    except UnplaceableTarget:
+        return False
+    return True
 
 
 def _apply_calendar(calendar: BusinessCalendar, data: dict[str, Any]) -> None:
@@ -171,10 +234,11 @@ def policies_in_order() -> list[SlaPolicy]:
     )
 
 
-def create_policy(data: dict[str, Any], *, actor: User) -> SlaPolicy:
+def create_policy(data: dict[str, Any], *, actor: User, now: datetime) -> SlaPolicy:
     """A policy from ``PolicyIn`` data; at ``position`` (the others move
-    down), or last without one."""
-    _check_policy(data)
+    down), or last without one. Each target must be reachable on the
+    calendar when started at ``now``."""
+    _check_policy(data, now=now)
     policy = SlaPolicy()
     _apply_policy(policy, data)
     last = db.session.scalar(sa.select(sa.func.max(SlaPolicy.position)))
@@ -187,10 +251,13 @@ def create_policy(data: dict[str, Any], *, actor: User) -> SlaPolicy:
     return policy
 
 
-def update_policy(policy: SlaPolicy, data: dict[str, Any], *, actor: User) -> None:
-    """Replace the policy's settings. Clocks already running keep the targets
-    they started with; tickets re-select on their next priority/category change."""
-    _check_policy(data, exclude_id=policy.id)
+def update_policy(
+    policy: SlaPolicy, data: dict[str, Any], *, actor: User, now: datetime
+) -> None:
+    """Replace the policy's settings (checked as by :func:`create_policy`).
+    Clocks already running keep the targets they started with; tickets
+    re-select on their next priority/category change."""
+    _check_policy(data, now=now, exclude_id=policy.id)
     position = policy.position
     _apply_policy(policy, data)
     policy.position = position
@@ -200,13 +267,26 @@ def update_policy(policy: SlaPolicy, data: dict[str, Any], *, actor: User) -> No
     log.info("sla.policy updated policy_id=%s actor_id=%s", policy.id, actor.id)
 
 
-def _check_policy(data: dict[str, Any], *, exclude_id: int | None = None) -> None:
+def _check_policy(
+    data: dict[str, Any], *, now: datetime, exclude_id: int | None = None
+) -> None:
     """Every business-rule check before any change, with all field messages."""
     problems: dict[str, list[str]] = {}
     if _name_taken(SlaPolicy, data["name"], exclude_id):
         problems["name"] = [_("This name is already taken.")]
-    if db.session.get(BusinessCalendar, data["calendar_id"]) is None:
+    calendar = db.session.get(BusinessCalendar, data["calendar_id"])
+    if calendar is None:
         problems["calendar_id"] = [_("Choose a calendar.")]
+    else:
+        spec = calendar_spec(calendar)
+        for field in TARGET_FIELDS:
+            if data[field] and not _placeable(spec, data[field] * 60, now):
+                problems[field] = [
+                    _(
+                        "The chosen calendar has too little working time: "
+                        "this target could never be reached."
+                    )
+                ]
     codes = data["conditions"].get("category") or []
     if codes:
         known = set(
