@@ -51,6 +51,7 @@ class _Table:
     after: list[int]  # the offset from at[i] on
     total: list[int]  # corrections summed up to and including at[i]
     reached: list[int]  # B(at[i])
+    top: int  # B(hi)
 
     def business(self, wall: WallTime, t: int) -> int:
         i = bisect_right(self.at, t) - 1
@@ -84,7 +85,8 @@ def _build(zone_name: str, wall: WallTime, first: int, last: int) -> _Table:
             total.append(correction)
             reached.append(wall.opened(t + now) + correction)
     lo, hi = year_start(first), year_start(last + 1)
-    return _Table(first, last, lo, hi, base, at, after, total, reached)
+    top = wall.opened(hi + (after[-1] if after else base)) + correction
+    return _Table(first, last, lo, hi, base, at, after, total, reached, top)
 
 
 class RealTime:
@@ -119,6 +121,9 @@ class RealTime:
             return b - a
         if self.wall.week_total == 0:
             return 0
+        table = self._table
+        if table is not None and table.lo <= a and b <= table.hi:  # the usual case
+            return table.business(self.wall, b) - table.business(self.wall, a)
         (a, cycles_a), (b, cycles_b) = self._fold(a), self._fold(b)
         first, last = year_of(min(a, b)), year_of(max(a, b))
         if cycles_b:
@@ -135,6 +140,11 @@ class RealTime:
         if self.plain:
             return a + amount
         a, cycles = self._fold(a)
+        table = self._table
+        if table is not None and table.lo <= a <= table.hi:  # the usual case
+            goal = table.business(self.wall, a) + amount
+            if goal <= table.top:
+                return table.reach(self.wall, goal, a) + cycles * CYCLE
         first = year_of(a)
         # A first guess from whole weeks; holidays and DST may need more.
         last = first + (amount // self.wall.week_total + 1) * 7 // 365 + 1
@@ -144,7 +154,7 @@ class RealTime:
             last = min(last, LAST_YEAR)
             table = self._covering(first, last)
             goal = table.business(self.wall, a) + amount
-            if goal <= table.business(self.wall, table.hi):
+            if goal <= table.top:
                 return table.reach(self.wall, goal, a) + cycles * CYCLE
             if last == LAST_YEAR:
                 return None
