@@ -17,7 +17,7 @@ The rules (``DESIGN.md`` §3)
    ``end <= start``, covers the readings ``[start, 24:00)`` of a date ``d`` with
    that weekday **and** ``[00:00, end)`` of the next date ``d + 1``: 22:00–06:00 is
    ``(d, 1320, 360)``, and ``(d, 0, 0)`` is the whole of ``d``. Overlapping and
-   touching intervals simply add up to one open stretch.
+   touching intervals merge into one open stretch (an overlap counts once).
 3. **Holidays** remove every instant whose local *date* is the holiday: the
    holiday's own intervals, **and** the after-midnight tail of the previous
    evening's overnight interval (its readings are dated the holiday). The tail of
