@@ -538,7 +538,7 @@ def calendars_and_starts(draw, *, whole_minutes: bool = False):
     return CalendarSpec(zone, tuple(intervals), holidays, always_open), start
 
 
-ORACLE_SETTINGS = settings(max_examples=150, deadline=None)
+ORACLE_SETTINGS = settings(max_examples=100, deadline=None)
 
 
 @ORACLE_SETTINGS
