@@ -56,7 +56,7 @@ def calendar_list():
 @managers_required
 def calendar_create():
     data = CalendarIn().load(json_body())
-    calendar = setup.create_calendar(data, actor=current_user)
+    calendar = setup.create_calendar(data, actor=current_user, now=get_clock().now())
     db.session.commit()
     location = f"/api/v1/sla/calendars/{calendar.id}"
     return CalendarOut().dump(calendar), 201, {"Location": location}
@@ -123,7 +123,7 @@ def policy_list():
 @managers_required
 def policy_create():
     data = PolicyIn().load(json_body())
-    policy = setup.create_policy(data, actor=current_user)
+    policy = setup.create_policy(data, actor=current_user, now=get_clock().now())
     db.session.commit()
     location = f"/api/v1/sla/policies/{policy.id}"
     return PolicyOut().dump(policy), 201, {"Location": location}

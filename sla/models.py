@@ -37,7 +37,7 @@ class BusinessCalendar(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
-    # Open around the clock: intervals and holidays are ignored.
+    # Open around the clock except on its holidays: intervals are ignored.
     always_open: Mapped[bool] = mapped_column(default=False)
 
     intervals: Mapped[list[WorkingInterval]] = relationship(

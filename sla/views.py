@@ -106,7 +106,9 @@ def calendar_new():
         return _calendar_form(None, values)
     try:
         data = CalendarFormIn().load(_calendar_input(), unknown="exclude")
-        calendar = setup.create_calendar(data, actor=current_user)
+        calendar = setup.create_calendar(
+            data, actor=current_user, now=get_clock().now()
+        )
     except (ValidationError, InvalidInput) as err:
         return _calendar_form(None, request.form, *form_error(err))
     db.session.commit()
@@ -234,7 +236,9 @@ def policy_new():
         return _policy_form(None, _default_policy())
     values = _policy_input(request.form)
     try:
-        policy = setup.create_policy(PolicyIn().load(values), actor=current_user)
+        policy = setup.create_policy(
+            PolicyIn().load(values), actor=current_user, now=get_clock().now()
+        )
     except (ValidationError, InvalidInput) as err:
         return _policy_form(None, values, *form_error(err))
     db.session.commit()

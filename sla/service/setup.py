@@ -22,17 +22,25 @@ from flask_babel import gettext as _
 from helpdesk.errors import Conflict, InvalidInput, NotFound
 from helpdesk.extensions import db
 from helpdesk.models import Category, User
+from sla.calendar import CalendarSpec, UnplaceableTarget, check_placeable
 from sla.models import (
     BusinessCalendar,
     Holiday,
-    Phase,
     SlaClock,
     SlaPolicy,
-    Target,
     WorkingInterval,
 )
+from sla.service import retime
+from sla.service.clocks import calendar_spec
 
 log = logging.getLogger(__name__)
+
+#: The policy fields that hold a target, in business minutes.
+TARGET_FIELDS = (
+    "first_response_minutes",
+    "next_response_minutes",
+    "resolution_minutes",
+)
 
 
 # --- calendars -----------------------------------------------------------------
@@ -53,9 +61,13 @@ def list_calendars(*, after_id: int | None = None, limit: int = 100) -> list:
     return list(db.session.scalars(query))
 
 
-def create_calendar(data: dict[str, Any], *, actor: User) -> BusinessCalendar:
-    """A calendar from ``CalendarIn`` data (intervals and holidays included)."""
+def create_calendar(
+    data: dict[str, Any], *, actor: User, now: datetime
+) -> BusinessCalendar:
+    """A calendar from ``CalendarIn`` data (intervals and holidays included);
+    refused if it has no working time from ``now`` on."""
     _check_unique_name(BusinessCalendar, data["name"])
+    _check_placeable_targets(data, [], now=now)
     calendar = BusinessCalendar()
     _apply_calendar(calendar, data)
     db.session.add(calendar)
@@ -68,12 +80,61 @@ def update_calendar(
     calendar: BusinessCalendar, data: dict[str, Any], *, actor: User, now: datetime
 ) -> None:
     """Replace the calendar's settings, intervals and holidays with ``data``;
-    every running clock on it is re-timed by the next sweep."""
+    refused if a policy using it could never reach one of its targets
+    started at ``now``; every running clock on it is re-timed by the next
+    sweep."""
     _check_unique_name(BusinessCalendar, data["name"], exclude_id=calendar.id)
+    users = db.session.scalars(
+        sa.select(SlaPolicy)
+        .where(SlaPolicy.calendar_id == calendar.id)
+        .order_by(SlaPolicy.position, SlaPolicy.id)
+    )
+    _check_placeable_targets(data, list(users), now=now)
     _apply_calendar(calendar, data)
     db.session.flush()
-    retime_clocks(_policies_on(calendar), now=now)
+    retime.retime_clocks(retime.policies_on(calendar), now=now)
     log.info("sla.calendar updated calendar_id=%s actor_id=%s", calendar.id, actor.id)
+
+
+def _check_placeable_targets(
+    data: dict[str, Any], policies: list[SlaPolicy], *, now: datetime
+) -> None:
+    """The calendar ``data`` describes must have working time, and every
+    target of ``policies`` a due time (an "intervals" message otherwise)."""
+    spec = CalendarSpec(
+        timezone=data["timezone"],
+        intervals=tuple(
+            (i["weekday"], i["start_minute"], i["end_minute"])
+            for i in data["intervals"]
+        ),
+        holidays=frozenset(h["day"] for h in data["holidays"]),
+        always_open=data["always_open"],
+    )
+    if not _placeable(spec, 60, now):
+        message = _("The calendar has no working time left.")
+        raise InvalidInput(message, fields={"intervals": [message]})
+    stuck = [
+        policy.name
+        for policy in policies
+        if not all(
+            _placeable(spec, (getattr(policy, f) or 0) * 60, now) for f in TARGET_FIELDS
+        )
+    ]
+    if stuck:
+        message = _(
+            "With these working hours these policies could never reach a "
+            "target: %(names)s.",
+            names=", ".join(stuck),
+        )
+        raise InvalidInput(message, fields={"intervals": [message]})
+
+
+def _placeable(spec: CalendarSpec, seconds: int, now: datetime) -> bool:
+    try:
+        check_placeable(spec, seconds, since=now)
+    except UnplaceableTarget:
+        return False
+    return True
 
 
 def _apply_calendar(calendar: BusinessCalendar, data: dict[str, Any]) -> None:
@@ -133,7 +194,7 @@ def add_holiday(
     calendar.holidays.extend(new)
     db.session.flush()
     if new:
-        retime_clocks(_policies_on(calendar), now=now)
+        retime.retime_clocks(retime.policies_on(calendar), now=now)
     log.info(
         "sla.holidays added calendar_id=%s count=%s actor_id=%s",
         calendar.id,
@@ -181,10 +242,11 @@ def policies_in_order() -> list[SlaPolicy]:
     )
 
 
-def create_policy(data: dict[str, Any], *, actor: User) -> SlaPolicy:
+def create_policy(data: dict[str, Any], *, actor: User, now: datetime) -> SlaPolicy:
     """A policy from ``PolicyIn`` data; at ``position`` (the others move
-    down), or last without one."""
-    _check_policy(data)
+    down), or last without one. Each target must be reachable on the
+    calendar when started at ``now``."""
+    _check_policy(data, now=now)
     policy = SlaPolicy()
     _apply_policy(policy, data)
     last = db.session.scalar(sa.select(sa.func.max(SlaPolicy.position)))
@@ -200,15 +262,16 @@ def create_policy(data: dict[str, Any], *, actor: User) -> SlaPolicy:
 def update_policy(
     policy: SlaPolicy, data: dict[str, Any], *, actor: User, now: datetime
 ) -> None:
-    """Replace the policy's settings. Its clocks that have not stopped take
-    the new targets and thresholds and are re-timed by the next sweep;
-    tickets re-select a policy on their next priority/category change."""
-    _check_policy(data, exclude_id=policy.id)
+    """Replace the policy's settings (checked as by :func:`create_policy`).
+    Its clocks that have not stopped take the new targets and thresholds and
+    are re-timed by the next sweep; tickets re-select a policy on their next
+    priority/category change."""
+    _check_policy(data, now=now, exclude_id=policy.id)
     position = policy.position
-    _rearm_thresholds(policy, data["warning_percents"])
+    retime.rearm_thresholds(policy, data["warning_percents"])
     _apply_policy(policy, data)
-    _retarget_open_clocks(policy)
-    retime_clocks([policy.id], now=now)
+    retime.retarget_open_clocks(policy)
+    retime.retime_clocks([policy.id], now=now)
     policy.position = position
     if data["position"] is not None and data["position"] != position:
         _place(policy, data["position"])
@@ -216,13 +279,26 @@ def update_policy(
     log.info("sla.policy updated policy_id=%s actor_id=%s", policy.id, actor.id)
 
 
-def _check_policy(data: dict[str, Any], *, exclude_id: int | None = None) -> None:
+def _check_policy(
+    data: dict[str, Any], *, now: datetime, exclude_id: int | None = None
+) -> None:
     """Every business-rule check before any change, with all field messages."""
     problems: dict[str, list[str]] = {}
     if _name_taken(SlaPolicy, data["name"], exclude_id):
         problems["name"] = [_("This name is already taken.")]
-    if db.session.get(BusinessCalendar, data["calendar_id"]) is None:
+    calendar = db.session.get(BusinessCalendar, data["calendar_id"])
+    if calendar is None:
         problems["calendar_id"] = [_("Choose a calendar.")]
+    else:
+        spec = calendar_spec(calendar)
+        for field in TARGET_FIELDS:
+            if data[field] and not _placeable(spec, data[field] * 60, now):
+                problems[field] = [
+                    _(
+                        "The chosen calendar has too little working time: "
+                        "this target could never be reached."
+                    )
+                ]
     codes = data["conditions"].get("category") or []
     if codes:
         known = set(
@@ -251,82 +327,6 @@ def _apply_policy(policy: SlaPolicy, data: dict[str, Any]) -> None:
         "on_breach",
     ):
         setattr(policy, key, data[key])
-
-
-# --- re-timing the clocks an edit touches ---------------------------------------
-
-
-def retime_clocks(policy_ids: list[int], *, now: datetime) -> int:
-    """Make every running clock of these policies due for a check now, so the
-    background sweep re-times them at once, in its bounded batches (never in
-    this request), on the new calendar and targets. One indexed statement."""
-    if not policy_ids:
-        return 0
-    result = db.session.execute(
-        sa.update(SlaClock)
-        .where(SlaClock.policy_id.in_(policy_ids), SlaClock.phase == Phase.RUNNING)
-        .values(next_check_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    log.info("sla.retime policies=%s clocks=%s", policy_ids, result.rowcount)
-    return result.rowcount
-
-
-def _policies_on(calendar: BusinessCalendar) -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(SlaPolicy.id).where(SlaPolicy.calendar_id == calendar.id)
-        )
-    )
-
-
-def _retarget_open_clocks(policy: SlaPolicy) -> None:
-    """Clocks that have not stopped take the policy's new target lengths (a
-    target the policy no longer has leaves its clock as it is)."""
-    for target in Target:
-        minutes = policy.target_minutes(target)
-        if not minutes:
-            continue
-        db.session.execute(
-            sa.update(SlaClock)
-            .where(
-                SlaClock.policy_id == policy.id,
-                SlaClock.target == target,
-                SlaClock.phase != Phase.STOPPED,
-            )
-            .values(target_seconds=minutes * 60)
-            .execution_options(synchronize_session=False)
-        )
-
-
-def _rearm_thresholds(policy: SlaPolicy, new_percents: list[int]) -> None:
-    """A clock that had warned up to p % of the old thresholds has done the
-    new thresholds at or below p %; the others are still to come (so changing
-    [50, 90] to [75, 90] after 50 % sends 75 %). A few statements, one per
-    old threshold, whatever the number of clocks."""
-    old = sorted(p for p in (policy.warning_percents or []) if 0 < p < 100)
-    new = sorted(p for p in new_percents if 0 < p < 100)
-    if old == new:
-        return
-    # From the highest count down, so a clock is never remapped twice.
-    for done in range(len(old), 0, -1):
-        db.session.execute(
-            sa.update(SlaClock)
-            .where(
-                SlaClock.policy_id == policy.id,
-                SlaClock.phase != Phase.STOPPED,
-                SlaClock.warnings_done == done,
-            )
-            .values(warnings_done=-sum(1 for p in new if p <= old[done - 1]))
-            .execution_options(synchronize_session=False)
-        )
-    # Negative marks kept the remapped rows apart from those still to remap.
-    db.session.execute(
-        sa.update(SlaClock)
-        .where(SlaClock.policy_id == policy.id, SlaClock.warnings_done < 0)
-        .values(warnings_done=-SlaClock.warnings_done)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def move_policy(policy: SlaPolicy, direction: str, *, actor: User) -> None:

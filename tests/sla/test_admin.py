@@ -564,6 +564,27 @@ def test_policy_form_refuses_bad_input_and_stores_nothing(
     assert_unchanged(app, before)
 
 
+def test_policy_form_refuses_a_target_its_calendar_can_never_reach(
+    app, client, given, manager
+):
+    # A minute a week: a year of business time would end after year 9999.
+    calendar = given(make_calendar, hours=((0, 540, 541),))
+    form = {
+        "name": "Sparse",
+        "calendar_id": str(calendar.id),
+        "first_response_minutes": "60",
+        "resolution_minutes": "527040",
+    }
+    before = db_state(app)
+    response = client.post("/sla/policies/new", data=form)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="resolution_minutes-error"' in page
+    assert 'id="first_response_minutes-error"' not in page
+    assert "this target could never be reached" in page
+    assert_unchanged(app, before)
+
+
 def test_policies_move_up_and_down_and_the_first_match_wins(
     app, client, given, manager
 ):

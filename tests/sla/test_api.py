@@ -254,6 +254,43 @@ def test_policy_validation_names_the_field(changes, field, app, client, given, h
     assert_unchanged(app, before)
 
 
+def test_targets_are_refused_only_when_their_calendar_can_never_reach_them(
+    app, client, given, headers
+):
+    office = given(make_calendar)
+    sparse = given(make_calendar, hours=((0, 540, 541),))  # a minute a week
+    body = {"name": "Long", "calendar_id": office.id, "resolution_minutes": 300_000}
+    # 300,000 minutes of Mon-Fri 09-18 is more than two years: still placeable.
+    long = client.post("/api/v1/sla/policies", json=body, headers=headers)
+    assert long.status_code == 201, long.json
+    before = db_state(app)
+    refused = client.post(
+        "/api/v1/sla/policies",
+        json=body
+        | {"name": "Never", "calendar_id": sparse.id, "resolution_minutes": 527_040},
+        headers=headers,
+    )
+    assert refused.status_code == 422
+    assert list(error_of(refused)["fields"]) == ["resolution_minutes"]
+    assert_unchanged(app, before)
+    # Nor can a calendar become that sparse while a policy needs more of it.
+    longer = client.patch(
+        f"/api/v1/sla/policies/{long.json['id']}",
+        json={"resolution_minutes": 527_040},
+        headers=headers,
+    )
+    assert longer.status_code == 200
+    before = db_state(app)
+    patched = client.patch(
+        f"/api/v1/sla/calendars/{office.id}",
+        json={"intervals": [{"weekday": "mon", "start": "09:00", "end": "09:01"}]},
+        headers=headers,
+    )
+    assert patched.status_code == 422
+    assert "Long" in error_of(patched)["fields"]["intervals"][0]
+    assert_unchanged(app, before)
+
+
 def test_a_policy_that_timed_a_ticket_cannot_be_deleted(app, client, headers):
     with app.app_context():
         policy = make_policy()

@@ -55,6 +55,15 @@ def test_due_time_skips_the_night_and_the_weekend(clock):
     assert clocks(ticket)[Target.FIRST_RESPONSE].due_at == at(7, 9, 30)  # Monday 09:30
 
 
+def test_a_target_of_300000_minutes_gets_a_due_time_years_ahead(clock):
+    # 5,000 business hours of Mon-Fri 09-18 (111 weeks of 45 h, then 5 h):
+    # no search horizon gives up.
+    make_policy(first_response_minutes=None, resolution_minutes=300_000)
+    ticket = make_ticket(at=clock.now())
+    due = clocks(ticket)[Target.RESOLUTION].due_at
+    assert due == datetime(2029, 1, 8, 14, tzinfo=UTC)
+
+
 def test_first_public_agent_reply_meets_the_first_response_clock(clock):
     make_policy()
     agent = make_user(role=Role.LINE1)

@@ -1,4 +1,9 @@
-"""Business-time arithmetic over a working calendar — pure: no Flask, no database.
+"""The business-time module as it was before the rewrite (commit 522de1a's
+``sla/calendar.py``), kept only so ``calendar_bench.py`` can measure both in
+the same run. Not imported by the application; its rules are the old ones
+(see the commit that replaced it).
+
+Business-time arithmetic over a working calendar — pure: no Flask, no database.
 
 A :class:`CalendarSpec` is an IANA time zone, weekly working intervals in local
 wall-clock minutes, and holiday dates (local dates in that zone). The service
