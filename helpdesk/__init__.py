@@ -16,6 +16,9 @@ def init_app(app: Flask) -> None:
     from helpdesk.labels import TEMPLATE_GLOBALS
     from helpdesk.notify import subscribers
 
+    # Before any blueprint adds a rule: every package's <int:...> is bounded.
+    app.url_map.converters["int"] = http.IdConverter
+    app.url_value_preprocessor(http.refuse_oversize_ids)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     csrf.init_app(app)
