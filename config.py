@@ -30,6 +30,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'helpdesk.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # SQLite: how long a write waits for another writer before the request
+    # answers 503 (sqlite3's connect timeout, i.e. SQLite's busy timeout).
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
     # Attachments are stored in the database, so a backup holds everything.
     MAX_ATTACHMENT_BYTES = _env_int("MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
     MAX_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 256 * 1024

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     # Before any blueprint adds a rule: every package's <int:...> is bounded.
     app.url_map.converters["int"] = http.IdConverter
     app.url_value_preprocessor(http.refuse_oversize_ids)
+    _sqlite_busy_timeout(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     csrf.init_app(app)
@@ -43,15 +44,26 @@ def init_app(app: Flask) -> None:
         hooks.add_job(app, "mail-poll", inbound.poll_job, "MAIL_POLL_SECONDS")
 
 
+def _sqlite_busy_timeout(app: Flask) -> None:
+    """SQLITE_BUSY_TIMEOUT_MS as sqlite3's connect timeout (SQLite's busy
+    timeout); other engines take no such argument."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options | {"connect_args": connect_args}
+
+
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # Web workers and the scheduler share the file: WAL lets readers run
-    # beside one writer, and the busy timeout waits instead of failing.
+    # beside one writer, and the busy timeout (set by _sqlite_busy_timeout)
+    # waits for the writer instead of failing at once.
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

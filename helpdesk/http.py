@@ -36,7 +36,7 @@ from werkzeug.routing import IntegerConverter
 
 from helpdesk.db import MAX_ID
 from helpdesk.errors import DomainError, MalformedRequest
-from helpdesk.extensions import csrf, db
+from helpdesk.extensions import csrf, db, login_manager
 from helpdesk.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,10 @@ def avoid_database() -> None:
     browser, not the profile, and pages leave out the user's menu (loading the
     user from a failed session is what would fail)."""
     g._helpdesk_avoid_database = True
+    if "_login_user" not in g:
+        # Flask-Login's template context loads the user eagerly (into
+        # g._login_user) when nothing has yet: a stand-in that needs no query.
+        g._login_user = login_manager.anonymous_user()
 
 
 def _database_avoided() -> bool:

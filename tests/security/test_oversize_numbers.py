@@ -173,7 +173,9 @@ def test_an_oversize_id_in_a_json_body_is_a_422_naming_the_field(app, world):
 def test_an_oversize_number_in_a_list_query_is_a_422_naming_it(
     app, world, query, field
 ):
-    response = app.test_client().get("/api/v1/tickets", query_string=query, headers=world.as_admin)
+    response = app.test_client().get(
+        "/api/v1/tickets", query_string=query, headers=world.as_admin
+    )
 
     assert response.status_code == 422, response.get_data(as_text=True)
     assert field in error_of(response)["fields"]
