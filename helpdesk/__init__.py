@@ -12,7 +12,7 @@ from helpdesk.extensions import babel, csrf, db, migrate
 
 
 def init_app(app: Flask) -> None:
-    from helpdesk import api, auth, cli, hooks, http, inbound, outbox, views
+    from helpdesk import api, auth, cli, hooks, http, inbound, outbox, security, views
     from helpdesk.labels import TEMPLATE_GLOBALS
     from helpdesk.notify import subscribers
 
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     )
     auth.init_login(app)
     http.register_error_handlers(app)
+    security.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
     http.register_api(app, api.bp, open_endpoints=("api.token_create",))

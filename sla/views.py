@@ -48,7 +48,7 @@ from sla.schemas import (
 )
 from sla.service import dashboard, export, setup
 
-bp = Blueprint("sla", __name__, url_prefix="/sla")
+bp = Blueprint("sla", __name__, url_prefix="/sla", static_folder="static")
 TIMEZONES = sorted(available_timezones())
 
 
