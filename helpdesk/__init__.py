@@ -12,7 +12,18 @@ from helpdesk.extensions import babel, csrf, db, migrate
 
 
 def init_app(app: Flask) -> None:
-    from helpdesk import api, auth, cli, hooks, http, inbound, outbox, security, views
+    from helpdesk import (
+        api,
+        auth,
+        cli,
+        files,
+        hooks,
+        http,
+        inbound,
+        outbox,
+        security,
+        views,
+    )
     from helpdesk.labels import TEMPLATE_GLOBALS
     from helpdesk.notify import subscribers
 
@@ -34,6 +45,8 @@ def init_app(app: Flask) -> None:
     http.register_api(app, api.bp, open_endpoints=("api.token_create",))
     cli.register(app)
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    # Names stored before they were cleaned are shown cleaned too.
+    app.jinja_env.filters["filename"] = files.clean_filename
     app.context_processor(lambda: {"current_locale": str(get_locale())})
     hooks.init_app(app)
     subscribers.connect()

@@ -77,6 +77,15 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
         return super().get_cookie_secure(app) or request.is_secure
 
 
+def untrusted_download(response: Response) -> Response:
+    """For a file someone uploaded or mailed in: never sniffed into something
+    else, and sandboxed (no script, no same-origin) should a browser render it
+    despite ``Content-Disposition: attachment``."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
 def add_security_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         # A view may set a stricter one (attachments: CSP sandbox).
