@@ -81,9 +81,10 @@ class IdConverter(IntegerConverter):
     another rule of the path takes GET.)"""
 
     def to_python(self, value: str) -> int:
-        if len(value.lstrip("0")) > len(str(MAX_ID)):
+        digits = value.lstrip("0") or "0"
+        if len(digits) > len(str(MAX_ID)):
             return MAX_ID + 1  # never parse a megabyte of digits
-        return min(int(value), MAX_ID + 1)
+        return min(int(digits), MAX_ID + 1)
 
 
 def refuse_oversize_ids(_endpoint: str | None, values: dict | None) -> None:

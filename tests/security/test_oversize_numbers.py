@@ -20,7 +20,7 @@ from helpdesk.pagination import encode_cursor
 from tests.builders import make_category, make_ticket, make_user
 from tests.security.support import auth, error_of, issue_bearer
 
-TOO_LARGE = [2**63, 99999999999999999999, 10**60]
+TOO_LARGE = [2**63, 99999999999999999999, 10**60, "1" * 5000]
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def _id_routes(app) -> list[tuple[str, str]]:
     return found
 
 
-def _url(rule: str, number: int) -> str:
+def _url(rule: str, number: int | str) -> str:
     return re.sub(r"<int:\w+>", str(number), rule)
 
 
@@ -96,6 +96,16 @@ def test_an_oversize_ticket_id_is_the_api_404_of_an_unknown_ticket(client, world
 
     assert unknown.status_code == oversize.status_code == 404
     assert error_of(unknown)["code"] == error_of(oversize)["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "number", ["0" * 5000 + "7", "9" * 5000], ids=["leading-zeros", "5000-digits"]
+)
+def test_thousands_of_digits_are_no_trouble_either(client, world, number):
+    # Python refuses to parse more than 4,300 digits (ValueError).
+    response = client.get(f"/api/v1/tickets/{number}", headers=world.as_admin)
+
+    assert response.status_code == 404
 
 
 def test_an_oversize_ticket_page_is_the_not_found_page(client, world):
