@@ -48,7 +48,7 @@ from sla.schemas import (
 )
 from sla.service import dashboard, export, setup
 
-bp = Blueprint("sla", __name__, url_prefix="/sla", static_folder="static")
+bp = Blueprint("sla", __name__, url_prefix="/sla")
 TIMEZONES = sorted(available_timezones())
 
 

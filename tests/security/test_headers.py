@@ -79,7 +79,7 @@ def test_the_login_page_cannot_be_framed(client):
         "/profile",
         "/tickets/999999",  # an error page
         "/static/app.css",
-        "/sla/static/dashboard.js",
+        "/static/sla-dashboard.js",
     ],
 )
 def test_every_page_of_a_logged_in_user_is_hardened(client, login, world, path):
@@ -114,7 +114,7 @@ def test_the_dashboard_chart_data_is_a_json_block_read_by_a_static_script(
     page = client.get("/sla").get_data(as_text=True)
 
     assert re.search(r'<script type="application/json" id="sla-chart-data">', page)
-    assert '<script src="/sla/static/dashboard.js"></script>' in page
+    assert '<script src="/static/sla-dashboard.js"></script>' in page
     assert_no_inline_code(page, "/sla")
 
 

@@ -1,6 +1,8 @@
-/* The SLA dashboard's charts (Chart.js, vendored in the core's static folder).
- * Their data comes from the page's <script type="application/json"
- * id="sla-chart-data"> block: the Content Security Policy runs no inline code.
+/* The SLA dashboard's charts (templates/sla/dashboard.html), drawn with the
+ * vendored Chart.js beside this file. Their data comes from the page's
+ * <script type="application/json" id="sla-chart-data"> block: the Content
+ * Security Policy runs no inline code. (Here rather than in an sla static
+ * folder, which would be a new route for the permission matrices.)
  */
 (function () {
   if (!window.Chart) return;
