@@ -30,6 +30,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'helpdesk.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # SQLite: how long a write waits for another writer before the request
+    # answers 503 (sqlite3's connect timeout, i.e. SQLite's busy timeout).
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
     # Attachments are stored in the database, so a backup holds everything.
     MAX_ATTACHMENT_BYTES = _env_int("MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
     MAX_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 256 * 1024
@@ -50,6 +53,18 @@ class Config:
     ROUTING_SWEEP_SECONDS = _env_int("ROUTING_SWEEP_SECONDS", 60)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # "https": cookies are Secure and responses carry HSTS (helpdesk/security.py);
+    # a request that arrives over HTTPS gets both anyway.
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For, -Proto,
+    # -Host, -Port, -Prefix (Werkzeug's ProxyFix). 0 ignores the header: a
+    # client could forge it. Typical nginx in front: FOR=1, PROTO=1.
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
+    PROXY_FIX_X_PROTO = _env_int("PROXY_FIX_X_PROTO", 0)
+    PROXY_FIX_X_HOST = _env_int("PROXY_FIX_X_HOST", 0)
+    PROXY_FIX_X_PORT = _env_int("PROXY_FIX_X_PORT", 0)
+    PROXY_FIX_X_PREFIX = _env_int("PROXY_FIX_X_PREFIX", 0)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     # Outbox delivery (helpdesk/outbox/): SMTP, optional webhook, retries.
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
@@ -134,6 +149,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
 
     @classmethod
     def check(cls) -> None:

@@ -12,10 +12,26 @@ from helpdesk.extensions import babel, csrf, db, migrate
 
 
 def init_app(app: Flask) -> None:
-    from helpdesk import api, auth, cli, hooks, http, inbound, outbox, scheduler, views
+    from helpdesk import (
+        api,
+        auth,
+        cli,
+        files,
+        hooks,
+        http,
+        inbound,
+        outbox,
+        scheduler,
+        security,
+        views,
+    )
     from helpdesk.labels import TEMPLATE_GLOBALS
     from helpdesk.notify import subscribers
 
+    # Before any blueprint adds a rule: every package's <int:...> is bounded.
+    app.url_map.converters["int"] = http.IdConverter
+    app.url_value_preprocessor(http.refuse_oversize_ids)
+    _sqlite_busy_timeout(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     csrf.init_app(app)
@@ -24,6 +40,7 @@ def init_app(app: Flask) -> None:
     )
     auth.init_login(app)
     http.register_error_handlers(app)
+    security.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
     http.register_api(app, api.bp, open_endpoints=("api.token_create",))
@@ -31,6 +48,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         TEMPLATE_GLOBALS, scheduler_late_jobs=scheduler.late_jobs
     )
+    # Names stored before they were cleaned are shown cleaned too.
+    app.jinja_env.filters["filename"] = files.clean_filename
     app.context_processor(lambda: {"current_locale": str(get_locale())})
     hooks.init_app(app)
     subscribers.connect()
@@ -42,15 +61,26 @@ def init_app(app: Flask) -> None:
         hooks.add_job(app, "mail-poll", inbound.poll_job, "MAIL_POLL_SECONDS")
 
 
+def _sqlite_busy_timeout(app: Flask) -> None:
+    """SQLITE_BUSY_TIMEOUT_MS as sqlite3's connect timeout (SQLite's busy
+    timeout); other engines take no such argument."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options | {"connect_args": connect_args}
+
+
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # Web workers and the scheduler share the file: WAL lets readers run
-    # beside one writer, and the busy timeout waits instead of failing.
+    # beside one writer, and the busy timeout (set by _sqlite_busy_timeout)
+    # waits for the writer instead of failing at once.
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

@@ -8,6 +8,10 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, registry
 
+# The largest integer SQLite's INTEGER (and PostgreSQL's bigint) can hold: an
+# id past it cannot exist, and binding one raises OverflowError in sqlite3.
+MAX_ID = 2**63 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

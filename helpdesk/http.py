@@ -1,7 +1,9 @@
-"""The HTTP edge shared by pages and the API: errors, locale, JSON bodies.
+"""The HTTP edge shared by pages and the API: errors, locale, JSON bodies,
+ids in URLs and query strings.
 
 Domain and validation errors become 4xx in one place, as JSON under /api
-and as a page elsewhere; a locked database becomes 503 with Retry-After.
+and as a page elsewhere; a locked or unreachable database becomes 503 with
+Retry-After, answered without touching the database again.
 """
 
 from __future__ import annotations
@@ -9,15 +11,32 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, has_request_context, render_template, request, session
+from flask import (
+    Flask,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import gettext
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import (
+    TimeoutError as PoolTimeout,
+)
 from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import NotFound as NotFoundHTTP
+from werkzeug.routing import IntegerConverter
 
+from helpdesk.db import MAX_ID
 from helpdesk.errors import DomainError, MalformedRequest
-from helpdesk.extensions import csrf, db
+from helpdesk.extensions import csrf, db, login_manager
 from helpdesk.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -53,6 +72,40 @@ def form_error(err: ValidationError | DomainError) -> tuple[dict[str, list[str]]
     return fields or {"_form": [str(err.message)]}, err.status
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` of every route. Any run of digits matches, so the method
+    is checked as usual; a number past what the database holds (SQLite would
+    raise OverflowError binding it) becomes ``MAX_ID + 1``, which
+    ``refuse_oversize_ids`` answers with the 404 of an unknown id. (A
+    converter that refused it would make Werkzeug answer 405 for a PATCH when
+    another rule of the path takes GET.)"""
+
+    def to_python(self, value: str) -> int:
+        digits = value.lstrip("0") or "0"
+        if len(digits) > len(str(MAX_ID)):
+            return MAX_ID + 1  # never parse a megabyte of digits
+        return min(int(digits), MAX_ID + 1)
+
+
+def refuse_oversize_ids(_endpoint: str | None, values: dict | None) -> None:
+    """App-wide URL value preprocessor, before any view or login check."""
+    if values and any(
+        isinstance(v, int) and not isinstance(v, bool) and v > MAX_ID
+        for v in values.values()
+    ):
+        raise NotFoundHTTP()
+
+
+def query_id(text: str) -> int:
+    """``request.args.get(name, type=query_id)``: an id that can exist, else
+    the default, like any other text that is not a number (Werkzeug turns
+    the ValueError into the default)."""
+    number = int(text)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError("out of the id range")
+    return number
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -69,19 +122,62 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None)
 
 
 def html_error(status: int, message: str):
-    return render_template("errors/error.html", status=status, message=message), status
+    page = render_template(
+        "errors/error.html", status=status, message=message, bare=_database_avoided()
+    )
+    return page, status
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    db.session.rollback()  # nothing half-done survives an error
+    """The error as JSON under /api, as a page elsewhere. The caller has
+    already discarded the transaction (see ``discard_transaction``)."""
     if wants_json():
         return json_error(status, code, message, fields)
     return html_error(status, str(message))
 
 
+def discard_transaction() -> None:
+    """Nothing half-done survives an error. When even the rollback fails (the
+    server is gone), the session is invalidated instead, so its connection is
+    dropped and the next request starts on a fresh one."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        log.warning("rollback failed; invalidating the session", exc_info=True)
+        db.session.invalidate()
+
+
+def avoid_database() -> None:
+    """From here on the request must not query: the locale comes from the
+    browser, not the profile, and pages leave out the user's menu (loading the
+    user from a failed session is what would fail)."""
+    g._helpdesk_avoid_database = True
+    if "_login_user" not in g:
+        # Flask-Login's template context loads the user eagerly (into
+        # g._login_user) when nothing has yet: a stand-in that needs no query.
+        g._login_user = login_manager.anonymous_user()
+
+
+def _database_avoided() -> bool:
+    return bool(g.get("_helpdesk_avoid_database"))
+
+
+# A body nested deeper than this is refused before any schema sees it; no
+# endpoint reads more than a few levels.
+MAX_JSON_DEPTH = 32
+
+
 def json_body() -> dict:
     """The request's JSON object, or a 400 that says why not."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # json's decoder gives up on very deep nesting
+        data = _TOO_DEEP
+    if data is _TOO_DEEP or _nested_deeper_than(data, MAX_JSON_DEPTH):
+        raise MalformedRequest(
+            gettext("The body must be a JSON object."),
+            fields={"_body": [gettext("The JSON is nested too deeply.")]},
+        )
     if data is None:
         raise MalformedRequest(
             gettext("The body must be a JSON object."),
@@ -95,14 +191,44 @@ def json_body() -> dict:
     return data
 
 
+_TOO_DEEP = object()
+
+
+def _nested_deeper_than(value, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` levels; iterative,
+    so the check itself cannot overflow the stack."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend(
+            (child, depth + 1) for child in children if isinstance(child, dict | list)
+        )
+    return False
+
+
+def _database_trouble(err: Exception) -> bool:
+    """A locked, unreachable or exhausted database, as opposed to a bug."""
+    return isinstance(err, OperationalError | PoolTimeout) or (
+        isinstance(err, DBAPIError) and err.connection_invalidated
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
+    # Every handler discards the transaction before anything else: even a
+    # translated message may read the user's language, and a session that
+    # awaits its rollback refuses every query.
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
+        discard_transaction()
         fields = {k: [str(m) for m in v] for k, v in err.fields.items()}
         return error_response(err.status, err.code, str(err.message), fields)
 
     @app.errorhandler(ValidationError)
     def validation_error(err: ValidationError):
+        discard_transaction()
         fields = translate_messages(err.messages)
         return error_response(
             422, "validation_error", gettext("Some fields are not valid."), fields
@@ -110,6 +236,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
+        discard_transaction()
         if isinstance(err, BadRequest) and "CSRF" in (err.description or ""):
             message = gettext("The form has expired. Reload the page and try again.")
         else:
@@ -118,20 +245,40 @@ def register_error_handlers(app: Flask) -> None:
             err.code or 500, err.name.lower().replace(" ", "_"), message
         )
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(err: OperationalError):
-        log.warning("database unavailable: %s", err.orig)
-        response = error_response(
+    @app.errorhandler(OverflowError)
+    def number_out_of_range(err: OverflowError):
+        # A number from the request too large for the database (or for date
+        # arithmetic) that no field's range caught: bad input, not a bug page.
+        discard_transaction()
+        log.warning("number out of range endpoint=%s: %s", request.endpoint, err)
+        message = gettext("A number in the request is out of range.")
+        return error_response(422, "validation_error", message)
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(err: SQLAlchemyError):
+        if not _database_trouble(err):
+            return unexpected(err)
+        # Locked (SQLite) or unreachable (PostgreSQL): the user may have been
+        # loaded from this very session, or not loaded yet, so nothing below
+        # may query again.
+        avoid_database()
+        discard_transaction()
+        log.warning("database unavailable: %s", getattr(err, "orig", err))
+        body, status = error_response(
             503,
             "unavailable",
             gettext("The service is busy. Please try again in a moment."),
         )
-        return response[0], 503, {"Retry-After": "5"}
+        return body, status, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
+        # Whatever failed may be the database: the page is rendered without it
+        # rather than fail again and lose the reference.
+        avoid_database()
+        discard_transaction()
         correlation_id = uuid.uuid4().hex[:12]
-        log.exception("unhandled error correlation_id=%s", correlation_id)
+        log.error("unhandled error correlation_id=%s", correlation_id, exc_info=err)
         return error_response(
             500,
             "internal_error",
@@ -175,16 +322,22 @@ def register_api(
 
 
 def select_locale() -> str | None:
-    """The user's profile language, then the browser's (default outside requests)."""
+    """The user's profile language, then the browser's (default outside
+    requests); the browser's alone once the request must avoid the database."""
     if not has_request_context():
         return None
-    if current_user and current_user.is_authenticated and current_user.locale:
+    if (
+        not _database_avoided()
+        and current_user
+        and current_user.is_authenticated
+        and current_user.locale
+    ):
         return current_user.locale
     return request.accept_languages.best_match(["en", "ru"])
 
 
 def select_timezone() -> str | None:
-    if not has_request_context():
+    if not has_request_context() or _database_avoided():
         return None
     if current_user and current_user.is_authenticated:
         return current_user.timezone

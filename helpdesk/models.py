@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
-from helpdesk.db import Base, str_enum
+from helpdesk.db import MAX_ID, Base, str_enum
 
 
 class Role(enum.StrEnum):
@@ -269,9 +269,14 @@ def format_ticket_number(ticket_id: int) -> str:
 
 
 def parse_ticket_number(text: str) -> int | None:
-    """``HD-000123``, ``hd-123`` or ``123`` → 123; anything else → None."""
+    """``HD-000123``, ``hd-123`` or ``123`` → 123; anything else (a number
+    too large to be an id included) → None."""
     text = text.strip().upper().removeprefix("HD-")
-    return int(text) if text.isdigit() else None
+    # isascii: str.isdigit() also accepts "²", which int() refuses.
+    if not (text.isascii() and text.isdigit()) or len(text) > 40:
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
 class Comment(Base):

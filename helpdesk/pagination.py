@@ -15,6 +15,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from helpdesk.db import MAX_ID
 from helpdesk.errors import InvalidInput
 
 KeyPart = int | datetime | None
@@ -36,7 +37,7 @@ def decode_key(cursor: str | None, *types: type) -> tuple | None:
         parts = json.loads(raw)
         if isinstance(parts, list) and len(parts) == len(types):
             return tuple(_part(p, t) for p, t in zip(parts, types, strict=True))
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, RecursionError):
         pass
     message = _l("Invalid cursor.")
     raise InvalidInput(message, fields={"cursor": [message]})
@@ -45,7 +46,13 @@ def decode_key(cursor: str | None, *types: type) -> tuple | None:
 def _part(value, kind: type) -> KeyPart:
     if value is None:
         return None
-    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+    # A forged cursor may hold any number; the database binds 64 bits.
+    if (
+        kind is int
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+        and -MAX_ID - 1 <= value <= MAX_ID
+    ):
         return value
     if kind is datetime and isinstance(value, str):
         parsed = datetime.fromisoformat(value)

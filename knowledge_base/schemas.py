@@ -10,11 +10,13 @@ import re
 from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
+from helpdesk.db import MAX_ID
 from helpdesk.i18n import N_
 from helpdesk.models import Priority
 from helpdesk.schemas.accounts import UserBriefOut
 from helpdesk.schemas.common import (
     REQUIRED_TEXT,
+    Id,
     PageQuery,
     StrippedSchema,
     UTCDateTime,
@@ -71,7 +73,12 @@ class ArticleIn(StrippedSchema):
         load_default=ArticleStatus.DRAFT,
     )
     # The version the editor started from; a later save by someone else is a 409.
-    base_version = fields.Integer(load_default=None, allow_none=True, strict=False)
+    base_version = Id(
+        load_default=None,
+        allow_none=True,
+        strict=False,
+        error=N_("Not a valid version."),
+    )
 
 
 class ArticlePatchIn(ArticleIn):
@@ -121,7 +128,7 @@ class RestoreIn(Schema):
     version = fields.Integer(
         required=True,
         strict=False,
-        validate=validate.Range(min=1, error=N_("Not a valid version.")),
+        validate=validate.Range(min=1, max=MAX_ID, error=N_("Not a valid version.")),
         error_messages={"required": REQUIRED_TEXT},
     )
 
@@ -137,9 +144,10 @@ class DeflectionIn(StrippedSchema):
 
 
 def article_id_field() -> fields.Integer:
-    return fields.Integer(
+    return Id(
         required=True,
         strict=False,
+        error=N_("Choose an article."),
         error_messages={
             "required": N_("Choose an article."),
             "invalid": N_("Choose an article."),
@@ -152,9 +160,10 @@ class LinkIn(Schema):
 
 
 class PhoneResolveIn(StrippedSchema):
-    requester_id = fields.Integer(
+    requester_id = Id(
         required=True,
         strict=False,
+        error=N_("Find or create the caller first."),
         error_messages={
             "required": N_("Find or create the caller first."),
             "invalid": N_("Find or create the caller first."),

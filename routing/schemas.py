@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from helpdesk.db import MAX_ID
 from helpdesk.i18n import N_
 from helpdesk.models import parse_ticket_number
 from helpdesk.schemas.common import (
@@ -16,6 +17,7 @@ from helpdesk.schemas.common import (
     PageQuery,
     StrippedSchema,
     UTCDateTime,
+    in_id_range,
     text,
 )
 from helpdesk.schemas.tickets import selected_tickets
@@ -45,7 +47,7 @@ class TicketRef(fields.Field):
             if isinstance(value, str)
             else None
         )
-        if not ticket_id:
+        if not ticket_id or not in_id_range(ticket_id):
             raise ValidationError(N_("Give a ticket number such as HD-000042."))
         return ticket_id
 
@@ -70,7 +72,9 @@ class RuleIn(StrippedSchema):
     )
     position = fields.Integer(
         load_default=None,
-        validate=validate.Range(min=1, error=N_("The position is 1 or more.")),
+        validate=validate.Range(
+            min=1, max=MAX_ID, error=N_("The position is 1 or more.")
+        ),
     )
 
 
@@ -92,7 +96,9 @@ class RulePatchIn(StrippedSchema):
         ),
     )
     position = fields.Integer(
-        validate=validate.Range(min=1, error=N_("The position is 1 or more.")),
+        validate=validate.Range(
+            min=1, max=MAX_ID, error=N_("The position is 1 or more.")
+        ),
     )
 
 

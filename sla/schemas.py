@@ -18,8 +18,15 @@ from marshmallow import (
     validates_schema,
 )
 
+from helpdesk.db import MAX_ID
 from helpdesk.i18n import N_
-from helpdesk.schemas.common import REQUIRED_TEXT, StrippedSchema, UTCDateTime, text
+from helpdesk.schemas.common import (
+    REQUIRED_TEXT,
+    Id,
+    StrippedSchema,
+    UTCDateTime,
+    text,
+)
 from sla.fields import (
     ACTIONS,
     CONDITION_KEYS,
@@ -163,13 +170,16 @@ class PolicyIn(StrippedSchema):
         load_default=None,
         allow_none=True,
         strict=False,
-        validate=validate.Range(min=1, error=N_("The position is 1 or more.")),
+        validate=validate.Range(
+            min=1, max=MAX_ID, error=N_("The position is 1 or more.")
+        ),
     )
     active = fields.Boolean(load_default=True)
     conditions = ConditionsField(load_default=dict)
-    calendar_id = fields.Integer(
+    calendar_id = Id(
         required=True,
         strict=False,
+        error=N_("Choose a calendar."),
         error_messages={
             "required": N_("Choose a calendar."),
             "invalid": N_("Choose a calendar."),

@@ -39,6 +39,7 @@ class PostgresServer:
         self.data_dir = base_dir / "data"
         self.socket_dir = base_dir / "run"
         self.port = _free_port()
+        self.running = False
         self._as_postgres = (
             ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         )
@@ -50,33 +51,9 @@ class PostgresServer:
 
     def start(self) -> PostgresServer:
         self.socket_dir.mkdir(parents=True)
-        if self._as_postgres:
-            shutil.chown(self.data_dir.parent, "postgres")
-            shutil.chown(self.socket_dir, "postgres")
-        self._run(
-            _bin("initdb"),
-            "-D",
-            str(self.data_dir),
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "-U",
-            self.url.split("//")[1].split("@")[0],
-        )
-        self._run(
-            _bin("pg_ctl"),
-            "-D",
-            str(self.data_dir),
-            "-w",
-            "-l",
-            str(self.data_dir / "server.log"),
-            "-o",
-            f"-h 127.0.0.1 -p {self.port} -k {self.socket_dir} -F "
-            "-c synchronous_commit=off -c full_page_writes=off",
-            "start",
-        )
+        self._run(*self._initdb())
+        self._pg_ctl("start")
+        self.running = True
         self._run(
             _bin("createdb"),
             "-h",
@@ -89,8 +66,51 @@ class PostgresServer:
         )
         return self
 
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server, keeping its data; its clients' connections drop.
+        (``immediate`` may lose the last commits: synchronous_commit is off.)"""
+        self._run(_bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "stop")
+        self.running = False
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port."""
+        self._pg_ctl("start")
+        self.running = True
+
+    def _initdb(self) -> list[str]:
+        if self._as_postgres:
+            shutil.chown(self.data_dir.parent, "postgres")
+            shutil.chown(self.socket_dir, "postgres")
+        return [
+            _bin("initdb"),
+            "-D",
+            str(self.data_dir),
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "-U",
+            self.url.split("//")[1].split("@")[0],
+        ]
+
+    def _pg_ctl(self, action: str) -> None:
+        self._run(
+            _bin("pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-w",
+            "-l",
+            str(self.data_dir / "server.log"),
+            "-o",
+            f"-h 127.0.0.1 -p {self.port} -k {self.socket_dir} -F "
+            "-c synchronous_commit=off -c full_page_writes=off",
+            action,
+        )
+
     def stop(self) -> None:
-        self._run(_bin("pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "stop")
+        if self.running:
+            self.halt("immediate")
         shutil.rmtree(self.base_dir, ignore_errors=True)
 
     def _run(self, *command: str) -> None:

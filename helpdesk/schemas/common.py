@@ -1,5 +1,5 @@
 """What every package's schemas build on: marshmallow's messages for the
-catalogue, trimmed text fields, UTC instants, the ``?cursor=&limit=`` of
+catalogue, trimmed text fields, ids, UTC instants, the ``?cursor=&limit=`` of
 every list and the error body."""
 
 from __future__ import annotations
@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
+from marshmallow.validate import Range
 
+from helpdesk.db import MAX_ID
 from helpdesk.i18n import N_
 
 # Marshmallow's own messages, listed so the catalogue carries them.
@@ -38,6 +40,24 @@ def text(
         error_messages={"required": REQUIRED_TEXT},
         **kwargs,
     )
+
+
+NOT_AN_ID = N_("Not a valid id.")
+
+
+class Id(fields.Integer):
+    """An id sent by a client: a whole number from 1 to 2**63 - 1, the most
+    the database holds; anything larger is a 422 naming the field rather than
+    an OverflowError. ``error`` replaces the range message."""
+
+    def __init__(self, *, error: str = NOT_AN_ID, validate=None, **kwargs) -> None:
+        extra = [validate] if callable(validate) else list(validate or ())
+        bounds = Range(min=1, max=MAX_ID, error=error)
+        super().__init__(validate=[bounds, *extra], **kwargs)
+
+
+def in_id_range(number: int) -> bool:
+    return 1 <= number <= MAX_ID
 
 
 class UTCDateTime(fields.DateTime):

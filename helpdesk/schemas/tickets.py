@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from helpdesk.db import MAX_ID
 from helpdesk.i18n import N_
 from helpdesk.models import Channel, Priority, TicketStatus, parse_ticket_number
 from helpdesk.schemas.accounts import UserBriefOut
 from helpdesk.schemas.common import (
     REQUIRED_TEXT,
+    Id,
     PageQuery,
     StrippedSchema,
     UTCDateTime,
@@ -42,7 +44,7 @@ class TicketRef(fields.Field):
             if isinstance(value, int) and not isinstance(value, bool)
             else (parse_ticket_number(value) if isinstance(value, str) else None)
         )
-        if ticket_id is None:
+        if ticket_id is None or not 1 <= ticket_id <= MAX_ID:
             raise ValidationError(N_("Give a ticket number such as HD-000123."))
         return ticket_id
 
@@ -59,7 +61,7 @@ def priority_field(**kwargs) -> fields.Enum:
 def selected_tickets() -> fields.List:
     """The ticket ids ticked in a queue (1 to 100), for every bulk action."""
     return fields.List(
-        fields.Integer(),
+        Id(),
         required=True,
         validate=validate.Length(min=1, max=100, error=N_("Select 1 to 100 tickets.")),
         error_messages={"required": N_("Select at least one ticket.")},
@@ -82,7 +84,7 @@ class TicketStaffCreateIn(TicketCreateIn):
     priority (requesters do not: agents judge it)."""
 
     priority = priority_field(load_default=Priority.P3)
-    requester_id = fields.Integer(load_default=None, allow_none=True, strict=False)
+    requester_id = Id(load_default=None, allow_none=True, strict=False)
     channel = fields.Enum(
         Channel,
         by_value=True,
@@ -93,8 +95,9 @@ class TicketStaffCreateIn(TicketCreateIn):
 
 class PhoneIntakeIn(TicketCreateIn):
     priority = priority_field(load_default=Priority.P3)
-    requester_id = fields.Integer(
+    requester_id = Id(
         required=True,
+        error=N_("Find or create the caller first."),
         error_messages={
             "required": N_("Find or create the caller first."),
             "invalid": N_("Find or create the caller first."),
@@ -156,9 +159,7 @@ class TransitionIn(Schema):
 class TicketPatchIn(StrippedSchema):
     priority = priority_field()
     category = text(40, required=False, message=N_("Choose a category."))
-    assignee = fields.Integer(
-        allow_none=True, attribute="assignee_id", data_key="assignee"
-    )
+    assignee = Id(allow_none=True, attribute="assignee_id", data_key="assignee")
     tags = fields.List(
         fields.String(
             validate=validate.Regexp(
@@ -195,13 +196,13 @@ class TicketListQuery(PageQuery):
     assignee = fields.Integer(
         attribute="assignee_id",
         data_key="assignee",
-        validate=validate.Range(min=0, error=N_("Not a valid user id.")),
+        validate=validate.Range(min=0, max=MAX_ID, error=N_("Not a valid user id.")),
     )
     tag = fields.String(validate=validate.Length(max=40))
     requester = fields.Integer(
         attribute="requester_id",
         data_key="requester",
-        validate=validate.Range(min=1, error=N_("Not a valid user id.")),
+        validate=validate.Range(min=1, max=MAX_ID, error=N_("Not a valid user id.")),
     )
 
 

@@ -8,12 +8,13 @@ its events carry no actor.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from helpdesk import events
+from helpdesk import events, files
 from helpdesk.errors import (
     Conflict,
     InvalidInput,
@@ -38,6 +39,8 @@ from helpdesk.models import (
 )
 from helpdesk.service.access import ensure_can_work_on, is_assignable
 from helpdesk.service.timeline import record_event
+
+log = logging.getLogger(__name__)
 
 # What a requester may do to their own ticket's status.
 CUSTOMER_TRANSITIONS = frozenset({TicketStatus.RESOLVED, TicketStatus.REOPENED})
@@ -318,7 +321,11 @@ def add_attachment(
     actor: User,
     now: datetime,
 ) -> Attachment:
-    """Store a file on the ticket; ``internal`` files only staff can see."""
+    """Store a file on the ticket; ``internal`` files only staff can see.
+
+    The stored type is read from ``content`` (``content_type`` is only the
+    sender's claim, never trusted) and the name is cleaned of directories and
+    control characters (``helpdesk.files``)."""
     if internal and not actor.is_staff:
         raise PermissionDenied(_l("Only agents can attach internal files."))
     if len(content) > max_bytes:
@@ -332,11 +339,19 @@ def add_attachment(
         )
     if actor.is_staff:
         ensure_can_work_on(actor, ticket)
+    sniffed = files.sniff_type(content)
+    if sniffed != content_type:
+        log.info(
+            "attachment.type_sniffed ticket_id=%s claimed=%s sniffed=%s",
+            ticket.id,
+            content_type[:80],
+            sniffed,
+        )
     attachment = Attachment(
         ticket_id=ticket.id,
         uploaded_by_id=actor.id,
-        filename=filename[:255],
-        content_type=content_type[:127],
+        filename=files.clean_filename(filename),
+        content_type=sniffed,
         size_bytes=len(content),
         internal=internal,
         content=content,

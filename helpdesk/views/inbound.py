@@ -10,6 +10,7 @@ from flask import current_app, render_template, request, send_file
 
 from helpdesk.inbound.quarantine import get_quarantined, quarantine_page
 from helpdesk.pagination import decode_key, page
+from helpdesk.security import untrusted_download
 from helpdesk.views import bp
 from helpdesk.views.access import admin_required
 
@@ -34,9 +35,10 @@ def quarantine_list():
 def quarantine_raw(quarantine_id: int):
     message = get_quarantined(quarantine_id)
     # A download, never shown inline: the message is untrusted content.
-    return send_file(
+    response = send_file(
         BytesIO(message.raw),
         mimetype="message/rfc822",
         as_attachment=True,
         download_name=f"quarantine-{message.id}.eml",
     )
+    return untrusted_download(response)

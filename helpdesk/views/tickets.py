@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
+from helpdesk import files
 from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, NotFound
 from helpdesk.extensions import db
@@ -42,6 +43,7 @@ from helpdesk.schemas.tickets import (
     TicketPatchIn,
     TransitionIn,
 )
+from helpdesk.security import untrusted_download
 from helpdesk.service import access, merge, queries, timeline
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
@@ -200,13 +202,15 @@ def attachment_download(ticket_id: int, attachment_id: int):
         ticket, attachment_id, actor=current_user
     )
     # Always a download, never rendered inline: an uploaded HTML file must
-    # not run as a page of ours.
-    return send_file(
+    # not run as a page of ours. Executable types go out as octet-stream, and
+    # a sandbox policy covers a browser that renders it all the same.
+    response = send_file(
         BytesIO(attachment.content),
-        mimetype=attachment.content_type,
+        mimetype=files.served_type(attachment.content_type),
         as_attachment=True,
-        download_name=attachment.filename,
+        download_name=files.clean_filename(attachment.filename),
     )
+    return untrusted_download(response)
 
 
 @bp.post("/tickets/<int:ticket_id>/merge")

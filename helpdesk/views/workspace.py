@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
-from helpdesk.http import form_error
+from helpdesk.http import form_error, query_id
 from helpdesk.models import ACTIVE_STATUSES, Role, Ticket, User
 from helpdesk.schemas.accounts import CallerCreateIn
 from helpdesk.schemas.tickets import BulkIn, PhoneIntakeIn, TicketListQuery
@@ -90,7 +90,7 @@ def _render_phone(*, errors: dict | None = None, caller_errors: dict | None = No
         recent = queries.list_tickets(
             current_user, {"requester_id": caller.id}, after_id=None, limit=5
         )
-    created_id = request.args.get("created", type=int)
+    created_id = request.args.get("created", type=query_id)
     return render_template(
         "helpdesk/phone.html",
         q=query,
@@ -107,7 +107,7 @@ def _render_phone(*, errors: dict | None = None, caller_errors: dict | None = No
 
 
 def _selected_caller() -> User | None:
-    requester_id = request.values.get("requester_id", type=int)
+    requester_id = request.values.get("requester_id", type=query_id)
     if requester_id is None:
         return None
     user = db.session.get(User, requester_id)

@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
-from helpdesk.http import form_error
+from helpdesk.http import form_error, query_id
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.service import access, queries
 from helpdesk.views.access import staff_required
@@ -90,7 +90,7 @@ def article_detail(article_id: int):
 @bp.route("/kb/articles/new", methods=["GET", "POST"])
 @staff_required
 def article_new():
-    ticket_id = request.values.get("ticket_id", type=int)
+    ticket_id = request.values.get("ticket_id", type=query_id)
     ticket = access.get_visible_ticket(current_user, ticket_id) if ticket_id else None
     if request.method == "GET":
         form = (

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
-from helpdesk.http import form_error
+from helpdesk.http import form_error, query_id
 from helpdesk.models import User
 from helpdesk.service import access
 from helpdesk.views.access import staff_required
@@ -56,7 +56,7 @@ def phone_resolve():
     goes back there as a message (with the caller still selected) rather than
     a re-rendered form; a missing article or right is a 404 or 403 as usual
     (like the core, only agents who work line 1 resolve its new tickets)."""
-    caller_id = request.form.get("requester_id", type=int)
+    caller_id = request.form.get("requester_id", type=query_id)
     try:
         data = PhoneResolveIn().load(request.form.to_dict(), unknown="exclude")
         article = article_service.get_visible_article(current_user, data["article_id"])

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.http import form_error
+from helpdesk.http import form_error, query_id
 from helpdesk.models import parse_ticket_number
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.service import access
@@ -54,7 +54,7 @@ def defect_list():
 @staff_required
 def defect_new():
     ticket = access.get_visible_ticket(
-        current_user, request.args.get("ticket", type=int) or 0
+        current_user, request.args.get("ticket", type=query_id) or 0
     )
     _ensure_filer(ticket)
     values = {
@@ -70,7 +70,7 @@ def defect_new():
 @staff_required
 def defect_create():
     ticket = access.get_visible_ticket(
-        current_user, request.form.get("ticket", type=int) or 0
+        current_user, request.form.get("ticket", type=query_id) or 0
     )
     _ensure_filer(ticket)
     try:
@@ -152,7 +152,7 @@ def ticket_defect_link(ticket_id: int):
     """From the ticket's sidebar: link this ticket to a chosen defect."""
     ticket = access.get_visible_ticket(current_user, ticket_id)
     defect = defects.get_visible_defect(
-        current_user, request.form.get("defect", type=int) or 0
+        current_user, request.form.get("defect", type=query_id) or 0
     )
     defects.link_ticket(defect, ticket, actor=current_user, now=get_clock().now())
     db.session.commit()

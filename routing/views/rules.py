@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from helpdesk.clock import get_clock
 from helpdesk.errors import DomainError, InvalidInput
 from helpdesk.extensions import db
-from helpdesk.http import form_error
+from helpdesk.http import form_error, query_id
 from helpdesk.models import User, parse_ticket_number
 from helpdesk.service import access, accounts
 from helpdesk.views.access import managers_required
@@ -154,7 +154,7 @@ def rule_delete(rule_id: int):
 def rules_test():
     """The dry run: which rules would match a ticket, and what they would do."""
     trigger = request.args.get("trigger") or rules.Trigger.TICKET_CREATED
-    rule_id = request.args.get("rule", type=int)
+    rule_id = request.args.get("rule", type=query_id)
     only = rulebook.get_rule(rule_id) if rule_id else None
     if only is not None:
         trigger = only.trigger.value

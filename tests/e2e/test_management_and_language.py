@@ -1,4 +1,6 @@
-"""Managers and admins in a real browser; the page language follows the browser."""
+"""Managers and admins in a real browser; the page language follows the browser;
+the SLA dashboard's charts and the queue's scripts run under the Content
+Security Policy, which allows no inline code."""
 
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ def test_manager_sees_every_line_and_admin_changes_a_role(
     admin_page.get_by_role("link", name="Ivan Promoted").click()
     expect(admin_page.get_by_role("heading", name=agent.email)).to_be_visible()
     admin_page.get_by_label("Role").select_option(label="Line 2 agent")
-    admin_page.get_by_role("button", name="Save").click()
+    admin_page.get_by_role("button", name="Save", exact=True).click()
 
     expect(admin_page).to_have_url(re.compile(r"/admin/users$"))
     expect(admin_page.get_by_role("status")).to_have_text(f"User {agent.email} saved.")
@@ -55,3 +57,50 @@ def test_pages_are_in_russian_for_a_russian_browser(new_page):
     english = new_page(locale="en-US")
     english.goto("/login")
     expect(english.locator("html")).to_have_attribute("lang", "en")
+
+
+def _csp_violations(page) -> list[str]:
+    found: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            found.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return found
+
+
+def test_the_sla_dashboard_draws_its_charts_under_the_content_security_policy(
+    page, given, log_in
+):
+    manager = given(make_user, role=Role.MANAGER)
+    given(make_ticket, subject="Printer jams")
+    violations = _csp_violations(page)
+    log_in(page, manager)
+
+    page.goto("/sla")
+
+    for chart in ("period", "line", "priority", "policy", "backlog"):
+        page.wait_for_function(
+            "id => window.Chart && Chart.getChart(document.getElementById(id))",
+            arg=f"chart-{chart}",
+        )
+    assert violations == []
+
+
+def test_the_queue_select_all_box_works_without_inline_handlers(page, given, log_in):
+    manager = given(make_user, role=Role.MANAGER)
+    for subject in ("Printer jams", "VPN drops"):
+        given(make_ticket, subject=subject)
+    violations = _csp_violations(page)
+    log_in(page, manager)
+
+    page.get_by_label("Select all").check()
+
+    boxes = page.locator("input[name=ticket_ids]")
+    expect(boxes).to_have_count(2)
+    for index in range(2):
+        expect(boxes.nth(index)).to_be_checked()
+    assert violations == []
