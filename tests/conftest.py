@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 import flask_migrate
 import pytest
-import sqlalchemy as sa
 
 from app import create_app
 from config import TestingConfig
@@ -83,15 +82,31 @@ def csrf_app(migrated_url, clock):
 
 
 def empty_all_tables() -> None:
+    """Delete every row, children first, and restart the ids at 1.
+
+    On PostgreSQL one DO block deletes and resets the sequences in a single
+    round trip: ``TRUNCATE`` of every table, which swaps each table's files,
+    cost more than most tests."""
     db.session.remove()
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            connection.exec_driver_sql(_empty_postgresql(connection, tables))
         else:
             for table in tables:
                 connection.execute(table.delete())
+
+
+def _empty_postgresql(connection, tables) -> str:
+    quote = connection.dialect.identifier_preparer.quote
+    deletes = "".join(f"DELETE FROM {quote(t.name)};" for t in tables)
+    # The schema's only sequences are the tables' own ids.
+    restart = (
+        "PERFORM setval(CAST(quote_ident(schemaname) || '.' || "
+        "quote_ident(sequencename) AS regclass), 1, false) "
+        "FROM pg_sequences WHERE last_value IS NOT NULL;"
+    )
+    return f"DO $$ BEGIN {deletes} {restart} END $$"
 
 
 @pytest.fixture

@@ -33,23 +33,52 @@ def _tables(engine) -> list[sa.Table]:
     return [t for t in _reflected[key].sorted_tables if t.name != "alembic_version"]
 
 
-def db_state(app) -> dict[str, list[tuple]]:
-    """Every row of every table, ordered by primary key."""
+def db_state(app) -> dict[str, tuple]:
+    """A fingerprint of every table: its row count and all its rows' values,
+    read in one statement. Two states are equal exactly when no row of any
+    table was added, removed or changed in between."""
     with app.app_context():
         with db.engine.connect() as connection:
             state = {
-                table.name: [
-                    tuple(row)
-                    for row in connection.execute(
-                        sa.select(table).order_by(
-                            *(table.primary_key.columns or table.columns)
-                        )
-                    )
-                ]
-                for table in _tables(db.engine)
+                name: (rows, content)
+                for name, rows, content in connection.exec_driver_sql(
+                    _fingerprint_sql(db.engine)
+                )
             }
         db.session.remove()
     return state
+
+
+_fingerprint: dict[str, str] = {}
+
+
+def _fingerprint_sql(engine) -> str:
+    """``SELECT name, count, content`` per table, as one UNION ALL (built once
+    per database). PostgreSQL digests each table's rows as text; SQLite, which
+    has no row-to-text cast or digest function, concatenates quoted values."""
+    key = str(engine.url)
+    if key not in _fingerprint:
+        quote = engine.dialect.identifier_preparer.quote
+        parts = []
+        for table in _tables(engine):
+            name = quote(table.name)
+            if engine.dialect.name == "postgresql":
+                parts.append(
+                    f"SELECT '{table.name}', count(*), md5(coalesce(string_agg("
+                    f"CAST(fp_row AS text), '|' ORDER BY CAST(fp_row AS text)), '')) "
+                    f"FROM {name} AS fp_row"
+                )
+            else:
+                values = " || ',' || ".join(f"quote({quote(c.name)})" for c in table.c)
+                order = ", ".join(
+                    quote(c.name) for c in (table.primary_key.columns or table.c)
+                )
+                parts.append(
+                    f"SELECT '{table.name}', count(*), group_concat(fp_row, '|') "
+                    f"FROM (SELECT {values} AS fp_row FROM {name} ORDER BY {order})"
+                )
+        _fingerprint[key] = " UNION ALL ".join(parts)
+    return _fingerprint[key]
 
 
 def changed_tables(before: dict, after: dict) -> list[str]:
