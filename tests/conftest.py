@@ -18,7 +18,11 @@ from helpdesk.clock import FrozenClock
 from helpdesk.extensions import db
 from tests.builders import PASSWORD, snapshot
 from tests.pg_server import PostgresServer
+from tests.security.support import Bearer
 from tests.smtp_server import LoopbackSMTP
+
+# The route x role matrix harness brings its ``permission_check`` fixture.
+pytest_plugins = ["tests.permission_matrix"]
 
 MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -142,6 +146,15 @@ def given(app):
             return snapshot(obj)
 
     return arrange
+
+
+@pytest.fixture
+def bearer(app) -> Bearer:
+    """``bearer(user)`` → the ``Authorization`` header of a fresh API token of
+    ``user`` (a snapshot); ``bearer.token(user)`` → the token (``.raw``, ``.id``,
+    ``.headers``). Issued through the service, as ``POST /api/v1/auth/token``
+    does: the endpoint itself is tested in tests/helpdesk/test_api.py."""
+    return Bearer(app)
 
 
 @pytest.fixture

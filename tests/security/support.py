@@ -1,8 +1,9 @@
 """Helpers of the security and bad-input suites.
 
-- ``db_state`` / ``assert_unchanged``: every row of every table, to prove a
-  refused request stored nothing at all.
-- ``auth`` / ``issue_bearer``: bearer-token headers for API calls.
+- ``db_state`` / ``assert_unchanged``: a fingerprint of every row of every
+  table, to prove a refused request stored nothing at all.
+- ``Bearer`` (the ``bearer`` fixture) / ``auth``: bearer-token headers for API
+  calls.
 - ``error_of``: the JSON error object, after checking its shape.
 """
 
@@ -118,7 +119,8 @@ def auth(token: str) -> dict[str, str]:
 
 
 def issue_bearer(app, user) -> SimpleNamespace:
-    """A fresh API token for ``user`` (a snapshot): ``.raw`` and ``.id``."""
+    """A fresh API token for ``user`` (a snapshot): ``.raw``, ``.id`` and the
+    ``.headers`` that send it. Tests get tokens through the ``bearer`` fixture."""
     with app.app_context():
         raw, token = accounts.issue_token(
             db.session.get(User, user.id),
@@ -127,9 +129,23 @@ def issue_bearer(app, user) -> SimpleNamespace:
             ttl_days=app.config["API_TOKEN_TTL_DAYS"],
         )
         db.session.commit()
-        result = SimpleNamespace(raw=raw, id=token.id)
+        result = SimpleNamespace(raw=raw, id=token.id, headers=auth(raw))
         db.session.remove()
     return result
+
+
+class Bearer:
+    """The ``bearer`` fixture: ``bearer(user)`` is the ``Authorization`` header
+    of a fresh API token of ``user``; ``bearer.token(user)`` the token itself."""
+
+    def __init__(self, app) -> None:
+        self._app = app
+
+    def __call__(self, user) -> dict[str, str]:
+        return self.token(user).headers
+
+    def token(self, user) -> SimpleNamespace:
+        return issue_bearer(self._app, user)
 
 
 def error_of(response) -> dict:
