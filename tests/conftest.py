@@ -71,18 +71,26 @@ def app(shared_app, clock):
         empty_all_tables()
 
 
-@pytest.fixture
-def csrf_app(migrated_url, clock):
-    """The app as in production, CSRF protection on (TestingConfig turns it off)."""
+@pytest.fixture(scope="session")
+def shared_csrf_app(migrated_url):
+    """The app as in production, CSRF protection on (TestingConfig turns it
+    off); one for the suite, like ``shared_app``."""
     app = create_app(
         TestingConfig,
-        clock=clock,
         overrides={"SQLALCHEMY_DATABASE_URI": migrated_url, "WTF_CSRF_ENABLED": True},
     )
     yield app
     with app.app_context():
-        empty_all_tables()
         db.engine.dispose()
+
+
+@pytest.fixture
+def csrf_app(shared_csrf_app, clock):
+    """The CSRF-protected app with this test's clock; tables emptied afterwards."""
+    shared_csrf_app.extensions["clock"] = clock
+    yield shared_csrf_app
+    with shared_csrf_app.app_context():
+        empty_all_tables()
 
 
 def empty_all_tables() -> None:
