@@ -24,16 +24,19 @@ tokens.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.routing import Rule
 
+from helpdesk.extensions import db
 from helpdesk.models import Role
-from tests.security.support import changed_tables, db_state, error_of
+from tests.security.support import changed_tables, db_state, error_of, model_tables
 
 ACTORS = (
     "anonymous",
@@ -81,7 +84,7 @@ class Case:
     # Run only these actors (a sibling case covers the others).
     only: tuple[str, ...] | None = None
     # Package-specific arrangement, read by the matrix's ``arrange``.
-    setup: Mapping[str, object] = field(default_factory=dict)
+    setup: Mapping[str, Hashable] = field(default_factory=dict)
 
     @property
     def api(self) -> bool:
@@ -93,11 +96,17 @@ class Case:
         return self.writes
 
 
-# ``arrange(case, actor, fixtures)`` commits the world a cell runs in and
+# ``arrange(setup, actor, fixtures)`` commits the world a cell runs in and
 # returns it: ``.user`` (the acting user's snapshot, None for anonymous),
 # ``.ids`` (the path's and bodies' placeholders), and whatever the case's
-# data functions read. ``fixtures`` has ``app``, ``given`` and ``bearer``.
-Arrange = Callable[[Case, str, SimpleNamespace], SimpleNamespace]
+# data functions read. ``setup`` is the matrix's ``world_of(case)``: all
+# that the world may depend on besides the actor. ``fixtures`` has ``app``,
+# ``given`` and ``bearer``.
+Arrange = Callable[[Mapping[str, Hashable], str, SimpleNamespace], SimpleNamespace]
+
+
+def _setup_of(case: Case) -> Mapping[str, Hashable]:
+    return case.setup
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,8 @@ class Matrix:
     actors: tuple[str, ...] = ACTORS
     # Tables an allowed GET may change (reading an article counts a view).
     reads_may_change: frozenset[str] = frozenset()
+    # What of a case its world depends on (given to ``arrange``).
+    world_of: Callable[[Case], Mapping[str, Hashable]] = _setup_of
 
     def cells(self) -> list:
         """Every (case, actor) pair as a pytest param named ``case-actor``."""
@@ -168,9 +179,131 @@ def _format(value, ids: Mapping):
     return value
 
 
+# --- worlds: arranged once, put back for every cell -------------------------
+
+
+class SavedWorlds:
+    """Arranging a world through the builders and services costs more than
+    the rest of a cell, and many cells share one world: the same setup and
+    actor. The first such cell arranges it and keeps every row; the next ones
+    start from empty tables as usual and get those rows put back - the same
+    ids, values and sequence positions - checked against the kept fingerprint
+    of the model tables, so a world put back is the world arranged."""
+
+    def __init__(self) -> None:
+        self._worlds: dict[tuple, tuple] = {}
+        self._numbers = itertools.count(1)
+
+    def arrange(self, matrix: Matrix, case: Case, actor: str, fx) -> SimpleNamespace:
+        setup = matrix.world_of(case)
+        key = (id(matrix), frozenset(setup.items()), actor, _database(fx.app))
+        if key in self._worlds:
+            world, saved, fingerprint = self._worlds[key]
+            _restore(fx.app, saved)
+            assert _fingerprint(fx.app) == fingerprint, (
+                f"the world of {case.name} as {actor} was not put back as arranged"
+            )
+            return world
+        world = matrix.arrange(setup, actor, fx)
+        fingerprint = _fingerprint(fx.app)
+        saved = _save(fx.app, fingerprint, next(self._numbers))
+        self._worlds[key] = (world, saved, fingerprint)
+        return world
+
+
+_saved_worlds = SavedWorlds()
+
+
+def _database(app) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def _fingerprint(app) -> tuple[dict, list]:
+    """The model tables' rows (not SQLite's full-text index tables: triggers
+    rebuild them, in another internal layout) and PostgreSQL's sequences."""
+    rows = {
+        name: value
+        for name, value in db_state(app).items()
+        if name in db.metadata.tables
+    }
+    with app.app_context(), db.engine.connect() as connection:
+        sequences = []
+        if connection.dialect.name == "postgresql":
+            sequences = connection.exec_driver_sql(_SEQUENCES).all()
+        db.session.remove()
+    return rows, [tuple(row) for row in sequences]
+
+
+_SEQUENCES = (
+    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), "
+    "last_value FROM pg_sequences WHERE last_value IS NOT NULL ORDER BY 1"
+)
+
+
+def _save(app, fingerprint: tuple[dict, list], number: int):
+    """What puts the current rows back: on PostgreSQL a copy of each
+    non-empty table in the ``matrix_worlds`` schema and one DO block that
+    inserts them and sets the used sequences; on SQLite the rows themselves
+    (its values come back exactly as stored) and their INSERTs."""
+    with app.app_context(), db.engine.begin() as connection:
+        quote = connection.dialect.identifier_preparer.quote
+        rows, sequences = fingerprint
+        tables = [t for t in model_tables(db.engine) if rows[t.name][0]]
+        if connection.dialect.name == "postgresql":
+            saved = _save_postgresql(connection, tables, sequences, number, quote)
+        else:
+            saved = []
+            for table in tables:
+                columns = _columns(table, quote)
+                values = connection.exec_driver_sql(
+                    f"SELECT {columns} FROM {quote(table.name)}"
+                ).fetchall()
+                marks = ", ".join("?" for _ in columns.split(", "))
+                insert = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
+                saved.append((insert, [tuple(row) for row in values]))
+        db.session.remove()
+    return saved
+
+
+def _save_postgresql(connection, tables, sequences, number: int, quote) -> str:
+    connection.exec_driver_sql("CREATE SCHEMA IF NOT EXISTS matrix_worlds")
+    inserts = []
+    for table in tables:
+        columns = _columns(table, quote)
+        copy = f"matrix_worlds.{quote(f'w{number}_{table.name}')}"
+        connection.exec_driver_sql(
+            f"CREATE TABLE {copy} AS SELECT {columns} FROM {quote(table.name)}"
+        )
+        inserts.append(
+            f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM {copy};"
+        )
+    setvals = "".join(
+        f"PERFORM setval('{name}', {value}, true);" for name, value in sequences
+    )
+    return f"DO $$ BEGIN {''.join(inserts)} {setvals} END $$"
+
+
+def _columns(table: sa.Table, quote) -> str:
+    # Generated columns (PostgreSQL's search vector) are computed again.
+    return ", ".join(quote(c.name) for c in table.c if c.computed is None)
+
+
+def _restore(app, saved) -> None:
+    with app.app_context(), db.engine.begin() as connection:
+        if isinstance(saved, str):
+            connection.exec_driver_sql(saved)
+        else:
+            for insert, rows in saved:
+                connection.exec_driver_sql(insert, rows)
+        db.session.remove()
+
+
+# --- one cell ------------------------------------------------------------------
+
+
 def check_cell(matrix: Matrix, case: Case, actor: str, fx: SimpleNamespace) -> None:
     """Run ``case`` as ``actor`` and check the answer and the database."""
-    world = matrix.arrange(case, actor, fx)
+    world = _saved_worlds.arrange(matrix, case, actor, fx)
     headers = {}
     if world.user is not None:
         if case.api:

@@ -232,7 +232,7 @@ CASES = [
 ]
 
 
-def _arrange(case: Case, actor: str, fx) -> SimpleNamespace:
+def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     given = fx.given
     given(make_category, "hardware")
     customer = given(make_user, role=Role.CUSTOMER)
@@ -248,7 +248,7 @@ def _arrange(case: Case, actor: str, fx) -> SimpleNamespace:
         make_article, title="Printer secrets", visibility=Visibility.INTERNAL
     )
     ticket = given(make_ticket, requester=customer, line=2)
-    if case.setup.get("linked"):
+    if setup.get("linked"):
         given(_link, article, ticket, author)
     canned = given(make_canned, author=author, title="Line 2 hello", line=2)
     return SimpleNamespace(

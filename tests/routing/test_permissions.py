@@ -344,7 +344,7 @@ CASES = [
 ]
 
 
-def _arrange(case: Case, actor: str, fx) -> SimpleNamespace:
+def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     given = fx.given
     given(make_category, "access")
     customer = given(make_user, role=Role.CUSTOMER, name="Requester")

@@ -34,6 +34,12 @@ def _tables(engine) -> list[sa.Table]:
     return [t for t in _reflected[key].sorted_tables if t.name != "alembic_version"]
 
 
+def model_tables(engine) -> list[sa.Table]:
+    """The reflected tables of the models (not SQLite's full-text index
+    tables, which triggers fill), parents before children."""
+    return [t for t in _tables(engine) if t.name in db.metadata.tables]
+
+
 def db_state(app) -> dict[str, tuple]:
     """A fingerprint of every table: its row count and all its rows' values,
     read in one statement. Two states are equal exactly when no row of any

@@ -390,7 +390,17 @@ CASES = [
 # --- arrangement ------------------------------------------------------------
 
 
-def _arrange(case: Case, actor: str, fx) -> SimpleNamespace:
+def _world_of(case: Case) -> dict:
+    return {
+        "ticket_status": case.setup.get("ticket_status", TicketStatus.OPEN),
+        "assign_actor": case.setup.get("assign_actor", False),
+        "survivor": "merge" in case.path,
+        "attachment": "{attachment}" in case.path,
+        "token": "{token}" in case.path,
+    }
+
+
+def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     given = fx.given
     given(make_category, "access")
     customer = given(make_user, role=Role.CUSTOMER, name="Requester")
@@ -404,21 +414,21 @@ def _arrange(case: Case, actor: str, fx) -> SimpleNamespace:
         make_ticket,
         requester=customer,
         line=TICKET_LINE,
-        status=case.setup.get("ticket_status", TicketStatus.OPEN),
-        assignee_id=user.id if case.setup.get("assign_actor") and user else None,
+        status=setup["ticket_status"],
+        assignee_id=user.id if setup["assign_actor"] and user else None,
     )
     world = SimpleNamespace(customer=customer, user=user, ticket=ticket)
     world.survivor = (
         given(make_ticket, requester=customer, line=TICKET_LINE)
-        if "merge" in case.path
+        if setup["survivor"]
         else None
     )
     world.attachment = (
         given(make_attachment, ticket, uploader=customer)
-        if "{attachment}" in case.path
+        if setup["attachment"]
         else None
     )
-    world.token = fx.bearer.token(customer) if "{token}" in case.path else None
+    world.token = fx.bearer.token(customer) if setup["token"] else None
     world.ids = {
         "ticket": ticket.id,
         "attachment": world.attachment.id if world.attachment else 0,
@@ -441,7 +451,7 @@ def _core_route(rule) -> bool:
     )
 
 
-MATRIX = Matrix(cases=CASES, arrange=_arrange, owns=_core_route)
+MATRIX = Matrix(cases=CASES, arrange=_arrange, owns=_core_route, world_of=_world_of)
 
 
 # --- tests ------------------------------------------------------------------

@@ -192,7 +192,7 @@ CASES = [
 ]
 
 
-def _arrange(case: Case, actor: str, fx) -> SimpleNamespace:
+def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     app, given = fx.app, fx.given
     given(make_category, "access")
     calendar = given(make_calendar, name="Office")
