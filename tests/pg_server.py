@@ -63,8 +63,36 @@ class PostgresServer:
             "UTF8",
             "--locale=C.UTF-8",
             "-U",
-            self.url.split("//")[1].split("@")[0],
+            self._user,
         )
+        # The free port can be taken between _free_port() and the server's
+        # bind (by another pytest-xdist worker starting its own server): then
+        # try the next free port.
+        for attempt in range(3):
+            try:
+                self._start_server()
+                break
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                self.port = _free_port()
+        self._run(
+            _bin("createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            self._user,
+            "helpdesk_test",
+        )
+        return self
+
+    @property
+    def _user(self) -> str:
+        return self.url.split("//")[1].split("@")[0]
+
+    def _start_server(self) -> None:
         self._run(
             _bin("pg_ctl"),
             "-D",
@@ -77,17 +105,6 @@ class PostgresServer:
             "-c synchronous_commit=off -c full_page_writes=off",
             "start",
         )
-        self._run(
-            _bin("createdb"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            "-U",
-            self.url.split("//")[1].split("@")[0],
-            "helpdesk_test",
-        )
-        return self
 
     def stop(self) -> None:
         self._run(_bin("pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "stop")
