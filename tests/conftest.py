@@ -21,8 +21,9 @@ from tests.pg_server import PostgresServer
 from tests.security.support import Bearer
 from tests.smtp_server import LoopbackSMTP
 
-# The route x role matrix harness brings its ``permission_check`` fixture.
-pytest_plugins = ["tests.permission_matrix"]
+# Fixtures of their own modules: ``permission_check`` (the route x role
+# matrix harness) and ``saved_world`` (data arranged once, put back).
+pytest_plugins = ["tests.permission_matrix", "tests.saved_worlds"]
 
 MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

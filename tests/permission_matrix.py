@@ -24,19 +24,16 @@ tokens.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.routing import Rule
 
-from helpdesk.extensions import db
 from helpdesk.models import Role
-from tests.security.support import changed_tables, db_state, error_of, model_tables
+from tests.security.support import changed_tables, db_state, error_of
 
 ACTORS = (
     "anonymous",
@@ -179,135 +176,18 @@ def _format(value, ids: Mapping):
     return value
 
 
-# --- worlds: arranged once, put back for every cell -------------------------
-
-
-class SavedWorlds:
-    """Arranging a world through the builders and services costs more than
-    the rest of a cell, and many cells share one world: the same setup and
-    actor. The first such cell arranges it and keeps every row; the next ones
-    start from empty tables as usual and get those rows put back - the same
-    ids, values and sequence positions, checked once against the kept
-    fingerprint, so a world put back is the world arranged."""
-
-    def __init__(self) -> None:
-        self._worlds: dict[tuple, tuple] = {}
-        self._numbers = itertools.count(1)
-
-    def arrange(self, matrix: Matrix, case: Case, actor: str, fx) -> SimpleNamespace:
-        setup = matrix.world_of(case)
-        key = (id(matrix), frozenset(setup.items()), actor, _database(fx.app))
-        if key in self._worlds:
-            world, saved, fingerprint = self._worlds[key]
-            _restore(fx.app, saved)
-            if fingerprint is not None:
-                # Putting back is the same statements on the same empty
-                # tables every time: checking the first time is enough.
-                assert _fingerprint(fx.app) == fingerprint, (
-                    f"the world of {case.name} as {actor} was not put back"
-                )
-                self._worlds[key] = (world, saved, None)
-            return world
-        world = matrix.arrange(setup, actor, fx)
-        fingerprint = _fingerprint(fx.app)
-        saved = _save(fx.app, fingerprint, next(self._numbers))
-        self._worlds[key] = (world, saved, fingerprint)
-        return world
-
-
-_saved_worlds = SavedWorlds()
-
-
-def _database(app) -> str:
-    return app.config["SQLALCHEMY_DATABASE_URI"]
-
-
-def _fingerprint(app) -> tuple[dict, list]:
-    """The model tables' rows (not SQLite's full-text index tables: triggers
-    rebuild them, in another internal layout) and PostgreSQL's sequences."""
-    rows = {
-        name: value
-        for name, value in db_state(app).items()
-        if name in db.metadata.tables
-    }
-    with app.app_context(), db.engine.connect() as connection:
-        sequences = []
-        if connection.dialect.name == "postgresql":
-            sequences = connection.exec_driver_sql(_SEQUENCES).all()
-        db.session.remove()
-    return rows, [tuple(row) for row in sequences]
-
-
-_SEQUENCES = (
-    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), "
-    "last_value FROM pg_sequences WHERE last_value IS NOT NULL ORDER BY 1"
-)
-
-
-def _save(app, fingerprint: tuple[dict, list], number: int):
-    """What puts the current rows back: on PostgreSQL a copy of each
-    non-empty table in the ``matrix_worlds`` schema and one DO block that
-    inserts them and sets the used sequences; on SQLite the rows themselves
-    (its values come back exactly as stored) and their INSERTs."""
-    with app.app_context(), db.engine.begin() as connection:
-        quote = connection.dialect.identifier_preparer.quote
-        rows, sequences = fingerprint
-        tables = [t for t in model_tables(db.engine) if rows[t.name][0]]
-        if connection.dialect.name == "postgresql":
-            saved = _save_postgresql(connection, tables, sequences, number, quote)
-        else:
-            saved = []
-            for table in tables:
-                columns = _columns(table, quote)
-                values = connection.exec_driver_sql(
-                    f"SELECT {columns} FROM {quote(table.name)}"
-                ).fetchall()
-                marks = ", ".join("?" for _ in columns.split(", "))
-                insert = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
-                saved.append((insert, [tuple(row) for row in values]))
-        db.session.remove()
-    return saved
-
-
-def _save_postgresql(connection, tables, sequences, number: int, quote) -> str:
-    connection.exec_driver_sql("CREATE SCHEMA IF NOT EXISTS matrix_worlds")
-    inserts = []
-    for table in tables:
-        columns = _columns(table, quote)
-        copy = f"matrix_worlds.{quote(f'w{number}_{table.name}')}"
-        connection.exec_driver_sql(
-            f"CREATE TABLE {copy} AS SELECT {columns} FROM {quote(table.name)}"
-        )
-        inserts.append(
-            f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM {copy};"
-        )
-    setvals = "".join(
-        f"PERFORM setval('{name}', {value}, true);" for name, value in sequences
-    )
-    return f"DO $$ BEGIN {''.join(inserts)} {setvals} END $$"
-
-
-def _columns(table: sa.Table, quote) -> str:
-    # Generated columns (PostgreSQL's search vector) are computed again.
-    return ", ".join(quote(c.name) for c in table.c if c.computed is None)
-
-
-def _restore(app, saved) -> None:
-    with app.app_context(), db.engine.begin() as connection:
-        if isinstance(saved, str):
-            connection.exec_driver_sql(saved)
-        else:
-            for insert, rows in saved:
-                connection.exec_driver_sql(insert, rows)
-        db.session.remove()
-
-
 # --- one cell ------------------------------------------------------------------
 
 
 def check_cell(matrix: Matrix, case: Case, actor: str, fx: SimpleNamespace) -> None:
     """Run ``case`` as ``actor`` and check the answer and the database."""
-    world = _saved_worlds.arrange(matrix, case, actor, fx)
+    # The cells of one setup and actor share their world: arranged once,
+    # its rows put back for the others.
+    setup = matrix.world_of(case)
+    world = fx.saved_world(
+        ("permission matrix", id(matrix), frozenset(setup.items()), actor),
+        lambda: matrix.arrange(setup, actor, fx),
+    )
     headers = {}
     if world.user is not None:
         if case.api:
@@ -355,10 +235,15 @@ def check_cell(matrix: Matrix, case: Case, actor: str, fx: SimpleNamespace) -> N
 
 
 @pytest.fixture
-def permission_check(app, client, given, login, bearer):
+def permission_check(app, client, given, login, bearer, saved_world):
     """``permission_check(MATRIX, case, actor)`` runs one cell of a matrix."""
     fx = SimpleNamespace(
-        app=app, client=client, given=given, login=login, bearer=bearer
+        app=app,
+        client=client,
+        given=given,
+        login=login,
+        bearer=bearer,
+        saved_world=saved_world,
     )
 
     def check(matrix: Matrix, case: Case, actor: str) -> None:

@@ -27,9 +27,14 @@ from tests.security.support import (
 
 
 @pytest.fixture
-def world(app, given, bearer):
+def world(given, bearer, saved_world):
     """A customer's new line-1 ticket; a line-1 agent, a manager and an admin;
-    the API tokens of the customer, the agent and the manager."""
+    the API tokens of the customer, the agent and the manager. Arranged once,
+    put back for every test (``saved_world``)."""
+    return saved_world("bad-input world", lambda: _arrange(given, bearer))
+
+
+def _arrange(given, bearer) -> SimpleNamespace:
     given(make_category, "access")
     given(make_category, "retired", active=False)
     customer = given(make_user, role=Role.CUSTOMER)
