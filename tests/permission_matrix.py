@@ -19,7 +19,9 @@ error shape); a refused request (any 4xx, or the login page), a GET and a
 request the case marks as storing nothing leave every row of every table as
 it was; an allowed write changes something, so the "unchanged" check cannot
 pass by accident. Pages log in through the login form, the API uses bearer
-tokens.
+tokens. Cells of one setup and actor share their world: it is arranged once
+and its rows are put back for the others (``saved_world``), so ``arrange``
+sees only the matrix's ``world_of(case)``, never the case itself.
 """
 
 from __future__ import annotations
@@ -97,8 +99,8 @@ class Case:
 # returns it: ``.user`` (the acting user's snapshot, None for anonymous),
 # ``.ids`` (the path's and bodies' placeholders), and whatever the case's
 # data functions read. ``setup`` is the matrix's ``world_of(case)``: all
-# that the world may depend on besides the actor. ``fixtures`` has ``app``,
-# ``given`` and ``bearer``.
+# that the world may depend on besides the actor (it keys the saved worlds).
+# ``fixtures`` has ``app``, ``given`` and ``bearer``.
 Arrange = Callable[[Mapping[str, Hashable], str, SimpleNamespace], SimpleNamespace]
 
 
