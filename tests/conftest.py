@@ -1,7 +1,9 @@
 """Fixtures: a migrated database per session, a fresh app per test.
 
 ``HELPDESK_TEST_DB=postgresql`` runs the suite against a real PostgreSQL
-server started here on loopback; the default is a SQLite file.
+server started here on loopback; the default is a SQLite file. Under
+pytest-xdist (``make test`` runs ``-n auto``) the session fixtures run once
+per worker, so each worker has its own server or file.
 """
 
 from __future__ import annotations
