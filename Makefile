@@ -33,13 +33,18 @@ run: $(VENV)/.dev translations
 	$(VENV)/bin/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'app:create_app()'
 
 # The whole suite: lint, then every test on SQLite and on a real PostgreSQL.
+# pytest-xdist spreads each suite over the cores; every worker has its own
+# SQLite file or its own PostgreSQL server (tests/conftest.py). One suite after
+# the other: side by side they were slower on 2 cores.
 test: lint test-sqlite test-pg
 
+PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider -n auto
+
 test-sqlite: $(VENV)/.dev translations system-deps
-	$(PYTHON) -m pytest -q -p no:cacheprovider
+	$(PYTEST)
 
 test-pg: $(VENV)/.dev translations system-deps
-	HELPDESK_TEST_DB=postgresql $(PYTHON) -m pytest -q -p no:cacheprovider -m "not browser"
+	HELPDESK_TEST_DB=postgresql $(PYTEST) -m "not browser"
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

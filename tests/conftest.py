@@ -1,7 +1,9 @@
 """Fixtures: a migrated database per session, a fresh app per test.
 
 ``HELPDESK_TEST_DB=postgresql`` runs the suite against a real PostgreSQL
-server started here on loopback; the default is a SQLite file.
+server started here on loopback; the default is a SQLite file. Under
+pytest-xdist (``make test`` runs ``-n auto``) the session fixtures run once
+per worker, so each worker has its own server or file.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from datetime import UTC, datetime
 
 import flask_migrate
 import pytest
-import sqlalchemy as sa
 
 from app import create_app
 from config import TestingConfig
@@ -19,7 +20,12 @@ from helpdesk.clock import FrozenClock
 from helpdesk.extensions import db
 from tests.builders import PASSWORD, snapshot
 from tests.pg_server import PostgresServer
+from tests.security.support import Bearer
 from tests.smtp_server import LoopbackSMTP
+
+# Fixtures of their own modules: ``permission_check`` (the route x role
+# matrix harness) and ``saved_world`` (data arranged once, put back).
+pytest_plugins = ["tests.permission_matrix", "tests.saved_worlds"]
 
 MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -68,30 +74,54 @@ def app(shared_app, clock):
         empty_all_tables()
 
 
-@pytest.fixture
-def csrf_app(migrated_url, clock):
-    """The app as in production, CSRF protection on (TestingConfig turns it off)."""
+@pytest.fixture(scope="session")
+def shared_csrf_app(migrated_url):
+    """The app as in production, CSRF protection on (TestingConfig turns it
+    off); one for the suite, like ``shared_app``."""
     app = create_app(
         TestingConfig,
-        clock=clock,
         overrides={"SQLALCHEMY_DATABASE_URI": migrated_url, "WTF_CSRF_ENABLED": True},
     )
     yield app
     with app.app_context():
-        empty_all_tables()
         db.engine.dispose()
 
 
+@pytest.fixture
+def csrf_app(shared_csrf_app, clock):
+    """The CSRF-protected app with this test's clock; tables emptied afterwards."""
+    shared_csrf_app.extensions["clock"] = clock
+    yield shared_csrf_app
+    with shared_csrf_app.app_context():
+        empty_all_tables()
+
+
 def empty_all_tables() -> None:
+    """Delete every row, children first, and restart the ids at 1.
+
+    On PostgreSQL one DO block deletes and resets the sequences in a single
+    round trip: ``TRUNCATE`` of every table, which swaps each table's files,
+    cost more than most tests."""
     db.session.remove()
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            connection.exec_driver_sql(_empty_postgresql(connection, tables))
         else:
             for table in tables:
                 connection.execute(table.delete())
+
+
+def _empty_postgresql(connection, tables) -> str:
+    quote = connection.dialect.identifier_preparer.quote
+    deletes = "".join(f"DELETE FROM {quote(t.name)};" for t in tables)
+    # The schema's only sequences are the tables' own ids.
+    restart = (
+        "PERFORM setval(CAST(quote_ident(schemaname) || '.' || "
+        "quote_ident(sequencename) AS regclass), 1, false) "
+        "FROM pg_sequences WHERE last_value IS NOT NULL;"
+    )
+    return f"DO $$ BEGIN {deletes} {restart} END $$"
 
 
 @pytest.fixture
@@ -127,6 +157,15 @@ def given(app):
             return snapshot(obj)
 
     return arrange
+
+
+@pytest.fixture
+def bearer(app) -> Bearer:
+    """``bearer(user)`` → the ``Authorization`` header of a fresh API token of
+    ``user`` (a snapshot); ``bearer.token(user)`` → the token (``.raw``, ``.id``,
+    ``.headers``). Issued through the service, as ``POST /api/v1/auth/token``
+    does: the endpoint itself is tested in tests/helpdesk/test_api.py."""
+    return Bearer(app)
 
 
 @pytest.fixture

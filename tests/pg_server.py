@@ -51,37 +51,10 @@ class PostgresServer:
 
     def start(self) -> PostgresServer:
         self.socket_dir.mkdir(parents=True)
-        self._run(*self._initdb())
-        self._pg_ctl("start")
-        self.running = True
-        self._run(
-            _bin("createdb"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            "-U",
-            self.url.split("//")[1].split("@")[0],
-            "helpdesk_test",
-        )
-        return self
-
-    def halt(self, mode: str = "fast") -> None:
-        """Stop the server, keeping its data; its clients' connections drop.
-        (``immediate`` may lose the last commits: synchronous_commit is off.)"""
-        self._run(_bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "stop")
-        self.running = False
-
-    def resume(self) -> None:
-        """Start a halted server again on the same port."""
-        self._pg_ctl("start")
-        self.running = True
-
-    def _initdb(self) -> list[str]:
         if self._as_postgres:
             shutil.chown(self.data_dir.parent, "postgres")
             shutil.chown(self.socket_dir, "postgres")
-        return [
+        self._run(
             _bin("initdb"),
             "-D",
             str(self.data_dir),
@@ -91,10 +64,37 @@ class PostgresServer:
             "UTF8",
             "--locale=C.UTF-8",
             "-U",
-            self.url.split("//")[1].split("@")[0],
-        ]
+            self._user,
+        )
+        # The free port can be taken between _free_port() and the server's
+        # bind (by another pytest-xdist worker starting its own server): then
+        # try the next free port.
+        for attempt in range(3):
+            try:
+                self._start_server()
+                self.running = True
+                break
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                self.port = _free_port()
+        self._run(
+            _bin("createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            self._user,
+            "helpdesk_test",
+        )
+        return self
 
-    def _pg_ctl(self, action: str) -> None:
+    @property
+    def _user(self) -> str:
+        return self.url.split("//")[1].split("@")[0]
+
+    def _start_server(self) -> None:
         self._run(
             _bin("pg_ctl"),
             "-D",
@@ -105,8 +105,19 @@ class PostgresServer:
             "-o",
             f"-h 127.0.0.1 -p {self.port} -k {self.socket_dir} -F "
             "-c synchronous_commit=off -c full_page_writes=off",
-            action,
+            "start",
         )
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server, keeping its data; its clients' connections drop.
+        (``immediate`` may lose the last commits: synchronous_commit is off.)"""
+        self._run(_bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "stop")
+        self.running = False
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port."""
+        self._start_server()
+        self.running = True
 
     def stop(self) -> None:
         if self.running:

@@ -31,6 +31,14 @@ CHROMIUM_ARGS = [
 # Screenshots are written only when asked: E2E_SCREENSHOTS=/tmp pytest -m browser
 SCREENSHOT_DIR = os.environ.get("E2E_SCREENSHOTS")
 
+# On a loaded machine (two cores shared with other test runs) a page can take
+# seconds to answer. Every wait is Playwright's own - an action waits for its
+# element, ``expect`` retries until it holds - and ends as soon as the page is
+# ready, so a generous bound costs nothing when things go well; it only turns
+# a slow page from a failure into a pass. Never a fixed sleep.
+TIMEOUT_MS = 30_000
+expect.set_options(timeout=TIMEOUT_MS)
+
 
 @pytest.fixture
 def app(csrf_app):
@@ -46,7 +54,10 @@ def live_server(app) -> Iterator[str]:
     the tables are emptied.
     """
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to look, 0.5 s by default.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
@@ -78,7 +89,8 @@ def new_page(browser, live_server) -> Iterator[Callable[..., Page]]:
 
     def open_page(locale: str = "en-US") -> Page:
         context = browser.new_context(base_url=live_server, locale=locale)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
 

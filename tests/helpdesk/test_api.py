@@ -5,24 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
-
 from helpdesk.models import Role
 from tests.builders import PASSWORD, make_category, make_ticket, make_user
-
-
-@pytest.fixture
-def bearer(client):
-    """``bearer(user)`` → headers with a fresh token from POST /api/v1/auth/token."""
-
-    def headers_for(user) -> dict:
-        response = client.post(
-            "/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}
-        )
-        assert response.status_code == 201
-        return {"Authorization": f"Bearer {response.json['token']}"}
-
-    return headers_for
 
 
 def test_token_endpoint_answers_token_and_expiry_and_refuses_wrong_passwords(

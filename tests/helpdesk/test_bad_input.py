@@ -21,17 +21,20 @@ from tests.builders import make_category, make_ticket, make_user
 from tests.security import support
 from tests.security.support import (
     assert_unchanged,
-    auth,
     db_state,
     error_of,
-    issue_bearer,
 )
 
 
 @pytest.fixture
-def world(app, given):
+def world(given, bearer, saved_world):
     """A customer's new line-1 ticket; a line-1 agent, a manager and an admin;
-    the API tokens of the customer, the agent and the manager."""
+    the API tokens of the customer, the agent and the manager. Arranged once,
+    put back for every test (``saved_world``)."""
+    return saved_world("bad-input world", lambda: _arrange(given, bearer))
+
+
+def _arrange(given, bearer) -> SimpleNamespace:
     given(make_category, "access")
     given(make_category, "retired", active=False)
     customer = given(make_user, role=Role.CUSTOMER)
@@ -45,9 +48,9 @@ def world(app, given):
         manager=manager,
         admin=admin,
         ticket=ticket,
-        as_customer=auth(issue_bearer(app, customer).raw),
-        as_agent=auth(issue_bearer(app, agent).raw),
-        as_manager=auth(issue_bearer(app, manager).raw),
+        as_customer=bearer(customer),
+        as_agent=bearer(agent),
+        as_manager=bearer(manager),
     )
 
 

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 
 from config import BASE_DIR
 from helpdesk.models import Role
-from tests.builders import PASSWORD, make_category, make_user
+from tests.builders import make_category, make_user
 
 TRANSLATIONS = BASE_DIR / "helpdesk" / "translations"
 RU_PO = TRANSLATIONS / "ru" / "LC_MESSAGES" / "messages.po"
@@ -51,18 +51,6 @@ def msgids(catalogue) -> set[str]:
 def placeholders(text) -> set[str]:
     texts = [text] if isinstance(text, str) else list(text)
     return {name for t in texts for name in PLACEHOLDER.findall(t or "")}
-
-
-def auth(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def token_for(client, user) -> str:
-    response = client.post(
-        "/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}
-    )
-    assert response.status_code == 201, response.json
-    return response.json["token"]
 
 
 # --- the catalogue -----------------------------------------------------------
@@ -212,14 +200,14 @@ def test_a_user_without_a_profile_language_follows_the_browser(client, given, lo
 # --- API ---------------------------------------------------------------------
 
 
-def test_api_validation_errors_are_in_russian_for_a_russian_user(client, given):
+def test_api_validation_errors_are_in_russian_for_a_russian_user(client, given, bearer):
     given(make_category, "access")
     user = given(make_user, role=Role.CUSTOMER, locale="ru")
-    token = token_for(client, user)
+    headers = bearer(user)
 
     response = client.post(
         "/api/v1/tickets",
-        headers=auth(token),
+        headers=headers,
         json={"description": "Не работает VPN.", "category": "access"},
     )
 
@@ -230,24 +218,24 @@ def test_api_validation_errors_are_in_russian_for_a_russian_user(client, given):
     assert error["fields"] == {"subject": ["Это поле обязательно для заполнения."]}
 
 
-def test_api_domain_errors_are_in_russian_for_a_russian_user(client, given):
+def test_api_domain_errors_are_in_russian_for_a_russian_user(client, given, bearer):
     user = given(make_user, role=Role.CUSTOMER, locale="ru")
-    token = token_for(client, user)
+    headers = bearer(user)
 
-    response = client.get("/api/v1/tickets/999999", headers=auth(token))
+    response = client.get("/api/v1/tickets/999999", headers=headers)
 
     assert response.status_code == 404
     assert response.json["error"]["message"] == "Заявка не найдена."
 
 
-def test_api_errors_stay_in_english_for_an_english_user(client, given):
+def test_api_errors_stay_in_english_for_an_english_user(client, given, bearer):
     given(make_category, "access")
     user = given(make_user, role=Role.CUSTOMER, locale="en")
-    token = token_for(client, user)
+    headers = bearer(user)
 
     response = client.post(
         "/api/v1/tickets",
-        headers={**auth(token), "Accept-Language": "ru"},
+        headers={**headers, "Accept-Language": "ru"},
         json={"description": "VPN is down.", "category": "access"},
     )
 

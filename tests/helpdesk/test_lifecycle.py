@@ -7,29 +7,17 @@ from helpdesk.models import Role
 from tests.builders import make_category, make_user
 
 
-def auth(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def token_for(client, user) -> str:
-    response = client.post(
-        "/api/v1/auth/token", json={"email": user.email, "password": "correct-horse"}
-    )
-    assert response.status_code == 201, response.json
-    return response.json["token"]
-
-
 def test_ticket_goes_from_new_to_closed_and_the_timeline_shows_every_step(
-    client, given, clock
+    client, given, clock, bearer
 ):
     given(make_category, "access")
     customer = given(make_user, role=Role.CUSTOMER)
     agent = given(make_user, role=Role.LINE1)
-    customer_token, agent_token = token_for(client, customer), token_for(client, agent)
+    as_customer, as_agent = bearer(customer), bearer(agent)
 
     created = client.post(
         "/api/v1/tickets",
-        headers=auth(customer_token),
+        headers=as_customer,
         json={
             "subject": "VPN drops every hour",
             "description": "Since Monday.",
@@ -46,53 +34,48 @@ def test_ticket_goes_from_new_to_closed_and_the_timeline_shows_every_step(
     clock.advance(minutes=5)
     reply = client.post(
         f"/api/v1/tickets/{tid}/comments",
-        headers=auth(agent_token),
+        headers=as_agent,
         json={"body": "Please send the log.", "internal": False},
     )
     assert reply.status_code == 201
     assert (
-        client.get(f"/api/v1/tickets/{tid}", headers=auth(agent_token)).json["status"]
-        == "open"
+        client.get(f"/api/v1/tickets/{tid}", headers=as_agent).json["status"] == "open"
     )
 
     steps = ["pending"]
     for status in steps:
         r = client.post(
             f"/api/v1/tickets/{tid}/transitions",
-            headers=auth(agent_token),
+            headers=as_agent,
             json={"status": status},
         )
         assert r.status_code == 201, r.json
     # The customer answering a pending ticket puts it back to open.
     client.post(
         f"/api/v1/tickets/{tid}/comments",
-        headers=auth(customer_token),
+        headers=as_customer,
         json={"body": "Log attached."},
     )
     assert (
-        client.get(f"/api/v1/tickets/{tid}", headers=auth(customer_token)).json[
-            "status"
-        ]
+        client.get(f"/api/v1/tickets/{tid}", headers=as_customer).json["status"]
         == "open"
     )
 
-    for token, status in (
-        (agent_token, "resolved"),
-        (customer_token, "reopened"),
-        (agent_token, "resolved"),
-        (agent_token, "closed"),
+    for headers, status in (
+        (as_agent, "resolved"),
+        (as_customer, "reopened"),
+        (as_agent, "resolved"),
+        (as_agent, "closed"),
     ):
         r = client.post(
             f"/api/v1/tickets/{tid}/transitions",
-            headers=auth(token),
+            headers=headers,
             json={"status": status},
         )
         assert r.status_code == 201, r.json
         assert r.json["status"] == status
 
-    events = client.get(
-        f"/api/v1/tickets/{tid}/events", headers=auth(customer_token)
-    ).json
+    events = client.get(f"/api/v1/tickets/{tid}/events", headers=as_customer).json
     changes = [
         (e["data"]["old"], e["data"]["new"])
         for e in events["items"]
@@ -111,33 +94,30 @@ def test_ticket_goes_from_new_to_closed_and_the_timeline_shows_every_step(
     assert events["next_cursor"] is None
 
 
-def test_illegal_transition_is_refused_with_409_and_changes_nothing(client, given):
+def test_illegal_transition_is_refused_with_409_and_changes_nothing(
+    client, given, bearer
+):
     given(make_category, "access")
     agent = given(make_user, role=Role.LINE1)
-    token = token_for(client, agent)
+    headers = bearer(agent)
     tid = client.post(
         "/api/v1/tickets",
-        headers=auth(token),
+        headers=headers,
         json={"subject": "s", "description": "d", "category": "access"},
     ).json["id"]
-    before = client.get(f"/api/v1/tickets/{tid}/events", headers=auth(token)).json[
-        "items"
-    ]
+    before = client.get(f"/api/v1/tickets/{tid}/events", headers=headers).json["items"]
 
     r = client.post(
         f"/api/v1/tickets/{tid}/transitions",
-        headers=auth(token),
+        headers=headers,
         json={"status": "reopened"},
     )
 
     assert r.status_code == 409
     assert r.json["error"]["code"] == "invalid_transition"
     assert "status" in r.json["error"]["fields"]
+    assert client.get(f"/api/v1/tickets/{tid}", headers=headers).json["status"] == "new"
     assert (
-        client.get(f"/api/v1/tickets/{tid}", headers=auth(token)).json["status"]
-        == "new"
-    )
-    assert (
-        client.get(f"/api/v1/tickets/{tid}/events", headers=auth(token)).json["items"]
+        client.get(f"/api/v1/tickets/{tid}/events", headers=headers).json["items"]
         == before
     )

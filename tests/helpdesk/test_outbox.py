@@ -48,7 +48,10 @@ def webhook():
     server = ThreadingHTTPServer(("127.0.0.1", 0), WebhookReceiver)
     server.requests = []
     server.statuses = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to look, 0.5 s by default.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield server
     server.shutdown()

@@ -119,14 +119,11 @@ def test_merge_into_itself_or_an_unknown_ticket_keeps_everything(
     assert tickets(app, [ticket.id]) == [(TicketStatus.NEW, None)]
 
 
-def test_api_merges_a_duplicate(client, given, app):
+def test_api_merges_a_duplicate(client, given, app, bearer):
     agent, customer = given(make_user, role=Role.LINE1), given(make_user)
     survivor = given(make_ticket, requester=customer)
     duplicate = given(make_ticket, requester=customer)
-    token = client.post(
-        "/api/v1/auth/token", json={"email": agent.email, "password": "correct-horse"}
-    ).json
-    headers = {"Authorization": f"Bearer {token['token']}"}
+    headers = bearer(agent)
     response = client.post(
         f"/api/v1/tickets/{duplicate.id}/merges",
         headers=headers,
@@ -154,13 +151,10 @@ def test_agent_tags_a_ticket_and_the_queue_filters_by_tag(client, given, login, 
     )
 
 
-def test_bad_tags_are_refused_with_the_field_named(client, given, app):
+def test_bad_tags_are_refused_with_the_field_named(client, given, app, bearer):
     agent = given(make_user, role=Role.LINE1)
     ticket = given(make_ticket)
-    token = client.post(
-        "/api/v1/auth/token", json={"email": agent.email, "password": "correct-horse"}
-    ).json
-    headers = {"Authorization": f"Bearer {token['token']}"}
+    headers = bearer(agent)
     bad = client.patch(
         f"/api/v1/tickets/{ticket.id}", headers=headers, json={"tags": ["has space"]}
     )

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from helpdesk.models import Role
 from knowledge_base.models import ArticleStatus, Visibility
 from tests.builders import PASSWORD, make_category, make_user
 from tests.knowledge_base.builders import make_article
-from tests.security.support import auth, error_of, issue_bearer
+from tests.security.support import error_of
 
 ARTICLE_KEYS = {
     "id",
@@ -40,14 +38,6 @@ HIT_KEYS = {
     "score",
     "url",
 }
-
-
-@pytest.fixture
-def bearer(app):
-    def headers_for(user) -> dict:
-        return auth(issue_bearer(app, user).raw)
-
-    return headers_for
 
 
 def test_search_answers_ranked_highlighted_items(client, given, bearer):

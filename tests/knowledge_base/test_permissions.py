@@ -12,9 +12,7 @@ ticket on line 2, a canned reply shared with line 2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -24,26 +22,10 @@ from knowledge_base.service import articles as article_service
 from knowledge_base.service import usage
 from tests.builders import _load, make_category, make_ticket, make_user
 from tests.knowledge_base.builders import make_article, make_canned
-from tests.security.support import (
-    auth,
-    changed_tables,
-    db_state,
-    error_of,
-    issue_bearer,
-)
+from tests.permission_matrix import LOGIN, ROLES, Case, Matrix
 
 ACTORS = ("anonymous", "customer", "line1", "line2", "line3", "manager", "admin")
-ROLES = {
-    "customer": Role.CUSTOMER,
-    "line1": Role.LINE1,
-    "line2": Role.LINE2,
-    "line3": Role.LINE3,
-    "manager": Role.MANAGER,
-    "admin": Role.ADMIN,
-}
-LOGIN = "login"
-REFUSED = {401, 403, 404, LOGIN}
-VIEW_COUNTS = {"kb_article_view_days"}
+VIEW_COUNTS = frozenset({"kb_article_view_days"})
 
 
 def everyone(status) -> dict:
@@ -69,22 +51,6 @@ def managers(status) -> dict:
 def line2_reply(status) -> dict:
     """The canned reply shared with line 2: its line and those who see all lines."""
     return staff(status) | {"line1": 404, "line3": 404}
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    method: str
-    path: str  # {article} {internal} {ticket} {canned}
-    expect: dict
-    form: dict | None = None
-    json: dict | None = None
-    writes: bool = False
-    linked: bool = False  # the public article is linked to the ticket first
-
-    @property
-    def api(self) -> bool:
-        return self.path.startswith("/api/")
 
 
 ARTICLE_FORM = {"title": "Toner", "body": "Shake it.", "category": "hardware"}
@@ -179,7 +145,7 @@ CASES = [
         "/kb/tickets/{ticket}/links/{article}/delete",
         staff(302),
         writes=True,
-        linked=True,
+        setup={"linked": True},  # the public article is linked to the ticket first
     ),
     Case(
         "phone-resolve",
@@ -266,14 +232,8 @@ CASES = [
 ]
 
 
-def _matrix():
-    for case in CASES:
-        assert set(case.expect) == set(ACTORS), case.name
-        for actor in ACTORS:
-            yield pytest.param(case, actor, id=f"{case.name}-{actor}")
-
-
-def _arrange(case: Case, actor: str, *, given) -> SimpleNamespace:
+def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
+    given = fx.given
     given(make_category, "hardware")
     customer = given(make_user, role=Role.CUSTOMER)
     author = given(make_user, role=Role.LINE2)
@@ -288,7 +248,7 @@ def _arrange(case: Case, actor: str, *, given) -> SimpleNamespace:
         make_article, title="Printer secrets", visibility=Visibility.INTERNAL
     )
     ticket = given(make_ticket, requester=customer, line=2)
-    if case.linked:
+    if setup.get("linked"):
         given(_link, article, ticket, author)
     canned = given(make_canned, author=author, title="Line 2 hello", line=2)
     return SimpleNamespace(
@@ -326,76 +286,20 @@ def _link(article, ticket, author):
     )
 
 
-def _fill(data: dict | None, ids: dict) -> dict | None:
-    if data is None:
-        return None
-    return {k: v.format(**ids) if isinstance(v, str) else v for k, v in data.items()}
+MATRIX = Matrix(
+    cases=CASES,
+    arrange=_arrange,
+    owns=lambda rule: rule.endpoint.startswith("knowledge_base"),
+    actors=ACTORS,
+    reads_may_change=VIEW_COUNTS,
+)
 
 
-@pytest.mark.parametrize(("case", "actor"), list(_matrix()))
-def test_kb_permission_matrix(case: Case, actor: str, app, client, given, login):
-    world = _arrange(case, actor, given=given)
-    headers = {}
-    if world.user is not None:
-        if case.api:
-            headers = auth(issue_bearer(app, world.user).raw)
-        else:
-            login(world.user)
-    before = db_state(app)
-
-    response = client.open(
-        case.path.format(**world.ids),
-        method=case.method,
-        headers=headers,
-        data=_fill(case.form, world.ids),
-        json=_fill(case.json, world.ids),
-    )
-    body = response.get_data(as_text=True)[:300]
-    response.close()
-
-    expected = case.expect[actor]
-    if expected == LOGIN and case.api:
-        assert response.status_code == 401, body
-        assert error_of(response)["code"] == "unauthorized"
-    elif expected == LOGIN:
-        assert response.status_code == 302, body
-        assert urlsplit(response.headers["Location"]).path == "/login"
-    else:
-        assert response.status_code == expected, body
-    if case.api and response.status_code >= 400:
-        error_of(response)
-
-    changed = set(changed_tables(before, db_state(app)))
-    if expected in REFUSED or case.method == "GET" or response.status_code >= 400:
-        allowed = VIEW_COUNTS if case.method == "GET" and expected == 200 else set()
-        assert changed <= allowed, (
-            f"{case.name} as {actor} answered {response.status_code} "
-            f"but changed {sorted(changed)}"
-        )
-    elif case.writes:
-        assert changed, f"{case.name} as {actor} stored nothing"
+@pytest.mark.parametrize(("case", "actor"), MATRIX.cells())
+def test_kb_permission_matrix(case: Case, actor: str, permission_check):
+    permission_check(MATRIX, case, actor)
 
 
 def test_every_kb_route_is_in_the_matrix(app):
     """A new knowledge-base route fails here until ``CASES`` says who may call it."""
-    adapter = app.url_map.bind("localhost")
-    ids = dict.fromkeys(("article", "internal", "ticket", "canned", "customer"), 1)
-    covered = {
-        (
-            adapter.match(urlsplit(case.path.format(**ids)).path, method=case.method)[
-                0
-            ],
-            case.method,
-        )
-        for case in CASES
-    }
-    routes = {
-        (rule.endpoint, method)
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("knowledge_base")
-        for method in rule.methods - {"HEAD", "OPTIONS"}
-    }
-    missing = sorted(routes - covered)
-    assert not missing, "knowledge-base routes without a row in CASES: " + ", ".join(
-        f"{method} {endpoint}" for endpoint, method in missing
-    )
+    MATRIX.assert_covers(app)

@@ -10,7 +10,7 @@ from helpdesk.models import Role, TicketStatus
 from routing.service import assignment
 from tests.builders import make_ticket, make_user
 from tests.routing.builders import make_rule
-from tests.security.support import auth, error_of, issue_bearer
+from tests.security.support import error_of
 
 
 @pytest.mark.usefixtures("ctx")
@@ -67,7 +67,9 @@ def test_agents_change_only_their_own_availability_managers_anyones(clock):
         assignment.set_availability(manager, False, actor=manager, now=clock.now())
 
 
-def test_the_nav_toggle_and_the_api_show_availability(app, client, given, login):
+def test_the_nav_toggle_and_the_api_show_availability(
+    app, client, given, login, bearer
+):
     agent = given(make_user, role=Role.LINE2)
     login(agent)
     page = client.get("/queue").get_data(as_text=True)
@@ -82,7 +84,7 @@ def test_the_nav_toggle_and_the_api_show_availability(app, client, given, login)
         "/routing/availability", data={"available": "true", "next": "//evil.test/"}
     )
     assert evil.headers["Location"] == "/queue"
-    headers = auth(issue_bearer(app, agent).raw)
+    headers = bearer(agent)
     client = app.test_client()  # a program: bearer token, no cookie session
     listed = client.get("/api/v1/routing/agents?line=2", headers=headers).json
     assert listed["items"] == [

@@ -10,7 +10,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Role, Ticket, TicketEvent, TicketStatus
 from helpdesk.outbox import OutboxMessage
 from tests.builders import make_category, make_ticket, make_user
-from tests.security.support import auth, db_state, error_of, issue_bearer
+from tests.security.support import db_state, error_of
 
 DEFECT = {
     "kind": "defect",
@@ -27,10 +27,6 @@ def people(app, given):
         role: given(make_user, role=role, name=role.value)
         for role in (Role.LINE1, Role.LINE2, Role.LINE3, Role.MANAGER, Role.CUSTOMER)
     }
-
-
-def bearer(app, user) -> dict:
-    return auth(issue_bearer(app, user).raw)
 
 
 def timeline(app, ticket_id: int) -> list[TicketEvent]:
@@ -54,7 +50,7 @@ def ticket_of(app, ticket_id: int) -> Ticket:
 
 
 def test_a_fixed_defect_sends_its_tickets_back_for_confirmation(
-    app, client, given, people
+    app, client, given, people, bearer
 ):
     line2, line3 = people[Role.LINE2], people[Role.LINE3]
     first = given(make_ticket, category="defect", line=2)
@@ -64,7 +60,7 @@ def test_a_fixed_defect_sends_its_tickets_back_for_confirmation(
     filed = client.post(
         "/api/v1/routing/defects",
         json=DEFECT | {"ticket": first.number},
-        headers=bearer(app, line2),
+        headers=bearer(line2),
     )
     assert filed.status_code == 201, filed.json
     defect = filed.json
@@ -74,14 +70,14 @@ def test_a_fixed_defect_sends_its_tickets_back_for_confirmation(
         linked = client.post(
             f"/api/v1/routing/defects/{defect['id']}/tickets",
             json={"ticket": ticket.id},
-            headers=bearer(app, line2),
+            headers=bearer(line2),
         )
         assert linked.status_code == 201
     # Line 2 hands the first ticket to line 3 meanwhile; the third gets closed.
     client.post(
         f"/api/v1/tickets/{first.id}/escalations",
         json={"line": 3, "reason": "Waiting on DF-00001."},
-        headers=bearer(app, line2),
+        headers=bearer(line2),
     )
     with app.app_context():
         db.session.get(Ticket, first.id).assignee_id = line3.id
@@ -93,7 +89,7 @@ def test_a_fixed_defect_sends_its_tickets_back_for_confirmation(
     fixed = client.post(
         f"/api/v1/routing/defects/{defect['id']}/fixes",
         json={"resolution": "Fixed in 2.4.1: the check now runs after posting."},
-        headers=bearer(app, line3),
+        headers=bearer(line3),
     )
 
     assert fixed.status_code == 201, fixed.json
@@ -115,10 +111,10 @@ def test_a_fixed_defect_sends_its_tickets_back_for_confirmation(
     assert sorted(recipients) == sorted([line2.email, line2.email])
 
 
-def test_who_may_file_see_and_fix(app, client, given, people):
+def test_who_may_file_see_and_fix(app, client, given, people, bearer):
     ticket = given(make_ticket, category="defect", line=2)
     body = DEFECT | {"ticket": ticket.id}
-    token = {role: bearer(app, user) for role, user in people.items()}
+    token = {role: bearer(user) for role, user in people.items()}
     before = db_state(app)
     for role in (Role.LINE1, Role.CUSTOMER):
         refused = client.post("/api/v1/routing/defects", json=body, headers=token[role])
@@ -152,10 +148,10 @@ def test_who_may_file_see_and_fix(app, client, given, people):
     assert late.status_code == 409
 
 
-def test_defect_input_is_checked(app, client, given, people):
+def test_defect_input_is_checked(app, client, given, people, bearer):
     ticket = given(make_ticket, category="defect", line=2)
-    headers = bearer(app, people[Role.LINE2])
-    line3 = bearer(app, people[Role.LINE3])
+    headers = bearer(people[Role.LINE2])
+    line3 = bearer(people[Role.LINE3])
     before = db_state(app)
     for change, field in (
         ({"severity": "apocalyptic"}, "severity"),

@@ -9,7 +9,7 @@ from helpdesk.models import Priority, Role, Ticket, TicketEvent, TicketStatus
 from sla.jobs import sweep_clocks
 from tests.builders import make_category, make_ticket, make_user, outbox_mails
 from tests.routing.builders import make_rule
-from tests.security.support import auth, db_state, error_of, issue_bearer
+from tests.security.support import db_state, error_of
 from tests.sla.builders import make_calendar, make_policy
 
 
@@ -44,7 +44,9 @@ def outbox(app) -> list[str]:
     return recipients
 
 
-def test_an_agent_escalates_through_the_api_and_line_2_is_told(app, client, given):
+def test_an_agent_escalates_through_the_api_and_line_2_is_told(
+    app, client, given, bearer
+):
     given(make_category, "access")
     agent = given(make_user, role=Role.LINE1)
     line2 = [given(make_user, role=Role.LINE2) for _ in range(2)]
@@ -54,7 +56,7 @@ def test_an_agent_escalates_through_the_api_and_line_2_is_told(app, client, give
     response = client.post(
         f"/api/v1/tickets/{ticket.id}/escalations",
         json={"line": 2, "reason": "Needs the configuration admin."},
-        headers=auth(issue_bearer(app, agent).raw),
+        headers=bearer(agent),
     )
 
     assert response.status_code == 201, response.json
@@ -67,7 +69,7 @@ def test_an_agent_escalates_through_the_api_and_line_2_is_told(app, client, give
     assert outbox(app) == [u.email for u in line2]
 
 
-def test_the_assignee_stays_when_they_work_on_the_new_line(app, client, given):
+def test_the_assignee_stays_when_they_work_on_the_new_line(app, client, given, bearer):
     given(make_category, "access")
     manager = given(make_user, role=Role.MANAGER)
     line3 = given(make_user, role=Role.LINE3)
@@ -75,30 +77,30 @@ def test_the_assignee_stays_when_they_work_on_the_new_line(app, client, given):
     response = client.post(
         f"/api/v1/tickets/{ticket.id}/escalations",
         json={"line": 3, "reason": "Code change."},
-        headers=auth(issue_bearer(app, manager).raw),
+        headers=bearer(manager),
     )
     assert response.status_code == 201
     assert response.json["assignee"]["id"] == line3.id
 
 
-def test_an_agent_returns_a_ticket_to_a_lower_line(app, client, given):
+def test_an_agent_returns_a_ticket_to_a_lower_line(app, client, given, bearer):
     given(make_category, "access")
     agent = given(make_user, role=Role.LINE3)
     ticket = given(make_ticket, line=3)
     response = client.post(
         f"/api/v1/tickets/{ticket.id}/escalations",
         json={"line": 1, "reason": "Answered by the manual, chapter 4."},
-        headers=auth(issue_bearer(app, agent).raw),
+        headers=bearer(agent),
     )
     assert response.status_code == 201
     assert line_events(app, ticket.id)[0]["new"] == 1
 
 
-def test_escalation_needs_a_reason_and_another_line(app, client, given):
+def test_escalation_needs_a_reason_and_another_line(app, client, given, bearer):
     given(make_category, "access")
     agent = given(make_user, role=Role.LINE1)
     ticket = given(make_ticket)
-    headers = auth(issue_bearer(app, agent).raw)
+    headers = bearer(agent)
     before = db_state(app)
     for body, field in (
         ({"line": 2, "reason": "   "}, "reason"),
@@ -115,14 +117,14 @@ def test_escalation_needs_a_reason_and_another_line(app, client, given):
     assert db_state(app) == before
 
 
-def test_a_closed_ticket_does_not_move(app, client, given):
+def test_a_closed_ticket_does_not_move(app, client, given, bearer):
     given(make_category, "access")
     manager = given(make_user, role=Role.MANAGER)
     ticket = given(make_ticket, status=TicketStatus.CLOSED)
     response = client.post(
         f"/api/v1/tickets/{ticket.id}/escalations",
         json={"line": 2, "reason": "late"},
-        headers=auth(issue_bearer(app, manager).raw),
+        headers=bearer(manager),
     )
     assert response.status_code == 409
     assert error_of(response)["code"] == "conflict"
@@ -199,11 +201,11 @@ def test_line_1_escalates_from_the_phone_console_right_after_registering(
     assert ticket_row(app, ticket_id).line == 2
 
 
-def test_customers_never_escalate(app, client, given):
+def test_customers_never_escalate(app, client, given, bearer):
     given(make_category, "access")
     customer = given(make_user)
     ticket = given(make_ticket, requester=customer)
-    headers = auth(issue_bearer(app, customer).raw)
+    headers = bearer(customer)
     before = db_state(app)
     response = client.post(
         f"/api/v1/tickets/{ticket.id}/escalations",

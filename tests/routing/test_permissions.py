@@ -9,45 +9,22 @@ routing's blueprints has no row here (the core's matrix leaves them to us).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 
 import pytest
 
 from helpdesk.models import Role
-from tests.builders import PASSWORD, make_category, make_ticket, make_user
+from tests.builders import make_category, make_ticket, make_user
+from tests.permission_matrix import (
+    ACTORS,
+    AGENTS,
+    LOGIN,
+    ROLES,
+    STAFF,
+    Case,
+    Matrix,
+)
 from tests.routing.builders import make_rule, make_task
-from tests.security.support import (
-    auth,
-    changed_tables,
-    db_state,
-    error_of,
-    issue_bearer,
-)
-
-ACTORS = (
-    "anonymous",
-    "customer",
-    "other_customer",
-    "line1",
-    "line2",
-    "line3",
-    "manager",
-    "admin",
-)
-ROLES = {
-    "customer": Role.CUSTOMER,
-    "other_customer": Role.CUSTOMER,
-    "line1": Role.LINE1,
-    "line2": Role.LINE2,
-    "line3": Role.LINE3,
-    "manager": Role.MANAGER,
-    "admin": Role.ADMIN,
-}
-LOGIN = "login"
-REFUSED = {401, 403, 404, 422, LOGIN}
 
 
 def expect(ok, *, default=403, anonymous=LOGIN, **overrides) -> dict:
@@ -59,10 +36,8 @@ def expect(ok, *, default=403, anonymous=LOGIN, **overrides) -> dict:
 
 
 MANAGERS = ("manager", "admin")
-STAFF = ("line1", "line2", "line3", "manager", "admin")
 FILERS_HERE = ("line2", "manager", "admin")  # file defects on the line-2 ticket
 FIXERS = ("line3", "manager", "admin")
-AGENTS = ("line1", "line2", "line3")
 
 RULE_FORM = {
     "name": "Form rule",
@@ -86,27 +61,6 @@ DEFECT = {
     "description": "It crashes.",
     "severity": "minor",
 }
-
-Data = dict | Callable[[SimpleNamespace], dict] | None
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    method: str
-    path: (
-        str  # {ticket} {other} {number} {rule} {defect} {colleague} {me} {task} {done}
-    )
-    expect: dict
-    form: Data = None
-    json: Data = None
-    writes: bool = False
-    writes_for: tuple[str, ...] | None = None  # when not every 2xx/3xx writes
-
-    @property
-    def api(self) -> bool:
-        return self.path.startswith("/api/")
-
 
 CASES = [
     # --- rule pages
@@ -252,8 +206,7 @@ CASES = [
             "routing_line": "3",
             "routing_reason": "Needs a developer.",
         },
-        writes=True,
-        writes_for=FILERS_HERE,
+        writes=FILERS_HERE,
     ),
     # --- the API: rules
     Case("api-rules", "GET", "/api/v1/routing/rules", expect((MANAGERS, 200))),
@@ -391,14 +344,8 @@ CASES = [
 ]
 
 
-def _matrix():
-    for case in CASES:
-        assert set(case.expect) == set(ACTORS), case.name
-        for actor in ACTORS:
-            yield pytest.param(case, actor, id=f"{case.name}-{actor}")
-
-
-def _arrange(actor: str, *, app, given) -> SimpleNamespace:
+def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
+    given = fx.given
     given(make_category, "access")
     customer = given(make_user, role=Role.CUSTOMER, name="Requester")
     filer = given(make_user, role=Role.LINE2, name="Filer")
@@ -415,14 +362,21 @@ def _arrange(actor: str, *, app, given) -> SimpleNamespace:
     task = given(make_task, ticket, title="Open task")
     done = given(make_task, ticket, title="Done task", done_by=filer)
     return SimpleNamespace(
-        task=task,
-        done=done,
         user=user,
         ticket=ticket,
         other=other,
-        rule=rule,
         defect=defect,
-        colleague=colleague,
+        ids={
+            "ticket": ticket.id,
+            "other": other.id,
+            "number": ticket.number,
+            "rule": rule.id,
+            "defect": defect.id,
+            "colleague": colleague.id,
+            "me": user.id if user else 0,
+            "task": task.id,
+            "done": done.id,
+        },
     )
 
 
@@ -440,81 +394,15 @@ def _defect(*, ticket, filer):
     )
 
 
-def _path(case: Case, world) -> str:
-    return case.path.format(
-        ticket=world.ticket.id,
-        other=world.other.id,
-        number=world.ticket.number,
-        rule=world.rule.id,
-        defect=world.defect.id,
-        colleague=world.colleague.id,
-        me=world.user.id if world.user else 0,
-        task=world.task.id,
-        done=world.done.id,
-    )
+MATRIX = Matrix(
+    cases=CASES, arrange=_arrange, owns=lambda rule: rule.endpoint.startswith("routing")
+)
 
 
-@pytest.mark.parametrize(("case", "actor"), list(_matrix()))
-def test_routing_permission_matrix(case: Case, actor: str, app, client, given, login):
-    world = _arrange(actor, app=app, given=given)
-    headers = {}
-    if world.user is not None:
-        if case.api:
-            headers = auth(issue_bearer(app, world.user).raw)
-        else:
-            login(world.user, PASSWORD)
-    before = db_state(app)
-    data = case.form(world) if callable(case.form) else case.form
-    body = case.json(world) if callable(case.json) else case.json
-
-    response = client.open(
-        _path(case, world), method=case.method, headers=headers, data=data, json=body
-    )
-    text = response.get_data(as_text=True)[:300]
-
-    expected = case.expect[actor]
-    if expected == LOGIN and case.api:
-        assert response.status_code == 401, text
-        assert error_of(response)["code"] == "unauthorized"
-    elif expected == LOGIN:
-        assert response.status_code == 302, text
-        assert urlsplit(response.headers["Location"]).path == "/login"
-    else:
-        assert response.status_code == expected, text
-    if case.api and response.status_code >= 400:
-        error_of(response)
-    after = db_state(app)
-    writes = case.writes and (case.writes_for is None or actor in case.writes_for)
-    if expected in REFUSED or case.method == "GET" or not writes:
-        assert not changed_tables(before, after), (
-            f"{case.name} as {actor} answered {response.status_code} "
-            f"but changed {changed_tables(before, after)}"
-        )
-    else:
-        assert changed_tables(before, after), f"{case.name} as {actor} stored nothing"
+@pytest.mark.parametrize(("case", "actor"), MATRIX.cells())
+def test_routing_permission_matrix(case: Case, actor: str, permission_check):
+    permission_check(MATRIX, case, actor)
 
 
 def test_every_routing_route_is_in_the_matrix(app):
-    adapter = app.url_map.bind("localhost")
-    covered = set()
-    for case in CASES:
-        path = case.path.format(
-            ticket=1,
-            other=1,
-            number="HD-000001",
-            rule=1,
-            defect=1,
-            colleague=1,
-            me=1,
-            task=1,
-            done=1,
-        )
-        endpoint, _args = adapter.match(urlsplit(path).path, method=case.method)
-        covered.add((endpoint, case.method))
-    routes = {
-        (rule.endpoint, method)
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("routing")
-        for method in rule.methods - {"HEAD", "OPTIONS"}
-    }
-    assert not sorted(routes - covered)
+    MATRIX.assert_covers(app)

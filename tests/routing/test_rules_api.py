@@ -8,7 +8,7 @@ import pytest
 from helpdesk.models import Priority, Role
 from tests.builders import make_category, make_ticket, make_user
 from tests.routing.builders import make_rule
-from tests.security.support import auth, db_state, error_of, issue_bearer
+from tests.security.support import db_state, error_of
 
 RULE = {
     "name": "Configuration to line 2",
@@ -19,11 +19,11 @@ RULE = {
 
 
 @pytest.fixture
-def admin(app, given):
+def admin(given, bearer):
     given(make_category, "configuration")
     given(make_category, "access")
     user = given(make_user, role=Role.ADMIN)
-    return auth(issue_bearer(app, user).raw)
+    return bearer(user)
 
 
 def test_create_read_update_delete_a_rule(client, admin):
@@ -221,16 +221,14 @@ def rule_form(**fields) -> dict:
     } | fields
 
 
-def test_an_admin_writes_a_rule_in_the_form(app, client, given, login):
+def test_an_admin_writes_a_rule_in_the_form(app, client, given, login, bearer):
     admin = given(make_user, role=Role.ADMIN)
     boss = given(make_user, role=Role.MANAGER, email="boss@example.test")
     login(admin)
     assert client.get("/routing/rules/new").status_code == 200
     response = client.post("/routing/rules/new", data=rule_form())
     assert response.status_code == 302, response.get_data(as_text=True)
-    rule = client.get(
-        "/api/v1/routing/rules", headers=auth(issue_bearer(app, admin).raw)
-    ).json["items"][0]
+    rule = client.get("/api/v1/routing/rules", headers=bearer(admin)).json["items"][0]
     assert rule["match"] == "any"
     assert rule["conditions"] == [
         {"field": "text", "op": "regex", "value": r"crash|сбой"},

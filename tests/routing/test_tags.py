@@ -13,7 +13,7 @@ from routing import labels, rules
 from routing.rules import Vocabulary, compile_rule, plan, validate_rule
 from tests.builders import make_category, make_ticket, make_user
 from tests.routing.builders import make_rule
-from tests.security.support import auth, db_state, issue_bearer
+from tests.security.support import db_state
 
 VOCABULARY = Vocabulary(categories=frozenset({"access"}))
 FACTS = {
@@ -261,10 +261,10 @@ def test_the_timeline_shows_the_rules_tag_change(app, client, given, login):
 
 
 @pytest.fixture
-def admin(app, given):
+def admin(given, bearer):
     given(make_category, "access")
     user = given(make_user, role=Role.ADMIN)
-    return auth(issue_bearer(app, user).raw)
+    return bearer(user)
 
 
 def test_the_dry_run_shows_the_tag_change_and_changes_nothing(
@@ -294,7 +294,7 @@ def test_the_dry_run_shows_the_tag_change_and_changes_nothing(
     assert db_state(app) == before
 
 
-def test_the_form_round_trips_tags(app, client, given, login):
+def test_the_form_round_trips_tags(app, client, given, login, bearer):
     admin = given(make_user, role=Role.ADMIN)
     login(admin)
     response = client.post(
@@ -317,9 +317,7 @@ def test_the_form_round_trips_tags(app, client, given, login):
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
-    rule = client.get(
-        "/api/v1/routing/rules", headers=auth(issue_bearer(app, admin).raw)
-    ).json["items"][0]
+    rule = client.get("/api/v1/routing/rules", headers=bearer(admin)).json["items"][0]
     assert rule["conditions"] == [
         {"field": "tags", "op": "contains_any", "value": ["vpn", "network"]},
         {"field": "tags", "op": "not_contains", "value": "spam"},

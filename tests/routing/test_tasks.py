@@ -16,7 +16,7 @@ from routing import forms, rules
 from routing.models import RoutingRule, RoutingTask
 from tests.builders import _AT, PASSWORD, make_category, make_ticket, make_user
 from tests.routing.builders import make_rule, make_task
-from tests.security.support import auth, db_state, error_of, issue_bearer
+from tests.security.support import db_state, error_of
 
 COMPLAINT_TASKS = [
     {"title": "Call the customer back", "line": 1, "due_minutes": 60},
@@ -72,10 +72,10 @@ def _events(ticket_id: int, kind: str) -> list[TicketEvent]:
     ],
 )
 def test_a_bad_process_is_a_422_naming_the_task_and_nothing_is_stored(
-    app, client, given, tasks, path
+    app, client, given, tasks, path, bearer
 ):
     admin = given(make_user, role=Role.ADMIN)
-    headers = auth(issue_bearer(app, admin).raw)
+    headers = bearer(admin)
     before = db_state(app)
     bad = RULE | {"actions": [{"type": "start_process", "tasks": tasks}]}
     response = client.post("/api/v1/routing/rules", json=bad, headers=headers)
@@ -269,13 +269,13 @@ def test_my_tasks_lists_mine_and_my_lines_overdue_first(app, client, given, logi
 # --- the API ---------------------------------------------------------------------------
 
 
-def test_the_api_lists_ticks_and_unticks_tasks(app, client, given):
+def test_the_api_lists_ticks_and_unticks_tasks(app, client, given, bearer):
     agent = given(make_user, role=Role.LINE2, name="Lena")
     ticket = given(make_ticket, line=2)
     first = given(make_task, ticket, title="First")
     given(make_task, ticket, title="Second")
     given(make_task, ticket, title="Third")
-    headers = auth(issue_bearer(app, agent).raw)
+    headers = bearer(agent)
 
     listed = client.get(f"/api/v1/tickets/{ticket.id}/tasks?limit=2", headers=headers)
     assert listed.status_code == 200

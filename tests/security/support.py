@@ -1,8 +1,9 @@
 """Helpers of the security and bad-input suites.
 
-- ``db_state`` / ``assert_unchanged``: every row of every table, to prove a
-  refused request stored nothing at all.
-- ``auth`` / ``issue_bearer``: bearer-token headers for API calls.
+- ``db_state`` / ``assert_unchanged``: a fingerprint of every row of every
+  table, to prove a refused request stored nothing at all.
+- ``Bearer`` (the ``bearer`` fixture) / ``auth``: bearer-token headers for API
+  calls.
 - ``error_of``: the JSON error object, after checking its shape.
 """
 
@@ -33,23 +34,58 @@ def _tables(engine) -> list[sa.Table]:
     return [t for t in _reflected[key].sorted_tables if t.name != "alembic_version"]
 
 
-def db_state(app) -> dict[str, list[tuple]]:
-    """Every row of every table, ordered by primary key."""
+def model_tables(engine) -> list[sa.Table]:
+    """The reflected tables of the models (not SQLite's full-text index
+    tables, which triggers fill), parents before children."""
+    return [t for t in _tables(engine) if t.name in db.metadata.tables]
+
+
+def db_state(app) -> dict[str, tuple]:
+    """A fingerprint of every table: its row count and all its rows' values,
+    read in one statement. Two states are equal exactly when no row of any
+    table was added, removed or changed in between."""
     with app.app_context():
         with db.engine.connect() as connection:
             state = {
-                table.name: [
-                    tuple(row)
-                    for row in connection.execute(
-                        sa.select(table).order_by(
-                            *(table.primary_key.columns or table.columns)
-                        )
-                    )
-                ]
-                for table in _tables(db.engine)
+                name: (rows, content)
+                for name, rows, content in connection.exec_driver_sql(
+                    _fingerprint_sql(db.engine)
+                )
             }
         db.session.remove()
     return state
+
+
+_fingerprint: dict[str, str] = {}
+
+
+def _fingerprint_sql(engine) -> str:
+    """``SELECT name, count, content`` per table, as one UNION ALL (built once
+    per database). PostgreSQL digests each table's rows as text; SQLite, which
+    has no row-to-text cast or digest function, concatenates quoted values."""
+    key = str(engine.url)
+    if key not in _fingerprint:
+        quote = engine.dialect.identifier_preparer.quote
+        parts = []
+        for table in _tables(engine):
+            name = quote(table.name)
+            if engine.dialect.name == "postgresql":
+                parts.append(
+                    f"SELECT '{table.name}', count(*), md5(coalesce(string_agg("
+                    f"CAST(fp_row AS text), '|' ORDER BY CAST(fp_row AS text)), '')) "
+                    f"FROM {name} AS fp_row"
+                )
+            else:
+                values = " || ',' || ".join(f"quote({quote(c.name)})" for c in table.c)
+                order = ", ".join(
+                    quote(c.name) for c in (table.primary_key.columns or table.c)
+                )
+                parts.append(
+                    f"SELECT '{table.name}', count(*), group_concat(fp_row, '|') "
+                    f"FROM (SELECT {values} AS fp_row FROM {name} ORDER BY {order})"
+                )
+        _fingerprint[key] = " UNION ALL ".join(parts)
+    return _fingerprint[key]
 
 
 def changed_tables(before: dict, after: dict) -> list[str]:
@@ -89,7 +125,8 @@ def auth(token: str) -> dict[str, str]:
 
 
 def issue_bearer(app, user) -> SimpleNamespace:
-    """A fresh API token for ``user`` (a snapshot): ``.raw`` and ``.id``."""
+    """A fresh API token for ``user`` (a snapshot): ``.raw``, ``.id`` and the
+    ``.headers`` that send it. Tests get tokens through the ``bearer`` fixture."""
     with app.app_context():
         raw, token = accounts.issue_token(
             db.session.get(User, user.id),
@@ -98,9 +135,23 @@ def issue_bearer(app, user) -> SimpleNamespace:
             ttl_days=app.config["API_TOKEN_TTL_DAYS"],
         )
         db.session.commit()
-        result = SimpleNamespace(raw=raw, id=token.id)
+        result = SimpleNamespace(raw=raw, id=token.id, headers=auth(raw))
         db.session.remove()
     return result
+
+
+class Bearer:
+    """The ``bearer`` fixture: ``bearer(user)`` is the ``Authorization`` header
+    of a fresh API token of ``user``; ``bearer.token(user)`` the token itself."""
+
+    def __init__(self, app) -> None:
+        self._app = app
+
+    def __call__(self, user) -> dict[str, str]:
+        return self.token(user).headers
+
+    def token(self, user) -> SimpleNamespace:
+        return issue_bearer(self._app, user)
 
 
 def error_of(response) -> dict:

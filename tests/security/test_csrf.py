@@ -12,10 +12,8 @@ import pytest
 from helpdesk.models import Role
 from tests.builders import PASSWORD, make_category, make_ticket, make_user
 from tests.security.support import (
-    auth,
     db_state,
     error_of,
-    issue_bearer,
 )
 
 NEW_TICKET = {
@@ -171,8 +169,8 @@ def test_api_patch_with_session_cookie_needs_the_csrf_header(
     assert db_state(app) == before
 
 
-def test_api_post_with_bearer_token_needs_no_csrf_token(app, client, customer):
-    headers = auth(issue_bearer(app, customer).raw)
+def test_api_post_with_bearer_token_needs_no_csrf_token(app, client, customer, bearer):
+    headers = bearer(customer)
 
     response = client.post("/api/v1/tickets", json=NEW_TICKET, headers=headers)
 

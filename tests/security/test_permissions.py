@@ -6,10 +6,11 @@ requested the ticket, another customer, an agent of each line and a manager
 and an admin. The ticket lives on line 2, so line 2 is the agent's own line
 and lines 1 and 3 are not.
 
-Pages log in through the login form; the API uses bearer tokens. A refused
-request (401, 403, 404 or the redirect to the login page) must leave every
-row of every table as it was; an allowed write must change something, so
-the "unchanged" check cannot pass by accident.
+The harness in tests/permission_matrix.py runs the cells: pages log in
+through the login form; the API uses bearer tokens. A refused request (401,
+403, 404 or the redirect to the login page) must leave every row of every
+table as it was; an allowed write must change something, so the "unchanged"
+check cannot pass by accident.
 
 ``test_every_route_is_in_the_matrix`` fails when a route is missing here:
 a new route needs a row in ``CASES`` before the suite passes.
@@ -17,11 +18,8 @@ a new route needs a row in ``CASES`` before the suite passes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -35,40 +33,10 @@ from tests.builders import (
     make_ticket,
     make_user,
 )
-from tests.security.support import (
-    assert_unchanged,
-    auth,
-    changed_tables,
-    db_state,
-    error_of,
-    issue_bearer,
-)
+from tests.permission_matrix import ACTORS, AGENTS, LOGIN, ROLES, Case, Matrix
+from tests.security.support import assert_unchanged, db_state, error_of
 
-ACTORS = (
-    "anonymous",
-    "customer",  # requested the ticket
-    "other_customer",
-    "line1",
-    "line2",  # the ticket's line
-    "line3",
-    "manager",
-    "admin",
-)
-STAFF = ("line1", "line2", "line3", "manager", "admin")
-ROLES = {
-    "customer": Role.CUSTOMER,
-    "other_customer": Role.CUSTOMER,
-    "line1": Role.LINE1,
-    "line2": Role.LINE2,
-    "line3": Role.LINE3,
-    "manager": Role.MANAGER,
-    "admin": Role.ADMIN,
-}
-TICKET_LINE = 2
-
-# Anonymous on a protected route: the login page for pages, 401 for the API.
-LOGIN = "login"
-REFUSED = {401, 403, 404, LOGIN}
+TICKET_LINE = 2  # line 2 is the agent's own line; lines 1 and 3 are not
 
 
 # --- expectations -----------------------------------------------------------
@@ -101,25 +69,10 @@ def admin_only(ok) -> dict:
 
 
 # --- the table --------------------------------------------------------------
+# ``setup``: ``ticket_status`` (default open) and ``assign_actor`` (the acting
+# agent is the ticket's assignee; such cases run only as agents).
 
-Data = dict | Callable[[SimpleNamespace], dict] | None
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    method: str
-    path: str  # placeholders: {ticket} {attachment} {token} {user}
-    expect: dict
-    form: Data = None
-    json: Data = None
-    writes: bool = False  # an allowed request must change the database
-    ticket_status: TicketStatus = TicketStatus.OPEN
-    assigned_to_actor: bool = False  # the acting agent is the ticket's assignee
-
-    @property
-    def api(self) -> bool:
-        return self.path.startswith("/api/")
+ASSIGNED = {"only": AGENTS, "setup": {"assign_actor": True}}
 
 
 def _phone_ticket(w) -> dict:
@@ -259,6 +212,7 @@ CASES = [
         "/queue/bulk",
         staff_only(302),
         form=lambda w: {"ticket_ids": [w.ticket.id], "action": "assign_me"},
+        writes=("line2", "manager"),  # admins are not assignees
     ),
     Case(
         "ticket-properties",
@@ -275,7 +229,7 @@ CASES = [
         ticket_action(302, customer=403) | {"line1": 302, "line3": 302},
         form={"priority": "P1"},
         writes=True,
-        assigned_to_actor=True,
+        **ASSIGNED,
     ),
     Case(
         "ticket-rating",
@@ -285,7 +239,7 @@ CASES = [
         | {"anonymous": LOGIN, "customer": 302, "other_customer": 404},
         form={"score": "5"},
         writes=True,
-        ticket_status=TicketStatus.RESOLVED,
+        setup={"ticket_status": TicketStatus.RESOLVED},
     ),
     Case(
         "attachment-download",
@@ -321,6 +275,14 @@ CASES = [
         "/admin/mail/quarantine/{quarantine}/raw",
         admin_only(200),
     ),
+    Case(
+        "admin-user-notifications-save",
+        "POST",
+        "/admin/users/{user}/notifications",
+        admin_only(302),
+        form={"notices": "ticket_registered"},
+        writes=True,
+    ),
     Case("admin-user-new-page", "GET", "/admin/users/new", admin_only(200)),
     Case(
         "admin-user-create-agent",
@@ -343,14 +305,6 @@ CASES = [
         "/admin/users/{user}",
         admin_only(302),
         form={"name": "Promoted", "role": "admin", "active": "true"},
-        writes=True,
-    ),
-    Case(
-        "admin-user-notifications-save",
-        "POST",
-        "/admin/users/{user}/notifications",
-        admin_only(302),
-        form={"notices": "ticket_registered"},
         writes=True,
     ),
     # --- the API
@@ -389,7 +343,7 @@ CASES = [
         ticket_action(200, customer=403) | {"line1": 200, "line3": 200},
         json={"priority": "P1"},
         writes=True,
-        assigned_to_actor=True,
+        **ASSIGNED,
     ),
     Case(
         "api-comment-list",
@@ -412,7 +366,7 @@ CASES = [
         ticket_action(201, customer=201) | {"line1": 201, "line3": 201},
         json={"body": "Any news?"},
         writes=True,
-        assigned_to_actor=True,
+        **ASSIGNED,
     ),
     Case(
         "api-internal-note",
@@ -454,21 +408,23 @@ CASES = [
         ticket_action(201, customer=403) | {"line1": 201, "line3": 201},
         json={"status": "pending"},
         writes=True,
-        assigned_to_actor=True,
+        **ASSIGNED,
     ),
 ]
 
 
-def _matrix():
-    for case in CASES:
-        assert set(case.expect) == set(ACTORS), case.name
-        for actor in ACTORS:
-            if case.assigned_to_actor and actor not in ("line1", "line2", "line3"):
-                continue  # only agents can be assignees; the plain case covers the rest
-            yield pytest.param(case, actor, id=f"{case.name}-{actor}")
-
-
 # --- arrangement ------------------------------------------------------------
+
+
+def _world_of(case: Case) -> dict:
+    return {
+        "ticket_status": case.setup.get("ticket_status", TicketStatus.OPEN),
+        "assign_actor": case.setup.get("assign_actor", False),
+        "survivor": "merge" in case.path,
+        "attachment": "{attachment}" in case.path,
+        "token": "{token}" in case.path,
+        "quarantine": "{quarantine}" in case.path,
+    }
 
 
 def make_quarantined():
@@ -480,7 +436,8 @@ def make_quarantined():
     )
 
 
-def _arrange(case: Case, actor: str, *, app, given) -> SimpleNamespace:
+def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
+    given = fx.given
     given(make_category, "access")
     customer = given(make_user, role=Role.CUSTOMER, name="Requester")
     if actor == "anonymous":
@@ -493,110 +450,59 @@ def _arrange(case: Case, actor: str, *, app, given) -> SimpleNamespace:
         make_ticket,
         requester=customer,
         line=TICKET_LINE,
-        status=case.ticket_status,
-        assignee_id=user.id if case.assigned_to_actor and user else None,
+        status=setup["ticket_status"],
+        assignee_id=user.id if setup["assign_actor"] and user else None,
     )
     world = SimpleNamespace(customer=customer, user=user, ticket=ticket)
     world.survivor = (
         given(make_ticket, requester=customer, line=TICKET_LINE)
-        if "merge" in case.path
+        if setup["survivor"]
         else None
     )
     world.attachment = (
         given(make_attachment, ticket, uploader=customer)
-        if "{attachment}" in case.path
+        if setup["attachment"]
         else None
     )
-    world.token = issue_bearer(app, customer) if "{token}" in case.path else None
-    world.quarantine = given(make_quarantined) if "{quarantine}" in case.path else None
+    world.token = fx.bearer.token(customer) if setup["token"] else None
+    world.quarantine = given(make_quarantined) if setup["quarantine"] else None
+    world.ids = {
+        "ticket": ticket.id,
+        "attachment": world.attachment.id if world.attachment else 0,
+        "token": world.token.id if world.token else 0,
+        "user": customer.id,
+        "quarantine": world.quarantine.id if world.quarantine else 0,
+    }
     return world
 
 
-def _path(case: Case, world) -> str:
-    return case.path.format(
-        ticket=world.ticket.id,
-        attachment=world.attachment.id if world.attachment else 0,
-        token=world.token.id if world.token else 0,
-        user=world.customer.id,
-        quarantine=world.quarantine.id if world.quarantine else 0,
+def _core_route(rule) -> bool:
+    """The core's routes; the packages keep their own matrices."""
+    return not (
+        # tests/knowledge_base/test_permissions.py
+        rule.endpoint.startswith("knowledge_base")
+        # tests/sla/test_admin.py
+        or rule.rule.startswith(("/sla", "/api/v1/sla"))
+        # tests/routing/test_permissions.py (its /routing pages, /api/v1/routing
+        # and /api/v1/tickets/{id}/escalations)
+        or rule.endpoint.startswith("routing")
     )
 
 
-def _data(data: Data, world):
-    return data(world) if callable(data) else data
+MATRIX = Matrix(cases=CASES, arrange=_arrange, owns=_core_route, world_of=_world_of)
 
 
 # --- tests ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("case", "actor"), list(_matrix()))
-def test_permission_matrix(case: Case, actor: str, app, client, given, login):
-    world = _arrange(case, actor, app=app, given=given)
-    headers = {}
-    if world.user is not None:
-        if case.api:
-            headers = auth(issue_bearer(app, world.user).raw)
-        else:
-            login(world.user)
-    before = db_state(app)
-
-    response = client.open(
-        _path(case, world),
-        method=case.method,
-        headers=headers,
-        data=_data(case.form, world),
-        json=_data(case.json, world),
-    )
-    body = response.get_data(as_text=True)[:300]
-    response.close()
-
-    expected = case.expect[actor]
-    if expected == LOGIN and case.api:
-        assert response.status_code == 401, body
-        assert error_of(response)["code"] == "unauthorized"
-    elif expected == LOGIN:
-        assert response.status_code == 302, body
-        assert urlsplit(response.headers["Location"]).path == "/login"
-    else:
-        assert response.status_code == expected, body
-    if case.api and response.status_code >= 400:
-        error_of(response)
-
-    after = db_state(app)
-    if expected in REFUSED or case.method == "GET":
-        assert not changed_tables(before, after), (
-            f"{case.name} as {actor} answered {response.status_code} "
-            f"but changed {changed_tables(before, after)}"
-        )
-    elif case.writes:
-        assert changed_tables(before, after), f"{case.name} as {actor} stored nothing"
+@pytest.mark.parametrize(("case", "actor"), MATRIX.cells())
+def test_permission_matrix(case: Case, actor: str, permission_check):
+    permission_check(MATRIX, case, actor)
 
 
 def test_every_route_is_in_the_matrix(app):
     """A new route fails here until ``CASES`` says who may call it."""
-    adapter = app.url_map.bind("localhost")
-    covered = set()
-    for case in CASES:
-        path = case.path.format(ticket=1, attachment=1, token=1, user=1, quarantine=1)
-        endpoint, _args = adapter.match(path, method=case.method)
-        covered.add((endpoint, case.method))
-    routes = {
-        (rule.endpoint, method)
-        for rule in app.url_map.iter_rules()
-        for method in rule.methods - {"HEAD", "OPTIONS"}
-        # The knowledge base keeps its own matrix: tests/knowledge_base/test_permissions.py
-        if not rule.endpoint.startswith("knowledge_base")
-        # So does the SLA: tests/sla/test_admin.py
-        and not rule.rule.startswith(("/sla", "/api/v1/sla"))
-        # And routing (its /routing pages, /api/v1/routing and
-        # /api/v1/tickets/{id}/escalations): tests/routing/test_permissions.py
-        and not rule.endpoint.startswith("routing")
-    }
-    missing = sorted(routes - covered)
-    assert not missing, (
-        "routes without a row in tests/security/test_permissions.py CASES: "
-        + ", ".join(f"{method} {endpoint}" for endpoint, method in missing)
-    )
+    MATRIX.assert_covers(app)
 
 
 # --- rules the matrix states only by example ----------------------------------
@@ -616,13 +522,13 @@ def test_every_route_is_in_the_matrix(app):
     ids=lambda v: v.value if isinstance(v, TicketStatus) else str(v),
 )
 def test_customers_may_only_resolve_or_reopen(
-    start, target, expected, app, client, given
+    start, target, expected, app, client, given, bearer
 ):
     """Every target is legal from ``start``: only the role can refuse it."""
     given(make_category, "access")
     customer = given(make_user, role=Role.CUSTOMER)
     ticket = given(make_ticket, requester=customer, status=start)
-    headers = auth(issue_bearer(app, customer).raw)
+    headers = bearer(customer)
     before = db_state(app)
 
     response = client.post(
@@ -660,7 +566,7 @@ def test_customers_may_only_resolve_or_reopen(
     ],
 )
 def test_agents_assign_only_within_the_tickets_line(
-    actor_role, actor_assigned, assignee_role, expected, app, client, given
+    actor_role, actor_assigned, assignee_role, expected, app, client, given, bearer
 ):
     given(make_category, "access")
     customer = given(make_user, role=Role.CUSTOMER)
@@ -677,7 +583,7 @@ def test_agents_assign_only_within_the_tickets_line(
         line=TICKET_LINE,
         assignee_id=actor.id if actor_assigned else None,
     )
-    headers = auth(issue_bearer(app, actor).raw)
+    headers = bearer(actor)
     before = db_state(app)
 
     response = client.patch(

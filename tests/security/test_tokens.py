@@ -17,7 +17,6 @@ from tests.security.support import (
     auth,
     db_state,
     error_of,
-    issue_bearer,
 )
 
 
@@ -74,9 +73,9 @@ def test_api_tokens_are_stored_only_as_sha256_digests(app, client, given, login)
         "Bearer {token}x",
     ],
 )
-def test_invalid_bearer_token_is_401(header, app, client, given):
+def test_invalid_bearer_token_is_401(header, app, client, given, bearer):
     user = given(make_user, role=Role.CUSTOMER)
-    token = issue_bearer(app, user).raw
+    token = bearer.token(user).raw
     digest = hashlib.sha256(token.encode()).hexdigest()
     headers = {"Authorization": header.format(token=token, digest=digest)}
     given(make_category, "access")
@@ -95,37 +94,39 @@ def test_invalid_bearer_token_is_401(header, app, client, given):
     assert db_state(app) == before
 
 
-def test_expired_token_is_401_and_one_second_earlier_works(app, client, given, clock):
+def test_expired_token_is_401_and_one_second_earlier_works(
+    app, client, given, clock, bearer
+):
     user = given(make_user, role=Role.CUSTOMER)
-    token = issue_bearer(app, user).raw
+    headers = bearer(user)
     ttl = timedelta(days=app.config["API_TOKEN_TTL_DAYS"])
 
     clock.advance(seconds=ttl.total_seconds() - 1)
-    assert client.get("/api/v1/me", headers=auth(token)).status_code == 200
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
     clock.advance(seconds=1)
-    response = client.get("/api/v1/me", headers=auth(token))
+    response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 401
     assert error_of(response)["code"] == "unauthorized"
 
 
-def test_token_of_a_deactivated_user_is_401(app, client, given):
+def test_token_of_a_deactivated_user_is_401(app, client, given, bearer):
     user = given(make_user, role=Role.LINE2)
-    token = issue_bearer(app, user).raw
+    headers = bearer(user)
     with app.app_context():
         db.session.get(User, user.id).active = False
         db.session.commit()
 
-    assert client.get("/api/v1/me", headers=auth(token)).status_code == 401
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
-def test_revoked_token_is_401(app, client, given, login):
+def test_revoked_token_is_401(app, client, given, login, bearer):
     user = given(make_user, role=Role.CUSTOMER)
-    token = issue_bearer(app, user)
+    token = bearer.token(user)
     login(user)
     assert client.post(f"/profile/tokens/{token.id}/revoke").status_code == 302
     client.post("/logout")
 
-    assert client.get("/api/v1/me", headers=auth(token.raw)).status_code == 401
+    assert client.get("/api/v1/me", headers=token.headers).status_code == 401
 
 
 @pytest.mark.parametrize(

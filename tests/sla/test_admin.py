@@ -10,10 +10,8 @@ must leave every table as it was; an allowed write must change something.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -23,40 +21,15 @@ from helpdesk.extensions import db
 from helpdesk.models import Role
 from sla.models import BusinessCalendar, Holiday, SlaPolicy
 from tests.builders import make_category, make_ticket, make_user
-from tests.security.support import (
-    assert_unchanged,
-    auth,
-    changed_tables,
-    db_state,
-    error_of,
-    issue_bearer,
-)
+from tests.permission_matrix import LOGIN, Case, Matrix
+from tests.security.support import assert_unchanged, db_state
 from tests.sla.builders import make_calendar, make_policy
 
 ACTORS = ("anonymous", "customer", "line1", "line2", "line3", "manager", "admin")
-LOGIN = "login"
-REFUSED = {401, 403, 404, LOGIN}
 
 
 def managers(ok) -> dict:
     return dict.fromkeys(ACTORS, 403) | {"anonymous": LOGIN, "manager": ok, "admin": ok}
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    method: str
-    path: (
-        str  # placeholders: {calendar} (used by {policy}), {spare}, {policy}, {unused}
-    )
-    ok: int
-    form: dict | None = None
-    json: dict | None = None
-    writes: bool = False
-
-    @property
-    def api(self) -> bool:
-        return self.path.startswith("/api/")
 
 
 CALENDAR_FORM = {
@@ -87,24 +60,24 @@ POLICY_JSON = {
 }
 
 CASES = [
-    Case("dashboard", "GET", "/sla", 200),
-    Case("dashboard-csv", "GET", "/sla/export.csv", 200),
-    Case("calendar-list", "GET", "/sla/calendars", 200),
-    Case("calendar-new-page", "GET", "/sla/calendars/new", 200),
+    Case("dashboard", "GET", "/sla", managers(200)),
+    Case("dashboard-csv", "GET", "/sla/export.csv", managers(200)),
+    Case("calendar-list", "GET", "/sla/calendars", managers(200)),
+    Case("calendar-new-page", "GET", "/sla/calendars/new", managers(200)),
     Case(
         "calendar-create",
         "POST",
         "/sla/calendars/new",
-        302,
+        managers(302),
         form=CALENDAR_FORM,
         writes=True,
     ),
-    Case("calendar-edit-page", "GET", "/sla/calendars/{calendar}", 200),
+    Case("calendar-edit-page", "GET", "/sla/calendars/{calendar}", managers(200)),
     Case(
         "calendar-save",
         "POST",
         "/sla/calendars/{calendar}",
-        302,
+        managers(302),
         form=CALENDAR_FORM,
         writes=True,
     ),
@@ -112,22 +85,33 @@ CASES = [
         "calendar-load-holidays",
         "POST",
         "/sla/calendars/{calendar}/holidays",
-        302,
+        managers(302),
         form={"country": "RU", "year": "2027"},
         writes=True,
     ),
-    Case("calendar-delete", "POST", "/sla/calendars/{spare}/delete", 302, writes=True),
-    Case("policy-list", "GET", "/sla/policies", 200),
-    Case("policy-new-page", "GET", "/sla/policies/new", 200),
     Case(
-        "policy-create", "POST", "/sla/policies/new", 302, form=POLICY_FORM, writes=True
+        "calendar-delete",
+        "POST",
+        "/sla/calendars/{spare}/delete",
+        managers(302),
+        writes=True,
     ),
-    Case("policy-edit-page", "GET", "/sla/policies/{policy}", 200),
+    Case("policy-list", "GET", "/sla/policies", managers(200)),
+    Case("policy-new-page", "GET", "/sla/policies/new", managers(200)),
+    Case(
+        "policy-create",
+        "POST",
+        "/sla/policies/new",
+        managers(302),
+        form=POLICY_FORM,
+        writes=True,
+    ),
+    Case("policy-edit-page", "GET", "/sla/policies/{policy}", managers(200)),
     Case(
         "policy-save",
         "POST",
         "/sla/policies/{policy}",
-        302,
+        managers(302),
         form=POLICY_FORM,
         writes=True,
     ),
@@ -135,26 +119,32 @@ CASES = [
         "policy-move",
         "POST",
         "/sla/policies/{unused}/move",
-        302,
+        managers(302),
         form={"direction": "up"},
         writes=True,
     ),
-    Case("policy-delete", "POST", "/sla/policies/{unused}/delete", 302, writes=True),
-    Case("api-calendar-list", "GET", "/api/v1/sla/calendars", 200),
+    Case(
+        "policy-delete",
+        "POST",
+        "/sla/policies/{unused}/delete",
+        managers(302),
+        writes=True,
+    ),
+    Case("api-calendar-list", "GET", "/api/v1/sla/calendars", managers(200)),
     Case(
         "api-calendar-create",
         "POST",
         "/api/v1/sla/calendars",
-        201,
+        managers(201),
         json=CALENDAR_JSON,
         writes=True,
     ),
-    Case("api-calendar-get", "GET", "/api/v1/sla/calendars/{calendar}", 200),
+    Case("api-calendar-get", "GET", "/api/v1/sla/calendars/{calendar}", managers(200)),
     Case(
         "api-calendar-patch",
         "PATCH",
         "/api/v1/sla/calendars/{calendar}",
-        200,
+        managers(200),
         json={"timezone": "Asia/Tokyo"},
         writes=True,
     ),
@@ -162,43 +152,49 @@ CASES = [
         "api-calendar-delete",
         "DELETE",
         "/api/v1/sla/calendars/{spare}",
-        204,
+        managers(204),
         writes=True,
     ),
     Case(
         "api-holiday-create",
         "POST",
         "/api/v1/sla/calendars/{calendar}/holidays",
-        201,
+        managers(201),
         json={"day": "2027-03-08", "name": "Women's Day"},
         writes=True,
     ),
-    Case("api-policy-list", "GET", "/api/v1/sla/policies", 200),
+    Case("api-policy-list", "GET", "/api/v1/sla/policies", managers(200)),
     Case(
         "api-policy-create",
         "POST",
         "/api/v1/sla/policies",
-        201,
+        managers(201),
         json=POLICY_JSON,
         writes=True,
     ),
-    Case("api-policy-get", "GET", "/api/v1/sla/policies/{policy}", 200),
+    Case("api-policy-get", "GET", "/api/v1/sla/policies/{policy}", managers(200)),
     Case(
         "api-policy-patch",
         "PATCH",
         "/api/v1/sla/policies/{policy}",
-        200,
+        managers(200),
         json={"active": False},
         writes=True,
     ),
     Case(
-        "api-policy-delete", "DELETE", "/api/v1/sla/policies/{unused}", 204, writes=True
+        "api-policy-delete",
+        "DELETE",
+        "/api/v1/sla/policies/{unused}",
+        managers(204),
+        writes=True,
     ),
-    Case("api-summary", "GET", "/api/v1/sla/summary", 200),
+    Case("api-summary", "GET", "/api/v1/sla/summary", managers(200)),
 ]
 
 
-def _world(app, given) -> SimpleNamespace:
+def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
+    app, given = fx.app, fx.given
+    given(make_category, "access")
     calendar = given(make_calendar, name="Office")
     spare = given(make_calendar, name="Spare")
     with app.app_context():
@@ -215,86 +211,36 @@ def _world(app, given) -> SimpleNamespace:
         db.session.commit()
         ids = SimpleNamespace(policy=policy.id, unused=unused.id)
         db.session.remove()
-    return SimpleNamespace(
-        calendar=calendar.id, spare=spare.id, policy=ids.policy, unused=ids.unused
-    )
-
-
-def _fill(value, world):
-    if isinstance(value, str):
-        return value.format(**vars(world))
-    if isinstance(value, dict):
-        return {k: _fill(v, world) for k, v in value.items()}
-    return value
-
-
-def _matrix():
-    for case in CASES:
-        for actor in ACTORS:
-            yield pytest.param(case, actor, id=f"{case.name}-{actor}")
-
-
-@pytest.mark.parametrize(("case", "actor"), list(_matrix()))
-def test_sla_permission_matrix(case: Case, actor: str, app, client, given, login):
-    given(make_category, "access")
-    world = _world(app, given)
-    headers = {}
+    user = None
     if actor != "anonymous":
         role = Role.CUSTOMER if actor == "customer" else Role(actor)
         user = given(make_user, role=role)
-        if case.api:
-            headers = auth(issue_bearer(app, user).raw)
-        else:
-            login(user)
-    before = db_state(app)
-
-    response = client.open(
-        _fill(case.path, world),
-        method=case.method,
-        headers=headers,
-        data=_fill(case.form, world),
-        json=_fill(case.json, world),
+    return SimpleNamespace(
+        user=user,
+        ids={
+            "calendar": calendar.id,
+            "spare": spare.id,
+            "policy": ids.policy,
+            "unused": ids.unused,
+        },
     )
-    body = response.get_data(as_text=True)[:300]
-    response.close()
 
-    expected = managers(case.ok)[actor]
-    if expected == LOGIN and case.api:
-        assert response.status_code == 401, body
-        assert error_of(response)["code"] == "unauthorized"
-    elif expected == LOGIN:
-        assert response.status_code == 302, body
-        assert urlsplit(response.headers["Location"]).path == "/login"
-    else:
-        assert response.status_code == expected, body
-    if case.api and response.status_code >= 400:
-        error_of(response)
-    after = db_state(app)
-    if expected in REFUSED or case.method == "GET":
-        assert not changed_tables(before, after), changed_tables(before, after)
-    elif case.writes:
-        assert changed_tables(before, after), f"{case.name} as {actor} stored nothing"
+
+MATRIX = Matrix(
+    cases=CASES,
+    arrange=_arrange,
+    owns=lambda rule: rule.rule.startswith(("/sla", "/api/v1/sla")),
+    actors=ACTORS,
+)
+
+
+@pytest.mark.parametrize(("case", "actor"), MATRIX.cells())
+def test_sla_permission_matrix(case: Case, actor: str, permission_check):
+    permission_check(MATRIX, case, actor)
 
 
 def test_every_sla_route_is_in_the_matrix(app):
-    adapter = app.url_map.bind("localhost")
-    covered = {
-        (
-            adapter.match(
-                _fill(c.path, SimpleNamespace(calendar=1, spare=2, policy=1, unused=2)),
-                method=c.method,
-            )[0],
-            c.method,
-        )
-        for c in CASES
-    }
-    routes = {
-        (rule.endpoint, method)
-        for rule in app.url_map.iter_rules()
-        if rule.rule.startswith(("/sla", "/api/v1/sla"))
-        for method in rule.methods - {"HEAD", "OPTIONS"}
-    }
-    assert routes - covered == set()
+    MATRIX.assert_covers(app)
 
 
 def test_nav_shows_the_sla_link_to_managers_only(client, given, login):

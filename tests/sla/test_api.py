@@ -13,17 +13,15 @@ from sla.models import BusinessCalendar, SlaPolicy
 from tests.builders import make_category, make_ticket, make_user
 from tests.security.support import (
     assert_unchanged,
-    auth,
     db_state,
     error_of,
-    issue_bearer,
 )
 from tests.sla.builders import make_calendar, make_policy
 
 
 @pytest.fixture
-def headers(app, given):
-    return auth(issue_bearer(app, given(make_user, role=Role.MANAGER)).raw)
+def headers(given, bearer):
+    return bearer(given(make_user, role=Role.MANAGER))
 
 
 CALENDAR = {

@@ -100,10 +100,8 @@ def story(app, clock) -> SimpleNamespace:
 
 
 @pytest.fixture
-def manager_headers(app, given):
-    from tests.security.support import auth, issue_bearer
-
-    return auth(issue_bearer(app, given(make_user, role=Role.MANAGER)).raw)
+def manager_headers(given, bearer):
+    return bearer(given(make_user, role=Role.MANAGER))
 
 
 def summary(client, headers, query: str = "") -> dict:
