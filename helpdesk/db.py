@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, registry
 
-# The largest integer SQLite's INTEGER (and PostgreSQL's bigint) can hold: an
-# id past it cannot exist, and binding one raises OverflowError in sqlite3.
-MAX_ID = 2**63 - 1
+# The largest id both databases can hold: ids are INTEGER columns, 32-bit on
+# PostgreSQL (binding more is a DataError there; past 2**63 an OverflowError
+# in sqlite3). An id past it cannot exist.
+MAX_ID = 2**31 - 1
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -46,7 +46,7 @@ NOT_AN_ID = N_("Not a valid id.")
 
 
 class Id(fields.Integer):
-    """An id sent by a client: a whole number from 1 to 2**63 - 1, the most
+    """An id sent by a client: a whole number from 1 to MAX_ID (2**31 - 1), the most
     the database holds; anything larger is a 422 naming the field rather than
     an OverflowError. ``error`` replaces the range message."""
 

@@ -1,7 +1,7 @@
 """Numbers too large for the database are bad input, never a 500.
 
-SQLite binds at most 2**63 - 1; sqlite3 raises OverflowError past it. An id
-in a URL past that bound is the same 404 as any unknown id (JSON error under
+Ids are INTEGER columns: 32-bit on PostgreSQL (a DataError past it), and
+sqlite3 raises OverflowError past 2**63 - 1. An id in a URL past MAX_ID is the same 404 as any unknown id (JSON error under
 /api, the error page elsewhere); one in a body, a query string or a cursor is
 a 422 naming the field, or simply not found where the page treats any
 non-number as absent.
