@@ -43,6 +43,10 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
+    with app.app_context():
+        # Every job runs at start (they are level-triggered, so that is safe):
+        # heartbeats appear at once, and nothing waits a whole interval.
+        start = get_clock().now()
     for job in scheduled_jobs(app):
         scheduler.add_job(
             run_watched,
@@ -50,6 +54,7 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
             args=[app, job],
             id=job.id,
             seconds=app.config[job.interval_setting],
+            next_run_time=start,
         )
     return scheduler
 
