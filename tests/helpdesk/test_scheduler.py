@@ -12,8 +12,9 @@ from helpdesk.scheduler import build_scheduler, run_watched
 from tests.builders import make_user
 
 
-def test_the_core_alone_delivers_mail(migrated_url):
+def test_the_core_alone_delivers_mail(migrated_url, clock):
     app = Flask(__name__)
+    app.extensions["clock"] = clock
     app.config.from_object(TestingConfig)
     app.config["SQLALCHEMY_DATABASE_URI"] = migrated_url
     helpdesk.init_app(app)
