@@ -27,6 +27,7 @@ class Notice(enum.StrEnum):
     ASSIGNED_TO_YOU = "assigned_to_you"
     CUSTOMER_REPLIED = "customer_replied"
     MOVED_TO_YOUR_LINE = "moved_to_your_line"
+    TASK_GIVEN = "task_given"
 
 
 REQUESTER_NOTICES = (
@@ -41,6 +42,7 @@ AGENT_NOTICES = (
     Notice.ASSIGNED_TO_YOU,
     Notice.CUSTOMER_REPLIED,
     Notice.MOVED_TO_YOUR_LINE,
+    Notice.TASK_GIVEN,
 )
 # The requester always learns that a request was taken and that it was solved.
 ESSENTIAL = frozenset({Notice.TICKET_REGISTERED, Notice.TICKET_RESOLVED})
@@ -57,6 +59,7 @@ NOTICE_LABELS = {
         "A customer replied on my ticket or my line's unassigned one"
     ),
     Notice.MOVED_TO_YOUR_LINE: _l("A ticket was moved to my line"),
+    Notice.TASK_GIVEN: _l("A task of a process was given to me or my line"),
 }
 
 

@@ -229,7 +229,9 @@ def _execute(
             data={"body": change["body"], "rule": rule},
         )
     elif kind == "start_process":
-        tasks.start_process(ticket, change["tasks"], rule=rule, now=now)
+        tasks.start_process(
+            ticket, change["tasks"], rule=rule, now=now, settings=settings
+        )
     else:
         users = db.session.scalars(
             sa.select(User).where(User.id.in_(change["recipients"]))

@@ -11,11 +11,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.errors import Conflict, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
+from helpdesk.notify.audience import line_agents
+from helpdesk.notify.mail import email_about_ticket
+from helpdesk.notify.preferences import Notice
 from helpdesk.service import access, timeline
 from routing.models import RoutingTask
 
@@ -25,10 +29,16 @@ TASK_REOPENED = "routing_task_reopened"
 
 
 def start_process(
-    ticket: Ticket, tasks: Sequence[Mapping], *, rule: str, now: datetime
+    ticket: Ticket,
+    tasks: Sequence[Mapping],
+    *,
+    rule: str,
+    now: datetime,
+    settings: Mapping,
 ) -> list[RoutingTask]:
-    """One task per entry (already validated), and one internal timeline
-    event naming the rule and listing the checklist."""
+    """One task per entry (already validated), one internal timeline event
+    naming the rule and listing the checklist, and an e-mail to whom each
+    task is given (its agent, or its line's agents) with its due time."""
     created = []
     for task in tasks:
         row = RoutingTask(
@@ -64,7 +74,24 @@ def start_process(
             ],
         },
     )
+    for row in created:
+        _tell_assignees(row, ticket, now=now, settings=settings)
     return created
+
+
+def _tell_assignees(
+    task: RoutingTask, ticket: Ticket, *, now: datetime, settings: Mapping
+) -> None:
+    users = [task.agent] if task.agent else line_agents(task.line or ticket.line)
+    email_about_ticket(
+        [u for u in users if u.active],
+        ticket,
+        lambda: _("Task “%(title)s” is yours.", title=task.title),
+        due_at=task.due_at,
+        notice=Notice.TASK_GIVEN,
+        now=now,
+        settings=settings,
+    )
 
 
 def tasks_of_ticket(ticket: Ticket) -> list[RoutingTask]:

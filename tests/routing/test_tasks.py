@@ -14,7 +14,14 @@ from helpdesk.models import Role, Ticket, TicketEvent
 from helpdesk.service import timeline
 from routing import forms, rules
 from routing.models import RoutingRule, RoutingTask
-from tests.builders import _AT, PASSWORD, make_category, make_ticket, make_user
+from tests.builders import (
+    _AT,
+    PASSWORD,
+    make_category,
+    make_ticket,
+    make_user,
+    outbox_mails,
+)
 from tests.routing.builders import make_rule, make_task
 from tests.security.support import db_state, error_of
 
@@ -412,3 +419,18 @@ def test_the_demo_complaint_rule_starts_its_process(runner, app):
         )
         assert not [e for e in customer_view if e.kind.startswith("routing_")]
         db.session.remove()
+
+
+def test_whoever_gets_a_task_is_told_with_its_due_time_in_their_zone(ctx):
+    make_category("complaint")
+    line1 = make_user(role=Role.LINE1, timezone="Europe/Moscow", locale="ru")
+    line2 = make_user(role=Role.LINE2)
+    make_rule(**RULE)
+    make_ticket(category="complaint")
+    db.session.commit()
+
+    mails = [(m.recipient, m.body) for m in outbox_mails("task_given")]
+    assert [to for to, _ in mails] == [line1.email, line2.email, line1.email]
+    # Due an hour after 09:00 UTC: 13:00 in Moscow, in Russian.
+    assert "Задача «Call the customer back»" in mails[0][1]
+    assert "13:00" in mails[0][1]
