@@ -9,6 +9,7 @@ processes as root, so as root it runs them as the ``dovecot`` system user
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import imaplib
 import os
@@ -196,7 +197,10 @@ class ImapServer:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return
             except OSError:
-                time.sleep(0.05)
+                # Not listening yet: wait a moment on the process itself, so a
+                # dovecot that exits is noticed at once.
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._process.wait(timeout=0.05)
         raise RuntimeError(f"dovecot did not listen in {timeout}s: {self._log()}")
 
     def _log(self) -> str:
