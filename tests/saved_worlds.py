@@ -8,11 +8,12 @@ start from empty tables as every test does and get those rows put back - the
 same ids, values and sequence positions - checked once against the kept
 fingerprint, so a world put back is the world arranged.
 
-    world = saved_world(("bad input",), lambda: arrange(given, bearer))
+    world = saved_world("bad-input world", lambda: _arrange(given, bearer))
 
-The key must name everything the world depends on; ``arrange`` returns what
-the test needs to know about it (snapshots, ids, raw tokens), which is kept
-with the rows and handed out again (a copy each time).
+The world is asked for before anything else is stored. The key must name
+everything the world depends on; ``arrange`` returns what the test needs to
+know about it (snapshots, ids, raw tokens), which is kept with the rows and
+handed out again (a copy each time).
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ class SavedWorlds:
     def get(self, app, key: Hashable, arrange: Callable[[], T]) -> T:
         full_key = (key, _database(app))
         if full_key not in self._worlds:
+            rows, _sequences = _fingerprint(app)
+            # Kept rows must be the world's alone: no fixture may have
+            # stored anything before the world is asked for.
+            assert not any(count for count, _ in rows.values()), (
+                f"{key}: arranged on tables that are not empty"
+            )
             world = arrange()
             fingerprint = _fingerprint(app)
             saved = _save(app, fingerprint, next(self._numbers))
