@@ -158,7 +158,6 @@ def escalation_create(ticket_id: int):
         reason=data["reason"],
         actor=current_user,
         now=get_clock().now(),
-        settings=current_app.config,
     )
     db.session.commit()
     return dump_ticket(ticket), 201

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate
 
 from helpdesk.i18n import N_
 from helpdesk.models import Role
@@ -14,6 +14,25 @@ from helpdesk.notify.preferences import Notice
 from helpdesk.schemas.common import REQUIRED_TEXT, StrippedSchema, UTCDateTime, text
 
 # --- input -----------------------------------------------------------------
+
+PASSWORD_RULE = N_("Use a password of 8 to 128 characters.")
+
+
+def new_password(*, required: bool) -> fields.String:
+    """A password someone chooses: 8 to 128 characters. When not required,
+    empty means "keep the current one" (profile, admin edit)."""
+    if required:
+        return fields.String(
+            required=True,
+            validate=validate.Length(min=8, max=128, error=PASSWORD_RULE),
+            error_messages={"required": REQUIRED_TEXT},
+        )
+    return fields.String(load_default="", validate=_empty_or_valid_password)
+
+
+def _empty_or_valid_password(value: str) -> None:
+    if value and not 8 <= len(value) <= 128:
+        raise ValidationError(PASSWORD_RULE)
 
 
 class LoginIn(StrippedSchema):
@@ -31,13 +50,7 @@ class SignupIn(StrippedSchema):
             "invalid": N_("Not a valid email address."),
         },
     )
-    password = fields.String(
-        required=True,
-        validate=validate.Length(
-            min=8, max=128, error=N_("Use a password of 8 to 128 characters.")
-        ),
-        error_messages={"required": REQUIRED_TEXT},
-    )
+    password = new_password(required=True)
     phone = text(40, required=False, message=N_("The phone number is too long."))
     organization = text(
         120, required=False, message=N_("The organisation name is too long.")
@@ -70,17 +83,7 @@ class UserAdminIn(SignupIn):
         error_messages={"unknown": N_("Unknown role.")},
     )
     active = fields.Boolean(load_default=True)
-    password = fields.String(
-        load_default="",
-        validate=validate.Length(
-            max=128, error=N_("Use a password of 8 to 128 characters.")
-        ),
-    )
-
-    @validates("password")
-    def _password_length(self, value: str, **kwargs) -> None:
-        if value and len(value) < 8:
-            raise ValidationError(N_("Use a password of 8 to 128 characters."))
+    password = new_password(required=False)
 
 
 def _valid_timezone(value: str) -> None:
@@ -101,17 +104,7 @@ class ProfileIn(StrippedSchema):
         ),
     )
     timezone = fields.String(load_default="UTC", validate=_valid_timezone)
-    password = fields.String(
-        load_default="",
-        validate=validate.Length(
-            max=128, error=N_("Use a password of 8 to 128 characters.")
-        ),
-    )
-
-    @validates("password")
-    def _password_length(self, value: str, **kwargs) -> None:
-        if value and len(value) < 8:
-            raise ValidationError(N_("Use a password of 8 to 128 characters."))
+    password = new_password(required=False)
 
 
 class TokenIn(StrippedSchema):

@@ -4,9 +4,7 @@ defects call too."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -25,10 +23,9 @@ def escalate_ticket(
     reason: str,
     actor: User,
     now: datetime,
-    settings: Mapping[str, Any],
 ) -> Ticket:
     """An agent moves a ticket they can work on to another line, up or back
-    down, with a reason; the new line is told by e-mail."""
+    down, with a reason; the new line is told by e-mail (helpdesk.notify)."""
     if not actor.is_staff:
         raise PermissionDenied(_l("Only agents can escalate tickets."))
     access.ensure_can_work_on(actor, ticket)

@@ -4,7 +4,7 @@ assignment."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -34,7 +34,6 @@ def escalation_create(ticket_id: int):
             reason=data["reason"],
             actor=current_user,
             now=get_clock().now(),
-            settings=current_app.config,
         )
     except (ValidationError, InvalidInput) as err:
         errors, _status = form_error(err)
@@ -85,7 +84,6 @@ def escalation_bulk():
             reason=data["reason"],
             actor=current_user,
             now=now,
-            settings=current_app.config,
         ),
         actor=current_user,
     )
