@@ -28,9 +28,16 @@ def refreshes_ticket_due(handler):
 
 @refreshes_ticket_due
 def on_ticket_created(ticket, *, actor, now, **_) -> None:
-    clocks.start_clocks(ticket, now=now, actor=actor, cause="ticket_created")
-    if ticket.channel == Channel.PHONE and actor is not None and actor.is_staff:
-        # Line 1 registered it while talking to the caller: that is the first response.
+    started = clocks.start_clocks(ticket, now=now, actor=actor, cause="ticket_created")
+    if (
+        ticket.channel == Channel.PHONE
+        and actor is not None
+        and actor.is_staff
+        and started
+        and started[0].policy.phone_call_is_first_response
+    ):
+        # Line 1 registered it while talking to the caller: by the policy,
+        # that is the first response.
         clocks.stop_clocks(
             ticket,
             frozenset({Target.FIRST_RESPONSE}),
@@ -64,11 +71,21 @@ def on_status_changed(ticket, *, actor, now, old, new, **_) -> None:
     if new in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
         clocks.stop_clocks(
             ticket,
-            ALL_TARGETS,
+            ALL_TARGETS - RESPONSE_TARGETS,
             now=now,
             actor=actor,
             cause=cause,
             settings=current_app.config,
+        )
+        # Resolving is no reply: a response still owed stops unanswered.
+        clocks.stop_clocks(
+            ticket,
+            RESPONSE_TARGETS,
+            now=now,
+            actor=actor,
+            cause=cause,
+            settings=current_app.config,
+            answered=False,
         )
     elif new == TicketStatus.PENDING:
         clocks.pause_clocks(

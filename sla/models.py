@@ -113,6 +113,12 @@ class SlaPolicy(Base):
     on_breach: Mapped[list] = mapped_column(
         sa.JSON, default=lambda: ["notify_assignee", "notify_managers"]
     )
+    # Line 1 answers most calls while the caller is on the line (DESIGN §1), so
+    # by default registering a phone call is its first response; a policy can
+    # instead wait for a public reply on phone tickets too.
+    phone_call_is_first_response: Mapped[bool] = mapped_column(
+        default=True, server_default=sa.true()
+    )
 
     calendar: Mapped[BusinessCalendar] = relationship()
 
@@ -174,6 +180,10 @@ class SlaClock(Base):
         sa.ForeignKey("sla_policies.id")
     )
     stopped_at: Mapped[datetime | None]
+    # A response clock stopped by the ticket's resolution or closing, with no
+    # public reply of an agent: neither met nor (unless it was already past
+    # due) breached, but "no response". Reopening the ticket resumes it.
+    unanswered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Sweeps that failed to compute this clock in a row, and the last error;
     # such a clock is retried with back-off and listed for admins.
     check_failures: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -184,11 +194,13 @@ class SlaClock(Base):
 
     @property
     def state(self) -> str:
-        """What people see: running / paused / met / breached."""
+        """What people see: running / paused / met / breached, or
+        no_response for a response clock its ticket's resolution stopped
+        before any public reply (see ``unanswered``)."""
         if self.breached_at is not None:
             return "breached"
         if self.phase == Phase.STOPPED:
-            return "met"
+            return "no_response" if self.unanswered else "met"
         return self.phase.value
 
 

@@ -68,12 +68,26 @@ _CLOCK_ROW = {
         "business_seconds_left": {"type": "integer"},
     },
 }
+_TIME_FIGURES = {
+    "count": {"type": "integer"},
+    "mean_seconds": {"type": "integer", "nullable": True},
+    "median_seconds": {"type": "integer", "nullable": True},
+}
 _TIMES = {
     "type": "object",
+    "description": "Business time to the stopping event, of the clocks stopped "
+    "by it (not of response clocks resolved without a reply); by_channel splits "
+    "phone tickets (a call may count as the first response) from web, e-mail "
+    "and API ones.",
     "properties": {
-        "count": {"type": "integer"},
-        "mean_seconds": {"type": "integer", "nullable": True},
-        "median_seconds": {"type": "integer", "nullable": True},
+        **_TIME_FIGURES,
+        "by_channel": {
+            "type": "object",
+            "properties": {
+                group: {"type": "object", "properties": _TIME_FIGURES}
+                for group in ("phone", "web_email")
+            },
+        },
     },
 }
 SUMMARY = {
@@ -86,6 +100,12 @@ SUMMARY = {
             "type": "object",
             "properties": {
                 **_COMPLIANCE_ROW["properties"],
+                "no_response": {
+                    "type": "integer",
+                    "description": "Response clocks stopped by the ticket's "
+                    "resolution before their due time with no public reply: "
+                    "neither met nor breached.",
+                },
                 **{
                     f"by_{key}": {"type": "array", "items": _COMPLIANCE_ROW}
                     for key in ("period", "line", "priority", "policy", "target")

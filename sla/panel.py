@@ -32,6 +32,7 @@ STATE_LABELS = {
     "paused": _l("paused"),
     "met": _l("met"),
     "breached": _l("breached"),
+    "no_response": _l("no response"),
 }
 # Badge colours from the core's stylesheet: blue, purple, green, red.
 STATE_BADGES = {
@@ -39,6 +40,7 @@ STATE_BADGES = {
     "paused": "pending",
     "met": "resolved",
     "breached": "P1",
+    "no_response": "pending",
 }
 ACTION_LABELS = {
     "notify_assignee": _l("Notify the assignee"),
@@ -92,6 +94,8 @@ def time_left(state: str, seconds: int) -> str:
     """The clock's business time left (or overdue, or to spare), in words."""
     if state == "met":
         return _("met with %(time)s to spare", time=duration(seconds))
+    if state == "no_response":
+        return _("resolved without a public reply")
     if seconds < 0:
         return _("overdue by %(time)s", time=duration(seconds))
     if state == "breached":
@@ -175,6 +179,7 @@ def _what(kind: str, d: dict[str, Any]) -> str:
         "sla_resumed": _l("Resumed"),
         "sla_met": _l("Met"),
         "sla_stopped": _l("Stopped after the breach"),
+        "sla_unanswered": _l("Stopped without a public reply: no response"),
         "sla_breached": _l("Breached"),
     }
     return str(texts.get(kind, kind))

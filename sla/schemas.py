@@ -200,6 +200,9 @@ class PolicyIn(StrippedSchema):
     )
     on_warning = _actions()
     on_breach = _actions()
+    # Does registering a phone call stop the first-response clock? (DESIGN §1:
+    # line 1 answers most calls on the call.) Otherwise a public reply does.
+    phone_call_is_first_response = fields.Boolean(load_default=True)
 
     @validates("warning_percents")
     def _distinct(self, value: list[int], **kwargs) -> None:
@@ -236,6 +239,7 @@ class PolicyOut(Schema):
     warning_percents = fields.List(fields.Integer())
     on_warning = fields.List(fields.String())
     on_breach = fields.List(fields.String())
+    phone_call_is_first_response = fields.Boolean()
 
 
 class MoveIn(Schema):

@@ -311,6 +311,7 @@ def _policy_input(form: MultiDict) -> dict[str, Any]:
         },
         "on_warning": form.getlist("on_warning"),
         "on_breach": form.getlist("on_breach"),
+        "phone_call_is_first_response": "phone_call_is_first_response" in form,
     }
 
 
@@ -321,6 +322,7 @@ def _default_policy() -> dict[str, Any]:
         "conditions": {},
         "on_warning": ["notify_assignee"],
         "on_breach": ["notify_assignee", "notify_managers"],
+        "phone_call_is_first_response": True,
     }
 
 

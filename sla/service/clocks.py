@@ -268,14 +268,19 @@ def resume_clocks(
     reopen: frozenset[Target] = frozenset(),
 ) -> None:
     """Restart paused clocks, and stopped ones whose target is in ``reopen``,
-    from ``now``; the time spent before is kept."""
+    from ``now``; the time spent before is kept. A reopened ticket still owes
+    the response its resolution stopped unanswered: that clock resumes too."""
     for clock in ticket_clocks(ticket.id):
         if not (
             clock.phase == Phase.PAUSED
-            or (clock.phase == Phase.STOPPED and clock.target in reopen)
+            or (
+                clock.phase == Phase.STOPPED
+                and (clock.target in reopen or (reopen and clock.unanswered))
+            )
         ):
             continue
         clock.phase, clock.running_since, clock.stopped_at = Phase.RUNNING, now, None
+        clock.unanswered = False
         schedule_checks(clock, calendar_spec(clock.policy.calendar))
         record_clock_event(
             ticket, "sla_resumed", clock, now=now, actor=actor, cause=cause
@@ -290,9 +295,16 @@ def stop_clocks(
     actor: User | None,
     cause: str,
     settings: Mapping,
+    answered: bool = True,
 ) -> None:
     """Stop clocks for good: met when stopped at or before the due instant,
-    breached at that instant otherwise (even if no sweep had noticed)."""
+    breached at that instant otherwise (even if no sweep had noticed).
+
+    ``answered=False`` stops response clocks without their meeting event
+    (the ticket was resolved or closed with no public reply): such a clock is
+    never "met". Past its due instant it is breached there, as always;
+    otherwise it is ``unanswered`` ("no response"): in no compliance figure
+    and no response time, counted apart on the dashboard."""
     for clock in ticket_clocks(ticket.id):
         if clock.target not in targets or clock.phase == Phase.STOPPED:
             continue
@@ -300,10 +312,12 @@ def stop_clocks(
         catch_late_breach(clock, spec, now=now, settings=settings)
         clock.spent_seconds = elapsed_seconds(clock, spec, now)
         clock.phase, clock.running_since, clock.stopped_at = Phase.STOPPED, None, now
+        clock.unanswered = not answered
         schedule_checks(clock, spec)
+        kind = "sla_stopped" if clock.breached_at else "sla_met"
         record_clock_event(
             ticket,
-            "sla_met" if clock.breached_at is None else "sla_stopped",
+            "sla_unanswered" if kind == "sla_met" and not answered else kind,
             clock,
             now=now,
             actor=actor,
@@ -327,7 +341,7 @@ def restart_next_response(
     if clock.phase != Phase.STOPPED:
         return
     clock.cycle += 1
-    clock.spent_seconds, clock.warnings_done = 0, 0
+    clock.spent_seconds, clock.warnings_done, clock.unanswered = 0, 0, False
     clock.breached_at, clock.stopped_at = None, None
     clock.started_at = clock.running_since = now
     clock.phase = Phase.RUNNING

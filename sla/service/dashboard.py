@@ -29,13 +29,17 @@ from sqlalchemy.orm import selectinload
 
 from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
-from helpdesk.models import ACTIVE_STATUSES, Ticket, format_ticket_number
+from helpdesk.models import ACTIVE_STATUSES, Channel, Ticket, format_ticket_number
 from helpdesk.pagination import decode_key, page
 from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy, Target
 from sla.service.clocks import calendar_spec, elapsed_seconds
 
 DEFAULT_DAYS = 30
 TIMED_TARGETS = (Target.FIRST_RESPONSE, Target.RESOLUTION)
+# Response times are shown per group of channels: a phone call that counts as
+# the first response answers at once, and would drag the median of web and
+# e-mail (and API) tickets down.
+CHANNEL_GROUPS = ("phone", "web_email")
 
 
 @dataclass(frozen=True)
@@ -76,11 +80,24 @@ def in_period(query: sa.Select, f: Filters) -> sa.Select:
 
 
 def _met() -> sa.ColumnElement:
-    return sa.and_(SlaClock.phase == Phase.STOPPED, SlaClock.breached_at.is_(None))
+    """Stopped by its meeting event at or before the due time."""
+    return sa.and_(_stopped(), SlaClock.breached_at.is_(None))
 
 
 def _stopped() -> sa.ColumnElement:
-    return SlaClock.phase == Phase.STOPPED
+    """Stopped by its meeting event (a reply, the resolution): the clocks
+    that have a response or resolution time. A response clock the ticket's
+    resolution stopped with no public reply (``unanswered``) has none."""
+    return sa.and_(SlaClock.phase == Phase.STOPPED, SlaClock.unanswered.is_(False))
+
+
+def _no_response() -> sa.ColumnElement:
+    """Resolved or closed before its due time without a public reply."""
+    return sa.and_(SlaClock.unanswered.is_(True), SlaClock.breached_at.is_(None))
+
+
+def channel_group(channel: sa.ColumnElement = Ticket.channel) -> sa.ColumnElement:
+    return sa.case((channel == Channel.PHONE, "phone"), else_="web_email")
 
 
 def _mostly_true(condition: sa.ColumnElement) -> sa.ColumnElement:
@@ -117,12 +134,14 @@ def _bucket(f: Filters) -> sa.ColumnElement:
 class Tally:
     met: int = 0
     breached: int = 0
+    no_response: int = 0
     stopped: int = 0
     stopped_seconds: int = 0
 
     def add(self, row: Any) -> None:
         self.met += int(row.met or 0)
         self.breached += int(row.breached or 0)
+        self.no_response += int(row.no_response or 0)
         self.stopped += int(row.stopped or 0)
         self.stopped_seconds += int(row.stopped_seconds or 0)
 
@@ -148,6 +167,7 @@ def _cube(f: Filters) -> list[Any]:
         _attributed_line().label("line"),
         _attributed_policy().label("policy_id"),
     )
+    group = channel_group().label("channel_group")
     query = (
         sa.select(
             bucket,
@@ -155,8 +175,10 @@ def _cube(f: Filters) -> list[Any]:
             Ticket.priority,
             policy,
             SlaClock.target,
+            group,
             _count_if(_met()).label("met"),
             _count_if(SlaClock.breached_at.is_not(None)).label("breached"),
+            _count_if(_no_response()).label("no_response"),
             _count_if(stopped).label("stopped"),
             sa.func.sum(sa.case((stopped, SlaClock.spent_seconds), else_=0)).label(
                 "stopped_seconds"
@@ -164,7 +186,7 @@ def _cube(f: Filters) -> list[Any]:
         )
         .select_from(SlaClock)
         .join(Ticket, Ticket.id == SlaClock.ticket_id)
-        .group_by(bucket, line, Ticket.priority, policy, SlaClock.target)
+        .group_by(bucket, line, Ticket.priority, policy, SlaClock.target, group)
     )
     return list(db.session.execute(in_period(query, f)))
 
@@ -189,9 +211,12 @@ def _compliance_rows(tallies: dict[Any, Tally], name: str, order=None) -> list[d
     ]
 
 
-def _median_seconds(f: Filters, target: Target, count: int) -> float | None:
+def _median_seconds(
+    f: Filters, target: Target, count: int, group: str | None = None
+) -> float | None:
     """The median business seconds spent by the period's stopped clocks of
-    ``target``: the middle row (or the mean of the middle two) in SQL."""
+    ``target`` (of one channel group if set): the middle row (or the mean of
+    the middle two) in SQL."""
     if not count:
         return None
     middle = (
@@ -202,23 +227,38 @@ def _median_seconds(f: Filters, target: Target, count: int) -> float | None:
         .limit(2 - count % 2)
         .offset((count - 1) // 2)
     )
+    if group is not None:
+        middle = middle.where(_mostly_true(channel_group() == group))
     middle = in_period(middle, f).subquery()
     value = db.session.scalar(sa.select(sa.func.avg(middle.c.spent)))
     return float(value) if value is not None else None
 
 
+def _time_figures(tally: Tally, median: float | None) -> dict[str, int | None]:
+    return {
+        "count": tally.stopped,
+        "mean_seconds": round(tally.stopped_seconds / tally.stopped)
+        if tally.stopped
+        else None,
+        "median_seconds": _round(median),
+    }
+
+
 def _times(f: Filters, cube: list[Any]) -> dict[str, dict]:
+    """Time to first response and to resolution of the clocks that have one
+    (met or breached by their own event), overall and per channel group."""
     by_target = _rollup(cube, lambda r: Target(r.target))
+    by_group = _rollup(cube, lambda r: (Target(r.target), r.channel_group))
     result = {}
     for target in TIMED_TARGETS:
         tally = by_target.get(target, Tally())
-        result[target.value] = {
-            "count": tally.stopped,
-            "mean_seconds": round(tally.stopped_seconds / tally.stopped)
-            if tally.stopped
-            else None,
-            "median_seconds": _round(_median_seconds(f, target, tally.stopped)),
-        }
+        figures = _time_figures(tally, _median_seconds(f, target, tally.stopped))
+        figures["by_channel"] = {}
+        for group in CHANNEL_GROUPS:
+            part = by_group.get((target, group), Tally())
+            median = _median_seconds(f, target, part.stopped, group)
+            figures["by_channel"][group] = _time_figures(part, median)
+        result[target.value] = figures
     return result
 
 
@@ -344,6 +384,7 @@ def summary(
         "compliance": {
             "met": overall.met,
             "breached": overall.breached,
+            "no_response": overall.no_response,
             "compliance_percent": overall.compliance_percent,
             "by_period": _compliance_rows(_rollup(cube, lambda r: r.bucket), "period"),
             "by_line": _compliance_rows(_rollup(cube, lambda r: r.line), "line"),

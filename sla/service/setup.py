@@ -325,6 +325,7 @@ def _apply_policy(policy: SlaPolicy, data: dict[str, Any]) -> None:
         "warning_percents",
         "on_warning",
         "on_breach",
+        "phone_call_is_first_response",
     ):
         setattr(policy, key, data[key])
 

@@ -206,6 +206,7 @@ def test_policy_create_defaults_order_patch_and_delete(client, given, headers):
         "warning_percents": [75, 90],
         "on_warning": [],
         "on_breach": [],
+        "phone_call_is_first_response": True,
     }
     urgent = client.post(
         "/api/v1/sla/policies",

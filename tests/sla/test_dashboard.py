@@ -147,29 +147,34 @@ def test_compliance_by_week_starts_on_monday(client, story, manager_headers):
     ]
 
 
+def overall(times: dict) -> dict:
+    """The figures of every channel (``by_channel`` splits them)."""
+    return {k: v for k, v in times.items() if k != "by_channel"}
+
+
 def test_mean_and_median_business_time_to_first_response_and_resolution(
     client, story, manager_headers
 ):
     times = summary(client, manager_headers)["times"]
     # First responses: 1200 s (T1), 5400 s (T2), 600 s (T4).
-    assert times["first_response"] == {
+    assert overall(times["first_response"]) == {
         "count": 3,
         "mean_seconds": 2400,
         "median_seconds": 1200,
     }
-    assert times["resolution"] == {
+    assert overall(times["resolution"]) == {
         "count": 1,
         "mean_seconds": 7200,
         "median_seconds": 7200,
     }
     # Line 2 alone: 5400 and 600, an even count: the mean of the middle two.
     line2 = summary(client, manager_headers, "?line=2")["times"]
-    assert line2["first_response"] == {
+    assert overall(line2["first_response"]) == {
         "count": 2,
         "mean_seconds": 3000,
         "median_seconds": 3000,
     }
-    assert line2["resolution"] == {
+    assert overall(line2["resolution"]) == {
         "count": 0,
         "mean_seconds": None,
         "median_seconds": None,

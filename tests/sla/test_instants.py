@@ -61,6 +61,7 @@ def policy_form(policy: SlaPolicy, **changes) -> dict:
         "warning_percents": policy.warning_percents,
         "on_warning": [],
         "on_breach": [],
+        "phone_call_is_first_response": True,
         "position": None,
     } | changes
 
