@@ -21,6 +21,7 @@ from helpdesk.models import Ticket, User
 from sla.calendar import CalendarSpec, add_business_seconds, business_seconds_between
 from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy, Target
 from sla.service.alerts import raise_alert
+from sla.service.attribution import holders_at
 from sla.service.history import record_clock_event
 
 log = logging.getLogger(__name__)
@@ -159,12 +160,23 @@ def schedule_checks(clock: SlaClock, spec: CalendarSpec) -> None:
     clock.next_check_at = min(pending) if pending else None
 
 
-def mark_breached(clock: SlaClock, at: datetime) -> None:
-    """The clock breached at ``at``, on the line, with the assignee and under
-    the policy the ticket has now."""
+def mark_breached(clock: SlaClock, at: datetime, *, now: datetime) -> None:
+    """The clock breached at ``at``, noticed at ``now``: attributed to the
+    line, the assignee and the policy the ticket had at ``at``.
+
+    Noticed late (``at < now``), the line and assignee then are read back
+    from the timeline (``attribution.holders_at``). The policy is the clock's
+    own: a due instant is computed from the current running segment, which
+    starts at or after the last re-selection of the policy."""
+    ticket = clock.ticket
     clock.breached_at = at
-    clock.breached_line = clock.ticket.line
-    clock.breached_assignee_id = clock.ticket.assignee_id
+    if at < now:
+        clock.breached_line, clock.breached_assignee_id = holders_at(ticket, at)
+    else:
+        clock.breached_line, clock.breached_assignee_id = (
+            ticket.line,
+            ticket.assignee_id,
+        )
     clock.breached_policy_id = clock.policy_id
 
 
@@ -178,7 +190,7 @@ def catch_late_breach(
         return
     due = reached_at(clock, spec, clock.target_seconds)
     if now > due:
-        mark_breached(clock, due)
+        mark_breached(clock, due, now=now)
         # Its warnings are moot now: the breach says more, and says it once.
         clock.warnings_done = len(warning_percents(clock))
         raise_alert(clock.ticket, clock, "breach", 100, now=now, settings=settings)

@@ -114,7 +114,7 @@ def _check_clock(
         due = reached_at(clock, spec, clock.target_seconds)
         if now >= due:
             # Breached at the due instant, not when the sweep noticed it.
-            mark_breached(clock, due)
+            mark_breached(clock, due, now=now)
             if raise_alert(ticket, clock, "breach", 100, now=now, settings=settings):
                 counts.breaches += 1
     due_before = clock.due_at

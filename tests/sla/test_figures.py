@@ -18,9 +18,11 @@ from werkzeug.datastructures import MultiDict
 from helpdesk.extensions import db
 from helpdesk.models import Channel, Role, TicketStatus
 from helpdesk.service import tickets as svc
+from helpdesk.service.lines import move_to_line
 from sla.models import SlaPolicy, Target
 from sla.service import dashboard
 from sla.service.clocks import ticket_clocks
+from sla.service.sweep import sweep_due_clocks
 from tests.builders import make_category, make_ticket, make_user
 from tests.sla.builders import make_calendar, make_policy
 
@@ -181,3 +183,59 @@ def test_the_migrations_agree_with_the_sla_models(app):
         )
         diffs = compare_metadata(context, db.metadata)
     assert [d for d in diffs if "sla_" in repr(d)] == []
+
+
+# --- a breach belongs to whoever had the ticket at its instant ----------------------
+
+
+@pytest.mark.usefixtures("ctx")
+def test_a_breach_found_when_the_clock_stops_goes_to_the_line_of_its_instant(clock):
+    make_policy(first_response_minutes=60, resolution_minutes=None)
+    first_line = make_user(role=Role.LINE1)
+    second_line = make_user(role=Role.LINE2)
+    ticket = make_ticket(at=clock.now())
+    svc.assign_ticket(ticket, first_line.id, actor=first_line, now=at(0, 9, 5))
+    # No sweep runs. Long after the due time (10:00) the ticket moves up,
+    # where another agent takes it and answers.
+    move_to_line(ticket, 2, actor=first_line, now=at(0, 10, 30), reason="harder")
+    assert ticket.assignee_id is None
+    svc.assign_ticket(ticket, second_line.id, actor=second_line, now=at(0, 10, 40))
+    reply(ticket, second_line, at(0, 11))
+    first = clock_of(ticket)
+    assert first.breached_at == at(0, 10)
+    assert (first.breached_line, first.breached_assignee_id) == (1, first_line.id)
+    assert first.breached_policy_id == first.policy_id
+    figures = summary(at(0, 12))
+    assert [r["line"] for r in figures["breaches"]["items"]] == [1]
+    assert [(r["line"], r["breached"]) for r in figures["compliance"]["by_line"]] == [
+        (1, 1)
+    ]
+
+
+@pytest.mark.usefixtures("ctx")
+def test_a_breach_a_late_sweep_finds_goes_to_the_holder_at_its_instant(clock):
+    make_policy(first_response_minutes=60, resolution_minutes=None)
+    agent = make_user(role=Role.LINE1)
+    other = make_user(role=Role.LINE1)
+    ticket = make_ticket(at=clock.now())
+    svc.assign_ticket(ticket, agent.id, actor=agent, now=at(0, 9, 30))
+    # Reassigned at the due instant itself, then again; the scheduler was down.
+    svc.assign_ticket(ticket, other.id, actor=agent, now=at(0, 10))
+    svc.assign_ticket(ticket, agent.id, actor=agent, now=at(0, 10, 15))
+    move_to_line(ticket, 3, actor=None, now=at(0, 10, 20), reason="defect")
+    assert sweep_due_clocks(now=at(0, 11), settings={}).breaches == 1
+    first = clock_of(ticket)
+    assert first.breached_at == at(0, 10)
+    # A change at the breach instant has taken effect by then.
+    assert (first.breached_line, first.breached_assignee_id) == (1, other.id)
+
+
+@pytest.mark.usefixtures("ctx")
+def test_a_breach_noticed_on_time_needs_no_history(clock):
+    make_policy(first_response_minutes=60, resolution_minutes=None)
+    agent = make_user(role=Role.LINE1)
+    ticket = make_ticket(at=clock.now(), assignee_id=agent.id)
+    sweep_due_clocks(now=at(0, 10), settings={})
+    first = clock_of(ticket)
+    assert (first.breached_at, first.breached_line) == (at(0, 10), 1)
+    assert first.breached_assignee_id == agent.id
