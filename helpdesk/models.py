@@ -203,11 +203,13 @@ class Ticket(Base):
     status: Mapped[TicketStatus] = mapped_column(
         str_enum(TicketStatus, "ticket_status"), default=TicketStatus.NEW
     )
+    # active_history: subscribers' flush hooks (the SLA roll-ups) see the
+    # value a change replaced.
     priority: Mapped[Priority] = mapped_column(
-        str_enum(Priority, "priority"), default=Priority.P3
+        str_enum(Priority, "priority"), default=Priority.P3, active_history=True
     )
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
-    line: Mapped[int] = mapped_column(default=1)
+    line: Mapped[int] = mapped_column(default=1, active_history=True)
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"), index=True)
     requester_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

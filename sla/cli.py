@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from helpdesk.extensions import db
 from helpdesk.scheduler import scheduler_command
 from sla.jobs import sweep_clocks
 
@@ -29,3 +30,16 @@ def run_sweep() -> None:
         f"sweep done: {counts.clocks} clocks, {counts.warnings} warnings, "
         f"{counts.breaches} breaches"
     )
+
+
+@sla_cli.command("rollups")
+@click.option("--rebuild", is_flag=True, help="Recount every day from the clocks.")
+def rollups_command(rebuild: bool) -> None:
+    """Recount the dashboard's daily roll-ups (after loading clocks in bulk)."""
+    from sla.service import rollups
+
+    if not rebuild:
+        raise click.UsageError("Say --rebuild to recount the roll-ups.")
+    rollups.rebuild()
+    db.session.commit()
+    click.echo("roll-ups rebuilt")

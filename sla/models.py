@@ -146,6 +146,10 @@ class SlaClock(Base):
         sa.Index("ix_sla_clocks_breached_at", "breached_at", "phase", "due_at"),
         # The SLA pages' "clocks that need attention".
         sa.Index("ix_sla_clocks_check_failures", "check_failures"),
+        # A median's exact value among the stopped clocks of its bucket.
+        sa.Index(
+            "ix_sla_clocks_target_phase_spent", "target", "phase", "spent_seconds"
+        ),
         sa.Index(
             "ix_sla_clocks_report",
             "ticket_id",
@@ -160,30 +164,38 @@ class SlaClock(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
     target: Mapped[Target] = mapped_column(str_enum(Target, "sla_target"))
-    policy_id: Mapped[int] = mapped_column(sa.ForeignKey("sla_policies.id"), index=True)
-    phase: Mapped[Phase] = mapped_column(str_enum(Phase, "sla_phase"))
+    # active_history: the daily roll-ups subtract what a clock counted for
+    # before a change (sla.service.rollups), so the old value is always known.
+    policy_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sla_policies.id"), index=True, active_history=True
+    )
+    phase: Mapped[Phase] = mapped_column(
+        str_enum(Phase, "sla_phase"), active_history=True
+    )
     # Restarts of a next-response clock count up; alerts are unique per cycle.
     cycle: Mapped[int] = mapped_column(default=1)
     target_seconds: Mapped[int]
-    spent_seconds: Mapped[int] = mapped_column(default=0)
+    spent_seconds: Mapped[int] = mapped_column(default=0, active_history=True)
     started_at: Mapped[datetime]
     running_since: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     next_check_at: Mapped[datetime | None]
     warnings_done: Mapped[int] = mapped_column(default=0)
-    breached_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None] = mapped_column(active_history=True)
     # Who had the ticket when it breached: figures attribute the breach there,
     # wherever the ticket went afterwards.
-    breached_line: Mapped[int | None]
+    breached_line: Mapped[int | None] = mapped_column(active_history=True)
     breached_assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     breached_policy_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("sla_policies.id")
+        sa.ForeignKey("sla_policies.id"), active_history=True
     )
     stopped_at: Mapped[datetime | None]
     # A response clock stopped by the ticket's resolution or closing, with no
     # public reply of an agent: neither met nor (unless it was already past
     # due) breached, but "no response". Reopening the ticket resumes it.
-    unanswered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    unanswered: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false(), active_history=True
+    )
     # Sweeps that failed to compute this clock in a row, and the last error;
     # such a clock is retried with back-off and listed for admins.
     check_failures: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -221,3 +233,40 @@ class SlaAlert(Base):
     kind: Mapped[str] = mapped_column(sa.String(16))  # warning | breach
     percent: Mapped[int]
     created_at: Mapped[datetime]
+
+
+class SlaDailyCompliance(Base):
+    """Decided clocks of the tickets created on one UTC ``day``, counted by
+    the line, priority, policy, target and channel group the dashboard
+    groups by (see ``sla.service.rollups``): the compliance figures of whole
+    days read these few rows instead of every clock."""
+
+    __tablename__ = "sla_daily_compliance"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    priority: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    policy_id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    channel_group: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    met: Mapped[int] = mapped_column(default=0)
+    breached: Mapped[int] = mapped_column(default=0)
+    no_response: Mapped[int] = mapped_column(default=0)
+
+
+class SlaDailyTimes(Base):
+    """Response and resolution times of the tickets created on one UTC
+    ``day``: how many stopped clocks fell in each ``bucket`` of business
+    seconds (about 9 % wide, exact below a minute) and their sum. Counts and
+    means come from here; a median finds its bucket here and its exact value
+    among the few clocks of that bucket."""
+
+    __tablename__ = "sla_daily_times"
+
+    target: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    channel_group: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    clocks: Mapped[int] = mapped_column(default=0)
+    seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)

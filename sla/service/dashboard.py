@@ -1,19 +1,17 @@
-"""The manager dashboard's figures, aggregated in SQL.
+"""The manager dashboard: its figures for a period, the backlog, the clocks
+at risk and the breaches.
 
-Every figure is a GROUP BY (or an ORDER BY ... LIMIT) over the clocks of the
-tickets created in ``[start, end)``, optionally of one line, so the cost
-follows the tickets of the period, never every ticket. The backlog and the
-at-risk list are the state *now* (every creation date) for the line.
+The figures (compliance by period, line, priority, policy and target; times
+to first response and to resolution, per channel group) are over the clocks
+of the tickets created in ``[start, end)`` (whole UTC days), optionally
+attributed to one line; they are read from the daily roll-ups (``figures``;
+``figures_raw`` is the same from the clocks). The backlog and the at-risk list
+are the state *now* (every creation date) for the line.
 
-One GROUP BY reads the period's clocks once into a small cube (period × line
-× priority × policy × target: at most a few thousand rows of counts and
-sums); compliance by period, line, priority, policy and target, and the mean
-times, are sums over that cube. The medians are one ``ORDER BY spent_seconds
-LIMIT 1-2 OFFSET count/2`` each, which SQLite and PostgreSQL both run.
-
-Indexes these queries rely on (migration 0004): ``ix_tickets_created_at``
-(the period), ``ix_sla_clocks_breached_at`` (breaches, newest first) and
-``ix_sla_clocks_at_risk`` (running, unbreached, warned clocks by due time).
+Indexes these queries rely on (migrations 0004, 0012): ``ix_tickets_created_at``
+(the period), ``ix_sla_clocks_breached_at`` (breaches, newest first),
+``ix_sla_clocks_at_risk`` (running, unbreached, warned clocks by due time) and
+the roll-ups' primary keys (days).
 """
 
 from __future__ import annotations
@@ -29,17 +27,14 @@ from sqlalchemy.orm import selectinload
 
 from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
-from helpdesk.models import ACTIVE_STATUSES, Channel, Ticket, format_ticket_number
+from helpdesk.models import ACTIVE_STATUSES, Priority, Ticket, format_ticket_number
 from helpdesk.pagination import decode_key, page
 from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy, Target
+from sla.service import figures, figures_raw
 from sla.service.clocks import calendar_spec, elapsed_seconds
+from sla.service.rollups import attributed_line_sql
 
 DEFAULT_DAYS = 30
-TIMED_TARGETS = (Target.FIRST_RESPONSE, Target.RESOLUTION)
-# Response times are shown per group of channels: a phone call that counts as
-# the first response answers at once, and would drag the median of web and
-# e-mail (and API) tickets down.
-CHANNEL_GROUPS = ("phone", "web_email")
 
 
 @dataclass(frozen=True)
@@ -73,61 +68,8 @@ def filters_from(query: dict[str, Any], *, now: datetime) -> Filters:
 
 
 def in_period(query: sa.Select, f: Filters) -> sa.Select:
-    query = query.where(Ticket.created_at >= f.start, Ticket.created_at < f.end)
-    # The period drives every query; a line is a filter inside it (see
-    # _mostly_true), not a reason to walk all of that line's tickets.
-    return query.where(_mostly_true(Ticket.line == f.line)) if f.line else query
-
-
-def _met() -> sa.ColumnElement:
-    """Stopped by its meeting event at or before the due time."""
-    return sa.and_(_stopped(), SlaClock.breached_at.is_(None))
-
-
-def _stopped() -> sa.ColumnElement:
-    """Stopped by its meeting event (a reply, the resolution): the clocks
-    that have a response or resolution time. A response clock the ticket's
-    resolution stopped with no public reply (``unanswered``) has none."""
-    return sa.and_(SlaClock.phase == Phase.STOPPED, SlaClock.unanswered.is_(False))
-
-
-def _no_response() -> sa.ColumnElement:
-    """Resolved or closed before its due time without a public reply."""
-    return sa.and_(SlaClock.unanswered.is_(True), SlaClock.breached_at.is_(None))
-
-
-def channel_group(channel: sa.ColumnElement = Ticket.channel) -> sa.ColumnElement:
-    return sa.case((channel == Channel.PHONE, "phone"), else_="web_email")
-
-
-def _mostly_true(condition: sa.ColumnElement) -> sa.ColumnElement:
-    """Tell SQLite that most rows pass ``condition``. Without ANALYZE
-    statistics (the app never runs it) SQLite takes any equality on an indexed
-    column as very selective, and would drive a query from it: the medians
-    from every stopped clock (``ix_sla_clocks_phase_due_at``), a line's
-    figures from every ticket of the line, instead of the period's tickets
-    (at 1,000,000 tickets: 0.4-1.2 s instead of 20-100 ms)."""
-    if db.session.get_bind().dialect.name != "sqlite":
-        return condition
-    return sa.func.likelihood(condition, sa.literal_column("0.9"))
-
-
-def _count_if(condition: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.func.sum(sa.case((condition, 1), else_=0))
-
-
-def _bucket(f: Filters) -> sa.ColumnElement:
-    """The UTC day (or the Monday of the week) a ticket was created, as text."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        utc = sa.func.timezone("UTC", Ticket.created_at)
-        return sa.func.to_char(sa.func.date_trunc(f.period, utc), "YYYY-MM-DD")
-    # SQLite keeps UTCDateTime as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC.
-    if f.period == "week":
-        return sa.func.date(Ticket.created_at, "weekday 0", "-6 days", type_=sa.String)
-    return sa.func.date(Ticket.created_at, type_=sa.String)
-
-
-# --- compliance and mean times -----------------------------------------------------
+    """The period's tickets; of the line the clock is attributed to."""
+    return figures_raw.in_period(query, f)
 
 
 @dataclass
@@ -135,60 +77,16 @@ class Tally:
     met: int = 0
     breached: int = 0
     no_response: int = 0
-    stopped: int = 0
-    stopped_seconds: int = 0
 
     def add(self, row: Any) -> None:
         self.met += int(row.met or 0)
         self.breached += int(row.breached or 0)
         self.no_response += int(row.no_response or 0)
-        self.stopped += int(row.stopped or 0)
-        self.stopped_seconds += int(row.stopped_seconds or 0)
 
     @property
     def compliance_percent(self) -> float | None:
         decided = self.met + self.breached
         return round(100 * self.met / decided, 1) if decided else None
-
-
-def _attributed_line() -> sa.ColumnElement:
-    """A breach counts for the line that had the ticket when it breached."""
-    return sa.func.coalesce(SlaClock.breached_line, Ticket.line)
-
-
-def _attributed_policy() -> sa.ColumnElement:
-    return sa.func.coalesce(SlaClock.breached_policy_id, SlaClock.policy_id)
-
-
-def _cube(f: Filters) -> list[Any]:
-    bucket = _bucket(f).label("bucket")
-    stopped = _stopped()
-    line, policy = (
-        _attributed_line().label("line"),
-        _attributed_policy().label("policy_id"),
-    )
-    group = channel_group().label("channel_group")
-    query = (
-        sa.select(
-            bucket,
-            line,
-            Ticket.priority,
-            policy,
-            SlaClock.target,
-            group,
-            _count_if(_met()).label("met"),
-            _count_if(SlaClock.breached_at.is_not(None)).label("breached"),
-            _count_if(_no_response()).label("no_response"),
-            _count_if(stopped).label("stopped"),
-            sa.func.sum(sa.case((stopped, SlaClock.spent_seconds), else_=0)).label(
-                "stopped_seconds"
-            ),
-        )
-        .select_from(SlaClock)
-        .join(Ticket, Ticket.id == SlaClock.ticket_id)
-        .group_by(bucket, line, Ticket.priority, policy, SlaClock.target, group)
-    )
-    return list(db.session.execute(in_period(query, f)))
 
 
 def _rollup(rows: list[Any], key) -> dict[Any, Tally]:
@@ -211,59 +109,35 @@ def _compliance_rows(tallies: dict[Any, Tally], name: str, order=None) -> list[d
     ]
 
 
-def _median_seconds(
-    f: Filters, target: Target, count: int, group: str | None = None
-) -> float | None:
-    """The median business seconds spent by the period's stopped clocks of
-    ``target`` (of one channel group if set): the middle row (or the mean of
-    the middle two) in SQL."""
-    if not count:
-        return None
-    middle = (
-        sa.select(SlaClock.spent_seconds.label("spent"))
-        .join(Ticket, Ticket.id == SlaClock.ticket_id)
-        .where(SlaClock.target == target, _mostly_true(_stopped()))
-        .order_by(SlaClock.spent_seconds)
-        .limit(2 - count % 2)
-        .offset((count - 1) // 2)
+def compliance(cube: list[Any]) -> dict[str, Any]:
+    """Overall and by period, line, priority, policy and target."""
+    policy_names = dict(
+        db.session.execute(
+            sa.select(SlaPolicy.id, SlaPolicy.name).where(
+                SlaPolicy.id.in_({r.policy_id for r in cube})
+            )
+        ).all()
     )
-    if group is not None:
-        middle = middle.where(_mostly_true(channel_group() == group))
-    middle = in_period(middle, f).subquery()
-    value = db.session.scalar(sa.select(sa.func.avg(middle.c.spent)))
-    return float(value) if value is not None else None
-
-
-def _time_figures(tally: Tally, median: float | None) -> dict[str, int | None]:
+    overall = _rollup(cube, lambda r: None).get(None, Tally())
     return {
-        "count": tally.stopped,
-        "mean_seconds": round(tally.stopped_seconds / tally.stopped)
-        if tally.stopped
-        else None,
-        "median_seconds": _round(median),
+        "met": overall.met,
+        "breached": overall.breached,
+        "no_response": overall.no_response,
+        "compliance_percent": overall.compliance_percent,
+        "by_period": _compliance_rows(_rollup(cube, lambda r: r.bucket), "period"),
+        "by_line": _compliance_rows(_rollup(cube, lambda r: r.line), "line"),
+        "by_priority": _compliance_rows(
+            _rollup(cube, lambda r: Priority(r.priority).value), "priority"
+        ),
+        "by_policy": _compliance_rows(
+            _rollup(cube, lambda r: policy_names.get(r.policy_id, "?")), "policy"
+        ),
+        "by_target": _compliance_rows(
+            _rollup(cube, lambda r: Target(r.target).value),
+            "target",
+            order=lambda t: list(Target).index(Target(t)),
+        ),
     }
-
-
-def _times(f: Filters, cube: list[Any]) -> dict[str, dict]:
-    """Time to first response and to resolution of the clocks that have one
-    (met or breached by their own event), overall and per channel group."""
-    by_target = _rollup(cube, lambda r: Target(r.target))
-    by_group = _rollup(cube, lambda r: (Target(r.target), r.channel_group))
-    result = {}
-    for target in TIMED_TARGETS:
-        tally = by_target.get(target, Tally())
-        figures = _time_figures(tally, _median_seconds(f, target, tally.stopped))
-        figures["by_channel"] = {}
-        for group in CHANNEL_GROUPS:
-            part = by_group.get((target, group), Tally())
-            median = _median_seconds(f, target, part.stopped, group)
-            figures["by_channel"][group] = _time_figures(part, median)
-        result[target.value] = figures
-    return result
-
-
-def _round(value: float | None) -> int | None:
-    return round(value) if value is not None else None
 
 
 # --- now: backlog and clocks at risk ---------------------------------------------------
@@ -332,11 +206,15 @@ def _clock_row(clock: SlaClock, subject: str, line: int, priority) -> dict:
 def breaches(
     f: Filters, *, cursor: str | None, limit: int
 ) -> tuple[list[dict], str | None]:
-    """The period's breached clocks, newest breach first, a keyset page."""
+    """The period's breached clocks, newest breach first, a keyset page.
+
+    Walks ``ix_sla_clocks_breached_at`` from the newest breach down to the
+    period's start (a ticket breaches after it is created) and stops at the
+    page's end, rather than reading and sorting every ticket of the period."""
     query = (
-        sa.select(SlaClock, Ticket.subject, _attributed_line(), Ticket.priority)
+        sa.select(SlaClock, Ticket.subject, attributed_line_sql(), Ticket.priority)
         .join(Ticket, Ticket.id == SlaClock.ticket_id)
-        .where(SlaClock.breached_at.is_not(None))
+        .where(SlaClock.breached_at >= f.start)
         .order_by(SlaClock.breached_at.desc(), SlaClock.id.desc())
         .limit(limit + 1)
         .options(selectinload(SlaClock.policy))
@@ -350,7 +228,13 @@ def breaches(
                 sa.and_(SlaClock.breached_at == at, SlaClock.id < clock_id),
             )
         )
-    rows = list(db.session.execute(in_period(query, f)))
+    query = query.where(
+        figures_raw.mostly_true(Ticket.created_at >= f.start),
+        figures_raw.mostly_true(Ticket.created_at < f.end),
+    )
+    if f.line:
+        query = query.where(figures_raw.mostly_true(attributed_line_sql() == f.line))
+    rows = list(db.session.execute(query))
     rows, next_cursor = page(
         rows, limit, key=lambda row: (row[0].breached_at, row[0].id)
     )
@@ -361,18 +245,15 @@ def breaches(
 
 
 def summary(
-    f: Filters, *, now: datetime, cursor: str | None = None, limit: int = 25
+    f: Filters,
+    *,
+    now: datetime,
+    cursor: str | None = None,
+    limit: int = 25,
+    source=figures,
 ) -> dict[str, Any]:
-    """Every figure of the dashboard for ``f`` (the page and the API)."""
-    cube = _cube(f)
-    policy_names = dict(
-        db.session.execute(
-            sa.select(SlaPolicy.id, SlaPolicy.name).where(
-                SlaPolicy.id.in_({r.policy_id for r in cube})
-            )
-        ).all()
-    )
-    overall = _rollup(cube, lambda r: None).get(None, Tally())
+    """Every figure of the dashboard for ``f`` (the page and the API), from
+    the daily roll-ups; ``source=figures_raw`` computes them from the clocks."""
     breach_items, next_cursor = breaches(f, cursor=cursor, limit=limit)
     return {
         "filters": {
@@ -381,26 +262,8 @@ def summary(
             "line": f.line,
             "period": f.period,
         },
-        "compliance": {
-            "met": overall.met,
-            "breached": overall.breached,
-            "no_response": overall.no_response,
-            "compliance_percent": overall.compliance_percent,
-            "by_period": _compliance_rows(_rollup(cube, lambda r: r.bucket), "period"),
-            "by_line": _compliance_rows(_rollup(cube, lambda r: r.line), "line"),
-            "by_priority": _compliance_rows(
-                _rollup(cube, lambda r: r.priority.value), "priority"
-            ),
-            "by_policy": _compliance_rows(
-                _rollup(cube, lambda r: policy_names.get(r.policy_id, "?")), "policy"
-            ),
-            "by_target": _compliance_rows(
-                _rollup(cube, lambda r: Target(r.target).value),
-                "target",
-                order=lambda t: list(Target).index(Target(t)),
-            ),
-        },
-        "times": _times(f, cube),
+        "compliance": compliance(source.cube(f)),
+        "times": source.times(f),
         "backlog": backlog(f),
         "at_risk": at_risk(f, now=now, limit=limit),
         "breaches": {"items": breach_items, "next_cursor": next_cursor},

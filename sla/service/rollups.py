@@ -1,0 +1,356 @@
+"""Daily roll-ups of the dashboard's figures, kept by the transactions that
+change the clocks.
+
+What a clock counts for (``contributions``): the UTC day its ticket was
+created, its target, the channel group (``phone`` or ``web_email``), the
+line and policy it is attributed to (at the breach, if it breached), the
+ticket's priority, and its outcome - met, breached or no response
+(``sla_daily_compliance``) - and, once stopped by its own event, its business
+seconds (``sla_daily_times``, in buckets). The same definitions are the SQL of
+``figures_raw`` (the reference the tests compare with) and of ``rebuild``.
+
+How they stay current: after every ORM flush, ``_after_flush`` takes each
+clock the flush inserted or changed - and the clocks of each ticket whose line
+or priority changed - computes what it counted for before (from the
+attributes' history) and after, and adds the difference with one upsert
+(``INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n``) per changed row,
+in key order, in the same transaction and savepoint: a rollback takes the
+roll-up with it, a clock stopped, breached, reopened or moved is never counted
+twice or lost, whichever code path (handlers, sweep, retarget) changed it.
+Bulk ``UPDATE``s of clocks touch only scheduling columns (``retime``) and
+need none. Data loaded around the ORM (imports, benchmarks) is counted by
+``rebuild`` (``flask sla rollups --rebuild``).
+
+On PostgreSQL the upsert locks the day's row until commit; transactions that
+stop clocks of tickets of the same day and dimensions queue there briefly,
+and the sorted order keeps them free of deadlocks within a flush.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
+
+from helpdesk.extensions import db
+from helpdesk.models import Channel, Ticket
+from sla.models import Phase, SlaClock, SlaDailyCompliance, SlaDailyTimes, Target
+
+TIMED_TARGETS = (Target.FIRST_RESPONSE, Target.RESOLUTION)
+_CLOCK_FIELDS = (
+    "target",
+    "phase",
+    "policy_id",
+    "breached_at",
+    "breached_line",
+    "breached_policy_id",
+    "unanswered",
+    "spent_seconds",
+    "ticket_id",
+)
+_TICKET_FIELDS = ("created_at", "channel", "line", "priority")
+_COMPLIANCE_KEY = ("day", "line", "priority", "policy_id", "target", "channel_group")
+_TIMES_KEY = ("target", "day", "line", "channel_group", "bucket")
+
+
+# --- buckets of business seconds ---------------------------------------------------
+
+
+def bucket_of(seconds: int) -> int:
+    """Exact below 64 s; above, 8 buckets per doubling (9-12 % wide)."""
+    seconds = max(0, int(seconds))
+    if seconds < 64:
+        return seconds
+    exponent = seconds.bit_length() - 1
+    return 64 + (exponent - 6) * 8 + ((seconds >> (exponent - 3)) & 7)
+
+
+def bucket_bounds(bucket: int) -> tuple[int, int]:
+    """``[low, high)`` business seconds of ``bucket``."""
+    if bucket < 64:
+        return bucket, bucket + 1
+    exponent, sub = divmod(bucket - 64, 8)
+    exponent += 6
+    low = (8 + sub) << (exponent - 3)
+    return low, low + (1 << (exponent - 3))
+
+
+_LOWS = [bucket_bounds(b)[0] for b in range(bucket_of(2**40) + 1)]
+
+
+def bucket_sql(seconds: sa.ColumnElement) -> sa.ColumnElement:
+    """``bucket_of`` in SQL: a balanced CASE over the buckets' lower bounds
+    (about 9 comparisons a row), for ``rebuild`` on any database."""
+
+    def pick(first: int, last: int) -> sa.ColumnElement:
+        if first == last:
+            return sa.literal(first)
+        middle = (first + last + 1) // 2
+        return sa.case(
+            (seconds < _LOWS[middle], pick(first, middle - 1)),
+            else_=pick(middle, last),
+        )
+
+    return pick(0, len(_LOWS) - 1)
+
+
+assert all(bucket_of(low) == b for b, low in enumerate(_LOWS))
+assert bisect.bisect_right(_LOWS, 10**6) - 1 == bucket_of(10**6)
+
+
+# --- the definitions, in SQL (the reference) ------------------------------------------
+
+
+def channel_group_sql(channel=Ticket.channel) -> sa.ColumnElement:
+    return sa.case((channel == Channel.PHONE, "phone"), else_="web_email")
+
+
+def attributed_line_sql() -> sa.ColumnElement:
+    """A breach counts for the line that had the ticket when it breached;
+    anything else for the ticket's line."""
+    return sa.case(
+        (
+            SlaClock.breached_at.is_not(None),
+            sa.func.coalesce(SlaClock.breached_line, Ticket.line),
+        ),
+        else_=Ticket.line,
+    )
+
+
+def attributed_policy_sql() -> sa.ColumnElement:
+    return sa.case(
+        (
+            SlaClock.breached_at.is_not(None),
+            sa.func.coalesce(SlaClock.breached_policy_id, SlaClock.policy_id),
+        ),
+        else_=SlaClock.policy_id,
+    )
+
+
+def answered_sql() -> sa.ColumnElement:
+    """Stopped by its own event (a reply, the resolution): it has a time."""
+    return sa.and_(SlaClock.phase == Phase.STOPPED, SlaClock.unanswered.is_(False))
+
+
+def met_sql() -> sa.ColumnElement:
+    return sa.and_(answered_sql(), SlaClock.breached_at.is_(None))
+
+
+def no_response_sql() -> sa.ColumnElement:
+    """Resolved or closed before its due time without a public reply."""
+    return sa.and_(SlaClock.unanswered.is_(True), SlaClock.breached_at.is_(None))
+
+
+def day_sql(
+    instant=Ticket.created_at, *, dialect: str | None = None
+) -> sa.ColumnElement:
+    dialect = dialect or db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return sa.cast(sa.func.timezone("UTC", instant), sa.Date)
+    return sa.func.date(instant, type_=sa.Date)
+
+
+# --- what one clock counts for ------------------------------------------------------
+
+
+def contributions(clock: dict | None, ticket: dict | None) -> Counter:
+    """``{(table, key): Counter(column=n)}`` of one clock's state, as the SQL
+    definitions above count it; empty for a clock that decided nothing."""
+    out: Counter = Counter()
+    if clock is None or ticket is None or ticket["created_at"] is None:
+        return out
+    breached = clock["breached_at"] is not None
+    stopped = clock["phase"] == Phase.STOPPED
+    answered = stopped and not clock["unanswered"]
+    line = ticket["line"]
+    policy_id = clock["policy_id"]
+    if breached:
+        line = clock["breached_line"] if clock["breached_line"] is not None else line
+        policy_id = clock["breached_policy_id"] or policy_id
+    day = ticket["created_at"].astimezone(UTC).date()
+    group = "phone" if ticket["channel"] == Channel.PHONE else "web_email"
+    target = Target(clock["target"]).value
+    outcome = {
+        "met": int(answered and not breached),
+        "breached": int(breached),
+        "no_response": int(bool(clock["unanswered"]) and not breached),
+    }
+    if any(outcome.values()):
+        key = (day, line, _value(ticket["priority"]), policy_id, target, group)
+        for column, n in outcome.items():
+            out[("c", key, column)] += n
+    if answered and target in {t.value for t in TIMED_TARGETS}:
+        spent = int(clock["spent_seconds"] or 0)
+        key = (target, day, line, group, bucket_of(spent))
+        out[("t", key, "clocks")] += 1
+        out[("t", key, "seconds")] += spent
+    return out
+
+
+def _value(member) -> str:
+    return getattr(member, "value", member)
+
+
+def _state(obj, fields: Iterable[str], *, before: bool) -> dict:
+    """The object's attributes now, or before this flush (their history)."""
+    state = inspect(obj)
+    values = {}
+    for name in fields:
+        history = state.attrs[name].history
+        if before and history.deleted:
+            values[name] = history.deleted[0]
+        elif before and history.added and not history.unchanged:
+            values[name] = None  # set for the first time in this flush
+        else:
+            values[name] = getattr(obj, name)
+    return values
+
+
+# --- keeping them current -------------------------------------------------------------
+
+
+def _after_flush(session, _context) -> None:
+    clocks = {c for c in session.new | session.dirty | session.deleted}
+    clocks = {c for c in clocks if isinstance(c, SlaClock)}
+    moved = [
+        t
+        for t in session.dirty
+        if isinstance(t, Ticket)
+        and any(inspect(t).attrs[f].history.has_changes() for f in ("line", "priority"))
+    ]
+    if not clocks and not moved:
+        return
+    if moved:
+        with session.no_autoflush:
+            clocks |= set(
+                session.scalars(
+                    sa.select(SlaClock).where(
+                        SlaClock.ticket_id.in_([t.id for t in moved])
+                    )
+                )
+            )
+    delta: Counter = Counter()
+    for clock in clocks:
+        ticket = session.get(Ticket, clock.ticket_id)
+        if clock not in session.new:
+            delta.subtract(_contribution(session, clock, ticket, before=True))
+        if clock not in session.deleted:
+            delta.update(_contribution(session, clock, ticket, before=False))
+    _apply(session.connection(), delta)
+
+
+def _contribution(session, clock, ticket, *, before: bool) -> Counter:
+    clock_state = _state(clock, _CLOCK_FIELDS, before=before)
+    if ticket is None:
+        return Counter()
+    fresh = ticket in session.new
+    ticket_state = _state(ticket, _TICKET_FIELDS, before=before and not fresh)
+    return contributions(clock_state, ticket_state)
+
+
+def _apply(connection, delta: Counter) -> None:
+    """Add the non-zero differences, one upsert per roll-up row, in key order."""
+    rows: dict[tuple, dict] = {}
+    for (table, key, column), n in delta.items():
+        if n:
+            rows.setdefault((table, key), {})[column] = n
+    for (table, key), counts in sorted(rows.items(), key=lambda item: repr(item[0])):
+        model, names = (
+            (SlaDailyCompliance, _COMPLIANCE_KEY)
+            if table == "c"
+            else (SlaDailyTimes, _TIMES_KEY)
+        )
+        connection.execute(
+            _upsert(connection, model, names, counts),
+            dict(zip(names, key, strict=True)) | counts,
+        )
+
+
+def _upsert(connection, model, names: tuple[str, ...], counts: dict):
+    insert = (
+        postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    )(model.__table__)
+    table = model.__table__
+    return insert.on_conflict_do_update(
+        index_elements=list(names),
+        set_={c: table.c[c] + insert.excluded[c] for c in counts},
+    ).values({c: sa.bindparam(c) for c in (*names, *counts)})
+
+
+def install() -> None:
+    """Listen on the application's session (once, whatever the apps)."""
+    if not event.contains(db.session, "after_flush", _after_flush):
+        event.listen(db.session, "after_flush", _after_flush)
+
+
+# --- rebuilding from the clocks -------------------------------------------------------
+
+
+def rebuild(*, days: tuple[date, date] | None = None, connection=None) -> None:
+    """Recount the roll-ups from the clocks (every day, or ``[first, last)``)
+    in two ``INSERT ... SELECT`` statements, on ``connection`` (a migration's)
+    or the session (flushed first); does not commit."""
+    if connection is None:
+        db.session.flush()
+    run = (connection or db.session).execute
+    dialect = (connection or db.session.get_bind()).dialect.name
+    day = day_sql(dialect=dialect)
+    where = []
+    if days is not None:
+        start, end = (datetime(d.year, d.month, d.day, tzinfo=UTC) for d in days)
+        where = [Ticket.created_at >= start, Ticket.created_at < end]
+        for model in (SlaDailyCompliance, SlaDailyTimes):
+            run(sa.delete(model).where(model.day >= days[0], model.day < days[1]))
+    else:
+        for model in (SlaDailyCompliance, SlaDailyTimes):
+            run(sa.delete(model))
+    joined = (
+        sa.select().select_from(SlaClock).join(Ticket, Ticket.id == SlaClock.ticket_id)
+    )
+    dims = (
+        day.label("day"),
+        attributed_line_sql().label("line"),
+        Ticket.priority.label("priority"),
+        attributed_policy_sql().label("policy_id"),
+        SlaClock.target.label("target"),
+        channel_group_sql().label("channel_group"),
+    )
+    decided = sa.or_(SlaClock.breached_at.is_not(None), SlaClock.phase == Phase.STOPPED)
+    compliance = (
+        joined.add_columns(
+            *dims,
+            _count_if(met_sql()),
+            _count_if(SlaClock.breached_at.is_not(None)),
+            _count_if(no_response_sql()),
+        )
+        .where(decided, *where)
+        .group_by(*dims)
+    )
+    run(
+        sa.insert(SlaDailyCompliance).from_select(
+            [*_COMPLIANCE_KEY, "met", "breached", "no_response"], compliance
+        )
+    )
+    bucket = bucket_sql(SlaClock.spent_seconds)
+    dims = (
+        SlaClock.target.label("target"),
+        day.label("day"),
+        attributed_line_sql().label("line"),
+        channel_group_sql().label("channel_group"),
+        bucket.label("bucket"),
+    )
+    times = (
+        joined.add_columns(*dims, sa.func.count(), sa.func.sum(SlaClock.spent_seconds))
+        .where(answered_sql(), SlaClock.target.in_(TIMED_TARGETS), *where)
+        .group_by(*dims)
+    )
+    run(sa.insert(SlaDailyTimes).from_select([*_TIMES_KEY, "clocks", "seconds"], times))
+
+
+def _count_if(condition: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.func.sum(sa.case((condition, 1), else_=0))
