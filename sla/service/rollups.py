@@ -80,7 +80,8 @@ def bucket_bounds(bucket: int) -> tuple[int, int]:
     return low, low + (1 << (exponent - 3))
 
 
-_LOWS = [bucket_bounds(b)[0] for b in range(bucket_of(2**40) + 1)]
+# spent_seconds is an INTEGER column: its buckets end below 2**31.
+_LOWS = [bucket_bounds(b)[0] for b in range(bucket_of(2**31 - 1) + 1)]
 
 
 def bucket_sql(seconds: sa.ColumnElement) -> sa.ColumnElement:
