@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from helpdesk import (
         api,
         auth,
+        backup,
         cli,
         files,
         hooks,
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
     hooks.add_job(
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"
     )
+    backup.init_app(app)
     if app.config.get("MAIL_IMAP_HOST"):
         hooks.add_job(app, "mail-poll", inbound.poll_job, "MAIL_POLL_SECONDS")
 

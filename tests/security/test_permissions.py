@@ -269,6 +269,7 @@ CASES = [
     # --- administration
     Case("admin-users", "GET", "/admin/users", admin_only(200)),
     Case("admin-quarantine", "GET", "/admin/mail/quarantine", admin_only(200)),
+    Case("admin-operations", "GET", "/admin/operations", admin_only(200)),
     Case(
         "admin-quarantine-raw",
         "GET",
