@@ -8,6 +8,7 @@ from flask import current_app, render_template
 from helpdesk.backup import archive
 from helpdesk.backup.service import BackupSettings
 from helpdesk.clock import get_clock
+from helpdesk.health import health
 from helpdesk.views import bp
 from helpdesk.views.access import admin_required
 
@@ -24,4 +25,5 @@ def operations_page():
         latest=backups[0] if backups else None,
         now=now,
         settings=settings,
+        health=health(current_app, now=now),
     )
