@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from helpdesk.audit import record_audit
 from helpdesk.backup import archive
 from helpdesk.backup.service import (
     BackupSettings,
@@ -31,6 +32,16 @@ _SUMMARY = (
     "attachments",
     "sla_clocks",
 )
+
+
+def audit_data(backup, manifest: dict) -> dict:
+    tables = manifest.get("tables", {})
+    return {
+        "file": backup.name,
+        "bytes": backup.size_bytes,
+        "revision": manifest.get("revision"),
+        "tickets": tables.get("tickets", 0),
+    }
 
 
 def _settings() -> BackupSettings:
@@ -57,6 +68,8 @@ def _summary(description: dict) -> str:
 def create_command() -> None:
     """Back up the database (attachments included) while the app runs."""
     backup, manifest = create_backup(db.engine, _settings(), now=get_clock().now())
+    record_audit("backup.created", data=audit_data(backup, manifest))
+    db.session.commit()
     click.echo(f"{backup.path} ({backup.size_bytes} bytes, {_summary(manifest)})")
 
 
@@ -113,4 +126,10 @@ def restore_command(file: str, force: bool) -> None:
         restore_backup(path, db.engine, _settings())
     except ValueError as exc:
         raise click.ClickException(f"nothing restored: {exc}") from exc
+    # Written into the restored database: its log says where it came from.
+    record_audit(
+        "backup.restored",
+        data={"file": path.name, "made_at": manifest["created_at"], "replaced": live},
+    )
+    db.session.commit()
     click.echo(f"restored {path.name}; run `flask db upgrade` if the code is newer")

@@ -6,6 +6,8 @@ import logging
 
 from flask import Flask
 
+from helpdesk.audit import record_audit
+from helpdesk.backup.cli import audit_data
 from helpdesk.backup.service import BackupSettings, backup_due, create_backup
 from helpdesk.clock import get_clock
 from helpdesk.extensions import db
@@ -23,5 +25,7 @@ def backup_job(app: Flask) -> str | None:
         now = get_clock().now()
         if not backup_due(settings, now=now):
             return None
-        backup, _manifest = create_backup(db.engine, settings, now=now)
+        backup, manifest = create_backup(db.engine, settings, now=now)
+        record_audit("backup.created", data=audit_data(backup, manifest), now=now)
+        db.session.commit()
         return backup.name

@@ -33,6 +33,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
     op.create_index("ix_audit_log_actor_id_id", "audit_log", ["actor_id", "id"])
+    op.create_index("ix_audit_log_actor_id", "audit_log", ["actor", "id"])
     op.create_index("ix_audit_log_action_id", "audit_log", ["action", "id"])
     op.create_index("ix_audit_log_created_at_id", "audit_log", ["created_at", "id"])
     op.create_table(
@@ -47,5 +48,6 @@ def downgrade():
     op.drop_table("health_probes")
     op.drop_index("ix_audit_log_created_at_id", table_name="audit_log")
     op.drop_index("ix_audit_log_action_id", table_name="audit_log")
+    op.drop_index("ix_audit_log_actor_id", table_name="audit_log")
     op.drop_index("ix_audit_log_actor_id_id", table_name="audit_log")
     op.drop_table("audit_log")
