@@ -170,9 +170,10 @@ def _diff(state: sa.orm.InstanceState, kind: str, remembered: dict) -> dict:
     return changes
 
 
-def _label(obj: Any) -> str | None:
+def _label(state: sa.orm.InstanceState) -> str | None:
+    """A name to show beside the id, from what the object holds (no load)."""
     for name in ("email", "name", "code", "title"):
-        value = getattr(obj, name, None)
+        value = state.dict.get(name)
         if isinstance(value, str):
             return value[:120]
     return None
@@ -248,7 +249,7 @@ def _after_flush(session: Session, _flush_context) -> None:
                     target_type=table,
                     target_id="/".join(map(str, key)) if None not in key else None,
                     changes=changes,
-                    data={"label": _label(obj)},
+                    data={"label": _label(state)},
                 )
             )
     if rows:

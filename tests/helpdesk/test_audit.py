@@ -219,6 +219,9 @@ def test_the_audit_page_filters_and_pages_and_exports_csv(
     assert len(rows) == 2
     assert rows[1][9].startswith("{")  # the JSON cell: no formula either way
     assert all(not cell.startswith("=") for cell in rows[1])
+    [exported] = entries(app, "export.audit")
+    assert exported.actor == "boss@example.test"
+    assert exported.data == {"action": "login.failed"}
 
 
 def test_the_audit_api_is_for_admins_and_pages_with_cursors(

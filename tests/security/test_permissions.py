@@ -275,7 +275,13 @@ CASES = [
     Case("admin-operations", "GET", "/admin/operations", admin_only(200)),
     Case("admin-audit", "GET", "/admin/audit", admin_only(200)),
     Case("admin-audit-filtered", "GET", "/admin/audit?action=user.*", admin_only(200)),
-    Case("admin-audit-csv", "GET", "/admin/audit.csv", admin_only(200)),
+    Case(
+        "admin-audit-csv",
+        "GET",
+        "/admin/audit.csv",
+        admin_only(200),
+        may_change=AUDITED,
+    ),
     Case("api-audit", "GET", "/api/v1/audit", admin_only(200) | {"anonymous": LOGIN}),
     Case(
         "admin-quarantine-raw",
