@@ -253,3 +253,31 @@ def test_a_backup_is_logged(app, runner, tmp_path, monkeypatch):
     assert runner.invoke(args=["backup", "create"]).exit_code == 0
     [entry] = entries(app, "backup.created")
     assert entry.actor == "cli" and entry.data["file"].startswith("helpdesk-")
+
+
+def test_a_managers_calendar_with_hours_and_holidays_is_logged_until_deleted(
+    app, client, given, login
+):
+    manager = login(given(make_user, role=Role.MANAGER, email="mia@example.test"))
+    created = client.post(
+        "/sla/calendars/new",
+        data={
+            "name": "Moscow office",
+            "timezone": "Europe/Moscow",
+            "intervals": "Mon, 09:00, 18:00",
+            "holidays": "2027-01-07, Christmas",
+        },
+    )
+    assert created.status_code == 302, created.get_data(as_text=True)
+    [calendar] = entries(app, "calendar.created")
+    assert (calendar.actor_id, calendar.data["label"]) == (manager.id, "Moscow office")
+    assert calendar.changes["timezone"] == [None, "Europe/Moscow"]
+    assert len(entries(app, "calendar_hours.created")) == 1
+    [holiday] = entries(app, "holiday.created")
+    assert holiday.changes["name"] == [None, "Christmas"]
+
+    deleted = client.post(f"/sla/calendars/{calendar.target_id}/delete")
+    assert deleted.status_code == 302
+    [gone] = entries(app, "calendar.deleted")
+    assert gone.changes["name"] == ["Moscow office", None]
+    assert gone.actor == "mia@example.test"

@@ -12,6 +12,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from helpdesk.audit import AuditEntry
 from helpdesk.backup import archive
 from helpdesk.backup.jobs import backup_job
 from helpdesk.extensions import db
@@ -120,6 +121,13 @@ def test_a_backup_made_while_tickets_are_written_restores_every_row(
     restored_run = runner.invoke(args=["backup", "restore", "--force", backup.name])
     assert restored_run.exit_code == 0, restored_run.output
     restored = _rows(app)
+    with app.app_context():
+        logged = db.session.scalars(
+            sa.select(AuditEntry.action).order_by(AuditEntry.id)
+        ).all()
+        db.session.remove()
+    # The restored log: the copy's own entries, then the restore itself.
+    assert logged[-1] == "backup.restored" and "backup.created" not in logged
 
     # The snapshot's counts are the manifest's, and every arranged row is back.
     for name in TABLES:
