@@ -51,6 +51,22 @@ class Config:
     SCHEDULER_LATE_INTERVALS = _env_int("SCHEDULER_LATE_INTERVALS", 3)
     SCHEDULER_EXPECTED = _env_bool("SCHEDULER_EXPECTED", True)
     ROUTING_SWEEP_SECONDS = _env_int("ROUTING_SWEEP_SECONDS", 60)
+    # Backups (helpdesk/backup/): one .tar per backup in BACKUP_DIR
+    # (instance/backups when unset). The scheduler looks every
+    # BACKUP_CHECK_SECONDS and backs up when the newest is
+    # BACKUP_EVERY_SECONDS old, keeping the newest BACKUP_KEEP.
+    BACKUP_DIR = os.environ.get("BACKUP_DIR") or None
+    BACKUP_KEEP = _env_int("BACKUP_KEEP", 14)
+    BACKUP_EVERY_SECONDS = _env_int("BACKUP_EVERY_SECONDS", 24 * 3600)
+    BACKUP_CHECK_SECONDS = _env_int("BACKUP_CHECK_SECONDS", 3600)
+    # pg_dump/pg_restore's folder; unset: Debian's newest, else the PATH.
+    PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
+    # /healthz fails when the newest backup is older than this (and when
+    # there is none, if backups are expected).
+    BACKUP_MAX_AGE_SECONDS = _env_int("BACKUP_MAX_AGE_SECONDS", 2 * 24 * 3600)
+    BACKUP_EXPECTED = _env_bool("BACKUP_EXPECTED", True)
+    # /healthz fails when a message has waited in the outbox this long.
+    OUTBOX_MAX_PENDING_SECONDS = _env_int("OUTBOX_MAX_PENDING_SECONDS", 3600)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # "https": cookies are Secure and responses carry HSTS (helpdesk/security.py);
@@ -136,6 +152,7 @@ class TestingConfig(Config):
     WEBHOOK_URL = None
     # No scheduler process runs beside the tests (they call the jobs).
     SCHEDULER_EXPECTED = False
+    BACKUP_EXPECTED = False
     # Tests start their own IMAP server and pass it in.
     MAIL_IMAP_HOST = None
     MAIL_IMAP_USER = None

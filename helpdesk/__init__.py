@@ -14,7 +14,9 @@ from helpdesk.extensions import babel, csrf, db, migrate
 def init_app(app: Flask) -> None:
     from helpdesk import (
         api,
+        audit,
         auth,
+        backup,
         cli,
         files,
         hooks,
@@ -25,6 +27,7 @@ def init_app(app: Flask) -> None:
         security,
         views,
     )
+    from helpdesk.audit import api as audit_api  # noqa: F401 - its route joins api.bp
     from helpdesk.labels import TEMPLATE_GLOBALS
     from helpdesk.notify import subscribers
 
@@ -57,6 +60,8 @@ def init_app(app: Flask) -> None:
     hooks.add_job(
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"
     )
+    backup.init_app(app)
+    audit.init_app(app)
     if app.config.get("MAIL_IMAP_HOST"):
         hooks.add_job(app, "mail-poll", inbound.poll_job, "MAIL_POLL_SECONDS")
 

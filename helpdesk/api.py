@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from helpdesk import hooks
+from helpdesk.audit import record_audit
 from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
@@ -44,7 +45,10 @@ def token_create():
     data = TokenIn().load(json_body())
     user = accounts.authenticate(data["email"], data["password"])
     if user is None:
+        record_audit("login.failed", data={"email": data["email"][:254], "via": "api"})
+        db.session.commit()
         return json_error(401, "invalid_credentials", _("Wrong e-mail or password."))
+    record_audit("login.succeeded", actor=user, data={"via": "api"})
     raw, token = accounts.issue_token(
         user,
         name="api",

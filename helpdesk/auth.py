@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import ValidationError
 
+from helpdesk.audit import record_audit
 from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict
 from helpdesk.extensions import db, login_manager
@@ -86,9 +87,13 @@ def login():
         ), 422
     user = accounts.authenticate(data["email"], data["password"])
     if user is None:
+        record_audit("login.failed", data={"email": data["email"][:254]})
+        db.session.commit()
         flash(_("Wrong e-mail or password."), "error")
         return render_template("helpdesk/login.html", errors={}, form=request.form), 401
     login_user(user)
+    record_audit("login.succeeded", actor=user)
+    db.session.commit()
     flash(_("Welcome, %(name)s!", name=user.name), "success")
     return redirect(_safe_next(request.args.get("next")))
 
@@ -96,6 +101,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    record_audit("logout")
+    db.session.commit()
     logout_user()
     flash(_("You have logged out."), "success")
     return redirect(url_for("auth.login"))

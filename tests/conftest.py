@@ -56,10 +56,19 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture(scope="session")
-def shared_app(migrated_url):
+def backup_dir(tmp_path_factory) -> str:
+    """Where the suite's apps keep backups (a job run by a test makes one)."""
+    return str(tmp_path_factory.mktemp("backups"))
+
+
+@pytest.fixture(scope="session")
+def shared_app(migrated_url, backup_dir):
     """One application for the suite: creating one per test costs more than
     most tests. Tests get it through ``app``, with their own clock."""
-    app = create_app(TestingConfig, overrides={"SQLALCHEMY_DATABASE_URI": migrated_url})
+    app = create_app(
+        TestingConfig,
+        overrides={"SQLALCHEMY_DATABASE_URI": migrated_url, "BACKUP_DIR": backup_dir},
+    )
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -75,12 +84,16 @@ def app(shared_app, clock):
 
 
 @pytest.fixture(scope="session")
-def shared_csrf_app(migrated_url):
+def shared_csrf_app(migrated_url, backup_dir):
     """The app as in production, CSRF protection on (TestingConfig turns it
     off); one for the suite, like ``shared_app``."""
     app = create_app(
         TestingConfig,
-        overrides={"SQLALCHEMY_DATABASE_URI": migrated_url, "WTF_CSRF_ENABLED": True},
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": migrated_url,
+            "WTF_CSRF_ENABLED": True,
+            "BACKUP_DIR": backup_dir,
+        },
     )
     yield app
     with app.app_context():

@@ -82,6 +82,9 @@ class Case:
     writes: bool | tuple[str, ...] = False
     # Run only these actors (a sibling case covers the others).
     only: tuple[str, ...] | None = None
+    # Tables the request may change even when refused or storing nothing
+    # else: a failed login or a logout is written to the audit log.
+    may_change: frozenset[str] = frozenset()
     # Package-specific arrangement, read by the matrix's ``arrange``.
     setup: Mapping[str, Hashable] = field(default_factory=dict)
 
@@ -223,7 +226,7 @@ def check_cell(matrix: Matrix, case: Case, actor: str, fx: SimpleNamespace) -> N
     changed = set(changed_tables(before, db_state(fx.app)))
     refused = expected == LOGIN or response.status_code >= 400
     if refused or case.method == "GET" or not case.writes_as(actor):
-        allowed = (
+        allowed = case.may_change | (
             matrix.reads_may_change
             if case.method == "GET" and expected == 200
             else frozenset()

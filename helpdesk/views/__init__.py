@@ -6,7 +6,9 @@ bp = Blueprint("helpdesk", __name__)
 
 from helpdesk.views import (  # noqa: E402,F401
     admin,
+    audit,
     inbound,
+    operations,
     ops,
     portal,
     tickets,

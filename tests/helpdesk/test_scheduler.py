@@ -19,9 +19,10 @@ def test_the_core_alone_delivers_mail(migrated_url, clock):
     app.config["SQLALCHEMY_DATABASE_URI"] = migrated_url
     helpdesk.init_app(app)
 
-    assert [job.id for job in scheduled_jobs(app)] == ["outbox-deliver"]
+    core_jobs = ["outbox-deliver", "backup-daily"]
+    assert [job.id for job in scheduled_jobs(app)] == core_jobs
     scheduler = build_scheduler(app)
-    assert [job.id for job in scheduler.get_jobs()] == ["outbox-deliver"]
+    assert [job.id for job in scheduler.get_jobs()] == core_jobs
 
 
 def test_the_scheduler_runs_every_registered_job_once(app):

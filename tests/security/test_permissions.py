@@ -37,6 +37,8 @@ from tests.permission_matrix import ACTORS, AGENTS, LOGIN, ROLES, Case, Matrix
 from tests.security.support import assert_unchanged, db_state, error_of
 
 TICKET_LINE = 2  # line 2 is the agent's own line; lines 1 and 3 are not
+# A failed login and a logout store nothing but their audit entry.
+AUDITED = frozenset({"audit_log"})
 
 
 # --- expectations -----------------------------------------------------------
@@ -104,6 +106,7 @@ CASES = [
         "/login",
         everyone(401),
         form=lambda w: {"email": w.customer.email, "password": "not-the-password"},
+        may_change=AUDITED,
     ),
     Case("signup-page", "GET", "/signup", everyone(200)),
     Case(
@@ -114,7 +117,7 @@ CASES = [
         form={"name": "New", "email": "new@example.test", "password": "long-enough"},
         writes=True,
     ),
-    Case("logout", "POST", "/logout", logged_in(302)),
+    Case("logout", "POST", "/logout", logged_in(302), may_change=AUDITED),
     # --- profile and its tokens
     Case("profile-page", "GET", "/profile", logged_in(200)),
     Case(
@@ -269,6 +272,17 @@ CASES = [
     # --- administration
     Case("admin-users", "GET", "/admin/users", admin_only(200)),
     Case("admin-quarantine", "GET", "/admin/mail/quarantine", admin_only(200)),
+    Case("admin-operations", "GET", "/admin/operations", admin_only(200)),
+    Case("admin-audit", "GET", "/admin/audit", admin_only(200)),
+    Case("admin-audit-filtered", "GET", "/admin/audit?action=user.*", admin_only(200)),
+    Case(
+        "admin-audit-csv",
+        "GET",
+        "/admin/audit.csv",
+        admin_only(200),
+        may_change=AUDITED,
+    ),
+    Case("api-audit", "GET", "/api/v1/audit", admin_only(200) | {"anonymous": LOGIN}),
     Case(
         "admin-quarantine-raw",
         "GET",
