@@ -35,11 +35,12 @@ def app(migrated_url, clock):
 class WriteLock:
     """Another process's writer, as far as SQLite can tell: its own
     connection to the file, in a ``BEGIN IMMEDIATE`` or ``EXCLUSIVE``
-    transaction until released."""
+    transaction until released (from any thread: a test's SMTP server may
+    take it while it accepts a message)."""
 
     def __init__(self, path: str, mode: str) -> None:
         self._connection: sqlite3.Connection | None = sqlite3.connect(
-            path, isolation_level=None
+            path, isolation_level=None, check_same_thread=False
         )
         self._connection.execute(f"BEGIN {mode}")
 
