@@ -6,6 +6,7 @@ from functools import cache
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields
 
 from helpdesk import hooks
 from helpdesk.schemas.accounts import TokenIn, TokenOut, UserOut
@@ -82,15 +83,26 @@ PAGE_PARAMS = [
 ]
 
 
+def _declared_types(_converter, field: fields.Field, ret: dict, **_kwargs) -> dict:
+    """What apispec cannot infer: our enums are all StrEnums (strings), and
+    our own field classes describe themselves in an ``openapi`` attribute."""
+    extra: dict = {}
+    if isinstance(field, fields.Enum) and "type" not in ret:
+        extra["type"] = "string"
+    return extra | getattr(field, "openapi", {})
+
+
 @cache
 def build_spec() -> dict:
+    plugin = MarshmallowPlugin()
     spec = APISpec(
         title="Tiered Helpdesk API",
         version="1.0.0",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[plugin],
         servers=[{"url": "/api"}],
     )
+    plugin.converter.add_attribute_function(_declared_types)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for schema in (
         TicketOut,
@@ -244,4 +256,24 @@ def build_spec() -> dict:
         add_paths(spec)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
+    _default_error(document)
     return document
+
+
+DEFAULT_ERROR = {
+    "description": (
+        "Any other error (400 malformed, 403 not allowed, 409 conflict, "
+        "503 busy with Retry-After, ...): the JSON error shape"
+    ),
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
+    },
+}
+
+
+def _default_error(document: dict) -> None:
+    """Every operation answers its undocumented errors in the one error shape."""
+    for operations in document["paths"].values():
+        for op in operations.values():
+            if isinstance(op, dict) and "responses" in op:
+                op["responses"].setdefault("default", DEFAULT_ERROR)
