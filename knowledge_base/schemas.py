@@ -152,6 +152,19 @@ class DeflectionIn(StrippedSchema):
     )
 
 
+class VoteOut(Schema):
+    article_id = fields.Integer()
+    helpful = fields.Boolean()
+    created_at = UTCDateTime()
+
+
+class DeflectionOut(Schema):
+    id = fields.Integer()
+    article_id = fields.Integer()
+    subject = fields.String()
+    created_at = UTCDateTime()
+
+
 def article_id_field() -> fields.Integer:
     return Id(
         required=True,
