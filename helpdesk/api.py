@@ -26,6 +26,8 @@ from helpdesk.schemas.tickets import (
     CommentOut,
     EventOut,
     MergeIn,
+    RatingIn,
+    RatingOut,
     TicketCreateIn,
     TicketListQuery,
     TicketOut,
@@ -176,6 +178,23 @@ def transition_create(ticket_id: int):
     )
     db.session.commit()
     return dump_ticket(ticket), 201
+
+
+@bp.post("/v1/tickets/<int:ticket_id>/ratings")
+@login_required
+def rating_create(ticket_id: int):
+    """The requester's score for a resolved or closed ticket, once."""
+    ticket = access.get_visible_ticket(current_user, ticket_id)
+    data = RatingIn().load(json_body())
+    rating = ticket_service.rate_ticket(
+        ticket,
+        score=data["score"],
+        comment=data["comment"],
+        actor=current_user,
+        now=get_clock().now(),
+    )
+    db.session.commit()
+    return RatingOut().dump(rating), 201
 
 
 @bp.post("/v1/tickets/<int:ticket_id>/merges")

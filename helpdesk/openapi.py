@@ -17,6 +17,8 @@ from helpdesk.schemas.tickets import (
     CommentOut,
     EventOut,
     MergeIn,
+    RatingIn,
+    RatingOut,
     TicketOut,
     TicketPatchIn,
     TicketStaffCreateIn,
@@ -112,6 +114,7 @@ def build_spec() -> dict:
         TokenOut,
         ErrorOut,
         CategoryOut,
+        RatingOut,
     ):
         spec.components.schema(schema.__name__, schema=schema)
     ticket = json_content("TicketOut")
@@ -223,6 +226,22 @@ def build_spec() -> dict:
                     },
                 },
                 body=TransitionIn,
+                params=[ID_PARAM],
+                errors=errs,
+            )
+        },
+    )
+    spec.path(
+        path="/v1/tickets/{id}/ratings",
+        operations={
+            "post": operation(
+                "The requester rates a resolved or closed ticket, once "
+                "(others: 403; not resolved or rated already: 409)",
+                {
+                    "201": {"description": "The rating", **json_content("RatingOut")},
+                    "409": {"description": "Not now", **json_content("ErrorOut")},
+                },
+                body=RatingIn,
                 params=[ID_PARAM],
                 errors=errs,
             )

@@ -180,6 +180,13 @@ class TicketPatchIn(StrippedSchema):
     )
 
 
+class RatingOut(Schema):
+    ticket_id = fields.Integer()
+    score = fields.Integer()
+    comment = fields.String()
+    created_at = UTCDateTime()
+
+
 class RatingIn(StrippedSchema):
     score = fields.Integer(
         required=True,

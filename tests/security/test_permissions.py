@@ -410,6 +410,16 @@ CASES = [
         writes=True,
         **ASSIGNED,
     ),
+    Case(
+        "api-rating",
+        "POST",
+        "/api/v1/tickets/{ticket}/ratings",
+        dict.fromkeys(ACTORS, 403)
+        | {"anonymous": LOGIN, "customer": 201, "other_customer": 404},
+        json={"score": 5},
+        writes=True,
+        setup={"ticket_status": TicketStatus.RESOLVED},
+    ),
 ]
 
 
