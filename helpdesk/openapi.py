@@ -9,7 +9,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields
 
 from helpdesk import hooks
-from helpdesk.schemas.accounts import TokenIn, TokenOut, UserOut
+from helpdesk.schemas.accounts import TokenIn, TokenInfoOut, TokenOut, UserOut
 from helpdesk.schemas.common import ErrorOut
 from helpdesk.schemas.tickets import (
     CategoryOut,
@@ -115,6 +115,7 @@ def build_spec() -> dict:
         ErrorOut,
         CategoryOut,
         RatingOut,
+        TokenInfoOut,
     ):
         spec.components.schema(schema.__name__, schema=schema)
     ticket = json_content("TicketOut")
@@ -145,6 +146,26 @@ def build_spec() -> dict:
             "get": operation(
                 "The authenticated user",
                 {"200": {"description": "User", **json_content("UserOut")}},
+            )
+        },
+    )
+    spec.path(
+        path="/v1/me/tokens",
+        operations={
+            "get": operation(
+                "Your API tokens, newest first (never the tokens themselves)",
+                {"200": {"description": "Tokens", **list_of("TokenInfoOut")}},
+            )
+        },
+    )
+    spec.path(
+        path="/v1/me/tokens/{id}",
+        operations={
+            "delete": operation(
+                "Revoke one of your tokens, the one in use too",
+                {"204": {"description": "Revoked"}},
+                params=[ID_PARAM],
+                errors=("401", "404"),
             )
         },
     )

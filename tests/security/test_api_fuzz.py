@@ -31,6 +31,7 @@ from tests.security.support import issue_bearer
 
 EXAMPLES_PER_OPERATION = 6
 ROLES = [Role.CUSTOMER, Role.LINE1, Role.MANAGER, Role.ADMIN]
+REVOKE_TOKEN = "DELETE /v1/me/tokens/{id}"
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -116,6 +117,8 @@ def test_no_operation_answers_5xx_or_breaks_its_schema(app, world, role):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 40
+    # Revoking tokens may revoke the one in use: last, so it cuts nothing short.
+    operations.sort(key=lambda op: op.label == REVOKE_TOKEN)
     headers = world["tokens"][role.value]
 
     failures = [

@@ -317,6 +317,14 @@ CASES = [
         writes=True,
     ),
     Case("api-me", "GET", "/api/v1/me", logged_in(200)),
+    Case("api-my-tokens", "GET", "/api/v1/me/tokens", logged_in(200)),
+    Case(
+        "api-token-revoke-customers-token",
+        "DELETE",
+        "/api/v1/me/tokens/{token}",
+        dict.fromkeys(ACTORS, 404) | {"anonymous": LOGIN, "customer": 204},
+        writes=True,
+    ),
     Case("api-categories", "GET", "/api/v1/categories", logged_in(200)),
     Case("api-ticket-list", "GET", "/api/v1/tickets", logged_in(200)),
     Case(
