@@ -103,6 +103,10 @@ class Config:
     OUTBOX_RETRY_MAX_SECONDS = _env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
     # How long a claimed batch belongs to one worker; see deliver_due_messages.
     OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 300)
+    # Recording a send (or its "sending" mark) when the database is locked or
+    # read-only: tries, and the first pause in seconds (doubled each time).
+    OUTBOX_RECORD_ATTEMPTS = _env_int("OUTBOX_RECORD_ATTEMPTS", 4)
+    OUTBOX_RECORD_RETRY_SECONDS = 0.1
     # Mail in (helpdesk/inbound/): `flask mail ingest` reads a message piped by
     # the mail server; `flask mail poll` and the scheduler read an IMAP folder.
     MAIL_IMAP_HOST = os.environ.get("MAIL_IMAP_HOST")  # unset: no polling job

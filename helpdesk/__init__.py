@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import get_locale
 
+from helpdesk import sqlite_disk  # noqa: F401 (its engine listeners)
 from helpdesk.extensions import babel, csrf, db, migrate
 
 

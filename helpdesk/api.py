@@ -19,7 +19,7 @@ from helpdesk.http import json_body, json_error
 from helpdesk.models import Channel, Ticket, TicketEvent, User
 from helpdesk.openapi import build_spec
 from helpdesk.pagination import decode_cursor, page
-from helpdesk.schemas.accounts import TokenIn, TokenOut, UserOut
+from helpdesk.schemas.accounts import TokenIn, TokenInfoOut, TokenOut, UserOut
 from helpdesk.schemas.common import PageQuery
 from helpdesk.schemas.tickets import (
     CategoryOut,
@@ -27,6 +27,8 @@ from helpdesk.schemas.tickets import (
     CommentOut,
     EventOut,
     MergeIn,
+    RatingIn,
+    RatingOut,
     TicketCreateIn,
     TicketListQuery,
     TicketOut,
@@ -81,6 +83,23 @@ def dump_ticket(ticket: Ticket) -> dict:
 @login_required
 def me():
     return UserOut().dump(current_user)
+
+
+@bp.get("/v1/me/tokens")
+@login_required
+def token_list():
+    """Your API tokens, newest first, as the profile page lists them."""
+    tokens = accounts.list_tokens(current_user)
+    return {"items": TokenInfoOut(many=True).dump(tokens), "next_cursor": None}
+
+
+@bp.delete("/v1/me/tokens/<int:token_id>")
+@login_required
+def token_delete(token_id: int):
+    """Revoke one of your tokens (the one in use too); others' are 404."""
+    accounts.revoke_token(current_user, token_id)
+    db.session.commit()
+    return "", 204
 
 
 @bp.get("/v1/tickets")
@@ -180,6 +199,23 @@ def transition_create(ticket_id: int):
     )
     db.session.commit()
     return dump_ticket(ticket), 201
+
+
+@bp.post("/v1/tickets/<int:ticket_id>/ratings")
+@login_required
+def rating_create(ticket_id: int):
+    """The requester's score for a resolved or closed ticket, once."""
+    ticket = access.get_visible_ticket(current_user, ticket_id)
+    data = RatingIn().load(json_body())
+    rating = ticket_service.rate_ticket(
+        ticket,
+        score=data["score"],
+        comment=data["comment"],
+        actor=current_user,
+        now=get_clock().now(),
+    )
+    db.session.commit()
+    return RatingOut().dump(rating), 201
 
 
 @bp.post("/v1/tickets/<int:ticket_id>/merges")

@@ -70,3 +70,25 @@ mapper_registry = registry(
 class Base(DeclarativeBase):
     registry = mapper_registry
     metadata = mapper_registry.metadata
+
+
+# What SQLite says when the disk, not the code, refuses a write: a read-only
+# file or directory, a full disk, a failing device. sqlite3 raises them as
+# OperationalError, but a wrapper may raise them as a plain DatabaseError.
+_STORAGE_TROUBLE = (
+    "attempt to write a readonly database",
+    "database or disk is full",
+    "disk i/o error",
+    "unable to open database file",
+)
+
+
+def database_trouble(err: BaseException) -> bool:
+    """A locked, unreachable, read-only, full or exhausted database, as
+    opposed to a bug: worth a 503 and a later retry, never a crash."""
+    if isinstance(err, sa.exc.OperationalError | sa.exc.TimeoutError):
+        return True
+    if isinstance(err, sa.exc.DBAPIError):
+        text = str(err.orig).lower()
+        return err.connection_invalidated or any(t in text for t in _STORAGE_TROUBLE)
+    return False

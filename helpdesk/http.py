@@ -22,19 +22,12 @@ from flask import (
 from flask_babel import gettext
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy.exc import (
-    DBAPIError,
-    OperationalError,
-    SQLAlchemyError,
-)
-from sqlalchemy.exc import (
-    TimeoutError as PoolTimeout,
-)
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.exceptions import NotFound as NotFoundHTTP
 from werkzeug.routing import IntegerConverter
 
-from helpdesk.db import MAX_ID
+from helpdesk.db import MAX_ID, database_trouble
 from helpdesk.errors import DomainError, MalformedRequest
 from helpdesk.extensions import csrf, db, login_manager
 from helpdesk.i18n import N_
@@ -209,13 +202,6 @@ def _nested_deeper_than(value, limit: int) -> bool:
     return False
 
 
-def _database_trouble(err: Exception) -> bool:
-    """A locked, unreachable or exhausted database, as opposed to a bug."""
-    return isinstance(err, OperationalError | PoolTimeout) or (
-        isinstance(err, DBAPIError) and err.connection_invalidated
-    )
-
-
 def register_error_handlers(app: Flask) -> None:
     # Every handler discards the transaction before anything else: even a
     # translated message may read the user's language, and a session that
@@ -256,9 +242,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(SQLAlchemyError)
     def database_error(err: SQLAlchemyError):
-        if not _database_trouble(err):
+        if not database_trouble(err):
             return unexpected(err)
-        # Locked (SQLite) or unreachable (PostgreSQL): the user may have been
+        # Locked, read-only or full (SQLite), unreachable (PostgreSQL): the user may have been
         # loaded from this very session, or not loaded yet, so nothing below
         # may query again.
         avoid_database()

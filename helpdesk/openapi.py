@@ -6,9 +6,10 @@ from functools import cache
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields
 
 from helpdesk import hooks
-from helpdesk.schemas.accounts import TokenIn, TokenOut, UserOut
+from helpdesk.schemas.accounts import TokenIn, TokenInfoOut, TokenOut, UserOut
 from helpdesk.schemas.common import ErrorOut
 from helpdesk.schemas.tickets import (
     CategoryOut,
@@ -16,6 +17,8 @@ from helpdesk.schemas.tickets import (
     CommentOut,
     EventOut,
     MergeIn,
+    RatingIn,
+    RatingOut,
     TicketOut,
     TicketPatchIn,
     TicketStaffCreateIn,
@@ -82,15 +85,26 @@ PAGE_PARAMS = [
 ]
 
 
+def _declared_types(_converter, field: fields.Field, ret: dict, **_kwargs) -> dict:
+    """What apispec cannot infer: our enums are all StrEnums (strings), and
+    our own field classes describe themselves in an ``openapi`` attribute."""
+    extra: dict = {}
+    if isinstance(field, fields.Enum) and "type" not in ret:
+        extra["type"] = "string"
+    return extra | getattr(field, "openapi", {})
+
+
 @cache
 def build_spec() -> dict:
+    plugin = MarshmallowPlugin()
     spec = APISpec(
         title="Tiered Helpdesk API",
         version="1.0.0",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[plugin],
         servers=[{"url": "/api"}],
     )
+    plugin.converter.add_attribute_function(_declared_types)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for schema in (
         TicketOut,
@@ -100,6 +114,8 @@ def build_spec() -> dict:
         TokenOut,
         ErrorOut,
         CategoryOut,
+        RatingOut,
+        TokenInfoOut,
     ):
         spec.components.schema(schema.__name__, schema=schema)
     ticket = json_content("TicketOut")
@@ -130,6 +146,26 @@ def build_spec() -> dict:
             "get": operation(
                 "The authenticated user",
                 {"200": {"description": "User", **json_content("UserOut")}},
+            )
+        },
+    )
+    spec.path(
+        path="/v1/me/tokens",
+        operations={
+            "get": operation(
+                "Your API tokens, newest first (never the tokens themselves)",
+                {"200": {"description": "Tokens", **list_of("TokenInfoOut")}},
+            )
+        },
+    )
+    spec.path(
+        path="/v1/me/tokens/{id}",
+        operations={
+            "delete": operation(
+                "Revoke one of your tokens, the one in use too",
+                {"204": {"description": "Revoked"}},
+                params=[ID_PARAM],
+                errors=("401", "404"),
             )
         },
     )
@@ -217,6 +253,22 @@ def build_spec() -> dict:
         },
     )
     spec.path(
+        path="/v1/tickets/{id}/ratings",
+        operations={
+            "post": operation(
+                "The requester rates a resolved or closed ticket, once "
+                "(others: 403; not resolved or rated already: 409)",
+                {
+                    "201": {"description": "The rating", **json_content("RatingOut")},
+                    "409": {"description": "Not now", **json_content("ErrorOut")},
+                },
+                body=RatingIn,
+                params=[ID_PARAM],
+                errors=errs,
+            )
+        },
+    )
+    spec.path(
         path="/v1/tickets/{id}/merges",
         operations={
             "post": operation(
@@ -244,4 +296,24 @@ def build_spec() -> dict:
         add_paths(spec)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
+    _default_error(document)
     return document
+
+
+DEFAULT_ERROR = {
+    "description": (
+        "Any other error (400 malformed, 403 not allowed, 409 conflict, "
+        "503 busy with Retry-After, ...): the JSON error shape"
+    ),
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
+    },
+}
+
+
+def _default_error(document: dict) -> None:
+    """Every operation answers its undocumented errors in the one error shape."""
+    for operations in document["paths"].values():
+        for op in operations.values():
+            if isinstance(op, dict) and "responses" in op:
+                op["responses"].setdefault("default", DEFAULT_ERROR)

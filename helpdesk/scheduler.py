@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk.clock import get_clock
-from helpdesk.db import Base
+from helpdesk.db import Base, database_trouble
 from helpdesk.extensions import db
 from helpdesk.hooks import ScheduledJob, scheduled_jobs
 
@@ -61,10 +61,18 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 
 def run_watched(app: Flask, job: ScheduledJob) -> object:
     """Run one job and leave its heartbeat, failed or not (a failure is
-    logged and kept on the heartbeat; the next run tries again)."""
+    logged and kept on the heartbeat; the next run tries again). A database
+    that is locked, read-only or full is no bug: a warning, and the job
+    simply runs again at its next interval."""
     error = None
     try:
         return job.run(app)
+    except sa.exc.SQLAlchemyError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if not database_trouble(exc):
+            raise
+        log.warning("scheduler.database_unavailable job_id=%s: %s", job.id, exc.orig)
+        return None
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         raise
@@ -79,10 +87,13 @@ def _beat(app: Flask, job_id: str, error: str | None) -> None:
             run.finished_at, run.error = get_clock().now(), error
             db.session.add(run)
             db.session.commit()
-        except sa.exc.SQLAlchemyError:
+        except sa.exc.SQLAlchemyError as exc:
             # A heartbeat that cannot be written must not hide the job's outcome.
             db.session.rollback()
-            log.exception("scheduler.heartbeat_failed job_id=%s", job_id)
+            if database_trouble(exc):
+                log.warning("scheduler.heartbeat_failed job_id=%s: %s", job_id, exc)
+            else:
+                log.exception("scheduler.heartbeat_failed job_id=%s", job_id)
 
 
 @dataclass(frozen=True)

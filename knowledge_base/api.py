@@ -20,12 +20,17 @@ from knowledge_base.schemas import (
     ArticleOut,
     ArticlePatchIn,
     ArticleVersionOut,
+    DeflectionIn,
+    DeflectionOut,
     RestoreIn,
     SearchHitOut,
     SearchQuery,
     SuggestQuery,
+    VoteIn,
+    VoteOut,
 )
 from knowledge_base.service import articles as article_service
+from knowledge_base.service import usage
 
 bp = Blueprint("knowledge_base_api", __name__, url_prefix="/api/v1/kb")
 
@@ -131,3 +136,31 @@ def restoration_create(article_id: int):
     )
     db.session.commit()
     return ArticleOut().dump(article), 201
+
+
+@bp.post("/articles/<int:article_id>/votes")
+@login_required
+def vote_create(article_id: int):
+    """Helpful or not, as the article page's buttons: one vote per user and
+    article, a new one replaces it."""
+    article = article_service.get_visible_article(current_user, article_id)
+    data = VoteIn().load(json_body())
+    ballot = usage.vote(
+        article, helpful=data["helpful"], actor=current_user, now=get_clock().now()
+    )
+    db.session.commit()
+    return VoteOut().dump(ballot), 201
+
+
+@bp.post("/articles/<int:article_id>/deflections")
+@login_required
+def deflection_create(article_id: int):
+    """A customer's "this solved my problem" on a public article: a request
+    that was not needed (customers only)."""
+    article = article_service.get_visible_article(current_user, article_id)
+    data = DeflectionIn().load(json_body())
+    deflection = usage.deflect(
+        article, subject=data["subject"], actor=current_user, now=get_clock().now()
+    )
+    db.session.commit()
+    return DeflectionOut().dump(deflection), 201

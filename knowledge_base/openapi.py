@@ -24,7 +24,13 @@ SEARCH_PARAMS = [
 
 
 def add_paths(spec: APISpec) -> None:
-    for name in ("ArticleOut", "ArticleVersionOut", "SearchHitOut"):
+    for name in (
+        "ArticleOut",
+        "ArticleVersionOut",
+        "SearchHitOut",
+        "VoteOut",
+        "DeflectionOut",
+    ):
         spec.components.schema(name, schema=getattr(schemas, name))
     article = json_content("ArticleOut")
     errs = ("401", "404", "422")
@@ -138,6 +144,41 @@ def add_paths(spec: APISpec) -> None:
                 "Restore an earlier version's content as a new version (staff)",
                 {"201": {"description": "Article after the restore", **article}},
                 body=schemas.RestoreIn,
+                params=[ID_PARAM],
+                errors=errs,
+            )
+        },
+    )
+    spec.path(
+        path="/v1/kb/articles/{id}/votes",
+        operations={
+            "post": operation(
+                "Say whether the article helped (anyone who may read it); "
+                "voting again replaces your vote",
+                {"201": {"description": "Your vote", **json_content("VoteOut")}},
+                body=schemas.VoteIn,
+                params=[ID_PARAM],
+                errors=errs,
+            )
+        },
+    )
+    spec.path(
+        path="/v1/kb/articles/{id}/deflections",
+        operations={
+            "post": operation(
+                '"This solved my problem": no request needed (customers, on '
+                "public articles; others: 403)",
+                {
+                    "201": {
+                        "description": "Counted",
+                        **json_content("DeflectionOut"),
+                    },
+                    "403": {
+                        "description": "Not a customer",
+                        **json_content("ErrorOut"),
+                    },
+                },
+                body=schemas.DeflectionIn,
                 params=[ID_PARAM],
                 errors=errs,
             )

@@ -27,11 +27,20 @@ from knowledge_base.models import ArticleStatus, Visibility
 
 MAX_TAGS = 10
 _TAG_SEPARATORS = re.compile(r"[,;\n]+")
+# An article's tags in the OpenAPI document.
+TAGS = {"type": "array", "items": {"type": "string"}}
 
 
 class TagList(fields.Field):
     """``["VPN", "remote"]`` or ``"VPN, remote"`` → ``["remote", "vpn"]``:
     trimmed, lower-case, unique, at most 10 of at most 40 characters."""
+
+    openapi = {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string", "maxLength": 40}},
+            {"type": "string", "description": "comma-separated"},
+        ]
+    }
 
     def _deserialize(self, value, attr, data, **kwargs) -> list[str]:
         if isinstance(value, str):
@@ -143,6 +152,19 @@ class DeflectionIn(StrippedSchema):
     )
 
 
+class VoteOut(Schema):
+    article_id = fields.Integer()
+    helpful = fields.Boolean()
+    created_at = UTCDateTime()
+
+
+class DeflectionOut(Schema):
+    id = fields.Integer()
+    article_id = fields.Integer()
+    subject = fields.String()
+    created_at = UTCDateTime()
+
+
 def article_id_field() -> fields.Integer:
     return Id(
         required=True,
@@ -220,8 +242,8 @@ class ArticleOut(Schema):
     title = fields.String()
     body = fields.String(metadata={"description": "Markdown, as written"})
     body_html = fields.String(metadata={"description": "Rendered and sanitised"})
-    category = fields.Function(lambda a: a.category.code)
-    tags = fields.Function(lambda a: a.tag_names)
+    category = fields.Function(lambda a: a.category.code, metadata={"type": "string"})
+    tags = fields.Function(lambda a: a.tag_names, metadata=TAGS)
     visibility = fields.Enum(Visibility, by_value=True)
     status = fields.Enum(ArticleStatus, by_value=True)
     version = fields.Integer()
@@ -230,7 +252,8 @@ class ArticleOut(Schema):
     updated_at = UTCDateTime()
     published_at = UTCDateTime(allow_none=True)
     url = fields.Function(
-        lambda a: url_for("knowledge_base.article_detail", article_id=a.id)
+        lambda a: url_for("knowledge_base.article_detail", article_id=a.id),
+        metadata={"type": "string"},
     )
 
 
@@ -238,7 +261,7 @@ class ArticleVersionOut(Schema):
     number = fields.Integer()
     title = fields.String()
     body = fields.String()
-    category = fields.Function(lambda v: v.category.code)
+    category = fields.Function(lambda v: v.category.code, metadata={"type": "string"})
     tags = fields.List(fields.String())
     visibility = fields.Enum(Visibility, by_value=True)
     status = fields.Enum(ArticleStatus, by_value=True)
@@ -249,20 +272,33 @@ class ArticleVersionOut(Schema):
 
 
 class SearchHitOut(Schema):
-    id = fields.Function(lambda h: h.article.id)
-    title = fields.Function(lambda h: h.article.title)
+    id = fields.Function(lambda h: h.article.id, metadata={"type": "integer"})
+    title = fields.Function(lambda h: h.article.title, metadata={"type": "string"})
     title_html = fields.Function(
         lambda h: str(h.title_html),
-        metadata={"description": "HTML-escaped title, matches in <mark>"},
+        metadata={
+            "type": "string",
+            "description": "HTML-escaped title, matches in <mark>",
+        },
     )
     snippet = fields.Function(
         lambda h: str(h.snippet),
-        metadata={"description": "HTML-escaped excerpt, matches in <mark>"},
+        metadata={
+            "type": "string",
+            "description": "HTML-escaped excerpt, matches in <mark>",
+        },
     )
-    category = fields.Function(lambda h: h.article.category.code)
-    visibility = fields.Function(lambda h: h.article.visibility.value)
-    status = fields.Function(lambda h: h.article.status.value)
+    category = fields.Function(
+        lambda h: h.article.category.code, metadata={"type": "string"}
+    )
+    visibility = fields.Function(
+        lambda h: h.article.visibility.value, metadata={"type": "string"}
+    )
+    status = fields.Function(
+        lambda h: h.article.status.value, metadata={"type": "string"}
+    )
     score = fields.Float(metadata={"description": "Higher is better"})
     url = fields.Function(
-        lambda h: url_for("knowledge_base.article_detail", article_id=h.article.id)
+        lambda h: url_for("knowledge_base.article_detail", article_id=h.article.id),
+        metadata={"type": "string"},
     )

@@ -39,6 +39,13 @@ def _enum(enum_class, message: str, **kwargs) -> fields.Enum:
 class TicketRef(fields.Field):
     """A ticket by number (``HD-000042``, ``42``) or id: its id."""
 
+    openapi = {
+        "oneOf": [
+            {"type": "integer", "minimum": 1},
+            {"type": "string", "example": "HD-000042"},
+        ]
+    }
+
     def _deserialize(self, value, attr, data, **kwargs) -> int:
         ticket_id = (
             value
@@ -166,9 +173,9 @@ class AvailabilityIn(Schema):
 
 
 class AgentOut(Schema):
-    id = fields.Function(lambda a: a.user.id)
-    name = fields.Function(lambda a: a.user.name)
-    line = fields.Function(lambda a: a.user.line)
+    id = fields.Function(lambda a: a.user.id, metadata={"type": "integer"})
+    name = fields.Function(lambda a: a.user.name, metadata={"type": "string"})
+    line = fields.Function(lambda a: a.user.line, metadata={"type": "integer"})
     available = fields.Boolean()
     active_tickets = fields.Integer()
 
@@ -229,12 +236,26 @@ class DefectListQuery(PageQuery):
     )
 
 
+# Who created or did something, in the OpenAPI document.
+PERSON = {
+    "type": "object",
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+}
+PERSON_OR_NONE = PERSON | {"nullable": True}
+
+
 class LinkedTicketOut(Schema):
-    id = fields.Function(lambda link: link.ticket.id)
-    number = fields.Function(lambda link: link.ticket.number)
-    subject = fields.Function(lambda link: link.ticket.subject)
-    status = fields.Function(lambda link: link.ticket.status.value)
-    line = fields.Function(lambda link: link.ticket.line)
+    id = fields.Function(lambda link: link.ticket.id, metadata={"type": "integer"})
+    number = fields.Function(
+        lambda link: link.ticket.number, metadata={"type": "string"}
+    )
+    subject = fields.Function(
+        lambda link: link.ticket.subject, metadata={"type": "string"}
+    )
+    status = fields.Function(
+        lambda link: link.ticket.status.value, metadata={"type": "string"}
+    )
+    line = fields.Function(lambda link: link.ticket.line, metadata={"type": "integer"})
     return_line = fields.Integer()
     linked_at = UTCDateTime()
 
@@ -249,7 +270,8 @@ class DefectOut(Schema):
     status = fields.Enum(DefectStatus, by_value=True)
     resolution = fields.String()
     created_by = fields.Function(
-        lambda d: {"id": d.created_by.id, "name": d.created_by.name}
+        lambda d: {"id": d.created_by.id, "name": d.created_by.name},
+        metadata=PERSON,
     )
     created_at = UTCDateTime()
     updated_at = UTCDateTime()
@@ -283,9 +305,11 @@ class TaskOut(Schema):
     title = fields.String()
     rule = fields.String(attribute="rule_name")
     line = fields.Integer(allow_none=True)
-    agent = fields.Function(lambda t: _person(t.agent))
+    agent = fields.Function(lambda t: _person(t.agent), metadata=PERSON_OR_NONE)
     due_at = UTCDateTime()
     created_at = UTCDateTime()
-    done = fields.Function(lambda t: t.done_at is not None)
+    done = fields.Function(
+        lambda t: t.done_at is not None, metadata={"type": "boolean"}
+    )
     done_at = UTCDateTime(allow_none=True)
-    done_by = fields.Function(lambda t: _person(t.done_by))
+    done_by = fields.Function(lambda t: _person(t.done_by), metadata=PERSON_OR_NONE)

@@ -234,6 +234,15 @@ class ConditionsField(fields.Field):
     "channel": ["phone"]}``; a missing or empty list matches anything.
     Values are checked here by shape and enum; category codes by the service."""
 
+    openapi = {
+        "type": "object",
+        "properties": {
+            key: {"type": "array", "items": {"type": "string"}}
+            for key in CONDITION_KEYS
+        },
+        "additionalProperties": False,
+    }
+
     def _deserialize(self, value, attr, data, **kwargs) -> dict[str, list[str]]:
         if not isinstance(value, dict):
             raise ValidationError(N_("Not a valid mapping type."))

@@ -127,9 +127,15 @@ class HolidayRowOut(Schema):
 
 
 class IntervalOut(Schema):
-    weekday = fields.Function(lambda i: WEEKDAYS[i.weekday])
-    start = fields.Function(lambda i: minutes_to_hhmm(i.start_minute))
-    end = fields.Function(lambda i: minutes_to_hhmm(i.end_minute))
+    weekday = fields.Function(
+        lambda i: WEEKDAYS[i.weekday], metadata={"type": "string"}
+    )
+    start = fields.Function(
+        lambda i: minutes_to_hhmm(i.start_minute), metadata={"type": "string"}
+    )
+    end = fields.Function(
+        lambda i: minutes_to_hhmm(i.end_minute), metadata={"type": "string"}
+    )
 
 
 class CalendarOut(Schema):

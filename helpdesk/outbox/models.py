@@ -42,5 +42,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
+    # Set, in its own commit, just before the message goes to the server: a
+    # message with ``sending_at`` but no ``sent_at`` may have been accepted
+    # (its result could not be recorded), so it is never claimed again.
+    sending_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)

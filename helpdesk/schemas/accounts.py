@@ -135,6 +135,16 @@ class TokenOut(Schema):
     expires_at = UTCDateTime()
 
 
+class TokenInfoOut(Schema):
+    """One of your tokens as listed: never the token itself (only its
+    digest is stored)."""
+
+    id = fields.Integer()
+    name = fields.String()
+    created_at = UTCDateTime()
+    expires_at = UTCDateTime()
+
+
 class NotificationsIn(Schema):
     """The notices a person keeps getting (the others are turned off)."""
 

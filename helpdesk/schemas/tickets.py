@@ -24,6 +24,8 @@ from helpdesk.schemas.common import (
 class CommaSeparatedStatuses(fields.Field):
     """``?status=new,open`` → ``[TicketStatus.NEW, TicketStatus.OPEN]``."""
 
+    openapi = {"type": "string", "example": "new,open"}
+
     def _deserialize(self, value, attr, data, **kwargs) -> list[TicketStatus]:
         if not isinstance(value, str):
             raise ValidationError(N_("Unknown status."))
@@ -37,6 +39,13 @@ class CommaSeparatedStatuses(fields.Field):
 
 class TicketRef(fields.Field):
     """A ticket given by id (``123``) or number (``"HD-000123"``) → its id."""
+
+    openapi = {
+        "oneOf": [
+            {"type": "integer", "minimum": 1},
+            {"type": "string", "example": "HD-000123"},
+        ]
+    }
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
         ticket_id = (
@@ -171,6 +180,13 @@ class TicketPatchIn(StrippedSchema):
     )
 
 
+class RatingOut(Schema):
+    ticket_id = fields.Integer()
+    score = fields.Integer()
+    comment = fields.String()
+    created_at = UTCDateTime()
+
+
 class RatingIn(StrippedSchema):
     score = fields.Integer(
         required=True,
@@ -216,7 +232,7 @@ class TicketOut(Schema):
     description = fields.String()
     status = fields.Enum(TicketStatus, by_value=True)
     priority = fields.Enum(Priority, by_value=True)
-    category = fields.Function(lambda t: t.category.code)
+    category = fields.Function(lambda t: t.category.code, metadata={"type": "string"})
     channel = fields.Enum(Channel, by_value=True)
     line = fields.Integer()
     requester = fields.Nested(UserBriefOut)

@@ -229,6 +229,37 @@ CASES = [
         json={"version": 1},
         writes=True,
     ),
+    Case(
+        "api-vote",
+        "POST",
+        "/api/v1/kb/articles/{article}/votes",
+        logged_in(201),
+        json={"helpful": True},
+        writes=True,
+    ),
+    Case(
+        "api-vote-internal",
+        "POST",
+        "/api/v1/kb/articles/{internal}/votes",
+        staff(201, customer=404),
+        json={"helpful": False},
+        writes=True,
+    ),
+    Case(
+        "api-deflect",
+        "POST",
+        "/api/v1/kb/articles/{article}/deflections",
+        dict.fromkeys(ACTORS, 403) | {"anonymous": LOGIN, "customer": 201},
+        json={"subject": "Printer"},
+        writes=True,
+    ),
+    Case(
+        "api-deflect-internal",
+        "POST",
+        "/api/v1/kb/articles/{internal}/deflections",
+        dict.fromkeys(ACTORS, 403) | {"anonymous": LOGIN, "customer": 404},
+        json={"subject": "Printer"},
+    ),
 ]
 
 

@@ -331,6 +331,14 @@ CASES = [
         writes=True,
     ),
     Case("api-me", "GET", "/api/v1/me", logged_in(200)),
+    Case("api-my-tokens", "GET", "/api/v1/me/tokens", logged_in(200)),
+    Case(
+        "api-token-revoke-customers-token",
+        "DELETE",
+        "/api/v1/me/tokens/{token}",
+        dict.fromkeys(ACTORS, 404) | {"anonymous": LOGIN, "customer": 204},
+        writes=True,
+    ),
     Case("api-categories", "GET", "/api/v1/categories", logged_in(200)),
     Case("api-ticket-list", "GET", "/api/v1/tickets", logged_in(200)),
     Case(
@@ -423,6 +431,16 @@ CASES = [
         json={"status": "pending"},
         writes=True,
         **ASSIGNED,
+    ),
+    Case(
+        "api-rating",
+        "POST",
+        "/api/v1/tickets/{ticket}/ratings",
+        dict.fromkeys(ACTORS, 403)
+        | {"anonymous": LOGIN, "customer": 201, "other_customer": 404},
+        json={"score": 5},
+        writes=True,
+        setup={"ticket_status": TicketStatus.RESOLVED},
     ),
 ]
 
