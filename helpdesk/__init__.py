@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         files,
         hooks,
         http,
+        imports,
         inbound,
         outbox,
         scheduler,
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     http.register_api(app, api.bp, open_endpoints=("api.token_create",))
     cli.register(app)
+    imports.init_app(app)
     app.jinja_env.globals.update(
         TEMPLATE_GLOBALS, scheduler_late_jobs=scheduler.late_jobs
     )

@@ -1,0 +1,87 @@
+"""An import from start to end, for the CLI and the admin page alike:
+read, validate every row, then (unless it is a dry run, or strict mode met a
+bad row) write the good rows. Flushes only; the caller commits once, so the
+rows land in one transaction, or rolls back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext
+
+from helpdesk.extensions import db
+from helpdesk.imports.kinds import Kind, Outcome, RunContext
+from helpdesk.imports.pipeline import Progress, Report, validate, write
+from helpdesk.imports.reading import read_table
+from helpdesk.models import User
+
+
+@dataclass
+class Result:
+    report: Report
+    outcome: Outcome | None  # None: nothing was written
+
+    @property
+    def written(self) -> bool:
+        return self.outcome is not None
+
+
+def preview(
+    kind: Kind,
+    content: bytes,
+    filename: str,
+    *,
+    mapping: dict | None,
+    actor: User | None,
+    now: datetime,
+) -> Report:
+    """Every row validated, nothing written. Raises ``UnreadableFile`` or
+    ``MappingNeeded``."""
+    table = read_table(content, filename)
+    return validate(kind, table, mapping, RunContext(actor, now))
+
+
+def run_import(
+    kind: Kind,
+    content: bytes,
+    filename: str,
+    *,
+    mapping: dict | None,
+    strict: bool,
+    dry_run: bool = False,
+    actor: User | None,
+    now: datetime,
+    progress: Progress | None = None,
+) -> Result:
+    """Validate, then write the good rows (all or none with ``strict``).
+
+    Idempotent: rows whose external id was imported before update their
+    record. The write pass validates again (the database may have changed
+    since the preview), so strict mode holds even then."""
+    report = preview(kind, content, filename, mapping=mapping, actor=actor, now=now)
+    if dry_run or not report.good_rows or (strict and report.bad_rows):
+        return Result(report, None)
+    table = read_table(content, filename)
+    report, outcome = write(
+        kind, table, mapping, RunContext(actor, now), progress=progress
+    )
+    if strict and report.bad_rows:
+        db.session.rollback()
+        return Result(report, None)
+    return Result(report, outcome)
+
+
+def error_text(error: dict) -> str:
+    """One reported problem in the current language."""
+    return gettext(error["message"], **error.get("params", {}))
+
+
+def mapping_from_text(text: str) -> dict[str, str]:
+    """``--mapping "Тема=subject,Заявитель=requester"`` as a dict; a column
+    mapped to nothing (``Old=``) is ignored."""
+    mapping = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        header, _sep, target = pair.partition("=")
+        mapping[header.strip()] = target.strip()
+    return mapping
