@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from helpdesk.extensions import db
 from helpdesk.imports.kinds import Kind, Outcome, RunContext
@@ -74,7 +75,19 @@ def run_import(
 
 def error_text(error: dict) -> str:
     """One reported problem in the current language."""
-    return gettext(error["message"], **error.get("params", {}))
+    return gettext(error["message"], **(error.get("params") or {}))
+
+
+_STATUS_LABELS = {
+    "uploaded": _l("checked, waiting for confirmation"),
+    "running": _l("running"),
+    "done": _l("done"),
+    "failed": _l("failed"),
+}
+
+
+def status_label(status) -> str:
+    return str(_STATUS_LABELS.get(str(status), status))
 
 
 def mapping_from_text(text: str) -> dict[str, str]:
