@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         api,
         auth,
         cli,
+        exports,
         files,
         hooks,
         http,
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
     http.register_api(app, api.bp, open_endpoints=("api.token_create",))
     cli.register(app)
     imports.init_app(app)
+    exports.init_app(app)
     app.jinja_env.globals.update(
         TEMPLATE_GLOBALS, scheduler_late_jobs=scheduler.late_jobs
     )
