@@ -202,3 +202,20 @@ def test_re_importing_tickets_updates_them_and_adds_nothing_twice(
     assert "Imported: 0 new, 3 updated" in result.output, result.output
     assert counts(app)[:3] == first[:3]
     assert clocks(app)[("VPN", Target.RESOLUTION)] == ("met", None)
+
+
+def test_the_queue_finds_a_ticket_by_its_legacy_number(
+    app, client, runner, world, given, login, tmp_path
+):
+    runner.invoke(
+        args=["import", "tickets", str(write_xlsx(tmp_path / "t.xlsx", rows()))]
+    )
+    login(given(make_user, role=Role.MANAGER))
+    page = client.get("/queue?number=1&status=open").get_data(as_text=True)
+    assert "VPN" in page  # the legacy "1", now under our number
+    page = client.get("/queue?number=HD-000500&status=closed").get_data(as_text=True)
+    assert "Принтер" in page
+    exported = client.get("/queue/export.csv?number=1&status=open").get_data(
+        as_text=True
+    )
+    assert ",1,VPN," in exported  # the legacy number column
