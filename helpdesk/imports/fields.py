@@ -84,14 +84,18 @@ class Instant(fields.Field):
         return parse_instant(value)
 
 
+def parse_flag(value) -> bool:
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValidationError(NOT_A_FLAG)
+
+
 class Flag(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs) -> bool:
-        text = str(value).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise ValidationError(NOT_A_FLAG)
+        return parse_flag(value)
 
 
 class Code(fields.String):

@@ -2,10 +2,12 @@
 row (shape by the kind's schema, references by its ``check``), and write the
 good rows - or, in strict mode, all rows or none.
 
-Two passes over the file: the validation pass keeps only the report (so a
-100,000-row file is never held as loaded rows), the write pass reads it again
-in batches and writes each batch; the caller commits once, at the end, so the
-rows land in one transaction.
+The file is read as a stream of batches, never held whole as loaded rows:
+``validate`` (the preview, a dry run) keeps only the report; ``write``
+validates and writes each batch as it goes, and the caller commits once at
+the end, so the rows land in one transaction, or rolls back (strict mode
+with a bad row: writing stops at the first one, the report still covers
+every row).
 """
 
 from __future__ import annotations
@@ -208,14 +210,17 @@ def write(
     mapping: dict[str, str] | None,
     context: RunContext,
     *,
+    strict: bool = False,
     progress: Progress | None = None,
 ) -> tuple[Report, Outcome]:
-    """The write pass: each batch of good rows written and flushed; the
-    caller commits (or, with bad rows in strict mode, rolls back)."""
+    """Validate and write each batch of good rows; the caller commits (or,
+    with bad rows in strict mode, rolls back)."""
     columns, ignored = resolve_mapping(kind, table.headers, mapping)
     report = Report(ignored_columns=ignored)
     created = updated = 0
     for batch in batches(kind, table, columns, context, report):
+        if strict and report.bad_rows:
+            continue  # all or nothing: the rest is only checked
         outcome = kind.write(batch, context)
         created, updated = created + outcome.created, updated + outcome.updated
         db.session.flush()

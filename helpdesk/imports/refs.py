@@ -45,6 +45,27 @@ def remember(
     )
 
 
+def remember_all(
+    kind: str, records: list[tuple[str, int, str | None]], *, now: datetime
+) -> None:
+    """Record many (external id, object id, legacy number) in one INSERT."""
+    if records:
+        db.session.execute(
+            ImportRef.__table__.insert(),
+            [
+                {
+                    "kind": kind,
+                    "external_id": external_id,
+                    "object_id": object_id,
+                    "legacy_number": legacy_number,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for external_id, object_id, legacy_number in records
+            ],
+        )
+
+
 def ids_by_legacy_number(number: str) -> list[int]:
     """Tickets the old system knew by ``number`` (an indexed lookup)."""
     return list(

@@ -1,7 +1,7 @@
 """An import from start to end, for the CLI and the admin page alike:
-read, validate every row, then (unless it is a dry run, or strict mode met a
-bad row) write the good rows. Flushes only; the caller commits once, so the
-rows land in one transaction, or rolls back."""
+read, validate every row and write the good ones (unless it is a dry run, or
+strict mode met a bad row: then nothing stays). Flushes only; the caller
+commits once, so the rows land in one transaction."""
 
 from __future__ import annotations
 
@@ -55,19 +55,23 @@ def run_import(
     now: datetime,
     progress: Progress | None = None,
 ) -> Result:
-    """Validate, then write the good rows (all or none with ``strict``).
+    """Validate and write the good rows (all or none with ``strict``); a
+    dry run only validates. One pass over the file.
 
     Idempotent: rows whose external id was imported before update their
-    record. The write pass validates again (the database may have changed
-    since the preview), so strict mode holds even then."""
-    report = preview(kind, content, filename, mapping=mapping, actor=actor, now=now)
-    if dry_run or not report.good_rows or (strict and report.bad_rows):
-        return Result(report, None)
+    record. Rows are checked against the database as it is now (it may have
+    changed since a preview), so strict mode holds even then."""
+    if dry_run:
+        return Result(
+            preview(kind, content, filename, mapping=mapping, actor=actor, now=now),
+            None,
+        )
     table = read_table(content, filename)
+    context = RunContext(actor, now)
     report, outcome = write(
-        kind, table, mapping, RunContext(actor, now), progress=progress
+        kind, table, mapping, context, strict=strict, progress=progress
     )
-    if strict and report.bad_rows:
+    if not report.good_rows or (strict and report.bad_rows):
         db.session.rollback()
         return Result(report, None)
     return Result(report, outcome)
@@ -75,7 +79,10 @@ def run_import(
 
 def error_text(error: dict) -> str:
     """One reported problem in the current language."""
-    return gettext(error["message"], **(error.get("params") or {}))
+    params = dict(error.get("params") or {})
+    if "reason" in params:  # a nested message id (a comment's problem)
+        params["reason"] = gettext(params["reason"])
+    return gettext(error["message"], **params)
 
 
 _STATUS_LABELS = {
