@@ -45,9 +45,8 @@ def import_command(kind, file, strict, dry_run, mapping, actor_email, locale) ->
 
 def _run(spec, file: Path, *, strict, dry_run, mapping, actor) -> None:
     def progress(done: int) -> None:
-        click.echo(
-            f"\r{gettext('Rows done: %(count)s', count=done)}", nl=False, err=True
-        )
+        text = gettext("Rows done: %(count)s", count=done)
+        click.echo("\r" + text, nl=False, err=True)
 
     try:
         result = run_import(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from helpdesk.i18n import N_
+
 DELIMITERS = ",;\t|"
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -54,14 +56,14 @@ def decode(content: bytes) -> tuple[str, str]:
         return content.decode("cp1251"), "cp1251"
     except UnicodeDecodeError as err:
         raise UnreadableFile(
-            "The file is neither UTF-8 nor Windows-1251 text."
+            N_("The file is neither UTF-8 nor Windows-1251 text.")
         ) from err
 
 
 def _read_csv(content: bytes) -> Table:
     text, encoding = decode(content)
     if not text.strip():
-        raise UnreadableFile("The file is empty.")
+        raise UnreadableFile(N_("The file is empty."))
     sample = text[:16384]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
@@ -71,7 +73,7 @@ def _read_csv(content: bytes) -> Table:
     try:
         headers = [h.strip() for h in next(reader)]
     except StopIteration as err:
-        raise UnreadableFile("The file is empty.") from err
+        raise UnreadableFile(N_("The file is empty.")) from err
     _check_headers(headers)
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
@@ -83,7 +85,7 @@ def _read_csv(content: bytes) -> Table:
                     yield reader.line_num, _row(headers, values)
         except csv.Error as err:
             raise UnreadableFile(
-                "Line %(line)s is not valid CSV.", line=reader.line_num
+                N_("Line %(line)s is not valid CSV."), line=reader.line_num
             ) from err
 
     return Table(headers, rows(), "csv", encoding)
@@ -95,13 +97,13 @@ def _read_xlsx(content: bytes) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        raise UnreadableFile("The file is not a readable XLSX workbook.") from err
+        raise UnreadableFile(N_("The file is not a readable XLSX workbook.")) from err
     sheet = workbook.worksheets[0]
     cells = sheet.iter_rows(values_only=True)
     try:
         headers = [_text(v).strip() for v in next(cells)]
     except StopIteration as err:
-        raise UnreadableFile("The file is empty.") from err
+        raise UnreadableFile(N_("The file is empty.")) from err
     while headers and not headers[-1]:
         headers.pop()
     _check_headers(headers)
@@ -118,12 +120,12 @@ def _read_xlsx(content: bytes) -> Table:
 
 def _check_headers(headers: list[str]) -> None:
     if not any(headers):
-        raise UnreadableFile("The first row must name the columns.")
+        raise UnreadableFile(N_("The first row must name the columns."))
     seen = set()
     for header in headers:
         if header and header.lower() in seen:
             raise UnreadableFile(
-                "The column “%(column)s” appears twice.", column=header
+                N_("The column “%(column)s” appears twice."), column=header
             )
         seen.add(header.lower())
 

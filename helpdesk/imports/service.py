@@ -80,9 +80,10 @@ def run_import(
 def error_text(error: dict) -> str:
     """One reported problem in the current language."""
     params = dict(error.get("params") or {})
-    if "reason" in params:  # a nested message id (a comment's problem)
-        params["reason"] = gettext(params["reason"])
-    return gettext(error["message"], **params)
+    message, reason = error["message"], params.get("reason")
+    if reason is not None:  # a nested message id (a comment's problem)
+        params["reason"] = gettext(reason)
+    return gettext(message, **params)
 
 
 _STATUS_LABELS = {
