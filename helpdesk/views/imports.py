@@ -143,8 +143,12 @@ def import_confirm(job_id: int):
         raise Conflict(_("This import cannot run: see its report."))
     job.status = JobStatus.RUNNING
     db.session.commit()
-    jobs.start(current_app._get_current_object(), job.id)
-    flash(_("Import started."), "success")
+    app = current_app._get_current_object()
+    if app.config["IMPORT_RUNNER"] == "inline":
+        jobs.run_job(app, job_id)
+    else:
+        jobs.start(app, job_id)
+        flash(_("Import started."), "success")
     return redirect(url_for("helpdesk.import_detail", job_id=job_id))
 
 
