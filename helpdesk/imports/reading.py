@@ -5,6 +5,7 @@ iterator of ``(file line, {header: text})`` rows. Pure: no Flask, no database.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -17,6 +18,7 @@ from helpdesk.i18n import N_
 
 DELIMITERS = ",;\t|"
 XLSX_MAGIC = b"PK\x03\x04"
+CHUNK = 1 << 20
 
 
 class UnreadableFile(ValueError):
@@ -43,33 +45,40 @@ def read_table(content: bytes, filename: str = "") -> Table:
     return _read_csv(content)
 
 
-def decode(content: bytes) -> tuple[str, str]:
-    """The text and its encoding: a BOM says UTF-8; else strict UTF-8, then
-    cp1251 (what Russian Windows spreadsheets save as "CSV")."""
+def detect_encoding(content: bytes) -> str:
+    """A BOM says UTF-8; else strict UTF-8 if every byte decodes, else cp1251
+    (what Russian Windows spreadsheets save as "CSV"). Checked in chunks, so
+    a large file is never held twice as text."""
     if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(content)
     try:
-        return content.decode("utf-8"), "utf-8"
+        for start in range(0, len(content), CHUNK):
+            decoder.decode(view[start : start + CHUNK])
+        decoder.decode(b"", final=True)
+        return "utf-8"
     except UnicodeDecodeError:
-        pass
+        return "cp1251"
+
+
+def _read_csv(content: bytes) -> Table:
+    encoding = detect_encoding(content)
+    stream = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
     try:
-        return content.decode("cp1251"), "cp1251"
+        sample = stream.read(16384)
     except UnicodeDecodeError as err:
         raise UnreadableFile(
             N_("The file is neither UTF-8 nor Windows-1251 text.")
         ) from err
-
-
-def _read_csv(content: bytes) -> Table:
-    text, encoding = decode(content)
-    if not text.strip():
+    if not sample.strip():
         raise UnreadableFile(N_("The file is empty."))
-    sample = text[:16384]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
     except csv.Error:
         dialect = csv.excel  # one column, or too little to tell: commas
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    stream.seek(0)
+    reader = csv.reader(stream, dialect)
     try:
         headers = [h.strip() for h in next(reader)]
     except StopIteration as err:
@@ -86,6 +95,10 @@ def _read_csv(content: bytes) -> Table:
         except csv.Error as err:
             raise UnreadableFile(
                 N_("Line %(line)s is not valid CSV."), line=reader.line_num
+            ) from err
+        except UnicodeDecodeError as err:
+            raise UnreadableFile(
+                N_("The file is neither UTF-8 nor Windows-1251 text.")
             ) from err
 
     return Table(headers, rows(), "csv", encoding)
