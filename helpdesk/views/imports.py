@@ -28,6 +28,7 @@ from helpdesk.imports.kinds import get_kind, kinds
 from helpdesk.imports.models import ImportJob, JobStatus
 from helpdesk.imports.reading import read_table
 from helpdesk.imports.templates import template_csv, template_xlsx
+from helpdesk.models import Role
 from helpdesk.views import bp
 from helpdesk.views.access import admin_required
 
@@ -60,10 +61,22 @@ def _render_list(errors: dict, status: int):
     ), status
 
 
+@bp.url_value_preprocessor
+def _allow_large_uploads(endpoint: str | None, _values: dict | None) -> None:
+    """An admin's upload may be larger than other requests. Set before the
+    body is read - CSRF protection reads the form in a ``before_request``,
+    and URL value preprocessors run before those."""
+    if (
+        endpoint == "helpdesk.import_upload"
+        and current_user.is_authenticated
+        and current_user.role == Role.ADMIN
+    ):
+        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+
+
 @bp.post("/admin/imports")
 @admin_required
 def import_upload():
-    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
     upload = request.files.get("file")
     try:
         data = UploadIn().load(
