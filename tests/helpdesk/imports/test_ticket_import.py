@@ -219,3 +219,34 @@ def test_the_queue_finds_a_ticket_by_its_legacy_number(
         as_text=True
     )
     assert ",1,VPN," in exported  # the legacy number column
+
+
+def test_the_api_lists_tickets_by_legacy_number(
+    app, client, runner, world, given, bearer, tmp_path
+):
+    runner.invoke(
+        args=["import", "tickets", str(write_xlsx(tmp_path / "t.xlsx", rows()))]
+    )
+    headers = bearer(given(make_user, role=Role.MANAGER))
+    listed = client.get("/api/v1/tickets?number=1&status=open", headers=headers).json
+    assert [t["subject"] for t in listed["items"]] == ["VPN"]
+
+
+def test_a_bad_comment_names_its_place_in_the_list(app, runner, world, tmp_path):
+    bad = rows()[:2]
+    bad[1][10] = comments(
+        {"author": "ivan@example.test", "created_at": "вчера", "body": "x"}
+    )
+    result = runner.invoke(
+        args=[
+            "import",
+            "tickets",
+            str(write_xlsx(tmp_path / "t.xlsx", bad)),
+            "--locale",
+            "ru",
+        ]
+    )
+    assert (
+        "Строка 2, столбец «comments»: Комментарий 1, created_at: Это не дата и время"
+        in result.output
+    )
