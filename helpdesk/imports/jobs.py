@@ -147,6 +147,7 @@ def run_job(app: Flask, job_id: int) -> None:
                 "updated": result.outcome.updated,
             }
         job.report, job.finished_at = report, get_clock().now()
+        job.content = b""  # the file has served; the report stays
         job.status = JobStatus.DONE if result.written else JobStatus.FAILED
         job.written_rows = (
             report["total_rows"] - report["bad_rows"] if result.written else 0
@@ -161,4 +162,5 @@ def _finish(job_id: int, status: JobStatus, report: dict) -> None:
     job = db.session.get(ImportJob, job_id)
     job.status, job.finished_at = status, get_clock().now()
     job.report = job.report | report
+    job.content = b""
     db.session.commit()
