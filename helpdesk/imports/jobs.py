@@ -1,8 +1,11 @@
-"""Imports started from the admin page: the file waits in ``import_jobs``
-between preview and confirmation; the confirmed import runs in a thread of
-the web process (it can take minutes), in one transaction, and reports its
-progress through a small file in the instance folder, which every worker of
-the machine can read (the transaction's rows are invisible until it commits).
+"""Imports started from the admin page. The uploaded file waits in
+``import_jobs``; checking its rows (after the upload, after a new mapping)
+and the confirmed import both run beside the request, in a thread of the
+web process (a file of 100,000 tickets takes minutes, longer than a worker
+may spend on a request), or within it under tests (``IMPORT_RUNNER``).
+Progress goes through a small file in the instance folder, which every
+worker of the machine can read (the import's rows and counts are invisible
+to them until its one transaction commits).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +23,7 @@ from helpdesk.clock import get_clock
 from helpdesk.extensions import db
 from helpdesk.imports.kinds import get_kind
 from helpdesk.imports.models import ImportJob, JobStatus
-from helpdesk.imports.pipeline import MappingNeeded
+from helpdesk.imports.pipeline import MappingNeeded, Progress
 from helpdesk.imports.reading import UnreadableFile
 from helpdesk.imports.service import preview, run_import
 from helpdesk.models import User
@@ -36,30 +40,40 @@ def create_job(
     actor: User,
     now: datetime,
 ) -> ImportJob:
-    """Store an uploaded file and its first validation report (flushes)."""
+    """Store an uploaded file, to be checked (``run_check``); flushes."""
     job = ImportJob(
         kind=kind,
         filename=filename[:255],
         content=content,
         strict=strict,
+        status=JobStatus.CHECKING,
         mapping={},
         report={},
         created_by_id=actor.id,
         created_at=now,
     )
     db.session.add(job)
-    revalidate(job, actor=actor, now=now)
     db.session.flush()
     return job
 
 
-def revalidate(job: ImportJob, *, actor: User, now: datetime) -> None:
-    """The job's report for its current mapping: the rows' problems, or the
-    mapping step's (``needs_mapping``), or why the file cannot be read."""
-    kind = get_kind(job.kind)
+def check(
+    job: ImportJob, *, actor: User, now: datetime, progress: Progress | None = None
+) -> None:
+    """The job's report for its current mapping - the rows' problems, or
+    what the mapping step needs (``needs_mapping``), or why the file cannot
+    be read - and the job waits for confirmation."""
+    job.status = JobStatus.UPLOADED
+    job.total_rows = job.good_rows = 0
     try:
         report = preview(
-            kind, job.content, job.filename, mapping=job.mapping, actor=actor, now=now
+            get_kind(job.kind),
+            job.content,
+            job.filename,
+            mapping=job.mapping,
+            actor=actor,
+            now=now,
+            progress=progress,
         )
     except MappingNeeded as err:
         job.report = {
@@ -85,38 +99,39 @@ def can_confirm(job: ImportJob) -> bool:
     )
 
 
-def progress_path(app: Flask, job_id: int) -> Path:
-    return Path(app.instance_path) / "imports" / f"{job_id}.json"
+# --- running beside the request -------------------------------------------------
+
+Task = Callable[[Flask, int], None]
 
 
-def read_progress(app: Flask, job_id: int) -> int | None:
-    try:
-        return json.loads(progress_path(app, job_id).read_text())["done"]
-    except (OSError, ValueError, KeyError):
-        return None
+def dispatch(app: Flask, task: Task, job_id: int) -> None:
+    """Run ``task`` for the job (whose status the caller committed) in a
+    thread, or at once with ``IMPORT_RUNNER = "inline"``."""
+    _clear_progress(app, job_id)
+    if app.config["IMPORT_RUNNER"] == "inline":
+        task(app, job_id)
+        return
+    threading.Thread(
+        target=task, args=(app, job_id), name=f"import-{job_id}", daemon=True
+    ).start()
 
 
-def _write_progress(app: Flask, job_id: int, done: int) -> None:
-    path = progress_path(app, job_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"done": done}))
-    temporary.replace(path)  # readers never see half a file
-
-
-def start(app: Flask, job_id: int) -> threading.Thread:
-    """Run the confirmed job in a thread (the caller committed its
-    ``running`` status); tests join the thread from ``threads(app)``."""
-    thread = threading.Thread(
-        target=run_job, args=(app, job_id), name=f"import-{job_id}", daemon=True
-    )
-    threads(app)[job_id] = thread
-    thread.start()
-    return thread
-
-
-def threads(app: Flask) -> dict[int, threading.Thread]:
-    return app.extensions.setdefault("helpdesk.import_threads", {})
+def run_check(app: Flask, job_id: int) -> None:
+    """Check the job's rows and store the report."""
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        actor = db.session.get(User, job.created_by_id)
+        try:
+            check(
+                job, actor=actor, now=get_clock().now(), progress=_progress(app, job_id)
+            )
+        except Exception:
+            log.exception("import.check_failed job_id=%s", job_id)
+            db.session.rollback()
+            _finish(job_id, JobStatus.FAILED, {"failed": True}, keep_file=False)
+            return
+        db.session.commit()
+        log.info("import.checked job_id=%s rows=%s", job_id, job.total_rows)
 
 
 def run_job(app: Flask, job_id: int) -> None:
@@ -133,34 +148,61 @@ def run_job(app: Flask, job_id: int) -> None:
                 strict=job.strict,
                 actor=actor,
                 now=get_clock().now(),
-                progress=lambda done: _write_progress(app, job_id, done),
+                progress=_progress(app, job_id),
             )
         except Exception:
             log.exception("import.failed job_id=%s", job_id)
             db.session.rollback()
-            _finish(job_id, JobStatus.FAILED, {"failed": True})
+            _finish(job_id, JobStatus.FAILED, {"failed": True}, keep_file=False)
             return
         report = result.report.as_dict()
         if result.written:
-            report |= {
-                "created": result.outcome.created,
-                "updated": result.outcome.updated,
-            }
+            created, updated = result.outcome.created, result.outcome.updated
+            report |= {"created": created, "updated": updated}
+            job.written_rows = created + updated
         job.report, job.finished_at = report, get_clock().now()
-        job.content = b""  # the file has served; the report stays
         job.status = JobStatus.DONE if result.written else JobStatus.FAILED
-        job.written_rows = (
-            report["total_rows"] - report["bad_rows"] if result.written else 0
-        )
+        job.content = b""  # the file has served; the report stays
         db.session.commit()
         log.info(
             "import.done job_id=%s kind=%s rows=%s", job_id, job.kind, job.written_rows
         )
 
 
-def _finish(job_id: int, status: JobStatus, report: dict) -> None:
+def _finish(job_id: int, status: JobStatus, report: dict, *, keep_file: bool) -> None:
     job = db.session.get(ImportJob, job_id)
     job.status, job.finished_at = status, get_clock().now()
     job.report = job.report | report
-    job.content = b""
+    if not keep_file:
+        job.content = b""
     db.session.commit()
+
+
+# --- progress -----------------------------------------------------------------------
+
+
+def progress_path(app: Flask, job_id: int) -> Path:
+    return Path(app.instance_path) / "imports" / f"{job_id}.json"
+
+
+def read_progress(app: Flask, job_id: int) -> int:
+    """Rows done so far by the job's running phase (0 before the first batch)."""
+    try:
+        return int(json.loads(progress_path(app, job_id).read_text())["done"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def _progress(app: Flask, job_id: int) -> Progress:
+    def write(done: int) -> None:
+        path = progress_path(app, job_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"done": done}))
+        temporary.replace(path)  # readers never see half a file
+
+    return write
+
+
+def _clear_progress(app: Flask, job_id: int) -> None:
+    progress_path(app, job_id).unlink(missing_ok=True)

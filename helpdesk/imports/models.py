@@ -35,7 +35,8 @@ class ImportRef(Base):
 
 
 class JobStatus(enum.StrEnum):
-    UPLOADED = "uploaded"  # read; waits for its mapping or confirmation
+    CHECKING = "checking"  # its rows are being validated
+    UPLOADED = "uploaded"  # checked; waits for its mapping or confirmation
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
@@ -52,7 +53,7 @@ class ImportJob(Base):
     kind: Mapped[str] = mapped_column(sa.String(20))
     filename: Mapped[str] = mapped_column(sa.String(255))
     status: Mapped[JobStatus] = mapped_column(
-        str_enum(JobStatus, "import_job_status"), default=JobStatus.UPLOADED
+        str_enum(JobStatus, "import_job_status"), default=JobStatus.CHECKING
     )
     strict: Mapped[bool] = mapped_column(default=False)
     # Source header -> field of the kind; empty: the headers are the fields.

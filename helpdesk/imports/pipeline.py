@@ -194,13 +194,19 @@ def _checked(kind, batch, context, header_of, report) -> list[Row]:
 
 
 def validate(
-    kind: Kind, table: Table, mapping: dict[str, str] | None, context: RunContext
+    kind: Kind,
+    table: Table,
+    mapping: dict[str, str] | None,
+    context: RunContext,
+    *,
+    progress: Progress | None = None,
 ) -> Report:
     """The validation pass: every row checked, nothing written."""
     columns, ignored = resolve_mapping(kind, table.headers, mapping)
     report = Report(ignored_columns=ignored)
     for _batch in batches(kind, table, columns, context, report):
-        pass
+        if progress is not None:
+            progress(report.total_rows)
     return report
 
 

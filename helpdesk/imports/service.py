@@ -36,11 +36,12 @@ def preview(
     mapping: dict | None,
     actor: User | None,
     now: datetime,
+    progress: Progress | None = None,
 ) -> Report:
     """Every row validated, nothing written. Raises ``UnreadableFile`` or
     ``MappingNeeded``."""
     table = read_table(content, filename)
-    return validate(kind, table, mapping, RunContext(actor, now))
+    return validate(kind, table, mapping, RunContext(actor, now), progress=progress)
 
 
 def run_import(
@@ -87,6 +88,7 @@ def error_text(error: dict) -> str:
 
 
 _STATUS_LABELS = {
+    "checking": _l("checking the rows"),
     "uploaded": _l("checked, waiting for confirmation"),
     "running": _l("running"),
     "done": _l("done"),

@@ -10,9 +10,11 @@
     fetch(bar.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.json(); })
       .then(function (status) {
-        bar.value = status.done_rows;
+        // While rows are checked their number is unknown: the bar stays
+        // indeterminate (no max) and only the counter moves.
+        if (bar.hasAttribute("max")) { bar.value = status.done_rows; }
         if (counter) { counter.textContent = status.done_rows; }
-        if (status.status === "running") {
+        if (status.status === "running" || status.status === "checking") {
           window.setTimeout(poll, 500);
         } else {
           window.location.assign(bar.dataset.doneUrl);

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from flask import (
     Response,
     current_app,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -98,6 +97,7 @@ def import_upload():
         now=get_clock().now(),
     )
     db.session.commit()
+    jobs.dispatch(current_app._get_current_object(), jobs.run_check, job.id)
     return redirect(url_for("helpdesk.import_detail", job_id=job.id))
 
 
@@ -142,9 +142,9 @@ def import_mapping(job_id: int):
             message = N_("Not a field of this import.")
             raise InvalidInput(_(message), fields={f"column-{index}": [_(message)]})
         mapping[header] = target
-    job.mapping = mapping
-    jobs.revalidate(job, actor=current_user, now=get_clock().now())
+    job.mapping, job.status = mapping, JobStatus.CHECKING
     db.session.commit()
+    jobs.dispatch(current_app._get_current_object(), jobs.run_check, job_id)
     return redirect(url_for("helpdesk.import_detail", job_id=job.id))
 
 
@@ -156,12 +156,7 @@ def import_confirm(job_id: int):
         raise Conflict(_("This import cannot run: see its report."))
     job.status = JobStatus.RUNNING
     db.session.commit()
-    app = current_app._get_current_object()
-    if app.config["IMPORT_RUNNER"] == "inline":
-        jobs.run_job(app, job_id)
-    else:
-        jobs.start(app, job_id)
-        flash(_("Import started."), "success")
+    jobs.dispatch(current_app._get_current_object(), jobs.run_job, job_id)
     return redirect(url_for("helpdesk.import_detail", job_id=job_id))
 
 
@@ -169,9 +164,10 @@ def import_confirm(job_id: int):
 @admin_required
 def import_status(job_id: int):
     job = _job(job_id)
-    done = job.total_rows if job.status != JobStatus.RUNNING else None
-    if done is None:
-        done = jobs.read_progress(current_app, job_id) or 0
+    if job.status in (JobStatus.CHECKING, JobStatus.RUNNING):
+        done = jobs.read_progress(current_app, job_id)
+    else:
+        done = job.total_rows
     return jsonify(
         {
             "status": job.status.value,

@@ -41,6 +41,7 @@ def upgrade():
         sa.Column(
             "status",
             sa.Enum(
+                "checking",
                 "uploaded",
                 "running",
                 "done",

@@ -482,14 +482,15 @@ IMPORT_CSV = "email,name\nivan@example.test,Иван\n".encode()
 
 def make_import_job(uploader):
     """An uploaded, checked users file waiting for confirmation."""
-    return jobs.create_job(
-        "users",
-        "users.csv",
-        IMPORT_CSV,
-        strict=False,
-        actor=db.session.get(User, uploader.id),
-        now=datetime(2026, 11, 23, 9, tzinfo=UTC),
+    actor, now = (
+        db.session.get(User, uploader.id),
+        datetime(2026, 11, 23, 9, tzinfo=UTC),
     )
+    job = jobs.create_job(
+        "users", "users.csv", IMPORT_CSV, strict=False, actor=actor, now=now
+    )
+    jobs.check(job, actor=actor, now=now)
+    return job
 
 
 def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
