@@ -19,9 +19,11 @@ def init_app(app: Flask) -> None:
         auth,
         backup,
         cli,
+        exports,
         files,
         hooks,
         http,
+        imports,
         inbound,
         outbox,
         scheduler,
@@ -49,6 +51,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     http.register_api(app, api.bp, open_endpoints=("api.token_create",))
     cli.register(app)
+    imports.init_app(app)
+    exports.init_app(app)
     app.jinja_env.globals.update(
         TEMPLATE_GLOBALS, scheduler_late_jobs=scheduler.late_jobs
     )

@@ -15,6 +15,13 @@ sender and these keyword arguments:
   ``defect_fixed``)
 
 ``actor`` is None when the system acted (a rule, the SLA sweep).
+
+``tickets_imported`` is sent once per batch of an import from a legacy
+system, with ``None`` as sender, ``items`` (a list of
+``helpdesk.imports.ticket_writer.ImportedTicket``: the ticket, its first
+agent reply, resolution and pause instants, whether it was imported before)
+and ``now``. It replaces the signals above for history: nobody is mailed and
+no rule runs for what happened long ago.
 """
 
 from blinker import Namespace
@@ -28,3 +35,4 @@ ticket_priority_changed = _signals.signal("ticket-priority-changed")
 ticket_category_changed = _signals.signal("ticket-category-changed")
 ticket_assigned = _signals.signal("ticket-assigned")
 ticket_line_changed = _signals.signal("ticket-line-changed")
+tickets_imported = _signals.signal("tickets-imported")

@@ -185,6 +185,13 @@ def build_spec() -> dict:
                         ("line", {"type": "integer"}),
                         ("assignee", {"type": "integer"}),
                         ("requester", {"type": "integer"}),
+                        (
+                            "number",
+                            {
+                                "type": "string",
+                                "description": "ours (HD-000123) or a legacy system's",
+                            },
+                        ),
                     )
                 ]
                 + PAGE_PARAMS,

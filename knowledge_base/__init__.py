@@ -31,7 +31,9 @@ PANELS = {
 
 def init_app(app: Flask) -> None:
     from helpdesk.http import register_api
+    from helpdesk.imports.kinds import add_kind
     from knowledge_base import api, cli, demo, models, openapi, panels, views  # noqa: F401
+    from knowledge_base.imports import ARTICLES
 
     app.register_blueprint(views.bp)
     register_api(app, api.bp)
@@ -42,6 +44,7 @@ def init_app(app: Flask) -> None:
     hooks.add_openapi_paths(app, openapi.add_paths)
     hooks.add_demo_loader(app, demo.load_demo_articles)
     app.cli.add_command(cli.kb_cli)
+    add_kind(app, ARTICLES)
     _keep_search_objects_out_of_autogenerate(app)
 
 

@@ -10,6 +10,7 @@ from helpdesk import events
 from helpdesk.models import Channel, TicketStatus
 from sla.models import Target
 from sla.service import clocks
+from sla.service.imported import replay_imported
 
 ALL_TARGETS = frozenset(Target)
 RESPONSE_TARGETS = frozenset({Target.FIRST_RESPONSE, Target.NEXT_RESPONSE})
@@ -108,6 +109,10 @@ def on_retarget(ticket, *, actor, now, **_) -> None:
     clocks.retarget_clocks(ticket, now=now, actor=actor, cause="policy_reselected")
 
 
+def on_tickets_imported(_sender, *, items, now, **_) -> None:
+    replay_imported(items, now=now)
+
+
 def connect() -> None:
     """Subscribe once; blinker ignores a second connection of the same function."""
     events.ticket_created.connect(on_ticket_created)
@@ -115,3 +120,4 @@ def connect() -> None:
     events.ticket_status_changed.connect(on_status_changed)
     events.ticket_priority_changed.connect(on_retarget)
     events.ticket_category_changed.connect(on_retarget)
+    events.tickets_imported.connect(on_tickets_imported)

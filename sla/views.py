@@ -34,6 +34,7 @@ from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.models import Channel
 from helpdesk.service import queries
+from helpdesk.tabular import XLSX_TYPE
 from helpdesk.views.access import managers_required
 from sla.schemas import (
     ACTIONS,
@@ -80,6 +81,19 @@ def dashboard_export():
     return Response(
         stream_with_context(export.csv_text(export.export_rows(filters))),
         mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/export.xlsx")
+@managers_required
+def dashboard_export_xlsx():
+    query = SummaryQuery().load(_filled(request.args))
+    filters = dashboard.filters_from(query, now=get_clock().now())
+    name = f"sla-{filters.start.date()}-{filters.last_day}.xlsx"
+    return Response(
+        stream_with_context(export.xlsx_bytes(export.export_rows(filters))),
+        mimetype=XLSX_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

@@ -215,6 +215,8 @@ class TicketListQuery(PageQuery):
         validate=validate.Range(min=0, max=MAX_ID, error=N_("Not a valid user id.")),
     )
     tag = fields.String(validate=validate.Length(max=40))
+    # Our number or the one an imported ticket had in the legacy system.
+    number = fields.String(validate=validate.Length(max=40))
     requester = fields.Integer(
         attribute="requester_id",
         data_key="requester",

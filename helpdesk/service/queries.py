@@ -9,7 +9,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, Category, Comment, Ticket, TicketTag, User
+from helpdesk.imports import refs
+from helpdesk.models import (
+    Attachment,
+    Category,
+    Comment,
+    Ticket,
+    TicketTag,
+    User,
+    parse_ticket_number,
+)
 from helpdesk.pagination import decode_cursor, decode_key, page
 from helpdesk.service.access import visible_tickets
 
@@ -123,10 +132,19 @@ def _list_conditions(filters: dict) -> list:
         )
     if filters.get("requester_id"):
         conditions.append(Ticket.requester_id == filters["requester_id"])
+    if filters.get("number"):
+        conditions.append(Ticket.id.in_(tickets_numbered(filters["number"])))
     if filters.get("tag"):
         tagged = sa.select(TicketTag.ticket_id).where(TicketTag.tag == filters["tag"])
         conditions.append(Ticket.id.in_(tagged))
     return conditions
+
+
+def tickets_numbered(number: str) -> list[int]:
+    """Ids of the tickets known by ``number``: ours (``HD-000123``) or the
+    legacy number an imported ticket kept (an indexed lookup each)."""
+    ours = parse_ticket_number(number)
+    return sorted({*([ours] if ours else []), *refs.ids_by_legacy_number(number)})
 
 
 def ticket_comments(ticket: Ticket, *, actor: User) -> list[Comment]:

@@ -7,6 +7,8 @@ bp = Blueprint("helpdesk", __name__)
 from helpdesk.views import (  # noqa: E402,F401
     admin,
     audit,
+    exports,
+    imports,
     inbound,
     operations,
     ops,

@@ -20,9 +20,9 @@ from helpdesk.views import bp
 from helpdesk.views.access import staff_required
 
 
-@bp.get("/queue")
-@staff_required
-def queue():
+def queue_filters() -> tuple[dict, dict]:
+    """The queue's query arguments and the filters they load to (the page
+    and its exports read the same ones)."""
     args = request.args.to_dict()
     if args.get("assignee") == "me":
         args["assignee"] = str(current_user.id)
@@ -32,6 +32,13 @@ def queue():
     filters = TicketListQuery().load(args)
     if not filters.get("status"):
         filters["status"] = sorted(ACTIVE_STATUSES)
+    return args, filters
+
+
+@bp.get("/queue")
+@staff_required
+def queue():
+    args, filters = queue_filters()
     tickets, next_cursor = queries.ticket_page(
         current_user,
         filters,

@@ -3,16 +3,15 @@ the tickets created in the period, streamed in keyset-paginated batches."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, format_ticket_number
+from helpdesk.tabular import csv_chunks, iso_utc, xlsx_chunks
 from sla.models import Phase, SlaClock, SlaPolicy
 from sla.service.dashboard import Filters, in_period
 
@@ -120,25 +119,10 @@ def _export_row(row: Any, names: dict[int, str]) -> tuple:
 
 def csv_text(rows: Iterator[tuple]) -> Iterator[str]:
     """The export as CSV text, the header first, in chunks of about a thousand
-    rows; no cell starts a spreadsheet formula."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for number, row in enumerate(rows, start=1):
-        writer.writerow([_cell(v) for v in row])
-        if number % 1000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    rows; no cell starts a spreadsheet formula (``helpdesk.tabular``)."""
+    return csv_chunks(EXPORT_COLUMNS, rows)
 
 
-def _cell(value: Any) -> Any:
-    # A policy name like "=HYPERLINK(...)" must not run as a spreadsheet formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
-def iso_utc(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+def xlsx_bytes(rows: Iterator[tuple]) -> Iterator[bytes]:
+    """The export as an XLSX workbook, neutralised the same way."""
+    return xlsx_chunks(EXPORT_COLUMNS, rows, title="sla")

@@ -26,10 +26,14 @@ def record_clock_event(
         actor=actor,
         now=now,
         internal=True,
-        data={
-            "target": clock.target.value,
-            "cause": cause,
-            "due_at": clock.due_at.isoformat() if clock.due_at else None,
-        }
-        | data,
+        data=clock_event_data(clock, cause=cause, **data),
     )
+
+
+def clock_event_data(clock: SlaClock, *, cause: str, **data) -> dict:
+    """What a clock's timeline event says: its target, cause and due time."""
+    return {
+        "target": clock.target.value,
+        "cause": cause,
+        "due_at": clock.due_at.isoformat() if clock.due_at else None,
+    } | data

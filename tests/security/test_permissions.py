@@ -18,14 +18,17 @@ a new route needs a row in ``CASES`` before the suite passes.
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 
+from helpdesk.extensions import db
+from helpdesk.imports import jobs
 from helpdesk.inbound.models import QuarantineReason
 from helpdesk.inbound.quarantine import quarantine
-from helpdesk.models import Role, TicketStatus
+from helpdesk.models import Role, TicketStatus, User
 from tests.builders import (
     PASSWORD,
     make_attachment,
@@ -321,6 +324,43 @@ CASES = [
         form={"name": "Promoted", "role": "admin", "active": "true"},
         writes=True,
     ),
+    # --- imports and exports
+    Case("admin-imports", "GET", "/admin/imports", admin_only(200)),
+    Case(
+        "admin-import-upload",
+        "POST",
+        "/admin/imports",
+        admin_only(302),
+        form=lambda w: {"kind": "users", "file": (io.BytesIO(IMPORT_CSV), "users.csv")},
+        writes=True,
+    ),
+    Case("admin-import-page", "GET", "/admin/imports/{import}", admin_only(200)),
+    Case(
+        "admin-import-status", "GET", "/admin/imports/{import}/status", admin_only(200)
+    ),
+    Case(
+        "admin-import-mapping",
+        "POST",
+        "/admin/imports/{import}/mapping",
+        admin_only(302),
+        form={"column-0": "email", "column-1": "name"},
+        writes=True,
+    ),
+    Case(
+        "admin-import-confirm",
+        "POST",
+        "/admin/imports/{import}/confirm",
+        admin_only(302),
+        writes=True,
+    ),
+    Case(
+        "admin-import-template",
+        "GET",
+        "/admin/imports/templates/tickets.xlsx",
+        admin_only(200),
+    ),
+    Case("queue-export-csv", "GET", "/queue/export.csv", staff_only(200)),
+    Case("queue-export-xlsx", "GET", "/queue/export.xlsx", staff_only(200)),
     # --- the API
     Case(
         "api-auth-token",
@@ -456,6 +496,7 @@ def _world_of(case: Case) -> dict:
         "attachment": "{attachment}" in case.path,
         "token": "{token}" in case.path,
         "quarantine": "{quarantine}" in case.path,
+        "import": "{import}" in case.path,
     }
 
 
@@ -466,6 +507,22 @@ def make_quarantined():
         detail="test",
         now=datetime(2026, 11, 23, 9, tzinfo=UTC),
     )
+
+
+IMPORT_CSV = "email,name\nivan@example.test,Иван\n".encode()
+
+
+def make_import_job(uploader):
+    """An uploaded, checked users file waiting for confirmation."""
+    actor, now = (
+        db.session.get(User, uploader.id),
+        datetime(2026, 11, 23, 9, tzinfo=UTC),
+    )
+    job = jobs.create_job(
+        "users", "users.csv", IMPORT_CSV, strict=False, actor=actor, now=now
+    )
+    jobs.check(job, actor=actor, now=now)
+    return job
 
 
 def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
@@ -498,12 +555,14 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     )
     world.token = fx.bearer.token(customer) if setup["token"] else None
     world.quarantine = given(make_quarantined) if setup["quarantine"] else None
+    world.job = given(make_import_job, customer) if setup["import"] else None
     world.ids = {
         "ticket": ticket.id,
         "attachment": world.attachment.id if world.attachment else 0,
         "token": world.token.id if world.token else 0,
         "user": customer.id,
         "quarantine": world.quarantine.id if world.quarantine else 0,
+        "import": world.job.id if world.job else 0,
     }
     return world
 
