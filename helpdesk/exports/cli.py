@@ -7,9 +7,11 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from helpdesk.audit.recorder import record_audit
 from helpdesk.clock import get_clock
 from helpdesk.exports.full import export_all
 from helpdesk.exports.tickets import TICKET_COLUMNS, ticket_rows
+from helpdesk.extensions import db
 from helpdesk.models import TicketStatus
 from helpdesk.service.accounts import find_user_by_email
 from helpdesk.tabular import csv_chunks, xlsx_chunks
@@ -32,6 +34,11 @@ def export_all_command(file: Path, with_secrets: bool) -> None:
         counts = export_all(
             out, now=get_clock().now(), with_secrets=with_secrets, progress=progress
         )
+    record_audit(
+        "export.all",
+        data={"file": str(file), "rows": sum(counts.values()), "secrets": with_secrets},
+    )
+    db.session.commit()
     click.echo(
         f"exported {sum(counts.values())} rows of {len(counts)} tables to {file}"
     )
@@ -64,4 +71,10 @@ def export_tickets_command(file: Path, actor_email: str, status, line) -> None:
         with file.open("w", encoding="utf-8-sig", newline="") as out:
             for chunk in csv_chunks(TICKET_COLUMNS, rows):
                 out.write(chunk)
+    record_audit(
+        "export.tickets",
+        actor=actor,
+        data={"file": str(file), "status": list(status), "line": line},
+    )
+    db.session.commit()
     click.echo(f"exported tickets to {file}")

@@ -11,6 +11,7 @@ from datetime import datetime
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from helpdesk.audit.recorder import record_audit
 from helpdesk.extensions import db
 from helpdesk.imports.kinds import Kind, Outcome, RunContext
 from helpdesk.imports.pipeline import Progress, Report, validate, write
@@ -75,6 +76,18 @@ def run_import(
     if not report.good_rows or (strict and report.bad_rows):
         db.session.rollback()
         return Result(report, None)
+    record_audit(
+        f"import.{kind.name}",
+        actor=actor,
+        now=now,
+        data={
+            "file": filename,
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "bad_rows": report.bad_rows,
+            "strict": strict,
+        },
+    )
     return Result(report, outcome)
 
 

@@ -107,3 +107,25 @@ def test_an_unreadable_file_is_refused_with_a_reason(app, runner, tmp_path):
     result = runner.invoke(args=["import", "users", str(path)])
     assert result.exit_code != 0
     assert "not a readable XLSX workbook" in result.output
+
+
+def test_an_import_and_an_export_are_in_the_audit_log(app, runner, tmp_path):
+    from helpdesk.audit.models import AuditEntry
+
+    path = write_csv(tmp_path / "users.csv", USERS)
+    runner.invoke(args=["import", "users", str(path)])
+    runner.invoke(args=["export", "all", str(tmp_path / "all.json")])
+    with app.app_context():
+        entries = db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action.in_(["import.users", "export.all"]))
+            .order_by(AuditEntry.id)
+        ).all()
+        assert [e.action for e in entries] == ["import.users", "export.all"]
+        assert entries[0].data | {"file": None} == {
+            "file": None,
+            "created": 2,
+            "updated": 0,
+            "bad_rows": 1,
+            "strict": False,
+        }
