@@ -37,6 +37,9 @@ class Config:
     MAX_ATTACHMENT_BYTES = _env_int("MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
     MAX_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 256 * 1024
     API_TOKEN_TTL_DAYS = _env_int("API_TOKEN_TTL_DAYS", 90)
+    # Customers may create API tokens (profile panel, POST /api/v1/auth/token)
+    # only when this is on; staff always may.
+    API_TOKENS_FOR_CUSTOMERS = _env_bool("API_TOKENS_FOR_CUSTOMERS", False)
     PAGE_SIZE = 25
     MAX_PAGE_SIZE = 100
     BABEL_DEFAULT_LOCALE = "en"
@@ -145,6 +148,7 @@ class TestingConfig(Config):
     MAIL_CREATE_REQUESTERS = True
     MAIL_DEFAULT_CATEGORY = None
     MAIL_DEFAULT_LOCALE = "en"
+    API_TOKENS_FOR_CUSTOMERS = False
 
 
 class ProductionConfig(Config):

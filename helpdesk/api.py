@@ -45,6 +45,9 @@ def token_create():
     user = accounts.authenticate(data["email"], data["password"])
     if user is None:
         return json_error(401, "invalid_credentials", _("Wrong e-mail or password."))
+    accounts.ensure_may_hold_tokens(
+        user, customers_allowed=current_app.config["API_TOKENS_FOR_CUSTOMERS"]
+    )
     raw, token = accounts.issue_token(
         user,
         name="api",

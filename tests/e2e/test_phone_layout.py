@@ -16,8 +16,9 @@ from flask import url_for
 from playwright.sync_api import expect
 
 from helpdesk.extensions import db
-from helpdesk.models import Ticket, User
-from helpdesk.service import accounts
+from helpdesk.models import Priority, Ticket, TicketStatus, User
+from helpdesk.service import accounts, lines
+from helpdesk.service import tickets as ticket_service
 from knowledge_base.models import Article, CannedResponse
 from routing.models import RoutingRule
 from sla.models import BusinessCalendar, SlaPolicy
@@ -126,3 +127,52 @@ def test_every_page_of_every_role_fits_a_phone_without_sideways_scroll(
     # The walk really reached each role's pages (not only the login form).
     assert seen["anonymous"] >= 2 and seen["customer"] >= 5
     assert seen["manager"] >= 20 and seen["admin"] > seen["line1"] >= 8
+
+
+def _staff_work_on_the_customers_ticket(app, ticket_id: int) -> None:
+    """What staff do that the requester must not see: priority, tags, line."""
+    with app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        manager = accounts.find_user_by_email(ROLES["manager"])
+        now = ticket.updated_at
+        ticket_service.update_ticket(
+            ticket,
+            {"priority": Priority.P1, "tags": ["vip", "printer"]},
+            actor=manager,
+            now=now,
+        )
+        lines.move_to_line(ticket, 2, reason="Needs line 2", actor=manager, now=now)
+        ticket_service.change_status(
+            ticket, TicketStatus.RESOLVED, actor=manager, now=now
+        )
+        db.session.commit()
+
+
+def test_a_customer_sees_no_staff_labels_no_token_panel_and_no_preset_rating(
+    app, demo, new_page
+):
+    _staff_work_on_the_customers_ticket(app, demo["ticket_id"])
+    page = new_page()
+    _log_in(page, ROLES["customer"])
+
+    page.goto(f"/tickets/{demo['ticket_id']}")
+    header = page.locator("hgroup")
+    expect(header).to_contain_text("Решена")  # the demo customer reads Russian
+    for label in ("Линия", "P1", "P3", "#vip"):
+        expect(header).not_to_contain_text(label)
+    timeline = page.locator(".timeline")
+    expect(timeline).to_contain_text("Заявка зарегистрирована")
+    for internal in ("Приоритет", "P1", "vip", "линии", "Линия"):
+        expect(timeline).not_to_contain_text(internal)
+
+    radios = page.locator("#rate input[type=radio]")
+    expect(radios).to_have_count(5)
+    for n in range(5):
+        expect(radios.nth(n)).not_to_be_checked()
+    page.locator("#rate button[type=submit]").click()
+    expect(page.locator("#score-error")).to_have_text("Поставьте оценку от 1 до 5.")
+    expect(page.locator("#rate")).to_be_visible()  # the form, not a bare error page
+
+    page.goto("/profile")
+    expect(page.get_by_role("heading", name="Профиль")).to_be_visible()
+    expect(page.locator("#api-tokens")).to_have_count(0)
