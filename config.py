@@ -46,6 +46,9 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "helpdesk" / "translations")
     LANGUAGES = ("en", "ru")
+    # The language of the demo's rules, replies, policies and holidays
+    # (flask demo load); unset: BABEL_DEFAULT_LOCALE.
+    DEMO_LOCALE = os.environ.get("DEMO_LOCALE") or None
     # Where links in e-mails point.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     SLA_SWEEP_SECONDS = _env_int("SLA_SWEEP_SECONDS", 30)
@@ -149,6 +152,7 @@ class TestingConfig(Config):
     MAIL_DEFAULT_CATEGORY = None
     MAIL_DEFAULT_LOCALE = "en"
     API_TOKENS_FOR_CUSTOMERS = False
+    DEMO_LOCALE = None
 
 
 class ProductionConfig(Config):
