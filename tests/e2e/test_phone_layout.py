@@ -176,3 +176,24 @@ def test_a_customer_sees_no_staff_labels_no_token_panel_and_no_preset_rating(
     page.goto("/profile")
     expect(page.get_by_role("heading", name="Профиль")).to_be_visible()
     expect(page.locator("#api-tokens")).to_have_count(0)
+
+
+def test_on_a_phone_the_menu_folds_and_log_out_is_two_taps_away(
+    browser, live_server, demo
+):
+    context = browser.new_context(base_url=live_server, viewport=PHONE)
+    page = context.new_page()
+    _log_in(page, ROLES["manager"])
+    log_out = page.get_by_role("button", name="Выйти")
+    expect(page.locator("#nav-menu")).to_be_hidden()
+
+    page.locator("label.nav-toggle-label").click()
+    expect(page.get_by_role("link", name="Очередь", exact=True)).to_be_visible()
+    page.locator("summary", has_text="Администрирование").click()
+    expect(page.get_by_role("link", name="Политики SLA")).to_be_visible()
+    page.locator("summary", has_text="Мария Руководитель").click()
+    expect(log_out).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    log_out.click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    context.close()
