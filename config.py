@@ -37,6 +37,9 @@ class Config:
     MAX_ATTACHMENT_BYTES = _env_int("MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
     MAX_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 256 * 1024
     API_TOKEN_TTL_DAYS = _env_int("API_TOKEN_TTL_DAYS", 90)
+    # Customers may create API tokens (profile panel, POST /api/v1/auth/token)
+    # only when this is on; staff always may.
+    API_TOKENS_FOR_CUSTOMERS = _env_bool("API_TOKENS_FOR_CUSTOMERS", False)
     PAGE_SIZE = 25
     # The largest file the import page takes (100,000 tickets with comments
     # as CSV are about 60 MB).
@@ -50,6 +53,9 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "helpdesk" / "translations")
     LANGUAGES = ("en", "ru")
+    # The language of the demo's rules, replies, policies and holidays
+    # (flask demo load); unset: BABEL_DEFAULT_LOCALE.
+    DEMO_LOCALE = os.environ.get("DEMO_LOCALE") or None
     # Where links in e-mails point.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     SLA_SWEEP_SECONDS = _env_int("SLA_SWEEP_SECONDS", 30)
@@ -174,6 +180,8 @@ class TestingConfig(Config):
     MAIL_CREATE_REQUESTERS = True
     MAIL_DEFAULT_CATEGORY = None
     MAIL_DEFAULT_LOCALE = "en"
+    API_TOKENS_FOR_CUSTOMERS = False
+    DEMO_LOCALE = None
 
 
 class ProductionConfig(Config):

@@ -50,6 +50,9 @@ def token_create():
         record_audit("login.failed", data={"email": data["email"][:254], "via": "api"})
         db.session.commit()
         return json_error(401, "invalid_credentials", _("Wrong e-mail or password."))
+    accounts.ensure_may_hold_tokens(
+        user, customers_allowed=current_app.config["API_TOKENS_FOR_CUSTOMERS"]
+    )
     record_audit("login.succeeded", actor=user, data={"via": "api"})
     raw, token = accounts.issue_token(
         user,

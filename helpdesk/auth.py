@@ -150,7 +150,14 @@ def _render_profile(*, errors: dict, new_token: str | None = None):
         errors=errors,
         new_token=new_token,
         tokens=accounts.list_tokens(current_user),
+        tokens_allowed=accounts.may_hold_tokens(
+            current_user, customers_allowed=_customer_tokens()
+        ),
     )
+
+
+def _customer_tokens() -> bool:
+    return current_app.config["API_TOKENS_FOR_CUSTOMERS"]
 
 
 @bp.post("/profile/notifications")
@@ -166,6 +173,7 @@ def notifications_update():
 @bp.post("/profile/tokens")
 @login_required
 def token_create():
+    accounts.ensure_may_hold_tokens(current_user, customers_allowed=_customer_tokens())
     name = request.form.get("name", "").strip()[:80] or _("API token")
     raw, _token = accounts.issue_token(
         current_user,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask.cli import AppGroup
 
 from helpdesk.clock import get_clock
-from helpdesk.demo import load_demo_people, load_demo_tickets
+from helpdesk.demo import DEMO_LANGUAGES, load_demo_people, load_demo_tickets
 from helpdesk.extensions import db
 from helpdesk.hooks import demo_loaders
 from helpdesk.inbound.cli import mail_cli
@@ -64,8 +64,17 @@ def list_users() -> None:
 
 
 @demo_cli.command("load")
-def load_demo() -> None:
+@click.option(
+    "--locale",
+    type=click.Choice(DEMO_LANGUAGES),
+    default=None,
+    help="Language of the demo's rules, replies, policies and holidays "
+    "(default: DEMO_LOCALE, else the default locale).",
+)
+def load_demo(locale: str | None) -> None:
     """Load demo users, categories and tickets; running it again changes nothing."""
+    if locale:
+        g.demo_locale = locale  # this command's app context only
     now = get_clock().now()
     created = load_demo_people(now=now)
     # Other packages' demo data, between the core's people and its tickets.

@@ -2,13 +2,25 @@
 
 Idempotent: users and categories are looked up by their unique keys, and
 demo tickets are only created when the demo customer has none.
+
+The demo's own names - rules, canned replies, task titles, SLA policies,
+calendars and holidays - are written in one language: ``DEMO_LOCALE``
+(``en`` or ``ru``; by default the app's default locale), or
+``flask demo load --locale ru``. Packages write such a name as
+``{"en": ..., "ru": ...}`` and pick it with ``localized``; a second load in
+the other language finds the first one's rows by either name and adds
+nothing. Tickets and articles stay as their authors wrote them, in both
+languages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, g
 
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -90,6 +102,44 @@ DEMO_TICKETS = (
         Channel.API,
     ),
 )
+
+
+DEMO_LANGUAGES = ("en", "ru")
+
+
+def demo_locale() -> str:
+    """The language of the demo's names: ``flask demo load --locale``, else
+    ``DEMO_LOCALE`` if it is one the demo is written in, else the app's
+    default locale, else English."""
+    for wanted in (
+        g.get("demo_locale"),
+        current_app.config.get("DEMO_LOCALE"),
+        current_app.config["BABEL_DEFAULT_LOCALE"],
+    ):
+        if wanted and wanted.split("_")[0] in DEMO_LANGUAGES:
+            return wanted.split("_")[0]
+    return "en"
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, Mapping) and set(value) == set(DEMO_LANGUAGES)
+
+
+def localized(value: Any, locale: str) -> Any:
+    """``value`` with every ``{"en": ..., "ru": ...}`` in it replaced by its
+    ``locale`` text (lists and dicts walked, anything else kept)."""
+    if _is_text(value):
+        return value[locale]
+    if isinstance(value, Mapping):
+        return {key: localized(item, locale) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(localized(item, locale) for item in value)
+    return value
+
+
+def every_name(value: Mapping[str, str] | str) -> set[str]:
+    """All the languages' versions of a demo name (to find it loaded in any)."""
+    return set(value.values()) if _is_text(value) else {value}
 
 
 def load_demo_people(*, now: datetime) -> int:

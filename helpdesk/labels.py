@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 
-from helpdesk.models import Channel, Priority, Role, TicketStatus, format_ticket_number
+from helpdesk.models import (
+    Channel,
+    Priority,
+    Role,
+    Ticket,
+    TicketStatus,
+    format_ticket_number,
+)
 from helpdesk.notify import preferences
 
 
@@ -48,7 +59,42 @@ def role_label(role: Role | str) -> str:
     }[Role(role)]
 
 
+# A deadline is at risk once less than this share of its span is left.
+AT_RISK_SHARE = 0.25
+
+
+class DueState(NamedTuple):
+    """How a queue row shows its deadline: ``kind`` is the CSS class
+    (``due-overdue``, ``due-risk``, ``due-ok``), ``label`` the word that says
+    it without colour (empty when all is well), ``left`` the time left or late."""
+
+    kind: str
+    label: str
+    left: str
+
+
+def due_state(ticket: Ticket, now: datetime) -> DueState | None:
+    """The ticket's earliest running deadline (``due_at``, kept by the SLA
+    engine) as the queue shows it, from the row alone - no query.
+
+    At risk: less than a quarter of the span from registration to the due
+    time is left, in wall-clock time (the business-time share is the SLA
+    panel's; this is the one a queue of a million tickets can afford)."""
+    if ticket.due_at is None:
+        return None
+    left = ticket.due_at - now
+    if left <= timedelta(0):
+        late = format_timedelta(-left, threshold=1.1, add_direction=False)
+        return DueState("due-overdue", _("Overdue"), _("by %(time)s", time=late))
+    span = ticket.due_at - ticket.created_at
+    text = _("%(time)s left", time=format_timedelta(left, threshold=1.1))
+    if left < span * AT_RISK_SHARE:
+        return DueState("due-risk", _("At risk"), text)
+    return DueState("due-ok", "", text)
+
+
 TEMPLATE_GLOBALS = {
+    "due_state": due_state,
     "format_ticket_number": format_ticket_number,
     "status_label": status_label,
     "priority_label": priority_label,

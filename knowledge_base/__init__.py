@@ -21,6 +21,7 @@ SEARCH_INDEX = "ix_kb_articles_search_vector"
 
 PANELS = {
     "nav": "knowledge_base/panels/nav.html",
+    "nav_reports": "knowledge_base/panels/nav_reports.html",
     "ticket_sidebar": "knowledge_base/panels/ticket_sidebar.html",
     "ticket_reply_tools": "knowledge_base/panels/ticket_reply_tools.html",
     "phone_console": "knowledge_base/panels/phone_console.html",

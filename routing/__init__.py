@@ -14,6 +14,7 @@ from helpdesk import hooks
 
 PANELS = {
     "nav": "routing/panels/nav.html",
+    "nav_admin": "routing/panels/nav_admin.html",
     "ticket_sidebar": "routing/panels/ticket_sidebar.html",
     "phone_console": "routing/panels/phone_console.html",
     "queue_bulk_actions": "routing/panels/queue_bulk_actions.html",

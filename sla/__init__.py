@@ -10,7 +10,8 @@ from helpdesk import hooks
 
 # Partials shown in the core's panel slots.
 PANELS = {
-    "nav": "sla/_nav.html",
+    "nav_reports": "sla/panels/nav_reports.html",
+    "nav_admin": "sla/panels/nav_admin.html",
     "ticket_sidebar": "sla/_ticket_clocks.html",
 }
 

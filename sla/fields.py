@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import available_timezones
 
+from babel.dates import get_day_names
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
@@ -22,22 +23,34 @@ from helpdesk.i18n import N_
 from helpdesk.models import Channel, Priority
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# Accepted spellings of a weekday in the form's rows, lowercase.
-_WEEKDAY_NAMES = {
-    name: index
-    for index, names in enumerate(
-        (
-            ("mon", "monday", "пн", "пон", "понедельник"),
-            ("tue", "tuesday", "вт", "вто", "вторник"),
-            ("wed", "wednesday", "ср", "сре", "среда"),
-            ("thu", "thursday", "чт", "чет", "четверг"),
-            ("fri", "friday", "пт", "пят", "пятница"),
-            ("sat", "saturday", "сб", "суб", "суббота"),
-            ("sun", "sunday", "вс", "вос", "воскресенье"),
-        )
-    )
-    for name in names
-}
+# The languages whose weekday names the form's rows accept (Babel's CLDR data).
+WEEKDAY_LOCALES = ("en", "ru")
+
+
+def _weekday_spellings() -> dict[str, int]:
+    """Every spelling of a weekday in the form's rows, lowercase → 0 (Monday)
+    … 6: the API's codes and CLDR's wide, abbreviated and short names (and
+    the first three letters of the wide ones, "пон") in each language."""
+    names = {code: index for index, code in enumerate(WEEKDAYS)}
+    for locale in WEEKDAY_LOCALES:
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated", "short"):
+                for index, name in get_day_names(width, context, locale).items():
+                    names[name.lower().rstrip(".")] = index
+                    if width == "wide":
+                        names[name.lower()[:3]] = index
+    return names
+
+
+_WEEKDAY_NAMES = _weekday_spellings()
+
+
+def weekday_label(weekday: int, locale: str) -> str:
+    """The weekday's short name in ``locale`` ("Mon", "Пн"), as the form
+    writes it and reads it back; 0 is Monday."""
+    return get_day_names("abbreviated", "format", locale)[weekday].capitalize()
+
+
 ACTIONS = ("notify_assignee", "notify_line", "notify_managers", "escalate")
 CONDITION_KEYS = ("priority", "category", "organization", "channel")
 WEEK_MINUTES = 7 * 1440

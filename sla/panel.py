@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,6 +20,7 @@ from helpdesk.clock import get_clock
 from helpdesk.extensions import db
 from helpdesk.labels import status_label
 from helpdesk.models import Ticket, TicketEvent
+from sla.fields import weekday_label
 from sla.models import SlaClock, Target
 from sla.service import dashboard
 
@@ -185,7 +187,14 @@ def _what(kind: str, d: dict[str, Any]) -> str:
     return str(texts.get(kind, kind))
 
 
+def weekday_labels() -> list[str]:
+    """Monday … Sunday, short, in the page's language (Babel's CLDR names)."""
+    locale = str(get_locale())
+    return [weekday_label(day, locale) for day in range(7)]
+
+
 TEMPLATE_GLOBALS = {
+    "sla_weekday_labels": weekday_labels,
     "sla_ticket_clocks": ticket_clocks,
     "sla_target_label": target_label,
     "sla_state_label": state_label,

@@ -36,9 +36,9 @@ from helpdesk.models import Channel
 from helpdesk.service import queries
 from helpdesk.tabular import XLSX_TYPE
 from helpdesk.views.access import managers_required
+from sla.fields import weekday_label
 from sla.schemas import (
     ACTIONS,
-    WEEKDAYS,
     CalendarFormIn,
     HolidayIn,
     MoveIn,
@@ -197,8 +197,8 @@ def _calendar_values(calendar) -> dict[str, Any]:
         "timezone": calendar.timezone,
         "always_open": calendar.always_open,
         "intervals": "\n".join(
-            f"{WEEKDAYS[i.weekday].title()}, {minutes_to_hhmm(i.start_minute)}, "
-            f"{minutes_to_hhmm(i.end_minute)}"
+            f"{weekday_label(i.weekday, str(get_locale()))}, "
+            f"{minutes_to_hhmm(i.start_minute)}, {minutes_to_hhmm(i.end_minute)}"
             for i in calendar.intervals
         ),
         "holidays": "\n".join(
@@ -208,7 +208,8 @@ def _calendar_values(calendar) -> dict[str, Any]:
 
 
 def _rows_of_default_week() -> str:
-    return "\n".join(f"{d.title()}, 09:00, 18:00" for d in WEEKDAYS[:5])
+    locale = str(get_locale())
+    return "\n".join(f"{weekday_label(d, locale)}, 09:00, 18:00" for d in range(5))
 
 
 def _calendar_form(

@@ -117,6 +117,17 @@ def _digest(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()
 
 
+def may_hold_tokens(user: User, *, customers_allowed: bool) -> bool:
+    """Staff may always create API tokens; customers only where the
+    deployment allows it (``API_TOKENS_FOR_CUSTOMERS``, off by default)."""
+    return user.is_staff or customers_allowed
+
+
+def ensure_may_hold_tokens(user: User, *, customers_allowed: bool) -> None:
+    if not may_hold_tokens(user, customers_allowed=customers_allowed):
+        raise PermissionDenied(_l("API tokens are not enabled for customers."))
+
+
 def issue_token(
     user: User, *, name: str, now: datetime, ttl_days: int
 ) -> tuple[str, ApiToken]:

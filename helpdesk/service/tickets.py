@@ -227,6 +227,7 @@ def update_ticket(
             actor=actor,
             now=now,
             data={"old": old.value, "new": ticket.priority.value},
+            internal=True,  # priority is the staff's label, not the requester's
         )
         db.session.flush()
         events.ticket_priority_changed.send(
@@ -270,6 +271,7 @@ def set_tags(
         actor=actor,
         now=now,
         data={"old": old, "new": new},
+        internal=True,
     )
     db.session.flush()
     return ticket

@@ -11,7 +11,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from helpdesk.extensions import db
-from helpdesk.models import Ticket, TicketEvent, User
+from helpdesk.models import EventKind, Ticket, TicketEvent, User
+
+# Staff's labels: recorded as internal; also kept from requesters when an
+# older row was stored before they were.
+STAFF_ONLY_KINDS = (
+    EventKind.PRIORITY_CHANGED,
+    EventKind.TAGS_CHANGED,
+    EventKind.LINE_CHANGED,
+)
 
 
 def record_event(
@@ -41,12 +49,16 @@ def record_event(
 
 
 def timeline_query(ticket: Ticket, *, actor: User) -> sa.Select[tuple[TicketEvent]]:
-    """The ticket's events, oldest first; requesters do not see internal ones."""
+    """The ticket's events, oldest first; requesters see neither internal
+    events nor the staff's labels (priority, tags, line)."""
     query = (
         ticket.events.select()
         .options(joinedload(TicketEvent.actor))
         .order_by(TicketEvent.id)
     )
     if not actor.is_staff:
-        query = query.where(TicketEvent.internal.is_(False))
+        query = query.where(
+            TicketEvent.internal.is_(False),
+            TicketEvent.kind.not_in([kind.value for kind in STAFF_ONLY_KINDS]),
+        )
     return query

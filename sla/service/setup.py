@@ -209,7 +209,9 @@ def public_holidays_of(country: str, year: int, language: str | None = None) -> 
     package), named in ``language`` when the country's data has it."""
     names = public_holidays.country_holidays(country, years=year)
     chosen = _language(names.supported_languages, language)
-    if chosen and chosen != names.default_language:
+    # Asked even for the country's default language: without ``language``
+    # the package answers with its untranslated (English) names.
+    if chosen:
         names = public_holidays.country_holidays(country, years=year, language=chosen)
     return dict(names.items())
 

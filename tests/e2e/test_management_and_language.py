@@ -36,6 +36,7 @@ def test_manager_sees_every_line_and_admin_changes_a_role(
 
     admin_page = new_page()
     log_in(admin_page, admin)
+    admin_page.get_by_text("Administration").click()  # the top bar's drop-down
     admin_page.get_by_role("link", name="Users").click()
     expect(admin_page).to_have_url(re.compile(r"/admin/users$"))
     admin_page.get_by_role("link", name="Ivan Promoted").click()

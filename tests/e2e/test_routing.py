@@ -29,7 +29,8 @@ def test_admin_writes_and_tests_a_rule_and_an_agent_escalates_by_hand(
 
     # The admin writes a rule...
     log_in(page, admin)
-    page.get_by_role("link", name="Routing").click()
+    page.get_by_text("Administration").click()  # the top bar's drop-down
+    page.get_by_role("link", name="Routing rules").click()
     expect(page.get_by_role("heading", name="Routing rules")).to_be_visible()
     page.get_by_role("button", name="New rule").click()
     page.get_by_label("Name").fill("Configuration to line 2")

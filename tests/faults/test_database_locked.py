@@ -119,13 +119,15 @@ def test_an_api_write_over_the_browser_session_is_a_503_json_error(
     _assert_unavailable_json(response)
 
 
-def test_anonymous_requests_under_a_write_lock_stay_503(app, client, world, write_lock):
-    customer, _ticket = world
+def test_anonymous_requests_under_a_write_lock_stay_503(
+    app, client, given, world, write_lock
+):
+    agent = given(make_user, role=Role.LINE1)  # customers get no tokens by default
     write_lock()
 
     token = client.post(
         "/api/v1/auth/token",
-        json={"email": customer.email, "password": "correct-horse"},
+        json={"email": agent.email, "password": "correct-horse"},
     )
     signup = client.post(
         "/signup",

@@ -12,7 +12,7 @@ from tests.builders import PASSWORD, make_category, make_ticket, make_user
 def test_token_endpoint_answers_token_and_expiry_and_refuses_wrong_passwords(
     client, given, clock
 ):
-    user = given(make_user)
+    user = given(make_user, role=Role.LINE1)
     response = client.post(
         "/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}
     )

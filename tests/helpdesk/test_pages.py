@@ -255,7 +255,7 @@ def test_signup_creates_a_customer_and_logs_them_in(client, app):
 
 
 def test_profile_creates_shows_once_and_revokes_an_api_token(client, given, login, app):
-    login(given(make_user))
+    login(given(make_user, role=Role.LINE2))
     page = client.post("/profile/tokens", data={"name": "script"}).get_data(
         as_text=True
     )

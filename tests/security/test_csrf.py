@@ -177,9 +177,10 @@ def test_api_post_with_bearer_token_needs_no_csrf_token(app, client, customer, b
     assert response.status_code == 201, response.json
 
 
-def test_token_endpoint_needs_no_csrf_token(app, client, customer):
+def test_token_endpoint_needs_no_csrf_token(app, client, given):
+    agent = given(make_user, role=Role.LINE1)  # customers get no tokens by default
     response = client.post(
-        "/api/v1/auth/token", json={"email": customer.email, "password": PASSWORD}
+        "/api/v1/auth/token", json={"email": agent.email, "password": PASSWORD}
     )
 
     assert response.status_code == 201, response.json

@@ -32,7 +32,7 @@ def _token_rows(app) -> list[dict]:
 
 
 def test_api_tokens_are_stored_only_as_sha256_digests(app, client, given, login):
-    user = given(make_user, role=Role.CUSTOMER)
+    user = given(make_user, role=Role.LINE1)
     from_api = client.post(
         "/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}
     ).json["token"]
@@ -157,7 +157,7 @@ def test_token_endpoint_refuses_bad_credentials_and_stores_only_the_attempt(
 
 
 def test_profile_lists_only_ones_own_tokens(app, client, given, login):
-    alice = given(make_user, role=Role.CUSTOMER)
+    alice = given(make_user, role=Role.LINE1)
     bob = given(make_user, role=Role.LINE2)
     login(alice)
     client.post("/profile/tokens", data={"name": "alices-laptop"})
@@ -167,3 +167,28 @@ def test_profile_lists_only_ones_own_tokens(app, client, given, login):
     page = client.get("/profile").get_data(as_text=True)
 
     assert "alices-laptop" not in page
+
+
+def test_customers_get_no_token_panel_and_no_tokens_unless_the_setting_allows(
+    app, client, given, login, monkeypatch
+):
+    customer = login(given(make_user, role=Role.CUSTOMER))
+    before = db_state(app)
+
+    assert "API tokens" not in client.get("/profile").get_data(as_text=True)
+    assert client.post("/profile/tokens", data={"name": "x"}).status_code == 403
+    api = client.post(
+        "/api/v1/auth/token", json={"email": customer.email, "password": PASSWORD}
+    )
+    assert api.status_code == 403
+    assert error_of(api)["code"] == "forbidden"
+    assert db_state(app) == before
+
+    monkeypatch.setitem(app.config, "API_TOKENS_FOR_CUSTOMERS", True)
+    assert "API tokens" in client.get("/profile").get_data(as_text=True)
+    assert client.post("/profile/tokens", data={"name": "x"}).status_code == 200
+    api = client.post(
+        "/api/v1/auth/token", json={"email": customer.email, "password": PASSWORD}
+    )
+    assert api.status_code == 201
+    assert len(_token_rows(app)) == 2

@@ -1,0 +1,199 @@
+"""Every page of every role on a 390 px wide phone, and the customer's view.
+
+The pages come from the app's URL map - every GET route without arguments,
+and those whose arguments are ids the demo data has (a ticket, an article, a
+rule…) - so a new page is walked without an edit here. One browser, one
+context per role, one login each.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+from playwright.sync_api import expect
+
+from helpdesk.extensions import db
+from helpdesk.models import Priority, Ticket, TicketStatus, User
+from helpdesk.service import accounts, lines
+from helpdesk.service import tickets as ticket_service
+from knowledge_base.models import Article, CannedResponse
+from routing.models import RoutingRule
+from sla.models import BusinessCalendar, SlaPolicy
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DEMO_PASSWORD = "demo"
+ROLES = {
+    "anonymous": None,
+    "customer": "customer@example.com",
+    "line1": "line1@example.com",
+    "line2": "line2@example.com",
+    "line3": "line3@example.com",
+    "manager": "manager@example.com",
+    "admin": "admin@example.com",
+}
+# Arguments filled with the id of a demo row (the first one).
+ARGUMENT_MODELS = {
+    "article_id": Article,
+    "rule_id": RoutingRule,
+    "policy_id": SlaPolicy,
+    "calendar_id": BusinessCalendar,
+    "user_id": User,
+    "canned_id": CannedResponse,
+}
+# Not pages: files, feeds and machine endpoints.
+NOT_PAGES = re.compile(r"^/(api|static|kb/static|healthz|metrics)\b|\.\w+$")
+
+
+def _demo_world(runner, app) -> dict:
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        ids = {
+            arg: db.session.scalar(sa.select(sa.func.min(model.id)))
+            for arg, model in ARGUMENT_MODELS.items()
+        }
+        ids["number"] = 1  # an article's first version
+        customer = accounts.find_user_by_email(ROLES["customer"])
+        ticket = db.session.scalar(
+            sa.select(Ticket).where(Ticket.requester_id == customer.id).limit(1)
+        )
+        ids["ticket_id"] = ticket.id
+        return ids
+
+
+@pytest.fixture
+def demo(saved_world, runner, app) -> dict:
+    """The demo data (``flask demo load``), loaded once and put back."""
+    return saved_world("demo data", lambda: _demo_world(runner, app))
+
+
+def page_urls(app, ids: dict) -> list[str]:
+    """Every GET page whose arguments are all ids of the demo data."""
+    urls = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or NOT_PAGES.search(rule.rule):
+                continue
+            if not rule.arguments <= ids.keys():
+                continue
+            urls.append(url_for(rule.endpoint, **{a: ids[a] for a in rule.arguments}))
+    return sorted(set(urls))
+
+
+def _log_in(page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    # Demo users read their own language: the welcome is not always English.
+    expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+def test_every_page_of_every_role_fits_a_phone_without_sideways_scroll(
+    browser, live_server, app, demo
+):
+    urls = page_urls(app, demo)
+    assert {"/queue", f"/tickets/{demo['ticket_id']}", "/sla", "/kb"} <= set(urls)
+    too_wide, seen = [], {}
+    for role, email in ROLES.items():
+        context = browser.new_context(base_url=live_server, viewport=PHONE)
+        page = context.new_page()
+        if email:
+            _log_in(page, email)
+        seen[role] = 0
+        for url in urls:
+            # The page's stylesheets come before its deferred scripts, so at
+            # DOMContentLoaded the layout is final; images need not load.
+            response = page.goto(url, wait_until="domcontentloaded")
+            assert response.status < 500, f"{role} {url}: {response.status}"
+            # Not this role's page: refused, or sent to the login form.
+            if response.status >= 400 or (
+                url != "/login" and page.url.endswith("/login")
+            ):
+                continue
+            if "text/html" not in response.headers.get("content-type", ""):
+                continue
+            seen[role] += 1
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                too_wide.append(f"{role} {url}: {width} px")
+        context.close()
+    assert not too_wide, "pages wider than the phone:\n" + "\n".join(too_wide)
+    # The walk really reached each role's pages (not only the login form).
+    assert seen["anonymous"] >= 2 and seen["customer"] >= 5
+    assert seen["manager"] >= 20 and seen["admin"] > seen["line1"] >= 8
+
+
+def _staff_work_on_the_customers_ticket(app, ticket_id: int) -> None:
+    """What staff do that the requester must not see: priority, tags, line."""
+    with app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        manager = accounts.find_user_by_email(ROLES["manager"])
+        now = ticket.updated_at
+        ticket_service.update_ticket(
+            ticket,
+            {"priority": Priority.P1, "tags": ["vip", "printer"]},
+            actor=manager,
+            now=now,
+        )
+        lines.move_to_line(ticket, 2, reason="Needs line 2", actor=manager, now=now)
+        ticket_service.change_status(
+            ticket, TicketStatus.RESOLVED, actor=manager, now=now
+        )
+        db.session.commit()
+
+
+def test_a_customer_sees_no_staff_labels_no_token_panel_and_no_preset_rating(
+    app, demo, new_page
+):
+    _staff_work_on_the_customers_ticket(app, demo["ticket_id"])
+    page = new_page()
+    _log_in(page, ROLES["customer"])
+
+    page.goto(f"/tickets/{demo['ticket_id']}")
+    header = page.locator("hgroup")
+    expect(header).to_contain_text("Решена")  # the demo customer reads Russian
+    for label in ("Линия", "P1", "P3", "#vip"):
+        expect(header).not_to_contain_text(label)
+    timeline = page.locator(".timeline")
+    expect(timeline).to_contain_text("Заявка зарегистрирована")
+    for internal in ("Приоритет", "P1", "vip", "линии", "Линия"):
+        expect(timeline).not_to_contain_text(internal)
+
+    radios = page.locator("#rate input[type=radio]")
+    expect(radios).to_have_count(5)
+    for n in range(5):
+        expect(radios.nth(n)).not_to_be_checked()
+    page.locator("#rate button[type=submit]").click()
+    expect(page.locator("#score-error")).to_have_text("Поставьте оценку от 1 до 5.")
+    expect(page.locator("#rate")).to_be_visible()  # the form, not a bare error page
+
+    page.goto("/profile")
+    expect(page.get_by_role("heading", name="Профиль")).to_be_visible()
+    expect(page.locator("#api-tokens")).to_have_count(0)
+
+
+def test_on_a_phone_the_menu_folds_and_log_out_is_two_taps_away(
+    browser, live_server, demo
+):
+    context = browser.new_context(base_url=live_server, viewport=PHONE)
+    page = context.new_page()
+    _log_in(page, ROLES["manager"])
+    log_out = page.get_by_role("button", name="Выйти")
+    expect(page.locator("#nav-menu")).to_be_hidden()
+
+    page.locator("label.nav-toggle-label").click()
+    expect(page.get_by_role("link", name="Очередь", exact=True)).to_be_visible()
+    page.locator("summary", has_text="Администрирование").click()
+    expect(page.get_by_role("link", name="Политики SLA")).to_be_visible()
+    page.locator("summary", has_text="Мария Руководитель").click()
+    expect(log_out).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    log_out.click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    context.close()
