@@ -12,7 +12,7 @@ history. Business time is that of the policy the ticket matches today.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Ticket, TicketEvent
 from sla.calendar import CalendarSpec, business_seconds_between
 from sla.models import Phase, SlaAlert, SlaClock, SlaPolicy, Target
+from sla.service import rollups
 from sla.service.clocks import (
     _CALENDAR_PARTS,
     INITIAL_TARGETS,
@@ -86,7 +87,17 @@ def replay_imported(items: Sequence, *, now: datetime) -> int:
     _set_ticket_dues(
         [d for d in dues if d["due"] is not None or replaced.get(d["ticket"])]
     )
+    _recount_rollups(items)
     return len(rows)
+
+
+def _recount_rollups(items: Sequence) -> None:
+    """Core's INSERT passes the roll-ups' flush hook by: recount the days the
+    batch's tickets were created on (a legacy file is mostly in date order,
+    so a batch spans few days)."""
+    days = [i.ticket.created_at.astimezone(UTC).date() for i in items]
+    if days:
+        rollups.rebuild(days=(min(days), max(days) + timedelta(days=1)))
 
 
 def _set_ticket_dues(dues: list[dict]) -> None:
@@ -139,6 +150,7 @@ def _replay(
         spent_seconds=0,
         warnings_done=0,
         check_failures=0,
+        unanswered=False,
     )
     due = reached_at(clock, spec, clock.target_seconds)
     stops = [item.resolved_at]
@@ -148,7 +160,9 @@ def _replay(
     # The clock's end so far: its stop, the pause it waits in, or now.
     end = stop or item.paused_at or max(now, start)
     if end > due:
-        mark_breached(clock, due)
+        # Imported history: the holders at the breach are the ticket's own
+        # (its timeline is being written with it, not yet readable).
+        mark_breached(clock, due, now=due)
     spent = business_seconds_between(spec, start, end)
     clock.warnings_done = (
         len(warning_percents(clock))
@@ -159,6 +173,10 @@ def _replay(
     )
     if stop is not None:
         clock.phase, clock.stopped_at = Phase.STOPPED, stop
+        # Resolved before any public reply: no response, never met.
+        clock.unanswered = target == Target.FIRST_RESPONSE and (
+            item.first_response_at is None or item.first_response_at > stop
+        )
         clock.running_since, clock.spent_seconds = None, spent
     elif item.paused_at is not None:
         clock.phase, clock.running_since, clock.spent_seconds = (
