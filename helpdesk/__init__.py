@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         http,
         inbound,
         outbox,
+        reference,
         scheduler,
         security,
         views,
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
         app, locale_selector=http.select_locale, timezone_selector=http.select_timezone
     )
     auth.init_login(app)
+    reference.init_app(app)
     http.register_error_handlers(app)
     security.init_app(app)
     app.register_blueprint(auth.bp)

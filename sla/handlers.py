@@ -9,7 +9,7 @@ from flask import current_app
 from helpdesk import events
 from helpdesk.models import Channel, TicketStatus
 from sla.models import Target
-from sla.service import clocks
+from sla.service import clocks, fresh_clocks, policies
 
 ALL_TARGETS = frozenset(Target)
 RESPONSE_TARGETS = frozenset({Target.FIRST_RESPONSE, Target.NEXT_RESPONSE})
@@ -26,9 +26,8 @@ def refreshes_ticket_due(handler):
     return wrapped
 
 
-@refreshes_ticket_due
 def on_ticket_created(ticket, *, actor, now, **_) -> None:
-    clocks.start_clocks(ticket, now=now, actor=actor, cause="ticket_created")
+    started = clocks.start_clocks(ticket, now=now, actor=actor, cause="ticket_created")
     if ticket.channel == Channel.PHONE and actor is not None and actor.is_staff:
         # Line 1 registered it while talking to the caller: that is the first response.
         clocks.stop_clocks(
@@ -39,6 +38,10 @@ def on_ticket_created(ticket, *, actor, now, **_) -> None:
             cause="answered_on_the_call",
             settings=current_app.config,
         )
+        clocks.refresh_ticket_due(ticket)
+    else:
+        # A new ticket's clocks are the ones just started: no need to read them.
+        clocks.set_ticket_due(ticket, started)
 
 
 @refreshes_ticket_due
@@ -93,6 +96,8 @@ def on_retarget(ticket, *, actor, now, **_) -> None:
 
 def connect() -> None:
     """Subscribe once; blinker ignores a second connection of the same function."""
+    policies.watch()
+    fresh_clocks.connect()
     events.ticket_created.connect(on_ticket_created)
     events.public_reply_added.connect(on_public_reply)
     events.ticket_status_changed.connect(on_status_changed)

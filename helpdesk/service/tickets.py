@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from helpdesk import events, files
+from helpdesk import events, files, reference
 from helpdesk.errors import (
     Conflict,
     InvalidInput,
@@ -47,7 +46,7 @@ CUSTOMER_TRANSITIONS = frozenset({TicketStatus.RESOLVED, TicketStatus.REOPENED})
 
 
 def active_category(code: str) -> Category:
-    category = db.session.scalar(sa.select(Category).where(Category.code == code))
+    category = reference.category_by_code(code)
     if category is None or not category.active:
         raise InvalidInput(
             _l("Unknown category."), fields={"category": [_l("Unknown category.")]}

@@ -1,0 +1,50 @@
+"""The core's reference data from the per-process cache (``helpdesk.refcache``):
+categories by code and the active staff by role, for the intake and the
+notifications that every new ticket sends."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from helpdesk import refcache
+from helpdesk.models import STAFF_ROLES, Category, Role, User
+
+
+def _load_categories(session: Session) -> dict[str, Category]:
+    return {c.code: c for c in session.scalars(sa.select(Category))}
+
+
+def category_by_code(code: str) -> Category | None:
+    """The category (active or not) in this session, or None; no query once cached."""
+    category = refcache.cached("categories", _load_categories).get(code)
+    return refcache.attach(category) if category is not None else None
+
+
+def _load_staff(session: Session) -> dict[Role, list[User]]:
+    staff: dict[Role, list[User]] = {}
+    for user in session.scalars(
+        sa.select(User)
+        .where(User.active.is_(True), User.role.in_(STAFF_ROLES))
+        .order_by(User.id)
+    ):
+        staff.setdefault(user.role, []).append(user)
+    return staff
+
+
+def active_staff(role: Role) -> list[User]:
+    """The active users of a staff role in id order, in this session."""
+    users = refcache.cached("staff", _load_staff).get(role, [])
+    return [refcache.attach(user) for user in users]
+
+
+def _staff_change(user: User) -> bool:
+    # Customers come and go (sign-up, mail in) without touching the cache.
+    # (a role it had before: an agent who became a customer)
+    return user.is_staff or bool(sa.inspect(user).attrs.role.history.deleted)
+
+
+def init_app(app) -> None:
+    refcache.init_app(app)
+    refcache.watch(Category)
+    refcache.watch(User, _staff_change)
