@@ -31,7 +31,6 @@ RULE_FIELDS = (
 )
 
 
-
 def ensure_rule_admin(actor: User) -> None:
     if actor.role not in (Role.MANAGER, Role.ADMIN):
         raise PermissionDenied(_l("Only managers and administrators manage rules."))
