@@ -24,10 +24,13 @@ def init_app(app: Flask) -> None:
         reference,
         scheduler,
         security,
+        unit_of_work,
         views,
     )
     from helpdesk.labels import TEMPLATE_GLOBALS
+    from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
+    from helpdesk.outbox.models import OutboxMessage
 
     # Before any blueprint adds a rule: every package's <int:...> is bounded.
     app.url_map.converters["int"] = http.IdConverter
@@ -41,6 +44,8 @@ def init_app(app: Flask) -> None:
     )
     auth.init_login(app)
     reference.init_app(app)
+    unit_of_work.append_only(TicketEvent, OutboxMessage)
+    unit_of_work.connect()
     http.register_error_handlers(app)
     security.init_app(app)
     app.register_blueprint(auth.bp)

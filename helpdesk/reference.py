@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from helpdesk import refcache
+from helpdesk.extensions import db
 from helpdesk.models import STAFF_ROLES, Category, Role, User
 
 
@@ -36,6 +37,23 @@ def active_staff(role: Role) -> list[User]:
     """The active users of a staff role in id order, in this session."""
     users = refcache.cached("staff", _load_staff).get(role, [])
     return [refcache.attach(user) for user in users]
+
+
+def users_by_ids(ids: list[int]) -> list[User]:
+    """These users in this session, in this order: active staff from the
+    cache, anyone else by primary key (identity map, else one read each)."""
+    staff = {
+        user.id: user
+        for users in refcache.cached("staff", _load_staff).values()
+        for user in users
+    }
+    found = []
+    for user_id in ids:
+        user = staff.get(user_id)
+        user = refcache.attach(user) if user else db.session.get(User, user_id)
+        if user is not None:
+            found.append(user)
+    return found
 
 
 def _staff_change(user: User) -> bool:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -24,6 +25,15 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _KEEP = "unit_of_work.keep_written"
+# Models whose new rows nobody reads back as objects in the transaction
+# that writes them (timeline events, outbox messages).
+_append_only: list[type] = []
+
+
+def append_only(*models: type) -> None:
+    """New rows of ``models`` may be written by one ``executemany`` each
+    (without their ids coming back) when the unit of work keeps what it wrote."""
+    _append_only.extend(m for m in models if m not in _append_only)
 
 
 def keep_written() -> None:
@@ -42,6 +52,56 @@ def commit_keeping_state() -> None:
         session.commit()
     finally:
         session.expire_on_commit = True
+
+
+def _batch_appends(session: Session, _flush_context, _instances) -> None:
+    """``before_flush``: write the pending append-only rows of a unit that
+    keeps what it wrote as one ``executemany`` per table, in the order they
+    were added, and let the flush forget them. The ORM would send one
+    INSERT ... RETURNING per row on SQLite (it cannot match returned ids to
+    rows there); these rows' ids are never needed in the transaction."""
+    if not _append_only or not keeps_written(session):
+        return
+    pending = sorted(
+        (sa.inspect(obj) for obj in session.new if type(obj) in _append_only),
+        key=lambda state: state.insert_order,
+    )
+    by_model: dict[type, list] = {}
+    for state in pending:
+        # A row whose parent is not stored yet is left to the ORM's ordering.
+        if all(
+            getattr(state.obj(), column.key, None) is not None
+            for column in _parents(state.mapper)
+        ):
+            by_model.setdefault(state.class_, []).append(state.obj())
+    connection = session.connection()
+    for model, objects in by_model.items():
+        table = model.__table__
+        connection.execute(table.insert(), [_row(table, obj) for obj in objects])
+        for obj in objects:
+            session.expunge(obj)
+
+
+def _parents(mapper) -> list:
+    return [c for c in mapper.local_table.c if c.foreign_keys and not c.nullable]
+
+
+def _row(table: sa.Table, obj) -> dict:
+    row = {}
+    for column in table.c:
+        if column.primary_key:
+            continue
+        value = obj.__dict__.get(column.key)
+        if value is None and column.default is not None:
+            default = column.default
+            value = default.arg(None) if default.is_callable else default.arg
+        row[column.key] = value
+    return row
+
+
+def connect() -> None:
+    if not sa.event.contains(db.session, "before_flush", _batch_appends):
+        sa.event.listen(db.session, "before_flush", _batch_appends)
 
 
 def _locked(err: OperationalError) -> bool:

@@ -196,12 +196,12 @@ def ticket_sla(tickets: list[Ticket], now: datetime) -> dict[int, dict]:
     unknown = [i for i, found in known.items() if found is None]
     specs = dashboard.SpecCache()
     fresh = sorted(
-        (c for found in known.values() if found for c in found),
-        key=lambda c: (c.ticket_id, c.id),
+        (pair for found in known.values() if found for pair in found),
+        key=lambda pair: (pair[0].ticket_id, pair[0].id),
     )
     schema = SlaClockOut()
-    for clock in fresh:
-        spec = policies.spec_of(clock.policy.calendar_id)
+    for clock, spec in fresh:
+        spec = spec or policies.spec_of(clock.policy.calendar_id)
         left = clock.target_seconds - clocks.elapsed_seconds(clock, spec, now)
         result[clock.ticket_id]["sla"].append(_clock_out(schema, clock, left))
     if not unknown:

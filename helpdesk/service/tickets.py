@@ -81,8 +81,12 @@ def open_ticket(
         line=1,
         created_at=now,
         updated_at=now,
+        # A new ticket has no tags: known, so nothing asks the database.
+        tag_rows=[],
     )
     db.session.add(ticket)
+    # Its id now (events, clocks and mail name it); the rest of the intake
+    # is written by one flush at commit.
     db.session.flush()
     record_event(
         ticket,
@@ -91,7 +95,6 @@ def open_ticket(
         now=now,
         data={"channel": channel.value, "priority": ticket.priority.value},
     )
-    db.session.flush()
     events.ticket_created.send(ticket, actor=actor, now=now)
     return ticket
 

@@ -211,7 +211,7 @@ def start_clocks(
         )
         schedule_checks(clock, spec)
         db.session.add(clock)
-        fresh_clocks.remember(ticket, clock, new_ticket=cause == "ticket_created")
+        fresh_clocks.remember(ticket, clock, spec, new_ticket=cause == "ticket_created")
         record_clock_event(
             ticket,
             "sla_started",

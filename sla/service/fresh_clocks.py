@@ -18,12 +18,15 @@ from sqlalchemy.orm import Session
 from helpdesk.extensions import db
 from helpdesk.models import Ticket
 from helpdesk.unit_of_work import keeps_written
+from sla.calendar import CalendarSpec
 from sla.models import SlaClock
 
 _KEY = "sla.fresh_clocks"
 
 
-def remember(ticket: Ticket, clock: SlaClock, *, new_ticket: bool) -> None:
+def remember(
+    ticket: Ticket, clock: SlaClock, spec: CalendarSpec, *, new_ticket: bool
+) -> None:
     """Keep a started clock, when the unit of work answers from memory
     (``helpdesk.unit_of_work.keep_written``); else nothing is held."""
     if not keeps_written(db.session()):
@@ -32,12 +35,19 @@ def remember(ticket: Ticket, clock: SlaClock, *, new_ticket: bool) -> None:
     if new_ticket:
         known.setdefault(ticket.id, [])
     if ticket.id in known:
-        known[ticket.id].append(clock)
+        known[ticket.id].append((clock, clock.policy.id, spec))
 
 
-def of(ticket_id: int) -> list[SlaClock] | None:
-    """Every clock of a ticket created in this transaction, or None."""
-    return db.session.info.get(_KEY, {}).get(ticket_id)
+def of(ticket_id: int) -> list[tuple[SlaClock, CalendarSpec | None]] | None:
+    """Every clock of a ticket created in this transaction with the calendar
+    it started on (None once it moved to another policy), or None."""
+    found = db.session.info.get(_KEY, {}).get(ticket_id)
+    if found is None:
+        return None
+    return [
+        (clock, spec if clock.policy_id == policy_id else None)
+        for clock, policy_id, spec in found
+    ]
 
 
 def _forget(session: Session, *_args) -> None:
