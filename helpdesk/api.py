@@ -160,6 +160,7 @@ def comment_list(ticket_id: int):
 
 @bp.post("/v1/tickets/<int:ticket_id>/comments")
 @login_required
+@retried_when_locked
 def comment_create(ticket_id: int):
     ticket = access.get_visible_ticket(current_user, ticket_id)
     data = CommentIn().load(json_body())
