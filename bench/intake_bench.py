@@ -279,7 +279,8 @@ def _check_stored(url: str, before: dict[str, int], answered: int) -> None:
     after = _stored(url, before["last_id"])
     print(
         f"stored: {after['tickets']} new tickets for {answered} answered 201 "
-        f"(wrk stops with requests in flight); without their created event: "
+        f"(plus warm-up requests and those in flight when wrk stops); without "
+        f"their created event: "
         f"{after['without_created_event']}; without two clocks: "
         f"{after['without_two_clocks']}",
         flush=True,

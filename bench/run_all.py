@@ -15,6 +15,7 @@ ROOT = BENCH.parent
 # with their own defaults. The 10k/1M figures in README.md come from runs
 # with --tickets 10000 and the default 1,000,000.
 ARGS = {
+    "intake_bench.py": ["--duration", "5", "--rounds", "1", "--pg", "--workers", "2,4"],
     "queue_bench.py": ["--tickets", "100000"],
     "sla_bench.py": ["--tickets", "100000", "--sweep-sizes", "10000,100000"],
 }

@@ -100,3 +100,42 @@ def test_new_customers_do_not_invalidate_but_a_new_agent_does(app, other_app, gi
         assert len(active_staff(Role.LINE2)) == 2
         assert all(isinstance(u, User) for u in active_staff(Role.LINE2))
         db.session.remove()
+
+
+# --- what the intake reads: SLA policies and the rule book -------------------------
+
+
+def _intake(app, headers) -> dict:
+    response = app.test_client().post(
+        "/api/v1/tickets",
+        json={"subject": "VPN", "description": "Down.", "category": "access"},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def test_policy_and_rule_edits_through_one_worker_reach_the_others_intake(
+    app, other_app, given, bearer
+):
+    from routing.models import RoutingRule
+    from sla.models import SlaPolicy
+    from tests.routing.builders import make_rule
+    from tests.sla.builders import make_policy
+
+    given(make_category, "access")
+    given(make_policy, first_response_minutes=60, resolution_minutes=480)
+    given(make_rule, actions=[{"type": "set_line", "line": 2}])
+    headers = bearer(given(make_user, role=Role.CUSTOMER))
+    first = _intake(app, headers)  # cached here now
+    assert first["line"] == 2
+    assert {c["business_seconds_left"] for c in first["sla"]} == {3600, 480 * 60}
+
+    with other_app.app_context():
+        db.session.scalar(sa.select(SlaPolicy)).first_response_minutes = 30
+        db.session.scalar(sa.select(RoutingRule)).enabled = False
+        db.session.commit()
+
+    second = _intake(app, headers)
+    assert second["line"] == 1
+    assert {c["business_seconds_left"] for c in second["sla"]} == {1800, 480 * 60}
