@@ -33,6 +33,9 @@ class Config:
     # SQLite: how long a write waits for another writer before the request
     # answers 503 (sqlite3's connect timeout, i.e. SQLite's busy timeout).
     SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+    # A write that still finds the lock taken after the busy timeout is run
+    # again from the start this many times, then answered 503 + Retry-After.
+    SQLITE_LOCK_RETRIES = _env_int("SQLITE_LOCK_RETRIES", 2)
     # Attachments are stored in the database, so a backup holds everything.
     MAX_ATTACHMENT_BYTES = _env_int("MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
     MAX_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 256 * 1024

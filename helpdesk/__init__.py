@@ -26,13 +26,17 @@ def init_app(app: Flask) -> None:
         imports,
         inbound,
         outbox,
+        reference,
         scheduler,
         security,
+        unit_of_work,
         views,
     )
     from helpdesk.audit import api as audit_api  # noqa: F401 - its route joins api.bp
     from helpdesk.labels import TEMPLATE_GLOBALS
+    from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
+    from helpdesk.outbox.models import OutboxMessage
 
     # Before any blueprint adds a rule: every package's <int:...> is bounded.
     app.url_map.converters["int"] = http.IdConverter
@@ -45,6 +49,9 @@ def init_app(app: Flask) -> None:
         app, locale_selector=http.select_locale, timezone_selector=http.select_timezone
     )
     auth.init_login(app)
+    reference.init_app(app)
+    unit_of_work.append_only(TicketEvent, OutboxMessage)
+    unit_of_work.connect()
     http.register_error_handlers(app)
     security.init_app(app)
     app.register_blueprint(auth.bp)

@@ -38,6 +38,11 @@ from helpdesk.schemas.tickets import (
 )
 from helpdesk.service import access, accounts, merge, queries, timeline
 from helpdesk.service import tickets as ticket_service
+from helpdesk.unit_of_work import (
+    commit_keeping_state,
+    keep_written,
+    retried_when_locked,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -117,7 +122,9 @@ def ticket_list():
 
 @bp.post("/v1/tickets")
 @login_required
+@retried_when_locked
 def ticket_create():
+    keep_written()
     body = json_body()
     now = get_clock().now()
     if current_user.is_staff:
@@ -133,7 +140,8 @@ def ticket_create():
     ticket = ticket_service.open_ticket(
         data, actor=current_user, now=now, requester=requester, channel=channel
     )
-    db.session.commit()
+    # The answer is what was just written, not read back.
+    commit_keeping_state()
     return dump_ticket(ticket), 201, {"Location": f"/api/v1/tickets/{ticket.id}"}
 
 
@@ -178,6 +186,7 @@ def comment_list(ticket_id: int):
 
 @bp.post("/v1/tickets/<int:ticket_id>/comments")
 @login_required
+@retried_when_locked
 def comment_create(ticket_id: int):
     ticket = access.get_visible_ticket(current_user, ticket_id)
     data = CommentIn().load(json_body())

@@ -348,3 +348,14 @@ class Rating(Base):
     created_at: Mapped[datetime]
 
     ticket: Mapped[Ticket] = relationship(back_populates="rating")
+
+
+class CacheStamp(Base):
+    """The version of the reference data each process caches (policies,
+    calendars, rules, categories, agents): a fresh random value is written in
+    the transaction of every change to them (``helpdesk.refcache``)."""
+
+    __tablename__ = "cache_stamps"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(32))

@@ -33,7 +33,7 @@ from sla.schemas import (
     SlaClockOut,
     SummaryQuery,
 )
-from sla.service import dashboard, export, setup
+from sla.service import clocks, dashboard, export, fresh_clocks, policies, setup
 
 bp = Blueprint("sla_api", __name__, url_prefix="/api/v1/sla")
 
@@ -191,26 +191,38 @@ def ticket_sla(tickets: list[Ticket], now: datetime) -> dict[int, dict]:
     ``hooks.add_ticket_extras``."""
     ids = [t.id for t in tickets]
     result: dict[int, dict] = {i: {"sla": []} for i in ids}
-    if not ids:
+    known = {i: fresh_clocks.of(i) for i in ids}
+    # A ticket created in this transaction: its clocks are in hand.
+    unknown = [i for i, found in known.items() if found is None]
+    specs = dashboard.SpecCache()
+    fresh = sorted(
+        (pair for found in known.values() if found for pair in found),
+        key=lambda pair: (pair[0].ticket_id, pair[0].id),
+    )
+    schema = SlaClockOut()
+    for clock, spec in fresh:
+        spec = spec or policies.spec_of(clock.policy.calendar_id)
+        left = clock.target_seconds - clocks.elapsed_seconds(clock, spec, now)
+        result[clock.ticket_id]["sla"].append(_clock_out(schema, clock, left))
+    if not unknown:
         return result
-    clocks = db.session.scalars(
+    for clock in db.session.scalars(
         sa.select(SlaClock)
-        .where(SlaClock.ticket_id.in_(ids))
+        .where(SlaClock.ticket_id.in_(unknown))
         .order_by(SlaClock.ticket_id, SlaClock.id)
         .options(*dashboard.CALENDAR_LOADS)
-    )
-    specs = dashboard.SpecCache()
-    schema = SlaClockOut()
-    for clock in clocks:
+    ):
         left = dashboard.business_seconds_left(clock, now, specs)
-        result[clock.ticket_id]["sla"].append(
-            schema.dump(
-                {
-                    "target": clock.target.value,
-                    "state": clock.state,
-                    "due_at": clock.due_at,
-                    "business_seconds_left": left,
-                }
-            )
-        )
+        result[clock.ticket_id]["sla"].append(_clock_out(schema, clock, left))
     return result
+
+
+def _clock_out(schema: SlaClockOut, clock: SlaClock, left: int) -> dict:
+    return schema.dump(
+        {
+            "target": clock.target.value,
+            "state": clock.state,
+            "due_at": clock.due_at,
+            "business_seconds_left": left,
+        }
+    )

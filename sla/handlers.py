@@ -9,7 +9,7 @@ from flask import current_app
 from helpdesk import events
 from helpdesk.models import Channel, TicketStatus
 from sla.models import Target
-from sla.service import clocks
+from sla.service import clocks, fresh_clocks, policies
 from sla.service.imported import replay_imported
 
 ALL_TARGETS = frozenset(Target)
@@ -27,7 +27,6 @@ def refreshes_ticket_due(handler):
     return wrapped
 
 
-@refreshes_ticket_due
 def on_ticket_created(ticket, *, actor, now, **_) -> None:
     started = clocks.start_clocks(ticket, now=now, actor=actor, cause="ticket_created")
     if (
@@ -47,6 +46,10 @@ def on_ticket_created(ticket, *, actor, now, **_) -> None:
             cause="answered_on_the_call",
             settings=current_app.config,
         )
+        clocks.refresh_ticket_due(ticket)
+    else:
+        # A new ticket's clocks are the ones just started: no need to read them.
+        clocks.set_ticket_due(ticket, started)
 
 
 @refreshes_ticket_due
@@ -115,6 +118,8 @@ def on_tickets_imported(_sender, *, items, now, **_) -> None:
 
 def connect() -> None:
     """Subscribe once; blinker ignores a second connection of the same function."""
+    policies.watch()
+    fresh_clocks.connect()
     events.ticket_created.connect(on_ticket_created)
     events.public_reply_added.connect(on_public_reply)
     events.ticket_status_changed.connect(on_status_changed)

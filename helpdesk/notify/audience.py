@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from helpdesk import reference
 from helpdesk.extensions import db
 from helpdesk.models import LINE_ROLES, Role, Ticket, User
 
@@ -16,12 +17,12 @@ AUDIENCES = (ASSIGNEE, LINE, MANAGERS, REQUESTER)
 
 
 def line_agents(line: int) -> list[User]:
-    """The active agents of a support line, in a stable order."""
-    return _active_users(User.role == LINE_ROLES[line])
+    """The active agents of a support line, in a stable order (cached)."""
+    return reference.active_staff(LINE_ROLES[line])
 
 
 def managers() -> list[User]:
-    return _active_users(User.role == Role.MANAGER)
+    return reference.active_staff(Role.MANAGER)
 
 
 def audience(ticket: Ticket, audiences: Iterable[str]) -> list[User]:

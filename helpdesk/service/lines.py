@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 
 from helpdesk import events
 from helpdesk.errors import Conflict
-from helpdesk.extensions import db
 from helpdesk.models import EventKind, Ticket, User
 from helpdesk.service.access import can_work_on, works_on_line
 from helpdesk.service.tickets import assign_ticket
@@ -68,7 +67,8 @@ def move_to_line(
             else None,
         },
     )
-    db.session.flush()
+    # No flush of its own: subscribers that read see it through autoflush,
+    # and an intake writes the move with everything else at commit.
     events.ticket_line_changed.send(
         ticket, actor=actor, now=now, old=old_line, new=line, cause=cause, reason=reason
     )

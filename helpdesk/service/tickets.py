@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from helpdesk import events, files
+from helpdesk import events, files, reference
 from helpdesk.errors import (
     Conflict,
     InvalidInput,
@@ -47,7 +46,7 @@ CUSTOMER_TRANSITIONS = frozenset({TicketStatus.RESOLVED, TicketStatus.REOPENED})
 
 
 def active_category(code: str) -> Category:
-    category = db.session.scalar(sa.select(Category).where(Category.code == code))
+    category = reference.category_by_code(code)
     if category is None or not category.active:
         raise InvalidInput(
             _l("Unknown category."), fields={"category": [_l("Unknown category.")]}
@@ -82,8 +81,12 @@ def open_ticket(
         line=1,
         created_at=now,
         updated_at=now,
+        # A new ticket has no tags: known, so nothing asks the database.
+        tag_rows=[],
     )
     db.session.add(ticket)
+    # Its id now (events, clocks and mail name it); the rest of the intake
+    # is written by one flush at commit.
     db.session.flush()
     record_event(
         ticket,
@@ -92,7 +95,6 @@ def open_ticket(
         now=now,
         data={"channel": channel.value, "priority": ticket.priority.value},
     )
-    db.session.flush()
     events.ticket_created.send(ticket, actor=actor, now=now)
     return ticket
 

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from helpdesk import reference
 from helpdesk.extensions import db
 from helpdesk.models import (
     ACTIVE_STATUSES,
@@ -233,9 +234,7 @@ def _execute(
             ticket, change["tasks"], rule=rule, now=now, settings=settings
         )
     else:
-        users = db.session.scalars(
-            sa.select(User).where(User.id.in_(change["recipients"]))
-        )
+        users = reference.users_by_ids(change["recipients"])
         email_about_ticket(
             users,
             ticket,

@@ -152,6 +152,7 @@ def connect() -> None:
     from helpdesk import events
     from sla import events as sla_events
 
+    rulebook.watch()
     events.ticket_created.connect(on_ticket_created)
     for signal in (
         events.ticket_status_changed,

@@ -9,7 +9,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
+from helpdesk import refcache
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import ASSIGNABLE_ROLES, STAFF_ROLES, Category, Role, User
@@ -27,11 +29,6 @@ RULE_FIELDS = (
     "enabled",
     "unassigned_minutes",
 )
-
-# Compiled enabled rules per database, with the version they were built from:
-# a rule change writes a new random version, so every process (and every
-# test database) rebuilds on its next evaluation; one primary-key read each.
-_compiled: dict[str, tuple[str, list[rules.CompiledRule]]] = {}
 
 
 def ensure_rule_admin(actor: User) -> None:
@@ -176,7 +173,8 @@ def _check(data: dict, *, rule_id: int | None) -> None:
 
 
 def _changed() -> None:
-    """A new version: every process rebuilds its compiled rules."""
+    """A new version of the rules (the per-process cache itself follows
+    ``helpdesk.refcache``'s stamp, which any change to a rule moves)."""
     state = db.session.get(RoutingState, VERSION_KEY)
     if state is None:
         db.session.add(RoutingState(name=VERSION_KEY, value=uuid.uuid4().hex))
@@ -185,15 +183,20 @@ def _changed() -> None:
 
 
 def compiled_rules() -> list[rules.CompiledRule]:
-    """The enabled rules in order, compiled; rebuilt only after a change."""
-    state = db.session.get(RoutingState, VERSION_KEY)
-    key = str(db.engine.url)
-    cached = _compiled.get(key)
-    if state is not None and cached is not None and cached[0] == state.value:
-        return cached[1]
-    built = [
-        rules.compile_rule(rule.as_data()) for rule in list_rules() if rule.enabled
+    """The enabled rules in order, compiled; rebuilt only after a change to
+    any rule (``helpdesk.refcache``: one stamp read per transaction)."""
+    return refcache.cached("routing.rules", _compile_enabled)
+
+
+def _compile_enabled(session: Session) -> list[rules.CompiledRule]:
+    return [
+        rules.compile_rule(rule.as_data())
+        for rule in session.scalars(
+            sa.select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
+        )
+        if rule.enabled
     ]
-    if state is not None:
-        _compiled[key] = (state.value, built)
-    return built
+
+
+def watch() -> None:
+    refcache.watch(RoutingRule)

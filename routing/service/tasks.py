@@ -39,20 +39,25 @@ def start_process(
     """One task per entry (already validated), one internal timeline event
     naming the rule and listing the checklist, and an e-mail to whom each
     task is given (its agent, or its line's agents) with its due time."""
-    created = []
-    for task in tasks:
-        row = RoutingTask(
-            ticket_id=ticket.id,
-            rule_name=rule,
-            title=task["title"].strip(),
-            line=task.get("line"),
-            agent_id=task.get("agent_id"),
-            due_at=now + timedelta(minutes=task["due_minutes"]),
-            created_at=now,
+    rows = [
+        {
+            "ticket_id": ticket.id,
+            "rule_name": rule,
+            "title": task["title"].strip(),
+            "line": task.get("line"),
+            "agent_id": task.get("agent_id"),
+            "due_at": now + timedelta(minutes=task["due_minutes"]),
+            "created_at": now,
+        }
+        for task in tasks
+    ]
+    # One INSERT ... RETURNING for the checklist (their ids go into the
+    # event), without flushing the rest of the transaction's work early.
+    with db.session.no_autoflush:
+        created = sorted(
+            db.session.scalars(sa.insert(RoutingTask).returning(RoutingTask), rows),
+            key=lambda row: row.id,
         )
-        db.session.add(row)
-        created.append(row)
-    db.session.flush()
     timeline.record_event(
         ticket,
         PROCESS_STARTED,

@@ -20,6 +20,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
 from sla.calendar import CalendarSpec, add_business_seconds, business_seconds_between
 from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy, Target
+from sla.service import fresh_clocks, policies
 from sla.service.alerts import raise_alert
 from sla.service.attribution import holders_at
 from sla.service.history import record_clock_event
@@ -54,10 +55,6 @@ def ticket_facts(ticket: Ticket) -> dict[str, str | None]:
     }
 
 
-_CALENDAR_PARTS = (
-    selectinload(SlaPolicy.calendar).selectinload(BusinessCalendar.intervals),
-    selectinload(SlaPolicy.calendar).selectinload(BusinessCalendar.holidays),
-)
 POLICY_WITH_CALENDAR = (
     selectinload(SlaClock.policy)
     .selectinload(SlaPolicy.calendar)
@@ -69,15 +66,9 @@ POLICY_WITH_CALENDAR = (
 
 
 def select_policy(ticket: Ticket) -> SlaPolicy | None:
-    """The first active policy, by position, whose conditions match the ticket."""
-    policies = db.session.scalars(
-        sa.select(SlaPolicy)
-        .where(SlaPolicy.active.is_(True))
-        .order_by(SlaPolicy.position, SlaPolicy.id)
-        .options(*_CALENDAR_PARTS)
-    )
-    facts = ticket_facts(ticket)
-    return next((p for p in policies if p.matches(facts)), None)
+    """The first active policy, by position, whose conditions match the
+    ticket (from the per-process cache: no query once cached)."""
+    return policies.first_matching(ticket_facts(ticket))
 
 
 def ticket_clocks(ticket_id: int) -> list[SlaClock]:
@@ -93,10 +84,13 @@ def ticket_clocks(ticket_id: int) -> list[SlaClock]:
 def refresh_ticket_due(ticket: Ticket) -> None:
     """Copy the earliest running deadline onto the ticket, for the queues'
     "time left" order (the core knows the column, not the clocks)."""
+    set_ticket_due(ticket, ticket_clocks(ticket.id))
+
+
+def set_ticket_due(ticket: Ticket, clocks: list[SlaClock]) -> None:
+    """``refresh_ticket_due`` from clocks in hand: all of the ticket's."""
     dues = [
-        c.due_at
-        for c in ticket_clocks(ticket.id)
-        if c.phase == Phase.RUNNING and c.due_at is not None
+        c.due_at for c in clocks if c.phase == Phase.RUNNING and c.due_at is not None
     ]
     ticket.due_at = min(dues) if dues else None
 
@@ -211,7 +205,7 @@ def start_clocks(
     policy = select_policy(ticket)
     if policy is None:
         return []
-    spec = calendar_spec(policy.calendar)
+    spec = policies.spec_of(policy.calendar_id)
     started = []
     for target in targets:
         minutes = policy.target_minutes(target)
@@ -229,6 +223,7 @@ def start_clocks(
         )
         schedule_checks(clock, spec)
         db.session.add(clock)
+        fresh_clocks.remember(ticket, clock, spec, new_ticket=cause == "ticket_created")
         record_clock_event(
             ticket,
             "sla_started",

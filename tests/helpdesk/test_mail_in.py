@@ -257,9 +257,11 @@ def accounts_name(email: str) -> str:
 def test_a_gmail_reply_found_by_references_keeps_only_the_new_text(app, setup, clock):
     ticket = waiting_ticket(app, clock, setup.ann, with_policy=False)
     replies = []
-    events.public_reply_added.connect(
-        lambda sender, **kw: replies.append(kw["by_agent"]), weak=False
-    )
+
+    def listener(sender, **kw):
+        replies.append(kw["by_agent"])
+
+    events.public_reply_added.connect(listener, weak=False)
 
     try:
         result = ingest(
@@ -272,7 +274,8 @@ def test_a_gmail_reply_found_by_references_keeps_only_the_new_text(app, setup, c
             ),
         )
     finally:
-        events.public_reply_added.receivers.clear()
+        # Only this test's listener: the app's own (mail, SLA, rules) stay.
+        events.public_reply_added.disconnect(listener)
 
     assert (result.outcome, result.ticket_id) == (Outcome.COMMENT_ADDED, ticket.id)
     assert comments(app, ticket.id)[-1] == (

@@ -1,0 +1,310 @@
+"""Intake over HTTP beside the ceiling of the stack, measured in one run.
+
+Serves the app with gunicorn (``--workers``, sync workers, production config)
+on a migrated database holding the demo data (its SLA policies and routing
+rules active), and a bare Flask endpoint doing one SQLite INSERT
+(``ceiling_app.py``) with the same gunicorn, then loads each in turn with
+``wrk`` (``--connections``, POST ``/api/v1/tickets`` with a bearer token),
+alternating, ``--rounds`` times. Prints tickets/s, p50/p95/p99, the ratio to
+the ceiling of the same round, and checks every answered ticket is stored
+with its events and clocks.
+
+    apt-get install wrk                                  # once
+    .venv/bin/python bench/intake_bench.py               # SQLite, 2 workers
+    .venv/bin/python bench/intake_bench.py --pg --workers 2,4
+    .venv/bin/python bench/intake_bench.py --app-dir /tmp/before   # another tree
+
+``--app-dir`` serves the app from another source tree (e.g. ``git archive``
+of an older commit) with this virtualenv, for before/after figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def main() -> int:
+    args = _arguments()
+    if shutil.which("wrk") is None:
+        print("SKIPPED intake_bench: wrk is not installed (apt-get install wrk)")
+        return 0
+    RESULTS.mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="intake-bench-"))
+    app_dir = Path(args.app_dir).resolve()
+    rows = []
+    try:
+        ceiling_db = str(work / "ceiling.sqlite3")
+        sys.path.insert(0, str(BENCH))
+        import ceiling_app
+
+        ceiling_app.prepare(ceiling_db)
+        targets = []
+        if not args.pg_only:
+            targets.append(("sqlite", f"sqlite:///{work / 'helpdesk.sqlite3'}"))
+        pg = None
+        if args.pg or args.pg_only:
+            sys.path.insert(0, str(ROOT))
+            from tests.pg_server import PostgresServer
+
+            pg = PostgresServer().start()
+            targets.append(("postgresql", pg.url))
+        for engine, url in targets:
+            token = _prepare_app(app_dir, url)
+            for workers in args.workers:
+                rows += _compare(args, app_dir, url, engine, workers, token, ceiling_db)
+        if pg is not None:
+            pg.stop()
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    _report(rows)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (RESULTS / f"intake_{stamp}.json").write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per run")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument(
+        "--workers",
+        type=lambda v: [int(w) for w in v.split(",")],
+        default=[2],
+        help="gunicorn workers, e.g. 2,4",
+    )
+    parser.add_argument("--pg", action="store_true", help="also on PostgreSQL")
+    parser.add_argument("--pg-only", action="store_true")
+    parser.add_argument("--app-dir", default=str(ROOT))
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    return parser.parse_args()
+
+
+def _env(url: str, **extra: str) -> dict[str, str]:
+    return os.environ | {
+        "HELPDESK_ENV": "production",
+        "SECRET_KEY": "bench",
+        "DATABASE_URL": url,
+        **extra,
+    }
+
+
+def _flask(app_dir: Path, url: str, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", *args],
+        cwd=app_dir,
+        env=_env(url),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def _prepare_app(app_dir: Path, url: str) -> str:
+    """Migrate, load the demo data; a customer's bearer token."""
+    _flask(app_dir, url, "db", "upgrade")
+    _flask(app_dir, url, "demo", "load")
+    return _flask(app_dir, url, "users", "token", "customer@example.com").strip()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve(app: str, cwd: Path, env: dict, workers: int) -> tuple:
+    port = _free_port()
+    process = subprocess.Popen(
+        [GUNICORN, "-w", str(workers), "-b", f"127.0.0.1:{port}", "-k", "sync", app],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"gunicorn for {app} did not start")
+
+
+def _warm(url: str, token: str, workers: int) -> None:
+    """Every worker answers once before anything is measured: a worker's
+    first request loads catalogues, templates and caches (seconds on a
+    loaded machine), which wrk would count as a stall."""
+    body = json.dumps(
+        {"subject": "Warm up", "description": "Not measured.", "category": "other"}
+    ).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(_n: int) -> None:
+        request = urllib.request.Request(url, data=body, headers=headers)
+        with urllib.request.urlopen(request, timeout=120) as response:
+            response.read()
+
+    with ThreadPoolExecutor(max_workers=workers * 2) as pool:
+        list(pool.map(post, range(workers * 6)))
+
+
+def _load(port: int, token: str, args, workers: int) -> dict:
+    env = os.environ | {"BENCH_TOKEN": token}
+    url = f"http://127.0.0.1:{port}/api/v1/tickets"
+    command = ["wrk", "-t", "2", "-c", str(args.connections), "-s"]
+    command += [str(BENCH / "intake_post.lua")]
+    _warm(url, token, workers)
+    subprocess.run([*command, "-d", "2s", url], env=env, capture_output=True)
+    out = subprocess.run(
+        [*command, "-d", f"{args.duration}s", url],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    figures = json.loads(out.split("BENCH ", 1)[1].splitlines()[0])
+    seconds = figures["duration_us"] / 1e6
+    ok = figures["requests"] - figures["non_2xx"]
+    return {
+        "per_second": ok / seconds,
+        "p50_ms": figures["p50"] / 1000,
+        "p95_ms": figures["p95"] / 1000,
+        "p99_ms": figures["p99"] / 1000,
+        "max_ms": figures["max"] / 1000,
+        "requests": figures["requests"],
+        "non_2xx": figures["non_2xx"],
+        "socket_errors": figures["socket_errors"],
+    }
+
+
+def _compare(args, app_dir, url, engine, workers, token, ceiling_db) -> list[dict]:
+    rows = []
+    before = _stored(url)
+    for number in range(1, args.rounds + 1):
+        ceiling_env = os.environ | {"CEILING_DB": ceiling_db}
+        process, port = _serve("ceiling_app:create_app()", BENCH, ceiling_env, workers)
+        try:
+            ceiling = _load(port, token, args, workers)
+        finally:
+            process.terminate()
+            process.wait()
+        process, port = _serve("app:create_app()", app_dir, _env(url), workers)
+        try:
+            intake = _load(port, token, args, workers)
+        finally:
+            process.terminate()
+            process.wait()
+        row = {
+            "engine": engine,
+            "workers": workers,
+            "round": number,
+            "ceiling": ceiling,
+            "intake": intake,
+            "ratio": intake["per_second"] / ceiling["per_second"],
+        }
+        rows.append(row)
+        _print_row(row)
+    answered = sum(r["intake"]["requests"] - r["intake"]["non_2xx"] for r in rows)
+    _check_stored(url, before, answered)
+    return rows
+
+
+def _print_row(row: dict) -> None:
+    for name in ("ceiling", "intake"):
+        f = row[name]
+        print(
+            f"{row['engine']:<10} w={row['workers']} round {row['round']} "
+            f"{name:<8} {f['per_second']:8.0f}/s  p50 {f['p50_ms']:6.1f}  "
+            f"p95 {f['p95_ms']:6.1f}  p99 {f['p99_ms']:6.1f} ms  "
+            f"non-2xx {f['non_2xx']}  socket errors {f['socket_errors']}",
+            flush=True,
+        )
+    print(f"{'':<10} ratio to the ceiling {row['ratio']:.0%}", flush=True)
+
+
+def _stored(url: str, after_id: int = 0) -> dict[str, int]:
+    """Tickets past ``after_id``, and those missing their created event or
+    their two clocks (first response and resolution)."""
+    queries = {
+        "last_id": "SELECT coalesce(max(id), 0) FROM tickets",
+        "tickets": f"SELECT count(*) FROM tickets WHERE id > {after_id}",
+        "without_created_event": (
+            f"SELECT count(*) FROM tickets t WHERE t.id > {after_id} AND NOT EXISTS "
+            "(SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id "
+            "AND e.kind = 'created')"
+        ),
+        "without_two_clocks": (
+            f"SELECT count(*) FROM tickets t WHERE t.id > {after_id} AND "
+            "(SELECT count(*) FROM sla_clocks c WHERE c.ticket_id = t.id) <> 2"
+        ),
+    }
+    if url.startswith("sqlite:///"):
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+        counts = {k: connection.execute(q).fetchone()[0] for k, q in queries.items()}
+        connection.close()
+        return counts
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        counts = {k: connection.exec_driver_sql(q).scalar() for k, q in queries.items()}
+    engine.dispose()
+    return counts
+
+
+def _check_stored(url: str, before: dict[str, int], answered: int) -> None:
+    after = _stored(url, before["last_id"])
+    print(
+        f"stored: {after['tickets']} new tickets for {answered} answered 201 "
+        f"(plus warm-up requests and those in flight when wrk stops); without "
+        f"their created event: "
+        f"{after['without_created_event']}; without two clocks: "
+        f"{after['without_two_clocks']}",
+        flush=True,
+    )
+
+
+def _report(rows: list[dict]) -> None:
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["engine"], row["workers"]), []).append(row)
+    print("\nengine     workers  ceiling/s  intake/s  ratio  intake p50/p95/p99 ms")
+    for (engine, workers), group in groups.items():
+        ceiling = statistics.mean(r["ceiling"]["per_second"] for r in group)
+        intake = statistics.mean(r["intake"]["per_second"] for r in group)
+        p = {
+            k: statistics.median(r["intake"][k] for r in group)
+            for k in ("p50_ms", "p95_ms", "p99_ms")
+        }
+        print(
+            f"{engine:<10} {workers:>7}  {ceiling:9.0f}  {intake:8.0f}  "
+            f"{intake / ceiling:5.0%}  "
+            f"{p['p50_ms']:.1f} / {p['p95_ms']:.1f} / {p['p99_ms']:.1f}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
