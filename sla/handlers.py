@@ -46,10 +46,8 @@ def on_ticket_created(ticket, *, actor, now, **_) -> None:
             cause="answered_on_the_call",
             settings=current_app.config,
         )
-        clocks.refresh_ticket_due(ticket)
-    else:
-        # A new ticket's clocks are the ones just started: no need to read them.
-        clocks.set_ticket_due(ticket, started)
+    # A new ticket's clocks are the ones just started: no need to read them.
+    clocks.set_ticket_due(ticket, started)
 
 
 @refreshes_ticket_due

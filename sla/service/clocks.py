@@ -81,6 +81,18 @@ def ticket_clocks(ticket_id: int) -> list[SlaClock]:
     )
 
 
+def _clocks_with_specs(ticket: Ticket) -> list[tuple[SlaClock, CalendarSpec]]:
+    """The ticket's clocks with their calendars: from memory for a ticket
+    created in this unit of work (``fresh_clocks``), else read."""
+    fresh = fresh_clocks.of(ticket.id)
+    if fresh is not None:
+        return [
+            (clock, spec or calendar_spec(clock.policy.calendar))
+            for clock, spec in fresh
+        ]
+    return [(c, calendar_spec(c.policy.calendar)) for c in ticket_clocks(ticket.id)]
+
+
 def refresh_ticket_due(ticket: Ticket) -> None:
     """Copy the earliest running deadline onto the ticket, for the queues'
     "time left" order (the core knows the column, not the clocks)."""
@@ -312,10 +324,9 @@ def stop_clocks(
     never "met". Past its due instant it is breached there, as always;
     otherwise it is ``unanswered`` ("no response"): in no compliance figure
     and no response time, counted apart on the dashboard."""
-    for clock in ticket_clocks(ticket.id):
+    for clock, spec in _clocks_with_specs(ticket):
         if clock.target not in targets or clock.phase == Phase.STOPPED:
             continue
-        spec = calendar_spec(clock.policy.calendar)
         catch_late_breach(clock, spec, now=now, settings=settings)
         clock.spent_seconds = elapsed_seconds(clock, spec, now)
         clock.phase, clock.running_since, clock.stopped_at = Phase.STOPPED, None, now

@@ -21,11 +21,9 @@ from helpdesk.extensions import db
 from helpdesk.models import Ticket, TicketEvent
 from sla.calendar import CalendarSpec, business_seconds_between
 from sla.models import Phase, SlaAlert, SlaClock, SlaPolicy, Target
-from sla.service import rollups
+from sla.service import policies, rollups
 from sla.service.clocks import (
-    _CALENDAR_PARTS,
     INITIAL_TARGETS,
-    calendar_spec,
     mark_breached,
     reached_at,
     schedule_checks,
@@ -49,27 +47,15 @@ def replay_imported(items: Sequence, *, now: datetime) -> int:
     objects outside the session, then inserted in one statement."""
     replaced = {i.ticket.id: i.replaced for i in items}
     _forget_old_clocks([i.ticket.id for i in items if i.replaced])
-    policies = list(
-        db.session.scalars(
-            sa.select(SlaPolicy)
-            .where(SlaPolicy.active.is_(True))
-            .order_by(SlaPolicy.position, SlaPolicy.id)
-            .options(*_CALENDAR_PARTS)
-        )
-    )
-    specs: dict[int, CalendarSpec] = {}
     rows: list[dict] = []
     timeline: list[dict] = []
     dues: list[dict] = []
     for item in items:
-        facts = ticket_facts(item.ticket)
-        policy = next((p for p in policies if p.matches(facts)), None)
+        policy = policies.first_matching(ticket_facts(item.ticket))
         if policy is None:
             dues.append({"ticket": item.ticket.id, "due": None})
             continue
-        spec = specs.get(policy.calendar_id) or specs.setdefault(
-            policy.calendar_id, calendar_spec(policy.calendar)
-        )
+        spec = policies.spec_of(policy.calendar_id)
         clocks = [
             _replay(item, policy, spec, target, now=now, timeline=timeline)
             for target in INITIAL_TARGETS

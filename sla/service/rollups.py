@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from helpdesk.extensions import db
 from helpdesk.models import Channel, Ticket
 from sla.models import Phase, SlaClock, SlaDailyCompliance, SlaDailyTimes, Target
+from sla.service import fresh_clocks
 
 TIMED_TARGETS = (Target.FIRST_RESPONSE, Target.RESOLUTION)
 _CLOCK_FIELDS = (
@@ -224,6 +225,9 @@ def _after_flush(session, _context) -> None:
         if isinstance(t, Ticket)
         and any(inspect(t).attrs[f].history.has_changes() for f in ("line", "priority"))
     ]
+    # A ticket created in this unit of work whose every clock is in this
+    # flush needs no read: those clocks count with its line as it is now.
+    moved = [t for t in moved if not _all_in_hand(t, clocks)]
     if not clocks and not moved:
         return
     if moved:
@@ -243,6 +247,11 @@ def _after_flush(session, _context) -> None:
         if clock not in session.deleted:
             delta.update(_contribution(session, clock, ticket, before=False))
     _apply(session.connection(), delta)
+
+
+def _all_in_hand(ticket: Ticket, clocks: set) -> bool:
+    fresh = fresh_clocks.of(ticket.id)
+    return fresh is not None and all(clock in clocks for clock, _spec in fresh)
 
 
 def _contribution(session, clock, ticket, *, before: bool) -> Counter:
