@@ -9,6 +9,7 @@ from helpdesk.views import (  # noqa: E402,F401
     inbound,
     ops,
     portal,
+    search,
     tickets,
     workspace,
 )

@@ -14,6 +14,7 @@ from helpdesk.http import form_error, query_id
 from helpdesk.models import ACTIVE_STATUSES, Role, Ticket, User
 from helpdesk.schemas.accounts import CallerCreateIn
 from helpdesk.schemas.tickets import BulkIn, PhoneIntakeIn, TicketListQuery
+from helpdesk.search import saved_views
 from helpdesk.service import accounts, bulk, queries
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
@@ -45,6 +46,8 @@ def queue():
         next_cursor=next_cursor,
         filters=filters,
         args=args,
+        categories=queries.active_categories(),
+        saved_views=saved_views.list_views(current_user),
     )
 
 
