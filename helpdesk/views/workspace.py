@@ -81,6 +81,11 @@ def queue_bulk():
 @bp.get("/phone")
 @staff_required
 def phone():
+    query = request.args.get("q", "").strip()
+    if query and "requester_id" not in request.args:
+        callers = accounts.find_callers(query, limit=2)
+        if len(callers) == 1:  # the one match is the caller: select at once
+            return redirect(url_for("helpdesk.phone", requester_id=callers[0].id))
     return _render_phone()
 
 
