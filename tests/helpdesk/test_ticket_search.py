@@ -149,3 +149,24 @@ def test_a_reversed_date_range_is_refused_naming_the_field(client, given, bearer
     )
     assert response.status_code == 422
     assert "created_to" in response.get_json()["error"]["fields"]
+
+
+def test_the_openapi_document_describes_q(client):
+    document = client.get("/api/openapi.json").get_json()
+    params = document["paths"]["/v1/tickets"]["get"]["parameters"]
+    q = next(p for p in params if p["name"] == "q")
+    assert "HD-000123" in q["schema"]["description"]
+    assert {"priority", "category", "organization", "created_from"} <= {
+        p["name"] for p in params
+    }
+
+
+def test_reindex_rebuilds_the_words_of_every_ticket(runner, given, client, bearer):
+    agent = given(make_user, role=Role.LINE1)
+    ticket = given(make_ticket, subject="Projector", description="No signal")
+    given(make_comment, ticket, author=agent, body="Swapped the HDMI cable")
+    result = runner.invoke(args=["search", "reindex"])
+    assert "Indexed 1 tickets." in result.output
+    assert numbers(client.get("/api/v1/tickets?q=hdmi", headers=bearer(agent))) == [
+        ticket.number
+    ]
