@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from helpdesk.models import Priority, Role, TicketStatus
 from tests.builders import make_comment, make_ticket, make_user
 
@@ -31,8 +33,8 @@ def test_words_match_in_any_form_in_subject_description_and_comments(
     assert numbers(client.get("/api/v1/tickets?q=crashes", headers=headers)) == [
         mail.number
     ]
-    # The last word is still being typed: a prefix is enough.
-    assert numbers(client.get("/api/v1/tickets?q=tunn", headers=headers)) == [
+    # A trailing * asks for a prefix.
+    assert numbers(client.get("/api/v1/tickets?q=tunn*", headers=headers)) == [
         vpn.number
     ]
 
@@ -126,19 +128,37 @@ def test_filters_narrow_a_word_search(client, given, bearer):
     assert numbers(late) == []
 
 
-def test_search_results_page_with_a_cursor(client, given, bearer):
+@pytest.mark.parametrize("by_requester", [False, True])
+def test_search_results_page_with_a_cursor(client, given, bearer, by_requester):
     agent = given(make_user, role=Role.LINE1)
-    made = [given(make_ticket, subject=f"Monitor flickers {i}") for i in range(5)]
+    requester = given(make_user)
+    made = [
+        given(make_ticket, requester=requester, subject=f"Monitor flickers {i}")
+        for i in range(5)
+    ]
     headers = bearer(agent)
-    first = client.get("/api/v1/tickets?q=monitor&limit=3", headers=headers).get_json()
+    url = "/api/v1/tickets?q=monitor&limit=3"
+    if by_requester:  # the plan that starts from the filters
+        url += f"&requester={requester.id}"
+    first = client.get(url, headers=headers).get_json()
     assert len(first["items"]) == 3 and first["next_cursor"]
-    second = client.get(
-        f"/api/v1/tickets?q=monitor&limit=3&cursor={first['next_cursor']}",
-        headers=headers,
-    ).get_json()
+    second = client.get(f"{url}&cursor={first['next_cursor']}", headers=headers)
+    second = second.get_json()
     seen = [i["number"] for i in first["items"] + second["items"]]
     assert sorted(seen) == sorted(t.number for t in made)
     assert second["next_cursor"] is None
+
+
+def test_a_wide_search_ranks_its_newest_matches(app, ctx):
+    from helpdesk.search import tickets as ticket_search
+
+    agent = make_user(role=Role.LINE1)
+    made = [make_ticket(subject="Toner", description=f"toner {i}") for i in range(6)]
+    rows, cursor = ticket_search.search_tickets(
+        agent, {"q": "toner"}, cursor=None, limit=10, window=4
+    )
+    assert sorted(t.id for t in rows) == [t.id for t in made[2:]]
+    assert cursor is None
 
 
 def test_a_reversed_date_range_is_refused_naming_the_field(client, given, bearer):
