@@ -17,6 +17,7 @@ ROOT = BENCH.parent
 ARGS = {
     "queue_bench.py": ["--tickets", "100000"],
     "sla_bench.py": ["--tickets", "100000", "--sweep-sizes", "10000,100000"],
+    "ticket_search_bench.py": ["--tickets", "100000"],
 }
 
 
