@@ -44,7 +44,7 @@ class Config:
     PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "RU").upper()
     # Ticket search ranks the newest this many matches of its words (and
     # filters); more matches than this are found by narrowing the search.
-    TICKET_SEARCH_WINDOW = _env_int("TICKET_SEARCH_WINDOW", 1000)
+    TICKET_SEARCH_WINDOW = _env_int("TICKET_SEARCH_WINDOW", 250)
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "helpdesk" / "translations")

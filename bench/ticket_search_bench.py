@@ -607,6 +607,7 @@ def measure_http(app, info, args) -> list[dict]:
 
 
 def main() -> None:
+    global WINDOW
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path)
@@ -616,11 +617,18 @@ def main() -> None:
     parser.add_argument("--http-reps", type=int, default=100)
     parser.add_argument("--max-seconds", type=float, default=8.0)
     parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument("--window", type=int, default=WINDOW)
     args = parser.parse_args()
+    WINDOW = args.window
+    # (the HTTP scenarios read the app's setting, set below)
     RESULTS.mkdir(exist_ok=True)
     path = args.db or RESULTS / f"ticket_search_{args.tickets}.sqlite3"
     app = create_app(
-        TestingConfig, overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+        TestingConfig,
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "TICKET_SEARCH_WINDOW": WINDOW,
+        },
     )
     started = time.perf_counter()
     if not args.reuse:
@@ -663,7 +671,7 @@ def main() -> None:
             print(f"- {r['scenario']}:")
             for line in r["plan"]:
                 print(f"    {line}")
-    out = RESULTS / f"ticket_search_{args.tickets}.json"
+    out = RESULTS / f"ticket_search_{args.tickets}_w{WINDOW}.json"
     out.write_text(
         json.dumps(
             {
