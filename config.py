@@ -52,6 +52,12 @@ class Config:
     # after the response would race the next test).
     IMPORT_RUNNER = "thread"
     MAX_PAGE_SIZE = 100
+    # The region of phone numbers dialled without a country code (ISO 3166
+    # code as libphonenumber knows it): "8 495 123-45-67" is Moscow in "RU".
+    PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "RU").upper()
+    # Ticket search ranks the newest this many matches of its words (and
+    # filters); more matches than this are found by narrowing the search.
+    TICKET_SEARCH_WINDOW = _env_int("TICKET_SEARCH_WINDOW", 250)
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "helpdesk" / "translations")

@@ -19,6 +19,7 @@ ARGS = {
     "intake_bench.py": ["--duration", "5", "--rounds", "1", "--pg", "--workers", "2,4"],
     "queue_bench.py": ["--tickets", "100000"],
     "sla_bench.py": ["--tickets", "100000", "--sweep-sizes", "10000,100000"],
+    "ticket_search_bench.py": ["--tickets", "100000"],
 }
 
 

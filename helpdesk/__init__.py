@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         outbox,
         reference,
         scheduler,
+        search,
         security,
         unit_of_work,
         views,
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"current_locale": str(get_locale())})
     hooks.init_app(app)
     subscribers.connect()
+    search.init_app(app)
     # Mail and webhooks are the core's: delivered whichever packages are on.
     hooks.add_job(
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"

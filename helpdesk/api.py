@@ -36,6 +36,7 @@ from helpdesk.schemas.tickets import (
     TicketStaffCreateIn,
     TransitionIn,
 )
+from helpdesk.search import tickets as ticket_search
 from helpdesk.service import access, accounts, merge, queries, timeline
 from helpdesk.service import tickets as ticket_service
 from helpdesk.unit_of_work import (
@@ -114,8 +115,12 @@ def token_delete(token_id: int):
 @login_required
 def ticket_list():
     filters = TicketListQuery().load(request.args.to_dict())
-    items, next_cursor = queries.ticket_page(
-        current_user, filters, cursor=filters["cursor"], limit=filters["limit"]
+    items, next_cursor = ticket_search.ticket_page(
+        current_user,
+        filters,
+        cursor=filters["cursor"],
+        limit=filters["limit"],
+        window=current_app.config["TICKET_SEARCH_WINDOW"],
     )
     return {"items": dump_tickets(items), "next_cursor": next_cursor}
 

@@ -1,5 +1,5 @@
 """Commands: ``flask users create|token|list``, ``flask demo load``,
-``flask scheduler``, ``flask mail ingest|poll``."""
+``flask scheduler``, ``flask mail ingest|poll``, ``flask search reindex``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from helpdesk.service import accounts
 
 users_cli = AppGroup("users", help="Manage users and API tokens.")
 demo_cli = AppGroup("demo", help="Demo data.")
+search_cli = AppGroup("search", help="Ticket search.")
 
 
 @users_cli.command("create")
@@ -100,7 +101,18 @@ DEMO_LOGINS = (
 )
 
 
+@search_cli.command("reindex")
+def reindex_tickets() -> None:
+    """Rebuild the ticket search words of every ticket (after a bulk import)."""
+    from helpdesk.search import index
+
+    count = index.reindex_all()
+    db.session.commit()
+    click.echo(f"Indexed {count} tickets.")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(search_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(scheduler_command)

@@ -105,6 +105,14 @@ class User(UserMixin, Base):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     phone: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    # The caller lookup's keys (helpdesk.phones, accounts.find_callers): the
+    # number in E.164, its digits reversed (a local number is how it ends),
+    # and name, e-mail and organisation lower-cased with ё as е.
+    phone_e164: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    phone_reversed: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    lookup_text: Mapped[str] = mapped_column(
+        sa.String(500), default="", server_default=""
+    )
     organization: Mapped[str | None] = mapped_column(sa.String(120), index=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"), index=True)

@@ -84,6 +84,46 @@ PAGE_PARAMS = [
     },
 ]
 
+TICKET_LIST_PARAMS = (
+    (
+        "q",
+        {
+            "type": "string",
+            "maxLength": 200,
+            "description": (
+                "Search. A ticket number (`HD-000123` or `123`) answers that "
+                "ticket alone, if visible. Words search subject, description "
+                "and comments in any word form (Russian and English stems; the "
+                "last word also as a prefix); every word must occur. Staff "
+                "search internal notes too, requesters only what they can read, "
+                "in their own tickets. Ranked best first (the newest "
+                "`TICKET_SEARCH_WINDOW` matches are ranked); `sort` is ignored."
+            ),
+        },
+    ),
+    ("status", {"type": "string", "description": "comma-separated"}),
+    ("line", {"type": "integer"}),
+    ("priority", {"type": "string", "description": "comma-separated, P1–P4"}),
+    ("category", {"type": "string", "description": "category code"}),
+    ("assignee", {"type": "integer", "description": "user id; 0 = unassigned"}),
+    ("requester", {"type": "integer"}),
+    ("organization", {"type": "string", "description": "the requester's"}),
+    ("tag", {"type": "string"}),
+    (
+        "number",
+        {"type": "string", "description": "ours (HD-000123) or a legacy system's"},
+    ),
+    (
+        "created_from",
+        {"type": "string", "format": "date", "description": "UTC day, included"},
+    ),
+    (
+        "created_to",
+        {"type": "string", "format": "date", "description": "UTC day, included"},
+    ),
+    ("sort", {"type": "string", "enum": ["newest", "due"]}),
+)
+
 
 def _declared_types(_converter, field: fields.Field, ret: dict, **_kwargs) -> dict:
     """What apispec cannot infer: our enums are all StrEnums (strings), and
@@ -173,26 +213,11 @@ def build_spec() -> dict:
         path="/v1/tickets",
         operations={
             "get": operation(
-                "List visible tickets, newest first",
+                "List visible tickets, newest first; with `q`, search them",
                 {"200": {"description": "A page of tickets", **list_of("TicketOut")}},
                 params=[
                     {"in": "query", "name": n, "schema": s}
-                    for n, s in (
-                        (
-                            "status",
-                            {"type": "string", "description": "comma-separated"},
-                        ),
-                        ("line", {"type": "integer"}),
-                        ("assignee", {"type": "integer"}),
-                        ("requester", {"type": "integer"}),
-                        (
-                            "number",
-                            {
-                                "type": "string",
-                                "description": "ours (HD-000123) or a legacy system's",
-                            },
-                        ),
-                    )
+                    for n, s in TICKET_LIST_PARAMS
                 ]
                 + PAGE_PARAMS,
                 errors=("401", "422"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Callable
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from helpdesk.db import MAX_ID
 from helpdesk.errors import InvalidInput
 
-KeyPart = int | datetime | None
+KeyPart = int | float | datetime | None
 
 
 def encode_cursor(*key: KeyPart) -> str:
@@ -28,8 +29,8 @@ def encode_cursor(*key: KeyPart) -> str:
 
 
 def decode_key(cursor: str | None, *types: type) -> tuple | None:
-    """The key a cursor holds, checked against ``types`` (``int`` or
-    ``datetime``; any part may be None); None when there is no cursor."""
+    """The key a cursor holds, checked against ``types`` (``int``, ``float``
+    or ``datetime``; any part may be None); None when there is no cursor."""
     if not cursor:
         return None
     try:
@@ -54,6 +55,14 @@ def _part(value, kind: type) -> KeyPart:
         and -MAX_ID - 1 <= value <= MAX_ID
     ):
         return value
+    # A search score; JSON carries a double exactly.
+    if (
+        kind is float
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    ):
+        return float(value)
     if kind is datetime and isinstance(value, str):
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is not None:

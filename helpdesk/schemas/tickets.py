@@ -20,21 +20,34 @@ from helpdesk.schemas.common import (
     text,
 )
 
+UNKNOWN_STATUS = N_("Unknown status.")
 
-class CommaSeparatedStatuses(fields.Field):
-    """``?status=new,open`` → ``[TicketStatus.NEW, TicketStatus.OPEN]``."""
+
+class CommaSeparated(fields.Field):
+    """``?status=new,open`` → ``[TicketStatus.NEW, TicketStatus.OPEN]``: a
+    comma-separated list of one enum's values."""
 
     openapi = {"type": "string", "example": "new,open"}
 
-    def _deserialize(self, value, attr, data, **kwargs) -> list[TicketStatus]:
+    def __init__(self, enum_class=TicketStatus, message=UNKNOWN_STATUS, **kw):
+        super().__init__(**kw)
+        self.enum_class, self.message = enum_class, message
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list:
         if not isinstance(value, str):
-            raise ValidationError(N_("Unknown status."))
+            raise ValidationError(self.message)
         try:
             return [
-                TicketStatus(part.strip()) for part in value.split(",") if part.strip()
+                self.enum_class(
+                    part.strip().upper()
+                    if self.enum_class is Priority
+                    else part.strip()
+                )
+                for part in value.split(",")
+                if part.strip()
             ]
         except ValueError as err:
-            raise ValidationError(N_("Unknown status.")) from err
+            raise ValidationError(self.message) from err
 
 
 class TicketRef(fields.Field):
@@ -200,7 +213,7 @@ class RatingIn(StrippedSchema):
 
 
 class TicketListQuery(PageQuery):
-    status = CommaSeparatedStatuses()
+    status = CommaSeparated()
     # newest: newest first; due: least time left first (no deadline last).
     sort = fields.String(
         load_default="newest",
@@ -222,6 +235,24 @@ class TicketListQuery(PageQuery):
         data_key="requester",
         validate=validate.Range(min=1, max=MAX_ID, error=N_("Not a valid user id.")),
     )
+    # Search words, or a ticket number (HD-000123, 123); see helpdesk.search.
+    q = fields.String(
+        validate=validate.Length(max=200, error=N_("The search is too long."))
+    )
+    priority = CommaSeparated(Priority, N_("Choose a priority from P1 to P4."))
+    category = fields.String(validate=validate.Length(max=40))
+    organization = fields.String(validate=validate.Length(max=120))
+    # Creation dates, both included, as days in UTC.
+    created_from = fields.Date(error_messages={"invalid": N_("Not a valid date.")})
+    created_to = fields.Date(error_messages={"invalid": N_("Not a valid date.")})
+
+    @validates_schema
+    def _dates_in_order(self, data: dict, **kwargs) -> None:
+        start, end = data.get("created_from"), data.get("created_to")
+        if start and end and start > end:
+            raise ValidationError(
+                N_("The end date is before the start date."), "created_to"
+            )
 
 
 # --- output ----------------------------------------------------------------

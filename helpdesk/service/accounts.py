@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from helpdesk import phones
 from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import ApiToken, Role, User
@@ -54,6 +55,7 @@ def create_user(data: dict, *, now: datetime) -> User:
         active=data.get("active", True),
         created_at=now,
     )
+    refresh_lookup(user)
     db.session.add(user)
     db.session.flush()
     return user
@@ -76,6 +78,7 @@ def update_user(user: User, data: dict, *, actor: User) -> User:
         user.phone = normalise_phone(data["phone"])
     if data.get("password"):
         user.password_hash = generate_password_hash(data["password"])
+    refresh_lookup(user)
     db.session.flush()
     return user
 
@@ -91,6 +94,7 @@ def update_profile(user: User, data: dict) -> User:
         user.phone = normalise_phone(data["phone"])
     if data.get("password"):
         user.password_hash = generate_password_hash(data["password"])
+    refresh_lookup(user)
     db.session.flush()
     return user
 
@@ -101,6 +105,18 @@ def normalise_phone(phone: str | None) -> str | None:
         return None
     digits = "".join(ch for ch in phone if ch.isdigit())
     return ("+" if phone.strip().startswith("+") else "") + digits or None
+
+
+def refresh_lookup(user: User) -> None:
+    """Recompute the caller lookup's keys after a change of name, e-mail,
+    organisation or phone."""
+    user.phone_e164 = phones.to_e164(user.phone)
+    user.phone_reversed = phones.reversed_digits(user.phone_e164)
+    user.lookup_text = lookup_text(user.name, user.email, user.organization)
+
+
+def lookup_text(*parts: str | None) -> str:
+    return " ".join(p for p in parts if p).lower().replace("ё", "е")[:500]
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -171,21 +187,30 @@ def list_tokens(user: User) -> list[ApiToken]:
 
 
 def find_callers(query: str, *, limit: int = 10) -> list[User]:
-    """Customers whose e-mail or normalised phone number starts with the query."""
+    """Customers matching what an agent types on the phone console: a phone
+    number however it is dialled (whole, its start, or a local number's
+    end), or words each found in the name, e-mail or organisation."""
     query = query.strip()
     if not query:
         return []
-    conditions = [User.email.startswith(normalise_email(query), autoescape=True)]
-    digits = (normalise_phone(query) or "").lstrip("+")
-    if len(digits) >= 3:
-        # Stored numbers keep their "+"; callers dictate them with or without it.
-        conditions.append(User.phone.startswith(digits, autoescape=True))
-        conditions.append(User.phone.startswith("+" + digits, autoescape=True))
+    conditions = []
+    if phones.looks_dialled(query):
+        starts, tail = phones.lookup_keys(query)
+        conditions += [User.phone_e164.startswith(p, autoescape=True) for p in starts]
+        if tail:
+            conditions.append(User.phone_reversed.startswith(tail, autoescape=True))
+    else:
+        words = lookup_text(query).split()[:5]
+        conditions.append(
+            sa.and_(*(User.lookup_text.contains(w, autoescape=True) for w in words))
+        )
+    if not conditions:
+        return []
     return list(
         db.session.scalars(
             sa.select(User)
             .where(User.role == Role.CUSTOMER, sa.or_(*conditions))
-            .order_by(User.email)
+            .order_by(User.name, User.id)
             .limit(limit)
         )
     )

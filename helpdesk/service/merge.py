@@ -15,6 +15,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Attachment, Comment, EventKind, Ticket, TicketStatus, User
 from helpdesk.notify.mail import email_about_ticket
 from helpdesk.notify.preferences import Notice
+from helpdesk.search import index as search_index
 from helpdesk.service.access import ensure_can_work_on
 from helpdesk.service.tickets import change_status
 from helpdesk.service.timeline import record_event
@@ -54,6 +55,7 @@ def merge_ticket(
             .where(model.ticket_id == duplicate.id)
             .values(ticket_id=survivor.id)
         ).rowcount
+    search_index.absorb(duplicate, survivor)
     record_event(
         survivor,
         EventKind.MERGED,

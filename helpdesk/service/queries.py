@@ -3,7 +3,7 @@ files, each in a fixed number of statements (no query per row)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -137,6 +137,36 @@ def _list_conditions(filters: dict) -> list:
     if filters.get("tag"):
         tagged = sa.select(TicketTag.ticket_id).where(TicketTag.tag == filters["tag"])
         conditions.append(Ticket.id.in_(tagged))
+    return conditions + _more_conditions(filters)
+
+
+def _more_conditions(filters: dict) -> list:
+    """Priority, category, the requester's organisation and creation dates
+    (UTC days, both included)."""
+    conditions = []
+    if filters.get("priority"):
+        conditions.append(Ticket.priority.in_(filters["priority"]))
+    if filters.get("category"):
+        code = sa.select(Category.id).where(Category.code == filters["category"])
+        conditions.append(Ticket.category_id == code.scalar_subquery())
+    if filters.get("organization"):
+        members = sa.select(User.id).where(User.organization == filters["organization"])
+        conditions.append(Ticket.requester_id.in_(members))
+    if filters.get("created_from"):
+        start = datetime.combine(filters["created_from"], time(), UTC)
+        conditions.append(Ticket.created_at >= start)
+    if filters.get("created_to"):
+        end = datetime.combine(filters["created_to"] + timedelta(days=1), time(), UTC)
+        conditions.append(Ticket.created_at < end)
+    return conditions
+
+
+def list_conditions(filters: dict) -> list:
+    """The WHERE terms of ``filters`` (every queue filter but status), for
+    other queries over tickets (the search)."""
+    conditions = _list_conditions(filters)
+    if filters.get("status"):
+        conditions.append(Ticket.status.in_(filters["status"]))
     return conditions
 
 

@@ -36,6 +36,7 @@ from helpdesk.models import (
     TicketTag,
     User,
 )
+from helpdesk.search import index as search_index
 from helpdesk.service.access import ensure_can_work_on, is_assignable
 from helpdesk.service.timeline import record_event
 
@@ -136,6 +137,7 @@ def add_comment(
     )
     db.session.add(comment)
     db.session.flush()
+    search_index.index_comment(ticket, comment)
     kind = EventKind.NOTE_ADDED if internal else EventKind.REPLIED
     record_event(
         ticket,

@@ -13,6 +13,7 @@ from helpdesk.views import (  # noqa: E402,F401
     operations,
     ops,
     portal,
+    search,
     tickets,
     workspace,
 )

@@ -14,6 +14,7 @@ from helpdesk.http import form_error, query_id
 from helpdesk.models import ACTIVE_STATUSES, Role, Ticket, User
 from helpdesk.schemas.accounts import CallerCreateIn
 from helpdesk.schemas.tickets import BulkIn, PhoneIntakeIn, TicketListQuery
+from helpdesk.search import saved_views
 from helpdesk.service import accounts, bulk, queries
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
@@ -52,6 +53,8 @@ def queue():
         next_cursor=next_cursor,
         filters=filters,
         args=args,
+        categories=queries.active_categories(),
+        saved_views=saved_views.list_views(current_user),
     )
 
 
@@ -85,6 +88,11 @@ def queue_bulk():
 @bp.get("/phone")
 @staff_required
 def phone():
+    query = request.args.get("q", "").strip()
+    if query and "requester_id" not in request.args:
+        callers = accounts.find_callers(query, limit=2)
+        if len(callers) == 1:  # the one match is the caller: select at once
+            return redirect(url_for("helpdesk.phone", requester_id=callers[0].id))
     return _render_phone()
 
 

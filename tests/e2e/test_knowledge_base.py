@@ -86,9 +86,7 @@ def test_a_line1_agent_resolves_a_call_with_an_article_in_three_clicks(
     clicks = 0
     page.get_by_role("searchbox", name="Find the caller").fill("+7 495 123-45-67")
     page.get_by_role("button", name="Find").click()
-    clicks += 1
-    page.get_by_role("link", name=re.compile("Pavel")).click()
-    clicks += 1
+    clicks += 1  # the only match is selected at once
     page.get_by_role("searchbox", name="Search the knowledge base").press_sequentially(
         "vpn 809", delay=20
     )
@@ -108,7 +106,7 @@ def test_a_line1_agent_resolves_a_call_with_an_article_in_three_clicks(
     )
     expect(recent).to_contain_text("Resolved")
     expect(recent).to_contain_text("VPN error 809")
-    assert clicks == 3
+    assert clicks <= 3  # two now: the only caller found is selected at once
     with app.app_context():
         ticket = db.session.scalar(sa.select(Ticket))
         assert (ticket.channel.value, ticket.status.value) == ("phone", "resolved")

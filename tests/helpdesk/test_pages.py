@@ -114,10 +114,10 @@ def test_phone_console_finds_a_caller_by_phone_and_registers_a_resolved_call(
     login(given(make_user, role=Role.LINE1))
     caller = given(make_user, phone="+7 (495) 123-45-67", name="Anna")
 
-    for dictated in ("+7 495 123", "7495123"):
-        found = client.get("/phone", query_string={"q": dictated}).get_data(
-            as_text=True
-        )
+    for dictated in ("+7 495 123", "7495123", "8 495 123-45-67", "123-45-67"):
+        found = client.get(
+            "/phone", query_string={"q": dictated}, follow_redirects=True
+        ).get_data(as_text=True)
         assert "Anna" in found
 
     response = client.post(

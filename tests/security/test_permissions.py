@@ -256,6 +256,18 @@ CASES = [
     ),
     # --- the agents' workspace
     Case("queue", "GET", "/queue", staff_only(200)),
+    Case("search", "GET", "/search?q=printer", staff_only(200)),
+    Case("search-number", "GET", "/search?q={ticket}", staff_only(302)),
+    Case(
+        "saved-view-create",
+        "POST",
+        "/queue/views",
+        staff_only(302),
+        form={"name": "Mine", "priority": "P1"},
+        writes=True,
+    ),
+    # Only one's own views: there are none here, so staff get a 404.
+    Case("saved-view-delete", "POST", "/queue/views/999/delete", staff_only(404)),
     Case("phone-console", "GET", "/phone", staff_only(200)),
     Case(
         "phone-caller-create",
