@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -33,6 +34,14 @@ from helpdesk.service import accounts
 
 bp = Blueprint("auth", __name__)
 
+# The user's session version at login; see User.session_version.
+SESSION_VERSION_KEY = "_sv"
+
+
+def start_session(user: User) -> None:
+    login_user(user)
+    session[SESSION_VERSION_KEY] = user.session_version
+
 
 def init_login(app: Flask) -> None:
     login_manager.init_app(app)
@@ -41,7 +50,10 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        if user is None or session.get(SESSION_VERSION_KEY) != user.session_version:
+            return None  # ended on the server: logout, new password, deactivation
+        return user
 
     @login_manager.request_loader
     def load_user_from_bearer(req) -> User | None:
@@ -91,7 +103,7 @@ def login():
         db.session.commit()
         flash(_("Wrong e-mail or password."), "error")
         return render_template("helpdesk/login.html", errors={}, form=request.form), 401
-    login_user(user)
+    start_session(user)
     record_audit("login.succeeded", actor=user)
     db.session.commit()
     flash(_("Welcome, %(name)s!", name=user.name), "success")
@@ -102,6 +114,7 @@ def login():
 @login_required
 def logout():
     record_audit("logout")
+    accounts.end_sessions(current_user)
     db.session.commit()
     logout_user()
     flash(_("You have logged out."), "success")
@@ -122,7 +135,7 @@ def signup():
             "helpdesk/signup.html", errors=errors, form=request.form
         ), status
     db.session.commit()
-    login_user(user)
+    start_session(user)
     flash(
         _("Your account is ready. Describe your problem and we will help."), "success"
     )
@@ -139,6 +152,8 @@ def profile():
             return _render_profile(errors=translate_messages(err.messages)), 422
         accounts.update_profile(current_user, data)
         db.session.commit()
+        # A new password ends the other sessions; this one goes on.
+        session[SESSION_VERSION_KEY] = current_user.session_version
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))
     return _render_profile(errors={})
