@@ -55,6 +55,10 @@ class Config:
     MAX_ATTACHMENT_BYTES = _env_int("MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
     MAX_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 256 * 1024
     API_TOKEN_TTL_DAYS = _env_int("API_TOKEN_TTL_DAYS", 90)
+    # How long a "reset your password" link and an invitation's "set your
+    # password" link work (each works once).
+    PASSWORD_RESET_MAX_AGE_SECONDS = _env_int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
+    INVITATION_MAX_AGE_SECONDS = _env_int("INVITATION_MAX_AGE_SECONDS", 7 * 86400)
     PAGE_SIZE = 25
     # The largest file the import page takes (100,000 tickets with comments
     # as CSV are about 60 MB).

@@ -24,13 +24,12 @@ from marshmallow import ValidationError
 
 from helpdesk.audit import record_audit
 from helpdesk.clock import get_clock
-from helpdesk.errors import Conflict
 from helpdesk.extensions import db, login_manager
 from helpdesk.http import form_error, json_error, translate_messages, wants_json
 from helpdesk.models import Role, User
 from helpdesk.notify import preferences
 from helpdesk.schemas.accounts import LoginIn, NotificationsIn, ProfileIn, SignupIn
-from helpdesk.service import accounts
+from helpdesk.service import accounts, password_links
 
 bp = Blueprint("auth", __name__)
 
@@ -127,13 +126,22 @@ def signup():
         return render_template("helpdesk/signup.html", errors={}, form={})
     try:
         data = SignupIn().load(request.form.to_dict(), unknown="exclude")
-        data["role"] = Role.CUSTOMER  # self-registration never grants staff roles
-        user = accounts.create_user(data, now=get_clock().now())
-    except (ValidationError, Conflict) as err:
+    except ValidationError as err:
         errors, status = form_error(err)
         return render_template(
             "helpdesk/signup.html", errors=errors, form=request.form
         ), status
+    existing = accounts.find_user_by_email(data["email"])
+    if existing is not None:
+        # Never "already registered" (that tells anyone who has an account):
+        # the owner gets a mail, the page says what a reset request says.
+        password_links.send_signup_notice(
+            existing, now=get_clock().now(), settings=current_app.config
+        )
+        db.session.commit()
+        return render_template("helpdesk/password_sent.html")
+    data["role"] = Role.CUSTOMER  # self-registration never grants staff roles
+    user = accounts.create_user(data, now=get_clock().now())
     db.session.commit()
     start_session(user)
     flash(

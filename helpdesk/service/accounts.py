@@ -32,8 +32,9 @@ def find_user_by_email(email: str) -> User | None:
 def create_user(data: dict, *, now: datetime) -> User:
     """Create a user from loaded schema data (email, name, role, password, ...).
 
-    A user without a password (a caller registered by phone) cannot log in
-    until an admin sets one.
+    A user without a password (a caller registered by phone, a sender of
+    mail) gets in through an invitation or "Forgot password?"
+    (helpdesk.service.password_links).
     """
     email = normalise_email(data["email"])
     if find_user_by_email(email):

@@ -19,7 +19,7 @@ def assert_login_page(response) -> None:
 
 def link_in(message: OutboxMessage, path: str) -> str:
     """The path of the first link in a queued mail that starts with ``path``."""
-    body = message.payload["text"]
+    body = message.body
     match = re.search(rf"https?://[^/\s]+({re.escape(path)}[^\s]+)", body)
     assert match, body
     return match.group(1)
