@@ -7,6 +7,7 @@ from __future__ import annotations
 from helpdesk.models import Role
 from tests.builders import PASSWORD, make_user
 from tests.helpdesk.accounts_support import assert_login_page, stolen_cookie
+from tests.helpdesk.imports.files import write_csv
 
 
 def test_after_logout_the_old_cookie_gets_the_login_page_and_the_old_token_401(
@@ -66,11 +67,48 @@ def test_deactivation_and_an_admin_password_reset_end_the_users_sessions(
     token = bearer.token(agent)
     login(admin)
 
-    client.post(
-        f"/admin/users/{agent.id}",
-        data={"name": agent.name, "role": "line1", "password": "admin-chosen-1"},
-    )  # no "active": unticked, deactivated
+    edit = f"/admin/users/{agent.id}"
+    client.post(edit, data={"name": agent.name, "role": "line1"})  # unticked: inactive
+    client.post(edit, data={"name": agent.name, "role": "line1", "active": "true"})
 
+    # Active again, but what was opened before the deactivation stays ended.
     assert_login_page(theirs.get("/tickets"))
     assert app.test_client().get("/api/v1/me", headers=token.headers).status_code == 401
+    theirs.post("/login", data={"email": agent.email, "password": PASSWORD})
+    assert theirs.get("/profile").status_code == 200
+
+    client.post(
+        edit,
+        data={
+            "name": agent.name,
+            "role": "line1",
+            "active": "true",
+            "password": "admin-chosen-1",
+        },
+    )  # an admin's new password ends them too
+    assert_login_page(theirs.get("/tickets"))
     assert client.get("/admin/users").status_code == 200  # the admin goes on
+
+
+def test_a_user_import_that_deactivates_a_user_ends_their_sessions(
+    app, client, given, login, bearer, runner, tmp_path
+):
+    user = login(given(make_user, email="ivan@example.test"))
+    token = bearer.token(user)
+    rows = [
+        ["email", "name", "role", "active"],
+        ["ivan@example.test", "Ivan", "customer", "no"],
+    ]
+
+    result = runner.invoke(
+        args=["import", "users", str(write_csv(tmp_path / "users.csv", rows))]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert_login_page(client.get("/tickets"))
+    assert app.test_client().get("/api/v1/me", headers=token.headers).status_code == 401
+    # Active again: what was opened before the deactivation stays ended.
+    rows[1][3] = "yes"
+    runner.invoke(args=["import", "users", str(write_csv(tmp_path / "u.csv", rows))])
+    assert_login_page(client.get("/tickets"))
+    assert app.test_client().get("/api/v1/me", headers=token.headers).status_code == 401
