@@ -78,6 +78,8 @@ def password_set(token: str):
             kind=kind,
             errors=translate_messages(err.messages),
         ), 422
+    if not password_links.claim(user):  # the same link, used at the same time
+        return render_template("helpdesk/password_link_dead.html"), 410
     accounts.set_password(user, data["password"])
     record_audit(f"password.set_by_{kind.value}", actor=user)
     db.session.commit()

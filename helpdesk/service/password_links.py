@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -82,6 +83,19 @@ def user_for_token(token: str) -> tuple[User, LinkKind] | None:
     ):
         return None
     return user, kind
+
+
+def claim(user: User) -> bool:
+    """Use up ``user``'s links before setting a password: one atomic bump of
+    the session version from the value the link was checked against, so of
+    two requests racing with one link only one gets through."""
+    claimed = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, User.session_version == user.session_version)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    return claimed.rowcount == 1
 
 
 def link_for(user: User, kind: LinkKind, settings: Mapping[str, Any]) -> str:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import User
+from helpdesk.service import password_links
 from tests.builders import PASSWORD, make_user, outbox_mails
 from tests.helpdesk.accounts_support import link_in
 
@@ -120,3 +121,14 @@ def test_sign_up_with_an_existing_address_mails_its_owner_and_says_check_your_ma
     assert names == [user.name]  # nothing created or changed
     login = {"email": user.email, "password": "intruder-pass"}
     assert app.test_client().post("/login", data=login).status_code == 401
+
+
+def test_of_two_requests_racing_with_one_link_only_one_sets_the_password(app, given):
+    user = given(make_user)
+    with app.app_context():
+        first = db.session.get(User, user.id)
+        with app.app_context():  # the other request, checked the same link
+            second = db.session.get(User, user.id)
+            assert password_links.claim(second)
+            db.session.commit()
+        assert not password_links.claim(first)
