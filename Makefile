@@ -20,7 +20,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 translations: $(VENV)/.runtime
 	$(VENV)/bin/pybabel compile -d $(TRANSLATIONS)
 
-run: $(VENV)/.dev translations
+# A random session-signing key, generated once and kept (readable by the owner
+# only); config.py reads it when SECRET_KEY is not set in the environment.
+instance/secret_key:
+	mkdir -p instance
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@.tmp && mv $@.tmp $@
+
+run: $(VENV)/.dev translations instance/secret_key
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo load

@@ -7,6 +7,7 @@ One class per environment; ``create_app`` picks one from ``HELPDESK_ENV``
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -24,8 +25,25 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+SECRET_KEY_FILE = INSTANCE_DIR / "secret_key"
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else the one `make run` wrote once
+    into instance/secret_key (mode 0600), else a random key for this process
+    only (sessions then do not survive a restart nor cross workers; never a
+    fixed, published string anyone could sign an admin session with)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    try:
+        key = SECRET_KEY_FILE.read_text().strip()
+    except OSError:
+        key = ""
+    return key or secrets.token_hex(32)
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'helpdesk.sqlite3'}"
     )
@@ -43,6 +61,10 @@ class Config:
     # Customers may create API tokens (profile panel, POST /api/v1/auth/token)
     # only when this is on; staff always may.
     API_TOKENS_FOR_CUSTOMERS = _env_bool("API_TOKENS_FOR_CUSTOMERS", False)
+    # How long a "reset your password" link and an invitation's "set your
+    # password" link work (each works once).
+    PASSWORD_RESET_MAX_AGE_SECONDS = _env_int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
+    INVITATION_MAX_AGE_SECONDS = _env_int("INVITATION_MAX_AGE_SECONDS", 7 * 86400)
     PAGE_SIZE = 25
     # The largest file the import page takes (100,000 tickets with comments
     # as CSV are about 60 MB).

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         api,
         audit,
         auth,
+        auth_password,  # noqa: F401 - its routes join auth.bp
         backup,
         cli,
         exports,

@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,15 +24,22 @@ from marshmallow import ValidationError
 
 from helpdesk.audit import record_audit
 from helpdesk.clock import get_clock
-from helpdesk.errors import Conflict
 from helpdesk.extensions import db, login_manager
 from helpdesk.http import form_error, json_error, translate_messages, wants_json
 from helpdesk.models import Role, User
 from helpdesk.notify import preferences
 from helpdesk.schemas.accounts import LoginIn, NotificationsIn, ProfileIn, SignupIn
-from helpdesk.service import accounts
+from helpdesk.service import accounts, password_links
 
 bp = Blueprint("auth", __name__)
+
+# The user's session version at login; see User.session_version.
+SESSION_VERSION_KEY = "_sv"
+
+
+def start_session(user: User) -> None:
+    login_user(user)
+    session[SESSION_VERSION_KEY] = user.session_version
 
 
 def init_login(app: Flask) -> None:
@@ -41,7 +49,10 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        if user is None or session.get(SESSION_VERSION_KEY) != user.session_version:
+            return None  # ended on the server: logout, new password, deactivation
+        return user
 
     @login_manager.request_loader
     def load_user_from_bearer(req) -> User | None:
@@ -91,7 +102,7 @@ def login():
         db.session.commit()
         flash(_("Wrong e-mail or password."), "error")
         return render_template("helpdesk/login.html", errors={}, form=request.form), 401
-    login_user(user)
+    start_session(user)
     record_audit("login.succeeded", actor=user)
     db.session.commit()
     flash(_("Welcome, %(name)s!", name=user.name), "success")
@@ -102,6 +113,7 @@ def login():
 @login_required
 def logout():
     record_audit("logout")
+    accounts.end_sessions(current_user)
     db.session.commit()
     logout_user()
     flash(_("You have logged out."), "success")
@@ -114,15 +126,24 @@ def signup():
         return render_template("helpdesk/signup.html", errors={}, form={})
     try:
         data = SignupIn().load(request.form.to_dict(), unknown="exclude")
-        data["role"] = Role.CUSTOMER  # self-registration never grants staff roles
-        user = accounts.create_user(data, now=get_clock().now())
-    except (ValidationError, Conflict) as err:
+    except ValidationError as err:
         errors, status = form_error(err)
         return render_template(
             "helpdesk/signup.html", errors=errors, form=request.form
         ), status
+    existing = accounts.find_user_by_email(data["email"])
+    if existing is not None:
+        # Never "already registered" (that tells anyone who has an account):
+        # the owner gets a mail, the page says what a reset request says.
+        password_links.send_signup_notice(
+            existing, now=get_clock().now(), settings=current_app.config
+        )
+        db.session.commit()
+        return render_template("helpdesk/password_sent.html")
+    data["role"] = Role.CUSTOMER  # self-registration never grants staff roles
+    user = accounts.create_user(data, now=get_clock().now())
     db.session.commit()
-    login_user(user)
+    start_session(user)
     flash(
         _("Your account is ready. Describe your problem and we will help."), "success"
     )
@@ -139,6 +160,8 @@ def profile():
             return _render_profile(errors=translate_messages(err.messages)), 422
         accounts.update_profile(current_user, data)
         db.session.commit()
+        # A new password ends the other sessions; this one goes on.
+        session[SESSION_VERSION_KEY] = current_user.session_version
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))
     return _render_profile(errors={})

@@ -124,6 +124,9 @@ class User(UserMixin, Base):
     )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # Stored in the session at login; bumping it (logout, a password change,
+    # deactivation) ends every session of this user on the server.
+    session_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     tokens: WriteOnlyMapped[ApiToken] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

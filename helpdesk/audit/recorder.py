@@ -47,8 +47,8 @@ AUDITED: dict[str, str] = {
 VERBS = {"token": {"deleted": "revoked"}}
 REDACTED = "[redacted]"
 _SECRET_WORDS = ("password", "digest", "secret", "token_hash")
-# Columns that change on every save and say nothing by themselves.
-_NOISE = frozenset({"updated_at"})
+# Columns that change on every save (or every logout) and say nothing by themselves.
+_NOISE = frozenset({"updated_at", "session_version"})
 
 
 class AuditImmutable(RuntimeError):

@@ -20,7 +20,7 @@ from helpdesk.imports.fields import Code, Flag, max_length
 from helpdesk.imports.fields import text as _text
 from helpdesk.imports.kinds import Column, Kind, Outcome, Problem, Row, RunContext
 from helpdesk.models import Role, User
-from helpdesk.service.accounts import normalise_email, normalise_phone
+from helpdesk.service.accounts import end_sessions, normalise_email, normalise_phone
 
 
 def email_field() -> fields.Email:
@@ -107,6 +107,8 @@ def _apply_user(user: User, data: dict) -> None:
     user.email = data["email"]
     user.name = data["name"]
     user.role = Role(data["role"])
+    if user.active and not data["active"] and user.id is not None:
+        end_sessions(user)  # deactivated by the import: logged out everywhere
     user.active = data["active"]
     if "phone" in data:
         user.phone = normalise_phone(data["phone"])

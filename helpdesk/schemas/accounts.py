@@ -73,6 +73,8 @@ class CallerCreateIn(StrippedSchema):
     organization = text(
         120, required=False, message=N_("The organisation name is too long.")
     )
+    # The form's checkbox: mail the caller a "set your password" link.
+    send_invitation = fields.Boolean(load_default=False)
 
 
 class UserAdminIn(SignupIn):

@@ -33,8 +33,9 @@ def find_user_by_email(email: str) -> User | None:
 def create_user(data: dict, *, now: datetime) -> User:
     """Create a user from loaded schema data (email, name, role, password, ...).
 
-    A user without a password (a caller registered by phone) cannot log in
-    until an admin sets one.
+    A user without a password (a caller registered by phone, a sender of
+    mail) gets in through an invitation or "Forgot password?"
+    (helpdesk.service.password_links).
     """
     email = normalise_email(data["email"])
     if find_user_by_email(email):
@@ -69,6 +70,7 @@ def update_user(user: User, data: dict, *, actor: User) -> User:
         # An admin locking themselves out leaves nobody to undo it.
         message = _l("You cannot change your own role or deactivate yourself.")
         raise InvalidInput(message, fields={"role": [message]})
+    deactivated = user.active and data.get("active") is False
     for field in ("name", "role", "active", "locale", "timezone"):
         if field in data:
             setattr(user, field, data[field])
@@ -77,7 +79,9 @@ def update_user(user: User, data: dict, *, actor: User) -> User:
     if "phone" in data:
         user.phone = normalise_phone(data["phone"])
     if data.get("password"):
-        user.password_hash = generate_password_hash(data["password"])
+        set_password(user, data["password"])
+    elif deactivated:
+        end_sessions(user)
     refresh_lookup(user)
     db.session.flush()
     return user
@@ -93,10 +97,25 @@ def update_profile(user: User, data: dict) -> User:
     if "phone" in data:
         user.phone = normalise_phone(data["phone"])
     if data.get("password"):
-        user.password_hash = generate_password_hash(data["password"])
+        set_password(user, data["password"])
     refresh_lookup(user)
     db.session.flush()
     return user
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password ends every session and token the old one opened."""
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Log the user out everywhere: every session cookie carries the old
+    session version (the user loader refuses it) and every API token is
+    revoked, so nothing opened before still works."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.session.flush()
 
 
 def normalise_phone(phone: str | None) -> str | None:

@@ -16,7 +16,7 @@ from helpdesk.models import User
 from helpdesk.notify import preferences
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas.accounts import NotificationsIn, UserAdminIn
-from helpdesk.service import accounts
+from helpdesk.service import accounts, password_links
 from helpdesk.views import bp
 from helpdesk.views.access import admin_required
 
@@ -60,8 +60,18 @@ def user_new():
         return render_template(
             "helpdesk/admin_user_form.html", user=None, form=request.form, errors=errors
         ), status
+    invite = not data.get("password")
+    if invite:  # never an account with no password and no way in
+        password_links.send_invitation(
+            user, now=get_clock().now(), settings=current_app.config
+        )
     db.session.commit()
-    flash(_("User %(email)s created.", email=user.email), "success")
+    flash(
+        _("User %(email)s created and invited to set a password.", email=user.email)
+        if invite
+        else _("User %(email)s created.", email=user.email),
+        "success",
+    )
     return redirect(url_for("helpdesk.user_list"))
 
 

@@ -15,7 +15,7 @@ from helpdesk.models import ACTIVE_STATUSES, Role, Ticket, User
 from helpdesk.schemas.accounts import CallerCreateIn
 from helpdesk.schemas.tickets import BulkIn, PhoneIntakeIn, TicketListQuery
 from helpdesk.search import saved_views
-from helpdesk.service import accounts, bulk, queries
+from helpdesk.service import accounts, bulk, password_links, queries
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
 from helpdesk.views.access import staff_required
@@ -135,12 +135,25 @@ def phone_caller_create():
     try:
         data = CallerCreateIn().load(request.form.to_dict(), unknown="exclude")
         data["role"] = Role.CUSTOMER
+        invite = data.pop("send_invitation")
         caller = accounts.create_user(data, now=get_clock().now())
     except (ValidationError, Conflict) as err:
         errors, _status = form_error(err)
         return _phone_form_error(caller_errors=errors)
+    if invite:
+        password_links.send_invitation(
+            caller, now=get_clock().now(), settings=current_app.config
+        )
     db.session.commit()
-    flash(_("Caller %(name)s registered.", name=caller.name), "success")
+    flash(
+        _(
+            "Caller %(name)s registered; a link to set a password is on its way.",
+            name=caller.name,
+        )
+        if invite
+        else _("Caller %(name)s registered.", name=caller.name),
+        "success",
+    )
     return redirect(url_for("helpdesk.phone", requester_id=caller.id))
 
 

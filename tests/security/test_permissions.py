@@ -29,6 +29,7 @@ from helpdesk.imports import jobs
 from helpdesk.inbound.models import QuarantineReason
 from helpdesk.inbound.quarantine import quarantine
 from helpdesk.models import Role, TicketStatus, User
+from helpdesk.service import password_links
 from tests.builders import (
     PASSWORD,
     make_attachment,
@@ -120,7 +121,48 @@ CASES = [
         form={"name": "New", "email": "new@example.test", "password": "long-enough"},
         writes=True,
     ),
-    Case("logout", "POST", "/logout", logged_in(302), may_change=AUDITED),
+    # Logout ends the user's sessions on the server: a new session version,
+    # their API tokens revoked.
+    Case(
+        "logout",
+        "POST",
+        "/logout",
+        logged_in(302),
+        may_change=AUDITED | {"users", "api_tokens"},
+    ),
+    # --- forgotten passwords and invitations
+    Case("password-forgot-page", "GET", "/password/forgot", everyone(200)),
+    Case(
+        "password-forgot",
+        "POST",
+        "/password/forgot",
+        everyone(200),
+        form=lambda w: {"email": w.customer.email},
+        writes=True,
+    ),
+    Case(
+        "password-forgot-unknown-address",
+        "POST",
+        "/password/forgot",
+        everyone(200),
+        form={"email": "nobody@example.test"},
+    ),
+    Case("password-set-page", "GET", "/password/set/{reset_link}", everyone(200)),
+    Case(
+        "password-set",
+        "POST",
+        "/password/set/{reset_link}",
+        everyone(302),
+        form={"password": "a-new-password"},
+        writes=True,
+    ),
+    Case(
+        "password-set-bad-link",
+        "POST",
+        "/password/set/not-a-link",
+        everyone(410),
+        form={"password": "a-new-password"},
+    ),
     # --- profile and its tokens
     Case("profile-page", "GET", "/profile", logged_in(200)),
     Case(
@@ -578,8 +620,15 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         "user": customer.id,
         "quarantine": world.quarantine.id if world.quarantine else 0,
         "import": world.job.id if world.job else 0,
+        "reset_link": _reset_link(fx.app, customer),
     }
     return world
+
+
+def _reset_link(app, customer) -> str:
+    with app.app_context():
+        user = db.session.get(User, customer.id)
+        return password_links.make_token(user, password_links.LinkKind.RESET)
 
 
 def _core_route(rule) -> bool:
