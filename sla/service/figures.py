@@ -19,7 +19,12 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Ticket
 from sla.models import SlaClock, SlaDailyCompliance, SlaDailyTimes, Target
-from sla.service.figures_raw import CHANNEL_GROUPS, mostly_true, time_figures
+from sla.service.figures_raw import (
+    CHANNEL_GROUPS,
+    compliance_figures,
+    mostly_true,
+    time_figures,
+)
 from sla.service.rollups import (
     TIMED_TARGETS,
     answered_sql,
@@ -43,29 +48,26 @@ def _period_bucket(f) -> sa.ColumnElement:
     return sa.func.date(day, type_=sa.String)
 
 
-def cube(f) -> list[Any]:
-    """As ``figures_raw.cube``, from ``sla_daily_compliance``."""
+def compliance(f) -> dict[str, Any]:
+    """As ``figures_raw.compliance``: two statements over the period's day
+    rows - by period bucket, and by line, priority, policy and target (a few
+    dozen rows whatever the period) - tallied by ``compliance_figures``."""
     model = SlaDailyCompliance
-    dims = (
-        _period_bucket(f).label("bucket"),
-        model.line,
-        model.priority,
-        model.policy_id,
-        model.target,
+    counts = (
+        sa.func.sum(model.met).label("met"),
+        sa.func.sum(model.breached).label("breached"),
+        sa.func.sum(model.no_response).label("no_response"),
     )
-    query = (
-        sa.select(
-            *dims,
-            sa.func.sum(model.met).label("met"),
-            sa.func.sum(model.breached).label("breached"),
-            sa.func.sum(model.no_response).label("no_response"),
-        )
-        .where(*_days(model, f))
-        .group_by(*dims)
-    )
-    return [
-        r for r in db.session.execute(query) if r.met or r.breached or r.no_response
-    ]
+    # A group whose clocks all moved elsewhere sums to zero: not a figure.
+    decided = sa.func.sum(model.met + model.breached + model.no_response) > 0
+
+    def grouped(*dims):
+        query = sa.select(*dims, *counts).where(*_days(model, f)).group_by(*dims)
+        return list(db.session.execute(query.having(decided)))
+
+    periods = grouped(_period_bucket(f).label("bucket"))
+    rows = grouped(model.line, model.priority, model.policy_id, model.target)
+    return compliance_figures(rows, periods)
 
 
 def times(f) -> dict[str, dict]:
