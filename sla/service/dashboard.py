@@ -8,10 +8,11 @@ attributed to one line; they are read from the daily roll-ups (``figures``;
 ``figures_raw`` is the same from the clocks). The backlog and the at-risk list
 are the state *now* (every creation date) for the line.
 
-Indexes these queries rely on (migrations 0004, 0012): ``ix_tickets_created_at``
-(the period), ``ix_sla_clocks_breached_at`` (breaches, newest first),
-``ix_sla_clocks_at_risk`` (running, unbreached, warned clocks by due time) and
-the roll-ups' primary keys (days).
+Indexes these queries rely on (migrations 0004, 0012, 0019):
+``ix_sla_clocks_breached_at`` (breaches, newest first, down to the period's
+start; and the at-risk list: unbreached running clocks by due time, to the
+page's end), ``ix_tickets_line_status_id`` (the backlog, counted in the index)
+and the roll-ups' primary keys (days, months, one bucket's values).
 """
 
 from __future__ import annotations
