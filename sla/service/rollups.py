@@ -6,7 +6,9 @@ created, its target, the channel group (``phone`` or ``web_email``), the
 line and policy it is attributed to (at the breach, if it breached), the
 ticket's priority, and its outcome - met, breached or no response
 (``sla_daily_compliance``) - and, once stopped by its own event, its business
-seconds (``sla_daily_times``, in buckets). The same definitions are the SQL of
+seconds: in buckets per day (``sla_daily_times``) and per month
+(``sla_monthly_times``), and exactly, per bucket and day
+(``sla_daily_values``, where a median finds its value). The same definitions are the SQL of
 ``figures_raw`` (the reference the tests compare with) and of ``rebuild``.
 
 How they stay current: after every ORM flush, ``_after_flush`` takes each
