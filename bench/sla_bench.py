@@ -92,9 +92,10 @@ def make_app(path: Path, *, fresh: bool):
         clock=FrozenClock(NOW),
         overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
     )
-    if fresh:
-        with app.app_context():
-            flask_migrate.upgrade()
+    with app.app_context():
+        # A kept file from an older revision is brought up to date (and its
+        # roll-ups recounted by the migrations that change them).
+        flask_migrate.upgrade()
     return app
 
 
@@ -689,6 +690,11 @@ def main() -> None:
         help="run ANALYZE before measuring (the app itself never does)",
     )
     parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument(
+        "--skip-raw",
+        action="store_true",
+        help="skip comparing with the figures computed from the clocks (slow at 1M)",
+    )
     parser.add_argument("--skip-dashboard", action="store_true")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
@@ -719,7 +725,8 @@ def main() -> None:
 
         app = prepared(RESULTS / f"sla_{args.tickets}.sqlite3", args, seed_dashboard)
         report["dashboard"] = measure_dashboard(app, args.reps)
-        report["equal_to_raw"] = compare_with_raw(app)
+        if not args.skip_raw:
+            report["equal_to_raw"] = compare_with_raw(app)
 
     if not args.skip_sweep:
         apps = {}

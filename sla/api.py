@@ -170,15 +170,22 @@ def summary():
 
 def _jsonable(value: Any) -> Any:
     """Dates as ISO dates, instants as ISO 8601 UTC with Z."""
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is list:
         return [_jsonable(v) for v in value]
+    # Most of a year's figures are plain numbers and strings: skip the probes.
+    if value is None or kind in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return export.iso_utc(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool})
 
 
 # --- ``sla`` on the core API's tickets -----------------------------------------------------

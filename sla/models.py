@@ -242,6 +242,8 @@ class SlaDailyCompliance(Base):
     days read these few rows instead of every clock."""
 
     __tablename__ = "sla_daily_compliance"
+    # Rows live in their primary key on SQLite: a day range reads one B-tree.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     day: Mapped[date] = mapped_column(primary_key=True)
     line: Mapped[int] = mapped_column(primary_key=True)
@@ -262,6 +264,7 @@ class SlaDailyTimes(Base):
     among the few clocks of that bucket."""
 
     __tablename__ = "sla_daily_times"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     target: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
@@ -270,3 +273,38 @@ class SlaDailyTimes(Base):
     bucket: Mapped[int] = mapped_column(primary_key=True)
     clocks: Mapped[int] = mapped_column(default=0)
     seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class SlaMonthlyTimes(Base):
+    """``SlaDailyTimes`` summed over each UTC calendar ``month`` (its first
+    day): a period's whole months read these rows, its other days the daily
+    ones, so a year reads about as many rows as a month."""
+
+    __tablename__ = "sla_monthly_times"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    target: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    channel_group: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    clocks: Mapped[int] = mapped_column(default=0)
+    seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class SlaDailyValues(Base):
+    """How many stopped clocks of one ``bucket`` (see ``SlaDailyTimes``)
+    took exactly ``spent_seconds``: a median's exact value, once its bucket is
+    known, is read from the period's rows of that one bucket, without
+    visiting a ticket."""
+
+    __tablename__ = "sla_daily_values"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    target: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    channel_group: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    spent_seconds: Mapped[int] = mapped_column(primary_key=True)
+    clocks: Mapped[int] = mapped_column(default=0)

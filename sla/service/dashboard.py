@@ -8,15 +8,15 @@ attributed to one line; they are read from the daily roll-ups (``figures``;
 ``figures_raw`` is the same from the clocks). The backlog and the at-risk list
 are the state *now* (every creation date) for the line.
 
-Indexes these queries rely on (migrations 0004, 0012): ``ix_tickets_created_at``
-(the period), ``ix_sla_clocks_breached_at`` (breaches, newest first),
-``ix_sla_clocks_at_risk`` (running, unbreached, warned clocks by due time) and
-the roll-ups' primary keys (days).
+Indexes these queries rely on (migrations 0004, 0012, 0019):
+``ix_sla_clocks_breached_at`` (breaches, newest first, down to the period's
+start; and the at-risk list: unbreached running clocks by due time, to the
+page's end), ``ix_tickets_line_status_id`` (the backlog, counted in the index)
+and the roll-ups' primary keys (days, months, one bucket's values).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -27,9 +27,9 @@ from sqlalchemy.orm import selectinload
 
 from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
-from helpdesk.models import ACTIVE_STATUSES, Priority, Ticket, format_ticket_number
+from helpdesk.models import ACTIVE_STATUSES, Ticket, format_ticket_number
 from helpdesk.pagination import decode_key, page
-from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy, Target
+from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy
 from sla.service import figures, figures_raw
 from sla.service.clocks import calendar_spec, elapsed_seconds
 from sla.service.rollups import attributed_line_sql
@@ -70,74 +70,6 @@ def filters_from(query: dict[str, Any], *, now: datetime) -> Filters:
 def in_period(query: sa.Select, f: Filters) -> sa.Select:
     """The period's tickets; of the line the clock is attributed to."""
     return figures_raw.in_period(query, f)
-
-
-@dataclass
-class Tally:
-    met: int = 0
-    breached: int = 0
-    no_response: int = 0
-
-    def add(self, row: Any) -> None:
-        self.met += int(row.met or 0)
-        self.breached += int(row.breached or 0)
-        self.no_response += int(row.no_response or 0)
-
-    @property
-    def compliance_percent(self) -> float | None:
-        decided = self.met + self.breached
-        return round(100 * self.met / decided, 1) if decided else None
-
-
-def _rollup(rows: list[Any], key) -> dict[Any, Tally]:
-    tallies: dict[Any, Tally] = defaultdict(Tally)
-    for row in rows:
-        tallies[key(row)].add(row)
-    return tallies
-
-
-def _compliance_rows(tallies: dict[Any, Tally], name: str, order=None) -> list[dict]:
-    keys = sorted(tallies, key=order) if order else sorted(tallies)
-    return [
-        {
-            name: key,
-            "met": tallies[key].met,
-            "breached": tallies[key].breached,
-            "compliance_percent": tallies[key].compliance_percent,
-        }
-        for key in keys
-    ]
-
-
-def compliance(cube: list[Any]) -> dict[str, Any]:
-    """Overall and by period, line, priority, policy and target."""
-    policy_names = dict(
-        db.session.execute(
-            sa.select(SlaPolicy.id, SlaPolicy.name).where(
-                SlaPolicy.id.in_({r.policy_id for r in cube})
-            )
-        ).all()
-    )
-    overall = _rollup(cube, lambda r: None).get(None, Tally())
-    return {
-        "met": overall.met,
-        "breached": overall.breached,
-        "no_response": overall.no_response,
-        "compliance_percent": overall.compliance_percent,
-        "by_period": _compliance_rows(_rollup(cube, lambda r: r.bucket), "period"),
-        "by_line": _compliance_rows(_rollup(cube, lambda r: r.line), "line"),
-        "by_priority": _compliance_rows(
-            _rollup(cube, lambda r: Priority(r.priority).value), "priority"
-        ),
-        "by_policy": _compliance_rows(
-            _rollup(cube, lambda r: policy_names.get(r.policy_id, "?")), "policy"
-        ),
-        "by_target": _compliance_rows(
-            _rollup(cube, lambda r: Target(r.target).value),
-            "target",
-            order=lambda t: list(Target).index(Target(t)),
-        ),
-    }
 
 
 # --- now: backlog and clocks at risk ---------------------------------------------------
@@ -262,7 +194,7 @@ def summary(
             "line": f.line,
             "period": f.period,
         },
-        "compliance": compliance(source.cube(f)),
+        "compliance": source.compliance(f),
         "times": source.times(f),
         "backlog": backlog(f),
         "at_risk": at_risk(f, now=now, limit=limit),

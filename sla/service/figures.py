@@ -1,32 +1,33 @@
 """The dashboard's figures from the daily roll-ups (``rollups``).
 
-The period is whole UTC days (``Filters``), so every figure reads only the
-roll-up rows of its days: a few dozen rows a day whatever the number of
-tickets, so a year costs what a month did. The counts and the means are sums
-of those rows. A median is exact: the bucket holding the middle rank is found
-in the day rows' counts, and the value at that rank among the few clocks of
-that bucket (``ix_sla_clocks_target_phase_spent``, a ~9 % range of business
-seconds) is read from the clocks. Each figure equals ``figures_raw``'s.
+The period is whole UTC days (``Filters``), so every figure reads only
+roll-up rows: compliance the period's day rows (summed in SQL into a few dozen
+rows), times the month rows of its whole months and the day rows of the rest,
+so a year reads about what a month does and no figure visits a ticket or a
+clock. The counts and the means are sums of those rows. A median is exact:
+the bucket holding the middle rank is found in the histogram, and the value at
+that rank in the period's rows of exact values of that one ~9 % bucket
+(``sla_daily_values``). Each figure equals ``figures_raw``'s.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Ticket
-from sla.models import SlaClock, SlaDailyCompliance, SlaDailyTimes, Target
-from sla.service.figures_raw import CHANNEL_GROUPS, mostly_true, time_figures
-from sla.service.rollups import (
-    TIMED_TARGETS,
-    answered_sql,
-    attributed_line_sql,
-    bucket_bounds,
-    channel_group_sql,
+from sla.models import (
+    SlaDailyCompliance,
+    SlaDailyTimes,
+    SlaDailyValues,
+    SlaMonthlyTimes,
+    Target,
 )
+from sla.service.figures_raw import CHANNEL_GROUPS, compliance_figures, time_figures
+from sla.service.rollups import TIMED_TARGETS
 
 
 def _days(model, f) -> list[sa.ColumnElement]:
@@ -43,49 +44,36 @@ def _period_bucket(f) -> sa.ColumnElement:
     return sa.func.date(day, type_=sa.String)
 
 
-def cube(f) -> list[Any]:
-    """As ``figures_raw.cube``, from ``sla_daily_compliance``."""
+def compliance(f) -> dict[str, Any]:
+    """As ``figures_raw.compliance``: two statements over the period's day
+    rows - by period bucket, and by line, priority, policy and target (a few
+    dozen rows whatever the period) - tallied by ``compliance_figures``."""
     model = SlaDailyCompliance
-    dims = (
-        _period_bucket(f).label("bucket"),
-        model.line,
-        model.priority,
-        model.policy_id,
-        model.target,
+    counts = (
+        sa.func.sum(model.met).label("met"),
+        sa.func.sum(model.breached).label("breached"),
+        sa.func.sum(model.no_response).label("no_response"),
     )
-    query = (
-        sa.select(
-            *dims,
-            sa.func.sum(model.met).label("met"),
-            sa.func.sum(model.breached).label("breached"),
-            sa.func.sum(model.no_response).label("no_response"),
-        )
-        .where(*_days(model, f))
-        .group_by(*dims)
-    )
-    return [
-        r for r in db.session.execute(query) if r.met or r.breached or r.no_response
-    ]
+    # A group whose clocks all moved elsewhere sums to zero: not a figure.
+    decided = sa.func.sum(model.met + model.breached + model.no_response) > 0
+
+    def grouped(*dims):
+        query = sa.select(*dims, *counts).where(*_days(model, f)).group_by(*dims)
+        return list(db.session.execute(query.having(decided)))
+
+    periods = grouped(_period_bucket(f).label("bucket"))
+    rows = grouped(model.line, model.priority, model.policy_id, model.target)
+    return compliance_figures(rows, periods)
 
 
 def times(f) -> dict[str, dict]:
-    """As ``figures_raw.times``, from ``sla_daily_times`` (one statement)
-    and, for each median, one or two reads of the clocks of one bucket."""
-    model = SlaDailyTimes
-    query = (
-        sa.select(
-            model.target,
-            model.channel_group,
-            model.bucket,
-            sa.func.sum(model.clocks).label("n"),
-            sa.func.sum(model.seconds).label("seconds"),
-        )
-        .where(model.target.in_([t.value for t in TIMED_TARGETS]), *_days(model, f))
-        .group_by(model.target, model.channel_group, model.bucket)
-    )
+    """As ``figures_raw.times``, from the roll-ups: one statement for the
+    histograms (``sla_monthly_times`` for the period's whole months,
+    ``sla_daily_times`` for its other days) and, for each median, one read of
+    one bucket's exact values (``sla_daily_values``)."""
     histograms: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     seconds: dict[tuple, int] = defaultdict(int)
-    for row in db.session.execute(query):
+    for row in db.session.execute(_histogram_query(f)):
         if not row.n:
             continue
         target = Target(row.target)
@@ -107,6 +95,46 @@ def times(f) -> dict[str, dict]:
     return result
 
 
+def whole_months(f) -> tuple[date, date] | None:
+    """``[first, last)``: the first days of the months wholly in the period."""
+    start, end = f.start.date(), f.end.date()
+    first = start if start.day == 1 else _next_month(start)
+    last = end.replace(day=1)
+    return (first, last) if first < last else None
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _histogram_query(f) -> sa.Select:
+    targets = [t.value for t in TIMED_TARGETS]
+
+    def part(model, column, first: date, last: date) -> sa.Select:
+        where = [model.target.in_(targets), column >= first, column < last]
+        return sa.select(
+            model.target, model.channel_group, model.bucket, model.clocks, model.seconds
+        ).where(*where, *([model.line == f.line] if f.line else []))
+
+    start, end = f.start.date(), f.end.date()
+    months = whole_months(f)
+    if months is None:
+        parts = [part(SlaDailyTimes, SlaDailyTimes.day, start, end)]
+    else:
+        parts = [
+            part(SlaDailyTimes, SlaDailyTimes.day, start, months[0]),
+            part(SlaMonthlyTimes, SlaMonthlyTimes.month, *months),
+            part(SlaDailyTimes, SlaDailyTimes.day, months[1], end),
+        ]
+    rows = sa.union_all(*parts).subquery()
+    dims = (rows.c.target, rows.c.channel_group, rows.c.bucket)
+    return sa.select(
+        *dims,
+        sa.func.sum(rows.c.clocks).label("n"),
+        sa.func.sum(rows.c.seconds).label("seconds"),
+    ).group_by(*dims)
+
+
 def _median(f, target, group, histogram: dict[int, int], n: int) -> float | None:
     if not n:
         return None
@@ -123,31 +151,34 @@ def _median(f, target, group, histogram: dict[int, int], n: int) -> float | None
 
 
 def _values_in_bucket(f, target, group, bucket: int, offsets: list[int]) -> list[int]:
-    """The business seconds at ``offsets`` (0-based, in order) among the
-    period's answered clocks of ``bucket``."""
-    low, high = bucket_bounds(bucket)
-    query = (
-        sa.select(SlaClock.spent_seconds)
-        .join(Ticket, Ticket.id == SlaClock.ticket_id)
-        .where(
-            SlaClock.target == target,
-            answered_sql(),
-            SlaClock.spent_seconds >= low,
-            SlaClock.spent_seconds < high,
-        )
-        .order_by(SlaClock.spent_seconds)
-        .offset(offsets[0])
-        .limit(offsets[-1] - offsets[0] + 1)
-    )
+    """The business seconds at ``offsets`` (0-based, consecutive) among the
+    period's answered clocks of ``bucket``: the first values whose running
+    count passes each offset, from that bucket's value rows of the period."""
+    v = SlaDailyValues
+    where = [
+        v.target == target.value,
+        v.bucket == bucket,
+        v.day >= f.start.date(),
+        v.day < f.end.date(),
+    ]
     if group is not None:
-        query = query.where(mostly_true(channel_group_sql() == group))
-    # Driven by the bucket's range of the clocks' index, not by the period's
-    # tickets (a year of them).
-    query = query.where(
-        mostly_true(Ticket.created_at >= f.start),
-        mostly_true(Ticket.created_at < f.end),
-    )
+        where.append(v.channel_group == group)
     if f.line:
-        query = query.where(mostly_true(attributed_line_sql() == f.line))
-    rows = list(db.session.scalars(query))
-    return [rows[o - offsets[0]] for o in offsets]
+        where.append(v.line == f.line)
+    counted = (
+        sa.select(v.spent_seconds.label("spent"), sa.func.sum(v.clocks).label("n"))
+        .where(*where)
+        .group_by(v.spent_seconds)
+        .subquery()
+    )
+    running = sa.select(
+        counted.c.spent,
+        sa.func.sum(counted.c.n).over(order_by=counted.c.spent).label("upto"),
+    ).subquery()
+    rows = db.session.execute(
+        sa.select(running.c.spent, running.c.upto)
+        .where(running.c.upto > offsets[0])
+        .order_by(running.c.spent)
+        .limit(len(offsets))
+    ).all()
+    return [next(r.spent for r in rows if r.upto > o) for o in offsets]

@@ -10,13 +10,16 @@ that had the ticket at its instant, anything else to the ticket's line).
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Ticket
-from sla.models import SlaClock, Target
+from helpdesk.models import Priority, Ticket
+from sla.models import SlaClock, SlaPolicy, Target
 from sla.service.rollups import (
     TIMED_TARGETS,
     answered_sql,
@@ -88,6 +91,87 @@ def cube(f) -> list[Any]:
     )
     rows = db.session.execute(in_period(query, f))
     return [r for r in rows if r.met or r.breached or r.no_response]
+
+
+def compliance(f) -> dict[str, Any]:
+    """Overall and by period, line, priority, policy and target."""
+    rows = cube(f)
+    return compliance_figures(rows, rows)
+
+
+# --- compliance from counted rows (shared with ``figures``) ---------------------------
+
+
+@dataclass
+class Tally:
+    met: int = 0
+    breached: int = 0
+    no_response: int = 0
+
+    def add(self, row: Any) -> None:
+        self.met += int(row.met or 0)
+        self.breached += int(row.breached or 0)
+        self.no_response += int(row.no_response or 0)
+
+    @property
+    def compliance_percent(self) -> float | None:
+        decided = self.met + self.breached
+        return round(100 * self.met / decided, 1) if decided else None
+
+
+def _tallies(rows: Iterable[Any], key: Callable) -> dict[Any, Tally]:
+    tallies: dict[Any, Tally] = defaultdict(Tally)
+    for row in rows:
+        tallies[key(row)].add(row)
+    return tallies
+
+
+def _compliance_rows(tallies: dict[Any, Tally], name: str, order=None) -> list[dict]:
+    return [
+        {
+            name: key,
+            "met": tallies[key].met,
+            "breached": tallies[key].breached,
+            "compliance_percent": tallies[key].compliance_percent,
+        }
+        for key in (sorted(tallies, key=order) if order else sorted(tallies))
+    ]
+
+
+def compliance_figures(rows: list[Any], periods: list[Any]) -> dict[str, Any]:
+    """The compliance figures from non-zero counted ``rows`` (``line``,
+    ``priority``, ``policy_id``, ``target``, ``met``, ``breached``,
+    ``no_response``) and ``periods`` (``bucket`` and the counts)."""
+    policy_names = dict(
+        db.session.execute(
+            sa.select(SlaPolicy.id, SlaPolicy.name).where(
+                SlaPolicy.id.in_({r.policy_id for r in rows})
+            )
+        ).all()
+    )
+    overall = _tallies(rows, lambda r: None).get(None, Tally())
+    return {
+        "met": overall.met,
+        "breached": overall.breached,
+        "no_response": overall.no_response,
+        "compliance_percent": overall.compliance_percent,
+        "by_period": _compliance_rows(_tallies(periods, lambda r: r.bucket), "period"),
+        "by_line": _compliance_rows(_tallies(rows, lambda r: r.line), "line"),
+        "by_priority": _compliance_rows(
+            _tallies(rows, lambda r: Priority(r.priority).value), "priority"
+        ),
+        "by_policy": _compliance_rows(
+            _tallies(rows, lambda r: policy_names.get(r.policy_id, "?")), "policy"
+        ),
+        "by_target": _compliance_rows(
+            _tallies(rows, lambda r: Target(r.target).value),
+            "target",
+            order=lambda t: list(Target).index(Target(t)),
+        ),
+    }
+
+
+# --- times ---------------------------------------------------------------------------
 
 
 def times(f) -> dict[str, dict]:

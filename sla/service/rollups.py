@@ -6,7 +6,9 @@ created, its target, the channel group (``phone`` or ``web_email``), the
 line and policy it is attributed to (at the breach, if it breached), the
 ticket's priority, and its outcome - met, breached or no response
 (``sla_daily_compliance``) - and, once stopped by its own event, its business
-seconds (``sla_daily_times``, in buckets). The same definitions are the SQL of
+seconds: in buckets per day (``sla_daily_times``) and per month
+(``sla_monthly_times``), and exactly, per bucket and day
+(``sla_daily_values``, where a median finds its value). The same definitions are the SQL of
 ``figures_raw`` (the reference the tests compare with) and of ``rebuild``.
 
 How they stay current: after every ORM flush, ``_after_flush`` takes each
@@ -31,7 +33,7 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
@@ -39,7 +41,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from helpdesk.extensions import db
 from helpdesk.models import Channel, Ticket
-from sla.models import Phase, SlaClock, SlaDailyCompliance, SlaDailyTimes, Target
+from sla.models import (
+    Phase,
+    SlaClock,
+    SlaDailyCompliance,
+    SlaDailyTimes,
+    SlaDailyValues,
+    SlaMonthlyTimes,
+    Target,
+)
 from sla.service import fresh_clocks
 
 TIMED_TARGETS = (Target.FIRST_RESPONSE, Target.RESOLUTION)
@@ -57,6 +67,14 @@ _CLOCK_FIELDS = (
 _TICKET_FIELDS = ("created_at", "channel", "line", "priority")
 _COMPLIANCE_KEY = ("day", "line", "priority", "policy_id", "target", "channel_group")
 _TIMES_KEY = ("target", "day", "line", "channel_group", "bucket")
+_MONTHLY_KEY = ("target", "month", "line", "channel_group", "bucket")
+_VALUES_KEY = ("target", "bucket", "day", "line", "channel_group", "spent_seconds")
+_TABLES = {
+    "c": (SlaDailyCompliance, _COMPLIANCE_KEY),
+    "t": (SlaDailyTimes, _TIMES_KEY),
+    "m": (SlaMonthlyTimes, _MONTHLY_KEY),
+    "v": (SlaDailyValues, _VALUES_KEY),
+}
 
 
 # --- buckets of business seconds ---------------------------------------------------
@@ -157,6 +175,14 @@ def day_sql(
     return sa.func.date(instant, type_=sa.Date)
 
 
+def month_sql(day, *, dialect: str | None = None) -> sa.ColumnElement:
+    """The first day of ``day``'s month (a date)."""
+    dialect = dialect or db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return sa.cast(sa.func.date_trunc("month", day), sa.Date)
+    return sa.func.date(day, "start of month", type_=sa.Date)
+
+
 # --- what one clock counts for ------------------------------------------------------
 
 
@@ -188,9 +214,14 @@ def contributions(clock: dict | None, ticket: dict | None) -> Counter:
             out[("c", key, column)] += n
     if answered and target in {t.value for t in TIMED_TARGETS}:
         spent = int(clock["spent_seconds"] or 0)
-        key = (target, day, line, group, bucket_of(spent))
-        out[("t", key, "clocks")] += 1
-        out[("t", key, "seconds")] += spent
+        bucket = bucket_of(spent)
+        for table, key in (
+            ("t", (target, day, line, group, bucket)),
+            ("m", (target, day.replace(day=1), line, group, bucket)),
+        ):
+            out[(table, key, "clocks")] += 1
+            out[(table, key, "seconds")] += spent
+        out[("v", (target, bucket, day, line, group, spent), "clocks")] += 1
     return out
 
 
@@ -270,11 +301,7 @@ def _apply(connection, delta: Counter) -> None:
         if n:
             rows.setdefault((table, key), {})[column] = n
     for (table, key), counts in sorted(rows.items(), key=lambda item: repr(item[0])):
-        model, names = (
-            (SlaDailyCompliance, _COMPLIANCE_KEY)
-            if table == "c"
-            else (SlaDailyTimes, _TIMES_KEY)
-        )
+        model, names = _TABLES[table]
         connection.execute(
             _upsert(connection, model, names, counts),
             dict(zip(names, key, strict=True)) | counts,
@@ -301,34 +328,32 @@ def install() -> None:
 # --- rebuilding from the clocks -------------------------------------------------------
 
 
-def rebuild(*, days: tuple[date, date] | None = None, connection=None) -> None:
-    """Recount the roll-ups from the clocks (every day, or ``[first, last)``)
-    in two ``INSERT ... SELECT`` statements, on ``connection`` (a migration's)
-    or the session (flushed first); does not commit."""
+def rebuild(*, connection=None) -> None:
+    """Recount every roll-up from the clocks with ``INSERT ... SELECT``
+    statements, on ``connection`` (a migration's: only the tables its
+    revision has) or the session (flushed first); does not commit."""
     if connection is None:
         db.session.flush()
     run = (connection or db.session).execute
-    dialect = (connection or db.session.get_bind()).dialect.name
-    day = day_sql(dialect=dialect)
-    where = []
-    if days is not None:
-        start, end = (datetime(d.year, d.month, d.day, tzinfo=UTC) for d in days)
-        where = [Ticket.created_at >= start, Ticket.created_at < end]
-        for model in (SlaDailyCompliance, SlaDailyTimes):
-            run(sa.delete(model).where(model.day >= days[0], model.day < days[1]))
-    else:
-        for model in (SlaDailyCompliance, SlaDailyTimes):
-            run(sa.delete(model))
+    bind = connection if connection is not None else db.session.connection()
+    present = set(sa.inspect(bind).get_table_names())
+    models = [m for m in _TABLES.values() if m[0].__tablename__ in present]
+    for model, _names in models:
+        run(sa.delete(model))
+    dialect = bind.dialect.name
+    day = day_sql(dialect=dialect).label("day")
+    line = attributed_line_sql().label("line")
+    group = channel_group_sql().label("channel_group")
     joined = (
         sa.select().select_from(SlaClock).join(Ticket, Ticket.id == SlaClock.ticket_id)
     )
     dims = (
-        day.label("day"),
-        attributed_line_sql().label("line"),
+        day,
+        line,
         Ticket.priority.label("priority"),
         attributed_policy_sql().label("policy_id"),
         SlaClock.target.label("target"),
-        channel_group_sql().label("channel_group"),
+        group,
     )
     decided = sa.or_(SlaClock.breached_at.is_not(None), SlaClock.phase == Phase.STOPPED)
     compliance = (
@@ -338,7 +363,7 @@ def rebuild(*, days: tuple[date, date] | None = None, connection=None) -> None:
             _count_if(SlaClock.breached_at.is_not(None)),
             _count_if(no_response_sql()),
         )
-        .where(decided, *where)
+        .where(decided)
         .group_by(*dims)
     )
     run(
@@ -346,20 +371,41 @@ def rebuild(*, days: tuple[date, date] | None = None, connection=None) -> None:
             [*_COMPLIANCE_KEY, "met", "breached", "no_response"], compliance
         )
     )
-    bucket = bucket_sql(SlaClock.spent_seconds)
-    dims = (
-        SlaClock.target.label("target"),
-        day.label("day"),
-        attributed_line_sql().label("line"),
-        channel_group_sql().label("channel_group"),
-        bucket.label("bucket"),
-    )
-    times = (
-        joined.add_columns(*dims, sa.func.count(), sa.func.sum(SlaClock.spent_seconds))
-        .where(answered_sql(), SlaClock.target.in_(TIMED_TARGETS), *where)
-        .group_by(*dims)
-    )
+    answered = joined.where(answered_sql(), SlaClock.target.in_(TIMED_TARGETS))
+    bucket = bucket_sql(SlaClock.spent_seconds).label("bucket")
+    dims = (SlaClock.target.label("target"), day, line, group, bucket)
+    times = answered.add_columns(
+        *dims, sa.func.count(), sa.func.sum(SlaClock.spent_seconds)
+    ).group_by(*dims)
     run(sa.insert(SlaDailyTimes).from_select([*_TIMES_KEY, "clocks", "seconds"], times))
+    if SlaMonthlyTimes.__tablename__ in present:
+        daily = SlaDailyTimes
+        dims = (
+            daily.target,
+            month_sql(daily.day, dialect=dialect).label("month"),
+            daily.line,
+            daily.channel_group,
+            daily.bucket,
+        )
+        monthly = sa.select(
+            *dims, sa.func.sum(daily.clocks), sa.func.sum(daily.seconds)
+        ).group_by(*dims)
+        run(
+            sa.insert(SlaMonthlyTimes).from_select(
+                [*_MONTHLY_KEY, "clocks", "seconds"], monthly
+            )
+        )
+    if SlaDailyValues.__tablename__ in present:
+        dims = (
+            SlaClock.target.label("target"),
+            bucket,
+            day,
+            line,
+            group,
+            SlaClock.spent_seconds.label("spent_seconds"),
+        )
+        values = answered.add_columns(*dims, sa.func.count()).group_by(*dims)
+        run(sa.insert(SlaDailyValues).from_select([*_VALUES_KEY, "clocks"], values))
 
 
 def _count_if(condition: sa.ColumnElement) -> sa.ColumnElement:

@@ -14,7 +14,12 @@ from helpdesk.extensions import db
 from helpdesk.models import Channel, Priority, Role, TicketStatus
 from helpdesk.service import tickets as svc
 from helpdesk.service.lines import move_to_line
-from sla.models import SlaDailyCompliance, SlaDailyTimes
+from sla.models import (
+    SlaDailyCompliance,
+    SlaDailyTimes,
+    SlaDailyValues,
+    SlaMonthlyTimes,
+)
 from sla.service import dashboard, figures_raw, rollups
 from sla.service.sweep import sweep_due_clocks
 from tests.builders import make_ticket, make_user
@@ -145,6 +150,10 @@ def test_the_rollups_equal_the_figures_from_the_clocks(clock):
         {"line": 2},
         {"line": 3, "period": "week"},
         {"from": date(2026, 11, 24), "to": date(2026, 11, 26)},
+        # Whole months come from the month rows, the other days from the days.
+        {"from": date(2026, 11, 1), "to": date(2027, 1, 1)},
+        {"from": date(2026, 10, 15), "to": date(2026, 12, 3), "line": 1},
+        {"from": date(2026, 11, 25), "to": date(2027, 2, 1)},
     ):
         f = filters(**query)
         rolled = dashboard.summary(f, now=now)
@@ -161,10 +170,11 @@ def test_the_rollups_equal_the_figures_from_the_clocks(clock):
 
 def test_a_rebuild_counts_what_the_transactions_counted(clock):
     world(clock, tickets=30)
-    kept = rows(SlaDailyCompliance), rows(SlaDailyTimes)
-    assert kept[0] and kept[1]
+    models = (SlaDailyCompliance, SlaDailyTimes, SlaMonthlyTimes, SlaDailyValues)
+    kept = [rows(model) for model in models]
+    assert all(kept)
     rollups.rebuild()
-    assert (rows(SlaDailyCompliance), rows(SlaDailyTimes)) == kept
+    assert [rows(model) for model in models] == kept
 
 
 def test_buckets_cover_every_second_once():
