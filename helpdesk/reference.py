@@ -56,10 +56,21 @@ def users_by_ids(ids: list[int]) -> list[User]:
     return found
 
 
+# What a login, a logout or a password change touches; nothing cached reads it.
+_PRIVATE_TO_THE_ACCOUNT = frozenset(
+    {"session_version", "password_hash", "lookup_text", "phone_e164", "phone_reversed"}
+)
+
+
 def _staff_change(user: User) -> bool:
     # Customers come and go (sign-up, mail in) without touching the cache.
     # (a role it had before: an agent who became a customer)
-    return user.is_staff or bool(sa.inspect(user).attrs.role.history.deleted)
+    state = sa.inspect(user)
+    if state.persistent and not state.deleted:
+        changed = {a.key for a in state.attrs if a.history.has_changes()}
+        if changed <= _PRIVATE_TO_THE_ACCOUNT:
+            return False
+    return user.is_staff or bool(state.attrs.role.history.deleted)
 
 
 def init_app(app) -> None:

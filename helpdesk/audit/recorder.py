@@ -48,7 +48,10 @@ VERBS = {"token": {"deleted": "revoked"}}
 REDACTED = "[redacted]"
 _SECRET_WORDS = ("password", "digest", "secret", "token_hash")
 # Columns that change on every save (or every logout) and say nothing by themselves.
-_NOISE = frozenset({"updated_at", "session_version"})
+# Bookkeeping and columns derived from others (the search and phone lookups).
+_NOISE = frozenset(
+    {"updated_at", "session_version", "lookup_text", "phone_e164", "phone_reversed"}
+)
 
 
 class AuditImmutable(RuntimeError):

@@ -12,7 +12,7 @@ history. Business time is that of the policy the ticket matches today.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -73,17 +73,19 @@ def replay_imported(items: Sequence, *, now: datetime) -> int:
     _set_ticket_dues(
         [d for d in dues if d["due"] is not None or replaced.get(d["ticket"])]
     )
-    _recount_rollups(items)
+    _recount_rollups(items, rows)
     return len(rows)
 
 
-def _recount_rollups(items: Sequence) -> None:
-    """Core's INSERT passes the roll-ups' flush hook by: recount the days the
-    batch's tickets were created on (a legacy file is mostly in date order,
-    so a batch spans few days)."""
-    days = [i.ticket.created_at.astimezone(UTC).date() for i in items]
-    if days:
-        rollups.rebuild(days=(min(days), max(days) + timedelta(days=1)))
+def _recount_rollups(items: Sequence, rows: list[dict]) -> None:
+    """Core's INSERT passes the roll-ups' flush hook by: add the new clocks.
+    A re-imported ticket's old clocks were deleted the same way, so a batch
+    with any recounts everything (re-imports are rare)."""
+    if any(i.replaced for i in items):
+        rollups.rebuild()
+        return
+    tickets = {i.ticket.id: i.ticket for i in items}
+    rollups.count_inserted((row, tickets[row["ticket_id"]]) for row in rows)
 
 
 def _set_ticket_dues(dues: list[dict]) -> None:

@@ -280,6 +280,17 @@ def _after_flush(session, _context) -> None:
     _apply(session.connection(), delta)
 
 
+def count_inserted(rows: Iterable[tuple[dict, Ticket]]) -> None:
+    """Add clocks written with core INSERTs (which pass the flush hook by),
+    as ``(column values, ticket)`` pairs, to the roll-ups."""
+    delta: Counter = Counter()
+    for clock, ticket in rows:
+        delta.update(
+            contributions(clock, {f: getattr(ticket, f) for f in _TICKET_FIELDS})
+        )
+    _apply(db.session.connection(), delta)
+
+
 def _all_in_hand(ticket: Ticket, clocks: set) -> bool:
     fresh = fresh_clocks.of(ticket.id)
     return fresh is not None and all(clock in clocks for clock, _spec in fresh)

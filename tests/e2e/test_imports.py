@@ -48,6 +48,7 @@ def test_upload_map_preview_confirm_and_watch_the_progress(
     )
     log_in(page, admin)
 
+    page.get_by_text("Administration").click()  # the top bar's drop-down
     page.get_by_role("link", name="Import").click()
     page.get_by_label("What to import").select_option(label="Users")
     page.get_by_label("File").set_input_files(

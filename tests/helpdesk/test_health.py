@@ -4,10 +4,8 @@ by itself, the outbox's backlog and the newest backup's age."""
 from __future__ import annotations
 
 import contextlib
-import os
-import stat
-import subprocess
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +13,7 @@ import sqlalchemy as sa
 from helpdesk.backup.jobs import backup_job
 from helpdesk.extensions import db
 from helpdesk.outbox import OutboxChannel, OutboxMessage
+from tests.faults.conftest import ReadOnlyDisk
 
 
 @contextlib.contextmanager
@@ -24,20 +23,14 @@ def read_only_database(app):
     PostgreSQL database's ``default_transaction_read_only``."""
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
-        path = url.database
-        mode = os.stat(path).st_mode
-        as_root = os.geteuid() == 0
-        if as_root:
-            subprocess.run(["chattr", "+i", path], check=True)
-        else:
-            os.chmod(path, stat.S_IRUSR | stat.S_IRGRP)
+        # The file, its WAL and its folder, as the fault tests do: SQLite may
+        # otherwise reuse a writable descriptor another connection left open.
+        disk = ReadOnlyDisk(Path(url.database))
+        disk.on()
         try:
             yield
         finally:
-            if as_root:
-                subprocess.run(["chattr", "-i", path], check=True)
-            else:
-                os.chmod(path, mode)
+            disk.off()
         return
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     name = url.database
