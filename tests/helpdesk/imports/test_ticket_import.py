@@ -250,3 +250,20 @@ def test_a_bad_comment_names_its_place_in_the_list(app, runner, world, tmp_path)
         "Строка 2, столбец «comments»: Комментарий 1, created_at: Это не дата и время"
         in result.output
     )
+
+
+def test_imported_clocks_count_in_the_dashboard_roll_ups(app, runner, world, tmp_path):
+    from sla.models import SlaDailyCompliance, SlaDailyTimes, SlaDailyValues
+    from sla.service import rollups
+    from tests.sla.test_rollups import rows as rollup_rows
+
+    path = write_xlsx(tmp_path / "t.xlsx", rows())
+    tables = (SlaDailyCompliance, SlaDailyTimes, SlaDailyValues)
+    for _run in ("first import", "re-import"):
+        runner.invoke(args=["import", "tickets", str(path)])
+        with app.app_context():
+            kept = [rollup_rows(model) for model in tables]
+            rollups.rebuild()
+            assert [rollup_rows(model) for model in tables] == kept
+            assert kept[0]  # the imported history decided some clocks
+            db.session.rollback()
