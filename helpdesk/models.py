@@ -234,9 +234,15 @@ class Ticket(Base):
     # A duplicate closed by a merge points to the ticket that carries on.
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
 
-    category: Mapped[Category] = relationship()
-    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    # load_on_pending: a new ticket is not written until its intake commits
+    # (helpdesk.ticket_ids); these still resolve, from the identity map.
+    category: Mapped[Category] = relationship(load_on_pending=True)
+    requester: Mapped[User] = relationship(
+        foreign_keys=[requester_id], load_on_pending=True
+    )
+    assignee: Mapped[User | None] = relationship(
+        foreign_keys=[assignee_id], load_on_pending=True
+    )
     comments: WriteOnlyMapped[Comment] = relationship(
         back_populates="ticket", order_by="Comment.id"
     )
@@ -370,3 +376,14 @@ class CacheStamp(Base):
 
     name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     value: Mapped[str] = mapped_column(sa.String(32))
+
+
+class IdCounter(Base):
+    """The last id handed out for a table whose rows get their id before
+    they are written (``helpdesk.ticket_ids``, SQLite only: PostgreSQL has
+    the table's own sequence)."""
+
+    __tablename__ = "id_counters"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    last_id: Mapped[int]

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _KEEP = "unit_of_work.keep_written"
+_AFTER = "unit_of_work.after_parents"
 # Models whose new rows nobody reads back as objects in the transaction
 # that writes them (timeline events, outbox messages).
 _append_only: list[type] = []
@@ -59,31 +60,91 @@ def _batch_appends(session: Session, _flush_context, _instances) -> None:
     keeps what it wrote as one ``executemany`` per table, in the order they
     were added, and let the flush forget them. The ORM would send one
     INSERT ... RETURNING per row on SQLite (it cannot match returned ids to
-    rows there); these rows' ids are never needed in the transaction."""
-    if not _append_only or not keeps_written(session):
-        return
+    rows there); these rows' ids are never needed in the transaction.
+
+    Rows whose parent is itself pending (a new ticket with its id already
+    reserved) wait for ``after_flush``, when the flush has written the parent."""
+    if not _append_only or not keeps_written(session) or _instances:
+        return  # (a flush of chosen objects leaves the rest for the next)
     pending = sorted(
         (sa.inspect(obj) for obj in session.new if type(obj) in _append_only),
         key=lambda state: state.insert_order,
     )
-    by_model: dict[type, list] = {}
+    if not pending:
+        return
+    parents_pending = _pending_keys(session)
+    now: dict[type, list] = {}
+    after: dict[type, list] = {}
     for state in pending:
-        # A row whose parent is not stored yet is left to the ORM's ordering.
-        if all(
-            getattr(state.obj(), column.key, None) is not None
-            for column in _parents(state.mapper)
-        ):
-            by_model.setdefault(state.class_, []).append(state.obj())
+        obj = state.obj()
+        # A row whose parent has no id yet is left to the ORM's ordering.
+        if any(getattr(obj, c.key, None) is None for c in _parents(state.mapper)):
+            continue
+        waits = any(
+            (_referred_table(column), getattr(obj, column.key, None)) in parents_pending
+            for column in _references(state.mapper)
+        )
+        (after if waits else now).setdefault(state.class_, []).append(obj)
+    _write(session, now)
+    if after:
+        session.info.setdefault(_AFTER, []).append(_rows(after))
+        for objects in after.values():
+            for obj in objects:
+                session.expunge(obj)
+
+
+def _write_after_parents(session: Session, _flush_context) -> None:
+    """``after_flush``: the rows that waited for their pending parents."""
+    for batch in session.info.pop(_AFTER, []):
+        connection = session.connection()
+        for table, rows in batch:
+            connection.execute(table.insert(), rows)
+
+
+def _write(session: Session, by_model: dict[type, list]) -> None:
+    if not by_model:
+        return
     connection = session.connection()
-    for model, objects in by_model.items():
-        table = model.__table__
-        connection.execute(table.insert(), [_row(table, obj) for obj in objects])
+    for table, rows in _rows(by_model):
+        connection.execute(table.insert(), rows)
+    for objects in by_model.values():
         for obj in objects:
             session.expunge(obj)
 
 
+def _rows(by_model: dict[type, list]) -> list[tuple[sa.Table, list[dict]]]:
+    return [
+        (model.__table__, [_row(model.__table__, obj) for obj in objects])
+        for model, objects in by_model.items()
+    ]
+
+
+def _pending_keys(session: Session) -> set[tuple[str, object]]:
+    """(table name, primary key) of the pending rows that already have their id."""
+    keys = set()
+    for obj in session.new:
+        if type(obj) in _append_only:
+            continue
+        identity = sa.inspect(obj).mapper.primary_key_from_instance(obj)
+        if len(identity) == 1 and identity[0] is not None:
+            keys.add((type(obj).__table__.name, identity[0]))
+    return keys
+
+
+def _referred_table(column: sa.Column) -> str:
+    return next(iter(column.foreign_keys)).column.table.name
+
+
 def _parents(mapper) -> list:
     return [c for c in mapper.local_table.c if c.foreign_keys and not c.nullable]
+
+
+def _references(mapper) -> list:
+    return [c for c in mapper.local_table.c if c.foreign_keys]
+
+
+def _forget_waiting(session: Session, *_args) -> None:
+    session.info.pop(_AFTER, None)
 
 
 def _row(table: sa.Table, obj) -> dict:
@@ -102,6 +163,8 @@ def _row(table: sa.Table, obj) -> dict:
 def connect() -> None:
     if not sa.event.contains(db.session, "before_flush", _batch_appends):
         sa.event.listen(db.session, "before_flush", _batch_appends)
+        sa.event.listen(db.session, "after_flush", _write_after_parents)
+        sa.event.listen(db.session, "after_soft_rollback", _forget_waiting)
 
 
 def _locked(err: OperationalError) -> bool:

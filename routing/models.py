@@ -68,6 +68,9 @@ class RuleFiring(Base):
         sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True
     )
     fired_at: Mapped[datetime]
+    # Declared so the unit of work writes a new ticket before this row
+    # (helpdesk.ticket_ids: the ticket's id is known before it is written).
+    ticket: Mapped[Ticket] = relationship()
 
 
 class AgentStatus(Base):

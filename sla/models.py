@@ -13,7 +13,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
 
 from helpdesk.db import Base, str_enum
 from helpdesk.models import Ticket
@@ -162,6 +162,9 @@ class SlaClock(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Lets SQLite match a batched INSERT ... RETURNING's ids to the clocks
+    # (a new ticket's clocks are written by one statement).
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
     target: Mapped[Target] = mapped_column(str_enum(Target, "sla_target"))
     # active_history: the daily roll-ups subtract what a clock counted for

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.db import Base, str_enum
+
+if TYPE_CHECKING:
+    from helpdesk.models import Ticket
 
 
 class Outcome(enum.StrEnum):
@@ -53,6 +57,9 @@ class InboundMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
     )
+    # Declared so the unit of work writes a new ticket before this row
+    # (helpdesk.ticket_ids: the ticket's id is known before it is written).
+    ticket: Mapped[Ticket | None] = relationship()
     received_at: Mapped[datetime]
 
 
@@ -93,4 +100,7 @@ class TicketCopy(Base):
     ticket_id: Mapped[int] = mapped_column(
         sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
     )
+    # Declared so the unit of work writes a new ticket before this row
+    # (helpdesk.ticket_ids: the ticket's id is known before it is written).
+    ticket: Mapped[Ticket] = relationship()
     email: Mapped[str] = mapped_column(sa.String(254), primary_key=True)

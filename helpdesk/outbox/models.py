@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.db import Base, str_enum
+
+if TYPE_CHECKING:
+    from helpdesk.models import Ticket
 
 
 class OutboxChannel(enum.StrEnum):
@@ -38,6 +42,9 @@ class OutboxMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
     )
+    # Declared so the unit of work writes a new ticket before this row
+    # (helpdesk.ticket_ids: the ticket's id is known before it is written).
+    ticket: Mapped[Ticket | None] = relationship()
     payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]

@@ -9,11 +9,15 @@ migration 0015 writes it by hand, as 0003 does for the knowledge base.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.db import Base
+
+if TYPE_CHECKING:
+    from helpdesk.models import Ticket
 
 
 class TicketSearchDoc(Base):
@@ -27,6 +31,9 @@ class TicketSearchDoc(Base):
     ticket_id: Mapped[int] = mapped_column(
         sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
     )
+    # Declared so the unit of work writes a new ticket before this row
+    # (helpdesk.ticket_ids: the ticket's id is known before it is written).
+    ticket: Mapped[Ticket] = relationship()
     subject_words: Mapped[str] = mapped_column(sa.Text, default="")
     public_words: Mapped[str] = mapped_column(sa.Text, default="")
     internal_words: Mapped[str] = mapped_column(sa.Text, default="")

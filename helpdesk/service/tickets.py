@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from helpdesk import events, files, reference
+from helpdesk import events, files, reference, ticket_ids
 from helpdesk.errors import (
     Conflict,
     InvalidInput,
@@ -85,10 +85,10 @@ def open_ticket(
         # A new ticket has no tags: known, so nothing asks the database.
         tag_rows=[],
     )
+    # Its id before anything is written (events, clocks and mails name it):
+    # the whole intake is written by the one flush at commit.
+    ticket.id = ticket_ids.reserve_ticket_id()
     db.session.add(ticket)
-    # Its id now (events, clocks and mail name it); the rest of the intake
-    # is written by one flush at commit.
-    db.session.flush()
     record_event(
         ticket,
         EventKind.CREATED,

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from helpdesk import ticket_ids
 from helpdesk.extensions import db
 from helpdesk.models import (
     Ticket,
@@ -64,7 +65,7 @@ def _handle(
     candidates = rules.rules_for(compiled, item.trigger)
     if not candidates:
         return
-    ticket = session.get(Ticket, item.ticket_id)
+    ticket = ticket_ids.ticket_in_session(session, item.ticket_id)
     if ticket is None:
         return
     if item.depth > chain.MAX_DEPTH:

@@ -51,6 +51,10 @@ def start_process(
         }
         for task in tasks
     ]
+    # A new ticket is written by the commit's flush (helpdesk.ticket_ids):
+    # write it now, since the checklist's ids are needed at once.
+    if ticket in db.session.new:
+        db.session.flush([ticket])
     # One INSERT ... RETURNING for the checklist (their ids go into the
     # event), without flushing the rest of the transaction's work early.
     with db.session.no_autoflush:

@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 
+from helpdesk import ticket_ids
 from helpdesk.extensions import db
 from helpdesk.models import Channel, Ticket
 from sla.models import (
@@ -272,7 +273,7 @@ def _after_flush(session, _context) -> None:
             )
     delta: Counter = Counter()
     for clock in clocks:
-        ticket = session.get(Ticket, clock.ticket_id)
+        ticket = ticket_ids.ticket_in_session(session, clock.ticket_id)
         if clock not in session.new:
             delta.subtract(_contribution(session, clock, ticket, before=True))
         if clock not in session.deleted:

@@ -31,8 +31,10 @@ def _tables(engine) -> list[sa.Table]:
         metadata = sa.MetaData()
         metadata.reflect(bind=engine)
         _reflected[key] = metadata
-    # /healthz writes its probe row on every call: not data.
-    skipped = ("alembic_version", "health_probes")
+    # /healthz writes its probe row on every call, and an intake refused
+    # after its ticket's id was reserved leaves a gap in the counter (as a
+    # sequence does on PostgreSQL): not data.
+    skipped = ("alembic_version", "health_probes", "id_counters")
     return [t for t in _reflected[key].sorted_tables if t.name not in skipped]
 
 
