@@ -32,7 +32,13 @@ def clocks(app, ticket_id: int) -> dict[Target, tuple]:
             sa.select(SlaClock).where(SlaClock.ticket_id == ticket_id)
         )
         found = {
-            c.target: (c.phase, c.spent_seconds, c.running_since, c.due_at, c.stopped_at)
+            c.target: (
+                c.phase,
+                c.spent_seconds,
+                c.running_since,
+                c.due_at,
+                c.stopped_at,
+            )
             for c in rows
         }
         db.session.remove()
