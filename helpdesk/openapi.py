@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 
 from apispec import APISpec
@@ -94,19 +95,14 @@ ETAG = {
         "schema": {"type": "string"},
     }
 }
-UNDO_FIELD = {
-    "type": "object",
-    "properties": {
-        "undo": {
-            "type": "string",
-            "description": (
-                "Where to POST (no body) to undo this operation while its "
-                "window lasts: /api/v1/undo/{id}; present when the request "
-                "was undoable (staff, undo on, something changed)."
-            ),
-            "example": "/api/v1/undo/12",
-        }
-    },
+UNDO_PROPERTY = {
+    "type": "string",
+    "description": (
+        "Where to POST (no body) to undo this operation while its "
+        "window lasts: /api/v1/undo/{id}; present when the request "
+        "was undoable (staff, undo on, something changed)."
+    ),
+    "example": "/api/v1/undo/12",
 }
 CONFLICT = {
     "409": {
@@ -125,12 +121,12 @@ def undoable(schema_name: str) -> dict:
 
 
 def add_undoable(spec: APISpec, schema_name: str) -> None:
-    spec.components.schema(
-        f"{schema_name}Undoable",
-        component={
-            "allOf": [{"$ref": f"#/components/schemas/{schema_name}"}, UNDO_FIELD]
-        },
-    )
+    """``<schema_name>Undoable``: the schema as the packages left it (the
+    SLA adds ``sla`` to tickets) plus ``undo``; a copy, not an ``allOf``,
+    as the base schema allows no other properties."""
+    schema = copy.deepcopy(spec.components.schemas[schema_name])
+    schema.setdefault("properties", {})["undo"] = UNDO_PROPERTY
+    spec.components.schema(f"{schema_name}Undoable", component=schema)
 
 
 PAGE_PARAMS = [
@@ -218,8 +214,6 @@ def build_spec() -> dict:
         ViewerOut,
     ):
         spec.components.schema(schema.__name__, schema=schema)
-    add_undoable(spec, "TicketOut")
-    add_undoable(spec, "CommentOut")
     ticket = json_content("TicketOut")
     errs = ("401", "404", "422")
     spec.path(
@@ -454,6 +448,8 @@ def build_spec() -> dict:
     # Other packages document their own paths.
     for add_paths in hooks.openapi_paths():
         add_paths(spec)
+    add_undoable(spec, "TicketOut")
+    add_undoable(spec, "CommentOut")
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     _default_error(document)
