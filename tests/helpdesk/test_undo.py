@@ -484,3 +484,60 @@ def test_the_openapi_document_has_the_undo_paths(client):
     assert undoable["undo"]["type"] == "string"
     assert "sla" in undoable  # the ticket as every package shapes it
     assert {p["name"] for p in transition["parameters"]} == {"id", "If-Match"}
+
+
+def test_a_bulk_undo_leaves_the_tickets_the_action_skipped_alone(
+    client, given, login, app, world
+):
+    customer, agent = world
+    mine = given(make_ticket, requester=customer, status=TicketStatus.OPEN)
+    closed = given(make_ticket, requester=customer, status=TicketStatus.CLOSED)
+    login(agent)
+    client.post(
+        "/queue/bulk",
+        data={
+            "ticket_ids": [mine.id, closed.id],
+            "action": "status",
+            "status": "pending",
+        },
+    )
+
+    response = client.post(f"/undo/{read_action_id(app)}", follow_redirects=True)
+
+    assert f"Undone: the bulk action ({mine.number})." in response.get_data(
+        as_text=True
+    )
+    assert read(app, mine.id).status == TicketStatus.OPEN
+    assert "undone" not in kinds(app, closed.id)
+
+
+def test_an_operation_that_changed_nothing_offers_no_undo(
+    client, given, bearer, app, world
+):
+    customer, agent = world
+    ticket = given(make_ticket, requester=customer)
+    response = client.patch(
+        f"/api/v1/tickets/{ticket.id}", headers=bearer(agent), json={"priority": "P3"}
+    )
+    assert response.status_code == 200 and "undo" not in response.json
+    assert read_action_id(app) is None
+
+
+def test_the_undo_tables_match_the_migration(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    include_name = app.extensions["migrate"].configure_args["include_name"]
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_name": include_name, "compare_type": True}
+        )
+        diffs = compare_metadata(context, db.metadata)
+    assert [
+        d
+        for d in diffs
+        if any(
+            name in repr(d)
+            for name in ("undo", "ticket_viewers", "version", "cancelled_at")
+        )
+    ] == []

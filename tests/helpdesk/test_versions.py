@@ -228,3 +228,22 @@ def test_old_viewer_rows_are_forgotten(client, given, bearer, app, clock):
         rows = db.session.scalar(sa.select(sa.func.count()).select_from(TicketViewer))
         db.session.remove()
     assert rows == 1
+
+
+def test_a_requesters_reply_is_never_refused_as_stale(client, given, login, app):
+    given(make_category, "access")
+    customer = login(given(make_user, role=Role.CUSTOMER))
+    agent = given(make_user, role=Role.LINE1)
+    ticket = given(make_ticket, requester=customer)
+    page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert 'name="version"' not in page and 'id="presence"' not in page
+    meanwhile(
+        app,
+        ticket.id,
+        agent.id,
+        lambda t, user: ticket_service.assign_ticket(
+            t, user.id, actor=user, now=t.created_at
+        ),
+    )
+    response = client.post(f"/tickets/{ticket.id}/comments", data={"body": "Hello?"})
+    assert response.status_code == 302
