@@ -541,3 +541,33 @@ def test_the_undo_tables_match_the_migration(app):
             for name in ("undo", "ticket_viewers", "version", "cancelled_at")
         )
     ] == []
+
+
+def test_the_dashboards_roll_ups_forget_an_undone_resolve(
+    client, given, bearer, app, world, clock
+):
+    from sla.models import SlaDailyCompliance, SlaDailyTimes, SlaDailyValues
+    from sla.service import rollups
+    from tests.sla.test_rollups import rows
+
+    customer, agent = world
+    ticket = given(make_ticket, requester=customer)
+    models = (SlaDailyCompliance, SlaDailyTimes, SlaDailyValues)
+    clock.advance(minutes=10)
+    resolved = client.post(
+        f"/api/v1/tickets/{ticket.id}/transitions",
+        headers=bearer(agent),
+        json={"status": "resolved"},
+    )
+    with app.app_context():
+        assert any(rows(model) for model in models)  # the resolve counted
+        db.session.remove()
+
+    assert client.post(resolved.json["undo"], headers=bearer(agent)).status_code == 200
+
+    with app.app_context():
+        kept = [rows(model) for model in models]
+        rollups.rebuild()
+        assert kept == [rows(model) for model in models]
+        assert not any(kept)  # nothing stopped: nothing counts
+        db.session.rollback()
