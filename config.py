@@ -115,6 +115,10 @@ class Config:
     # ("Undo send"). 0 turns undo off.
     UNDO_SECONDS = _env_int("UNDO_SECONDS", 30)
     REPLY_UNDO_SECONDS = _env_int("REPLY_UNDO_SECONDS", 10)
+    # The scheduler's undo-prune job (every UNDO_PRUNE_SECONDS) deletes undo
+    # records UNDO_KEEP_SECONDS after their window ended.
+    UNDO_PRUNE_SECONDS = _env_int("UNDO_PRUNE_SECONDS", 3600)
+    UNDO_KEEP_SECONDS = _env_int("UNDO_KEEP_SECONDS", 24 * 3600)
     # The ticket page tells who else has it open: its script reports every
     # PRESENCE_HEARTBEAT_SECONDS; a viewer unheard of for
     # PRESENCE_TIMEOUT_SECONDS has left.

@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
     from helpdesk.outbox.models import OutboxMessage
+    from helpdesk.undo import jobs as undo_jobs
     from helpdesk.undo import service as undo_service
 
     # Before any blueprint adds a rule: every package's <int:...> is bounded.
@@ -81,6 +82,7 @@ def init_app(app: Flask) -> None:
     hooks.add_job(
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"
     )
+    hooks.add_job(app, "undo-prune", undo_jobs.prune_job, "UNDO_PRUNE_SECONDS")
     backup.init_app(app)
     audit.init_app(app)
     if app.config.get("MAIL_IMAP_HOST"):

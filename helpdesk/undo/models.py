@@ -32,6 +32,8 @@ class UndoAction(Base):
     done from (the page to go back to)."""
 
     __tablename__ = "undo_actions"
+    # The prune job's filter.
+    __table_args__ = (sa.Index("ix_undo_actions_expires_at", "expires_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[UndoKind] = mapped_column(str_enum(UndoKind, "undo_kind"))

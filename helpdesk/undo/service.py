@@ -136,6 +136,17 @@ def api_path(action: UndoAction) -> str:
     return f"/api/v1/undo/{action.id}"
 
 
+def prune(*, now: datetime, keep_seconds: int) -> int:
+    """Delete the records whose window ended ``keep_seconds`` before ``now``
+    (their held mail keeps going: its ``undo_id`` is cleared); how many."""
+    result = db.session.execute(
+        sa.delete(UndoAction).where(
+            UndoAction.expires_at < now - timedelta(seconds=keep_seconds)
+        )
+    )
+    return result.rowcount
+
+
 # --- the transaction's hooks -----------------------------------------------------
 
 

@@ -67,6 +67,9 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_undo_actions_ticket_id"), ["ticket_id"], unique=False
         )
+        batch_op.create_index(
+            "ix_undo_actions_expires_at", ["expires_at"], unique=False
+        )
 
     op.create_table(
         "ticket_viewers",
@@ -134,5 +137,6 @@ def downgrade():
         batch_op.drop_index("ix_ticket_viewers_ticket_id_seen_at")
     op.drop_table("ticket_viewers")
     with op.batch_alter_table("undo_actions", schema=None) as batch_op:
+        batch_op.drop_index("ix_undo_actions_expires_at")
         batch_op.drop_index(batch_op.f("ix_undo_actions_ticket_id"))
     op.drop_table("undo_actions")

@@ -571,3 +571,21 @@ def test_the_dashboards_roll_ups_forget_an_undone_resolve(
         assert kept == [rows(model) for model in models]
         assert not any(kept)  # nothing stopped: nothing counts
         db.session.rollback()
+
+
+def test_the_prune_job_forgets_records_a_day_after_their_window(
+    client, given, bearer, app, world, clock
+):
+    from helpdesk.undo.jobs import prune_job
+
+    customer, agent = world
+    ticket = given(make_ticket, requester=customer)
+    client.patch(
+        f"/api/v1/tickets/{ticket.id}", headers=bearer(agent), json={"priority": "P2"}
+    )
+    clock.advance(hours=24)
+    assert prune_job(app) == 0  # the window ended less than a day ago
+    clock.advance(minutes=1)
+    assert prune_job(app) == 1
+    assert read_action_id(app) is None
+    assert kinds(app, ticket.id)[-1] == "priority_changed"  # the timeline stays
