@@ -109,6 +109,21 @@ class Config:
     # there is none, if backups are expected).
     BACKUP_MAX_AGE_SECONDS = _env_int("BACKUP_MAX_AGE_SECONDS", 2 * 24 * 3600)
     BACKUP_EXPECTED = _env_bool("BACKUP_EXPECTED", True)
+    # Undo (helpdesk/undo/): how long a status change, assignment, move to
+    # another line, merge or bulk action can be undone - and its mail waits
+    # in the outbox meanwhile; a public reply's mail waits REPLY_UNDO_SECONDS
+    # ("Undo send"). 0 turns undo off.
+    UNDO_SECONDS = _env_int("UNDO_SECONDS", 30)
+    REPLY_UNDO_SECONDS = _env_int("REPLY_UNDO_SECONDS", 10)
+    # The scheduler's undo-prune job (every UNDO_PRUNE_SECONDS) deletes undo
+    # records UNDO_KEEP_SECONDS after their window ended.
+    UNDO_PRUNE_SECONDS = _env_int("UNDO_PRUNE_SECONDS", 3600)
+    UNDO_KEEP_SECONDS = _env_int("UNDO_KEEP_SECONDS", 24 * 3600)
+    # The ticket page tells who else has it open: its script reports every
+    # PRESENCE_HEARTBEAT_SECONDS; a viewer unheard of for
+    # PRESENCE_TIMEOUT_SECONDS has left.
+    PRESENCE_HEARTBEAT_SECONDS = _env_int("PRESENCE_HEARTBEAT_SECONDS", 15)
+    PRESENCE_TIMEOUT_SECONDS = _env_int("PRESENCE_TIMEOUT_SECONDS", 45)
     # /healthz fails when a message has waited in the outbox this long.
     OUTBOX_MAX_PENDING_SECONDS = _env_int("OUTBOX_MAX_PENDING_SECONDS", 3600)
     SESSION_COOKIE_HTTPONLY = True

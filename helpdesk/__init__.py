@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         scheduler,
         search,
         security,
+        undo,  # noqa: F401 - its table joins the metadata
         unit_of_work,
         views,
     )
@@ -39,6 +40,8 @@ def init_app(app: Flask) -> None:
     from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
     from helpdesk.outbox.models import OutboxMessage
+    from helpdesk.undo import jobs as undo_jobs
+    from helpdesk.undo import service as undo_service
 
     # Before any blueprint adds a rule: every package's <int:...> is bounded.
     app.url_map.converters["int"] = http.IdConverter
@@ -54,6 +57,7 @@ def init_app(app: Flask) -> None:
     reference.init_app(app)
     unit_of_work.append_only(TicketEvent, OutboxMessage)
     unit_of_work.connect()
+    undo_service.connect()
     http.register_error_handlers(app)
     security.init_app(app)
     app.register_blueprint(auth.bp)
@@ -63,7 +67,10 @@ def init_app(app: Flask) -> None:
     imports.init_app(app)
     exports.init_app(app)
     app.jinja_env.globals.update(
-        TEMPLATE_GLOBALS, scheduler_late_jobs=scheduler.late_jobs
+        TEMPLATE_GLOBALS,
+        scheduler_late_jobs=scheduler.late_jobs,
+        undo_offer=views.undo.pending_offer,
+        undo_kind_label=views.undo.kind_label,
     )
     # Names stored before they were cleaned are shown cleaned too.
     app.jinja_env.filters["filename"] = files.clean_filename
@@ -75,6 +82,7 @@ def init_app(app: Flask) -> None:
     hooks.add_job(
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"
     )
+    hooks.add_job(app, "undo-prune", undo_jobs.prune_job, "UNDO_PRUNE_SECONDS")
     backup.init_app(app)
     audit.init_app(app)
     if app.config.get("MAIL_IMAP_HOST"):

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from helpdesk import hooks
+from helpdesk import hooks, undo
 from helpdesk.audit import record_audit
 from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
@@ -35,10 +35,22 @@ from helpdesk.schemas.tickets import (
     TicketPatchIn,
     TicketStaffCreateIn,
     TransitionIn,
+    UndoOut,
+    ViewerIn,
+    ViewerOut,
 )
 from helpdesk.search import tickets as ticket_search
-from helpdesk.service import access, accounts, merge, queries, timeline
+from helpdesk.service import (
+    access,
+    accounts,
+    merge,
+    presence,
+    queries,
+    timeline,
+    versions,
+)
 from helpdesk.service import tickets as ticket_service
+from helpdesk.undo import UndoKind
 from helpdesk.unit_of_work import (
     commit_keeping_state,
     keep_written,
@@ -86,6 +98,32 @@ def dump_tickets(tickets: list[Ticket]) -> list[dict]:
 
 def dump_ticket(ticket: Ticket) -> dict:
     return dump_tickets([ticket])[0]
+
+
+def etag(ticket: Ticket) -> dict[str, str]:
+    """The ticket's version as its ETag: send it back as ``If-Match`` (or
+    ``version``) and a change made since is refused instead of overwritten."""
+    return {"ETag": f'"{ticket.version}"'}
+
+
+def requested_version(data: dict) -> int | None:
+    """The version the client read: ``version`` in the body, else the
+    ``If-Match`` header; None when it sent neither (nothing is checked)."""
+    version = data.pop("version", None)
+    if version is not None:
+        return version
+    tags = [t for t in request.if_match.as_set() if t != "*"]
+    if not tags:
+        return None
+    if len(tags) > 1 or not tags[0].isdigit() or len(tags[0]) > 10:
+        message = _("If-Match holds one version, as the ETag gave it.")
+        raise InvalidInput(message, fields={"If-Match": [message]})
+    return int(tags[0])
+
+
+def with_undo(body: dict, action) -> dict:
+    """An undoable request's answer: its body plus where to POST to undo it."""
+    return body | {"undo": undo.api_path(action)} if action is not None else body
 
 
 @bp.get("/v1/me")
@@ -147,7 +185,8 @@ def ticket_create():
     )
     # The answer is what was just written, not read back.
     commit_keeping_state()
-    return dump_ticket(ticket), 201, {"Location": f"/api/v1/tickets/{ticket.id}"}
+    headers = {"Location": f"/api/v1/tickets/{ticket.id}"} | etag(ticket)
+    return dump_ticket(ticket), 201, headers
 
 
 def _requester(requester_id: int | None) -> User:
@@ -164,7 +203,8 @@ def _requester(requester_id: int | None) -> User:
 @bp.get("/v1/tickets/<int:ticket_id>")
 @login_required
 def ticket_get(ticket_id: int):
-    return dump_ticket(access.get_visible_ticket(current_user, ticket_id))
+    ticket = access.get_visible_ticket(current_user, ticket_id)
+    return dump_ticket(ticket), 200, etag(ticket)
 
 
 @bp.patch("/v1/tickets/<int:ticket_id>")
@@ -174,11 +214,19 @@ def ticket_patch(ticket_id: int):
     if not current_user.is_staff:
         raise PermissionDenied(_("Only agents can change tickets."))
     changes = TicketPatchIn().load(json_body())
-    ticket_service.update_ticket(
-        ticket, changes, actor=current_user, now=get_clock().now()
-    )
+    now = get_clock().now()
+    versions.expect_version(ticket, requested_version(changes), actor=current_user)
+    action = begin_undo(UndoKind.UPDATE, [ticket], now=now)
+    ticket_service.update_ticket(ticket, changes, actor=current_user, now=now)
+    action = undo.finish(action)
     db.session.commit()
-    return dump_ticket(ticket)
+    return with_undo(dump_ticket(ticket), action), 200, etag(ticket)
+
+
+def begin_undo(kind: UndoKind, tickets: list[Ticket], *, now):
+    return undo.begin(
+        kind, tickets, actor=current_user, now=now, settings=current_app.config
+    )
 
 
 @bp.get("/v1/tickets/<int:ticket_id>/comments")
@@ -195,15 +243,21 @@ def comment_list(ticket_id: int):
 def comment_create(ticket_id: int):
     ticket = access.get_visible_ticket(current_user, ticket_id)
     data = CommentIn().load(json_body())
+    now = get_clock().now()
+    versions.expect_version(ticket, requested_version(data), actor=current_user)
+    action = None
+    if current_user.is_staff and not data["internal"]:
+        action = begin_undo(UndoKind.REPLY, [ticket], now=now)
     comment = ticket_service.add_comment(
         ticket,
         body=data["body"],
         internal=data["internal"],
         actor=current_user,
-        now=get_clock().now(),
+        now=now,
     )
+    action = undo.finish(action)
     db.session.commit()
-    return CommentOut().dump(comment), 201
+    return with_undo(CommentOut().dump(comment), action), 201, etag(ticket)
 
 
 @bp.post("/v1/tickets/<int:ticket_id>/transitions")
@@ -211,11 +265,13 @@ def comment_create(ticket_id: int):
 def transition_create(ticket_id: int):
     ticket = access.get_visible_ticket(current_user, ticket_id)
     data = TransitionIn().load(json_body())
-    ticket_service.change_status(
-        ticket, data["status"], actor=current_user, now=get_clock().now()
-    )
+    now = get_clock().now()
+    versions.expect_version(ticket, requested_version(data), actor=current_user)
+    action = begin_undo(UndoKind.STATUS, [ticket], now=now)
+    ticket_service.change_status(ticket, data["status"], actor=current_user, now=now)
+    action = undo.finish(action)
     db.session.commit()
-    return dump_ticket(ticket), 201
+    return with_undo(dump_ticket(ticket), action), 201, etag(ticket)
 
 
 @bp.post("/v1/tickets/<int:ticket_id>/ratings")
@@ -249,15 +305,64 @@ def merge_create(ticket_id: int):
         raise InvalidInput(
             str(err.message), fields={"into": [_("Ticket not found.")]}
         ) from err
+    now = get_clock().now()
+    versions.expect_version(duplicate, requested_version(data), actor=current_user)
+    action = begin_undo(UndoKind.MERGE, [duplicate, survivor], now=now)
     merge.merge_ticket(
         duplicate,
         survivor,
+        actor=current_user,
+        now=now,
+        settings=current_app.config,
+    )
+    action = undo.finish(action)
+    db.session.commit()
+    return with_undo(dump_ticket(survivor), action), 201, etag(survivor)
+
+
+@bp.post("/v1/undo/<int:action_id>")
+@login_required
+def undo_create(action_id: int):
+    """Undo the operation whose answer named this path (409 saying why not)."""
+    outcome = undo.undo(
+        action_id,
         actor=current_user,
         now=get_clock().now(),
         settings=current_app.config,
     )
     db.session.commit()
-    return dump_ticket(survivor), 201
+    body = UndoOut(exclude=("tickets",)).dump(
+        {
+            "id": outcome.action.id,
+            "kind": outcome.action.kind,
+            "undone_at": outcome.action.undone_at,
+            "undone_by": current_user,
+            "draft": outcome.draft,
+        }
+    )
+    return body | {"tickets": dump_tickets(outcome.tickets)}
+
+
+@bp.post("/v1/tickets/<int:ticket_id>/viewers")
+@login_required
+def viewer_create(ticket_id: int):
+    """The ticket page's heartbeat (staff): "I am viewing (or replying to)
+    this ticket"; answers the others who are, and the version as ETag."""
+    ticket = access.get_visible_ticket(current_user, ticket_id)
+    if not current_user.is_staff:
+        raise PermissionDenied(_("Only staff see who else is on a ticket."))
+    data = ViewerIn().load(json_body())
+    now = get_clock().now()
+    presence.heartbeat(ticket, user=current_user, activity=data["activity"], now=now)
+    viewers = presence.others(
+        ticket,
+        user=current_user,
+        now=now,
+        timeout_seconds=current_app.config["PRESENCE_TIMEOUT_SECONDS"],
+    )
+    db.session.commit()
+    items = ViewerOut(many=True).dump(viewers)
+    return {"items": items, "next_cursor": None}, 200, etag(ticket)
 
 
 @bp.get("/v1/tickets/<int:ticket_id>/events")

@@ -98,6 +98,7 @@ def outbox_check(settings: Mapping[str, Any], *, now: datetime) -> dict:
     pending, oldest = db.session.execute(
         sa.select(sa.func.count(), sa.func.min(OutboxMessage.created_at)).where(
             OutboxMessage.sent_at.is_(None),
+            OutboxMessage.cancelled_at.is_(None),
             OutboxMessage.attempts < settings["OUTBOX_MAX_ATTEMPTS"],
         )
     ).one()

@@ -24,6 +24,21 @@ OpenApiPaths = Callable[[Any], None]
 DemoLoader = Callable[[datetime], None]
 
 
+class UndoParticipant(NamedTuple):
+    """A package's part of undoing an operation on tickets (``helpdesk.undo``).
+
+    ``snapshot(tickets)`` runs before the operation and answers JSON-able
+    data per ticket id (one query for all of them); ``restore(ticket, data,
+    events=..., now=..., actor=...)`` puts the package's state of that
+    ticket back as it was (``data`` is what the snapshot said, None if it
+    said nothing; ``events`` the operation's events on that ticket). Both run
+    inside the transaction and never commit."""
+
+    name: str
+    snapshot: Callable[[list[Any]], dict[int, Any]]
+    restore: Callable[..., None]
+
+
 class ScheduledJob(NamedTuple):
     """One job of the scheduler process: a fixed id, a function of the app
     (it opens its own app context) and the config key of its interval in
@@ -55,6 +70,7 @@ class _Registry:
     demo_loaders: list[DemoLoader] = field(default_factory=list)
     jobs: list[ScheduledJob] = field(default_factory=list)
     timeline: list[TimelineRenderer] = field(default_factory=list)
+    undo: list[UndoParticipant] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:
@@ -151,3 +167,20 @@ def timeline_renderer(kind: str) -> TimelineRenderer | None:
         if kind.startswith(renderer.prefix):
             return renderer
     return None
+
+
+# --- undo --------------------------------------------------------------------------------
+
+
+def add_undo_participant(
+    app: Flask,
+    name: str,
+    snapshot: Callable[[list[Any]], dict[int, Any]],
+    restore: Callable[..., None],
+) -> None:
+    """Take part in undoing operations (see ``UndoParticipant``)."""
+    _registry(app).undo.append(UndoParticipant(name, snapshot, restore))
+
+
+def undo_participants() -> list[UndoParticipant]:
+    return _registry().undo

@@ -96,6 +96,8 @@ class EventKind(enum.StrEnum):
     MERGED = "merged"
     # Named before the core owned line moves; kept so stored timelines read the same.
     LINE_CHANGED = "routing_line_changed"
+    # An undoable operation taken back (helpdesk.undo); data names the operation.
+    UNDONE = "undone"
 
 
 class User(UserMixin, Base):
@@ -233,6 +235,10 @@ class Ticket(Base):
     due_at: Mapped[datetime | None]
     # A duplicate closed by a merge points to the ticket that carries on.
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
+    # Bumped by every timeline event that changes the ticket
+    # (``record_event``): forms and API clients send the version they read,
+    # and a stale one is refused (``helpdesk.service.versions``).
+    version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     # load_on_pending: a new ticket is not written until its intake commits
     # (helpdesk.ticket_ids); these still resolve, from the identity map.
@@ -347,6 +353,9 @@ class TicketEvent(Base):
     # Internal events (notes) are hidden from the requester.
     internal: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+    # The ticket's version once this event was written: "what changed since
+    # version N" is the events above N. None on events older than versions.
+    ticket_version: Mapped[int | None]
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
@@ -387,3 +396,26 @@ class IdCounter(Base):
 
     name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     last_id: Mapped[int]
+
+
+class TicketViewer(Base):
+    """Who has a ticket's page open, and whether they are writing a reply:
+    one row per agent and ticket, refreshed by the page's heartbeat. Rows
+    older than a few heartbeats mean nobody (``helpdesk.service.presence``)."""
+
+    __tablename__ = "ticket_viewers"
+    __table_args__ = (
+        sa.Index("ix_ticket_viewers_ticket_id_seen_at", "ticket_id", "seen_at"),
+    )
+
+    ticket_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # "viewing" or "replying"
+    activity: Mapped[str] = mapped_column(sa.String(16))
+    seen_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 
 from apispec import APISpec
@@ -23,6 +24,9 @@ from helpdesk.schemas.tickets import (
     TicketPatchIn,
     TicketStaffCreateIn,
     TransitionIn,
+    UndoOut,
+    ViewerIn,
+    ViewerOut,
 )
 
 ERRORS = {
@@ -75,6 +79,56 @@ def operation(
 
 
 ID_PARAM = {"in": "path", "name": "id", "required": True, "schema": {"type": "integer"}}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "schema": {"type": "string"},
+    "description": (
+        'The ticket\'s ETag as you read it ("5"); the same as `version` in '
+        "the body. When the ticket changed since, the change is refused "
+        "(409 `stale_version`, `fields.version` lists what changed)."
+    ),
+}
+ETAG = {
+    "ETag": {
+        "description": "The ticket's version, for If-Match",
+        "schema": {"type": "string"},
+    }
+}
+UNDO_PROPERTY = {
+    "type": "string",
+    "description": (
+        "Where to POST (no body) to undo this operation while its "
+        "window lasts: /api/v1/undo/{id}; present when the request "
+        "was undoable (staff, undo on, something changed)."
+    ),
+    "example": "/api/v1/undo/12",
+}
+CONFLICT = {
+    "409": {
+        "description": (
+            "Refused: not allowed now, or `stale_version` (the ticket changed "
+            "since the version you sent)"
+        ),
+        "content": {"application/json": {"schema": "ErrorOut"}},
+    }
+}
+
+
+def undoable(schema_name: str) -> dict:
+    """An undoable request's answer: the schema plus ``undo``."""
+    return json_content(f"{schema_name}Undoable")
+
+
+def add_undoable(spec: APISpec, schema_name: str) -> None:
+    """``<schema_name>Undoable``: the schema as the packages left it (the
+    SLA adds ``sla`` to tickets) plus ``undo``; a copy, not an ``allOf``,
+    as the base schema allows no other properties."""
+    schema = copy.deepcopy(spec.components.schemas[schema_name])
+    schema.setdefault("properties", {})["undo"] = UNDO_PROPERTY
+    spec.components.schema(f"{schema_name}Undoable", component=schema)
+
+
 PAGE_PARAMS = [
     {"in": "query", "name": "cursor", "schema": {"type": "string"}},
     {
@@ -156,6 +210,8 @@ def build_spec() -> dict:
         CategoryOut,
         RatingOut,
         TokenInfoOut,
+        UndoOut,
+        ViewerOut,
     ):
         spec.components.schema(schema.__name__, schema=schema)
     ticket = json_content("TicketOut")
@@ -234,16 +290,23 @@ def build_spec() -> dict:
         path="/v1/tickets/{id}",
         operations={
             "get": operation(
-                "One ticket",
-                {"200": {"description": "Ticket", **ticket}},
+                "One ticket; its ETag is its version",
+                {"200": {"description": "Ticket", "headers": ETAG, **ticket}},
                 params=[ID_PARAM],
                 errors=("401", "404"),
             ),
             "patch": operation(
-                "Change priority, category or assignee (staff)",
-                {"200": {"description": "Updated", **ticket}},
+                "Change priority, category, assignee or tags (staff); undoable",
+                {
+                    "200": {
+                        "description": "Updated",
+                        "headers": ETAG,
+                        **undoable("TicketOut"),
+                    }
+                }
+                | CONFLICT,
                 body=TicketPatchIn,
-                params=[ID_PARAM],
+                params=[ID_PARAM, IF_MATCH],
                 errors=errs,
             ),
         },
@@ -258,10 +321,18 @@ def build_spec() -> dict:
                 errors=("401", "404"),
             ),
             "post": operation(
-                "Reply, or add an internal note (staff)",
-                {"201": {"description": "Created", **json_content("CommentOut")}},
+                "Reply, or add an internal note (staff). A staff reply's mail "
+                "waits REPLY_UNDO_SECONDS: `undo` stops it",
+                {
+                    "201": {
+                        "description": "Created (`undo` only on a staff reply)",
+                        "headers": ETAG,
+                        **undoable("CommentOut"),
+                    }
+                }
+                | CONFLICT,
                 body=CommentIn,
-                params=[ID_PARAM],
+                params=[ID_PARAM, IF_MATCH],
                 errors=errs,
             ),
         },
@@ -272,14 +343,18 @@ def build_spec() -> dict:
             "post": operation(
                 "Change the status along the state machine (409 when not allowed)",
                 {
-                    "201": {"description": "Ticket after the change", **ticket},
+                    "201": {
+                        "description": "Ticket after the change (staff: undoable)",
+                        "headers": ETAG,
+                        **undoable("TicketOut"),
+                    },
                     "409": {
-                        "description": "Illegal transition",
+                        "description": "Illegal transition, or `stale_version`",
                         **json_content("ErrorOut"),
                     },
                 },
                 body=TransitionIn,
-                params=[ID_PARAM],
+                params=[ID_PARAM, IF_MATCH],
                 errors=errs,
             )
         },
@@ -304,9 +379,56 @@ def build_spec() -> dict:
         path="/v1/tickets/{id}/merges",
         operations={
             "post": operation(
-                "Merge this duplicate into another ticket (staff); answers the survivor",
-                {"201": {"description": "The ticket that carries on", **ticket}},
+                "Merge this duplicate into another ticket (staff); answers the "
+                "survivor; undoable",
+                {
+                    "201": {
+                        "description": "The ticket that carries on",
+                        "headers": ETAG,
+                        **undoable("TicketOut"),
+                    }
+                }
+                | CONFLICT,
                 body=MergeIn,
+                params=[ID_PARAM, IF_MATCH],
+                errors=errs,
+            )
+        },
+    )
+    spec.path(
+        path="/v1/undo/{id}",
+        operations={
+            "post": operation(
+                "Undo an operation (the `undo` path of its answer): the tickets "
+                "as they were, the SLA clocks as if it had not happened, held "
+                "mail withdrawn, an `undone` event on each timeline. Refused "
+                "(409) once its window has passed, when a ticket changed since "
+                "(`stale_version`), when a reply's mail has left, or when you "
+                "are not who did it (admins may)",
+                {
+                    "200": {"description": "Undone", **json_content("UndoOut")},
+                    **CONFLICT,
+                },
+                params=[ID_PARAM],
+                errors=("401", "404"),
+            )
+        },
+    )
+    spec.path(
+        path="/v1/tickets/{id}/viewers",
+        operations={
+            "post": operation(
+                "Heartbeat of the ticket page (staff): you are viewing or "
+                "replying to it; answers the others seen in the last "
+                "PRESENCE_TIMEOUT_SECONDS",
+                {
+                    "200": {
+                        "description": "The others on the ticket",
+                        "headers": ETAG,
+                        **list_of("ViewerOut"),
+                    }
+                },
+                body=ViewerIn,
                 params=[ID_PARAM],
                 errors=errs,
             )
@@ -326,6 +448,8 @@ def build_spec() -> dict:
     # Other packages document their own paths.
     for add_paths in hooks.openapi_paths():
         add_paths(spec)
+    add_undoable(spec, "TicketOut")
+    add_undoable(spec, "CommentOut")
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     _default_error(document)

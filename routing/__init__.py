@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     from helpdesk.http import register_api
     from routing import api, demo, jobs, models, openapi, panels, views  # noqa: F401
     from routing.service import engine
+    from routing.service import undo as routing_undo
 
     engine.connect()
     app.register_blueprint(views.bp)
@@ -37,4 +38,7 @@ def init_app(app: Flask) -> None:
     hooks.add_demo_loader(app, demo.load_demo_rules)
     hooks.add_job(
         app, "routing-unassigned", jobs.check_unassigned, "ROUTING_SWEEP_SECONDS"
+    )
+    hooks.add_undo_participant(
+        app, "routing", routing_undo.snapshot, routing_undo.restore
     )

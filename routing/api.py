@@ -17,7 +17,8 @@ from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from helpdesk.api import dump_ticket
+from helpdesk import undo
+from helpdesk.api import begin_undo, dump_ticket, etag, requested_version, with_undo
 from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
@@ -25,7 +26,8 @@ from helpdesk.http import json_body
 from helpdesk.models import Ticket, User
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas.common import PageQuery
-from helpdesk.service import access
+from helpdesk.service import access, versions
+from helpdesk.undo import UndoKind
 from routing import rules
 from routing.schemas import (
     AgentOut,
@@ -152,15 +154,19 @@ def escalation_create(ticket_id: int):
     if not current_user.is_staff:
         raise PermissionDenied(_("Only agents can escalate tickets."))
     data = EscalationIn().load(json_body())
+    now = get_clock().now()
+    versions.expect_version(ticket, requested_version(data), actor=current_user)
+    action = begin_undo(UndoKind.LINE, [ticket], now=now)
     lines.escalate_ticket(
         ticket,
         line=data["line"],
         reason=data["reason"],
         actor=current_user,
-        now=get_clock().now(),
+        now=now,
     )
+    action = undo.finish(action)
     db.session.commit()
-    return dump_ticket(ticket), 201
+    return with_undo(dump_ticket(ticket), action), 201, etag(ticket)
 
 
 # --- agents --------------------------------------------------------------------------

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from apispec import APISpec
 
-from helpdesk.openapi import ID_PARAM, PAGE_PARAMS, json_content, list_of, operation
+from helpdesk.openapi import (
+    CONFLICT,
+    ETAG,
+    ID_PARAM,
+    IF_MATCH,
+    PAGE_PARAMS,
+    json_content,
+    list_of,
+    operation,
+    undoable,
+)
 from routing import schemas
 
 ERRS = ("401", "404", "422")
@@ -107,15 +117,17 @@ def _agent_and_escalation_paths(spec: APISpec) -> None:
         operations={
             "post": operation(
                 "Move the ticket to another line (up, or back down) with a "
-                "reason; the new line is notified",
+                "reason; the new line is notified; undoable",
                 {
                     "201": {
                         "description": "The ticket after",
-                        **json_content("TicketOut"),
+                        "headers": ETAG,
+                        **undoable("TicketOut"),
                     }
-                },
+                }
+                | CONFLICT,
                 body=schemas.EscalationIn,
-                params=[ID_PARAM],
+                params=[ID_PARAM, IF_MATCH],
                 errors=ERRS,
             )
         },

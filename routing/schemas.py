@@ -19,6 +19,7 @@ from helpdesk.schemas.common import (
     UTCDateTime,
     in_id_range,
     text,
+    version_field,
 )
 from helpdesk.schemas.tickets import selected_tickets
 from routing.models import DefectKind, DefectStatus, Severity
@@ -164,6 +165,7 @@ class EscalationIn(StrippedSchema):
         error_messages={"required": N_("Choose a line.")},
     )
     reason = text(2000, message=N_("Say why, in 1 to 2000 characters."))
+    version = version_field()
 
 
 class AvailabilityIn(Schema):

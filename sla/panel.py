@@ -57,6 +57,7 @@ CAUSE_LABELS = {
     "customer_replied": _l("the customer wrote"),
     "policy_reselected": _l("the priority or category changed"),
     "sweep": _l("the scheduler's check"),
+    "undo": _l("an agent undid the change that moved it"),
 }
 
 
@@ -183,6 +184,7 @@ def _what(kind: str, d: dict[str, Any]) -> str:
         "sla_stopped": _l("Stopped after the breach"),
         "sla_unanswered": _l("Stopped without a public reply: no response"),
         "sla_breached": _l("Breached"),
+        "sla_restored": _l("Restored as it was before the undone change"),
     }
     return str(texts.get(kind, kind))
 

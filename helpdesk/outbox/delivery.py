@@ -181,6 +181,8 @@ def _claim_due(
             # Marked as sending by an earlier run that could not record its
             # result: the server may have it already.
             OutboxMessage.sending_at.is_(None),
+            # Withdrawn by an undo before it was due.
+            OutboxMessage.cancelled_at.is_(None),
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(settings["OUTBOX_BATCH"])
@@ -200,6 +202,7 @@ def _claim_due(
             OutboxMessage.id.in_(sa.select(due_ids.c.id)),
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.sending_at.is_(None),
+            OutboxMessage.cancelled_at.is_(None),
             OutboxMessage.next_attempt_at <= now,
         )
         .values(next_attempt_at=lease_until)
@@ -227,6 +230,8 @@ def _still_leased(message: Claimed, lease_until: datetime) -> sa.Update:
         OutboxMessage.id == message.id,
         OutboxMessage.sent_at.is_(None),
         OutboxMessage.next_attempt_at == lease_until,
+        # An undo that won the race against this claim: the message stays unsent.
+        OutboxMessage.cancelled_at.is_(None),
     )
 
 

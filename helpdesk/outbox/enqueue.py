@@ -18,8 +18,10 @@ def enqueue(
     payload: dict | None = None,
     html: str | None = None,
     ticket_id: int | None = None,
+    not_before: datetime | None = None,
 ) -> OutboxMessage:
-    """Queue one message; it is delivered only if the caller's transaction commits.
+    """Queue one message; it is delivered only if the caller's transaction commits,
+    and never before ``not_before`` (default: at once).
 
     A recipient holding a line break is refused (ValueError), never sent: in a
     header it would let a value add headers of its own. The subject is folded
@@ -35,7 +37,8 @@ def enqueue(
         ticket_id=ticket_id,
         payload=payload or {},
         created_at=now,
-        next_attempt_at=now,
+        # Delivery claims only messages whose next attempt is due.
+        next_attempt_at=max(now, not_before) if not_before else now,
     )
     db.session.add(message)
     return message

@@ -55,3 +55,10 @@ class OutboxMessage(Base):
     sending_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # Caused by an undoable operation (helpdesk.undo): held until its undo
+    # window ends (``next_attempt_at`` is its not-before), and cancelled,
+    # never sent, when the operation is undone in time.
+    undo_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("undo_actions.id", ondelete="SET NULL"), index=True
+    )
+    cancelled_at: Mapped[datetime | None]

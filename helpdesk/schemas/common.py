@@ -56,6 +56,21 @@ class Id(fields.Integer):
         super().__init__(validate=[bounds, *extra], **kwargs)
 
 
+def version_field() -> fields.Integer:
+    """The ticket version a form or client read (``If-Match`` says the
+    same); when given and no longer current the change is refused (409)."""
+    return fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=False,
+        validate=Range(min=0, max=MAX_ID, error=N_("Not a valid version.")),
+        metadata={
+            "description": "The ticket's version you read (its ETag); when "
+            "the ticket changed since, the change is refused with 409"
+        },
+    )
+
+
 def in_id_range(number: int) -> bool:
     return 1 <= number <= MAX_ID
 

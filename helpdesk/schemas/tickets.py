@@ -18,7 +18,9 @@ from helpdesk.schemas.common import (
     StrippedSchema,
     UTCDateTime,
     text,
+    version_field,
 )
+from helpdesk.undo.models import UndoKind
 
 UNKNOWN_STATUS = N_("Unknown status.")
 
@@ -162,11 +164,13 @@ class MergeIn(StrippedSchema):
     into = TicketRef(
         required=True, error_messages={"required": N_("Give the ticket to merge into.")}
     )
+    version = version_field()
 
 
 class CommentIn(StrippedSchema):
     body = text(20000, message=N_("Write a message of 1 to 20000 characters."))
     internal = fields.Boolean(load_default=False)
+    version = version_field()
 
 
 class TransitionIn(Schema):
@@ -176,6 +180,7 @@ class TransitionIn(Schema):
         required=True,
         error_messages={"unknown": N_("Unknown status."), "required": REQUIRED_TEXT},
     )
+    version = version_field()
 
 
 class TicketPatchIn(StrippedSchema):
@@ -191,6 +196,7 @@ class TicketPatchIn(StrippedSchema):
         ),
         validate=validate.Length(max=20, error=N_("At most 20 tags.")),
     )
+    version = version_field()
 
 
 class RatingOut(Schema):
@@ -293,6 +299,39 @@ class EventOut(Schema):
     data = fields.Dict()
     internal = fields.Boolean()
     created_at = UTCDateTime()
+
+
+class UndoOut(Schema):
+    """What ``POST /api/v1/undo/{id}`` did."""
+
+    id = fields.Integer()
+    kind = fields.Enum(UndoKind, by_value=True)
+    undone_at = UTCDateTime()
+    undone_by = fields.Nested(UserBriefOut)
+    tickets = fields.List(
+        fields.Nested(TicketOut), metadata={"description": "The tickets put back"}
+    )
+    draft = fields.String(
+        allow_none=True,
+        metadata={"description": "An undone reply's text (never sent), else null"},
+    )
+
+
+class ViewerIn(Schema):
+    activity = fields.String(
+        load_default="viewing",
+        validate=validate.OneOf(
+            ("viewing", "replying"), error=N_("Either viewing or replying.")
+        ),
+    )
+
+
+class ViewerOut(Schema):
+    """Someone else who has the ticket's page open."""
+
+    user = fields.Nested(UserBriefOut)
+    activity = fields.String(metadata={"enum": ["viewing", "replying"]})
+    seen_at = UTCDateTime()
 
 
 class CategoryOut(Schema):

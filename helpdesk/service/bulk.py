@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from helpdesk.errors import DomainError, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, TicketStatus, User
-from helpdesk.service.access import get_visible_ticket
+from helpdesk.service.access import get_visible_ticket, visible_tickets
 from helpdesk.service.tickets import assign_ticket, change_status
 
 
@@ -20,6 +20,12 @@ from helpdesk.service.tickets import assign_ticket, change_status
 class BulkOutcome:
     changed: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # number -> reason
+
+
+def visible(ticket_ids: list[int], *, actor: User) -> list[Ticket]:
+    """The selected tickets the actor can see, in one query (by id)."""
+    query = visible_tickets(actor).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id)
+    return list(db.session.scalars(query))
 
 
 def for_each_ticket(

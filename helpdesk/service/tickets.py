@@ -82,6 +82,7 @@ def open_ticket(
         line=1,
         created_at=now,
         updated_at=now,
+        version=0,
         # A new ticket has no tags: known, so nothing asks the database.
         tag_rows=[],
     )
@@ -95,6 +96,7 @@ def open_ticket(
         actor=actor,
         now=now,
         data={"channel": channel.value, "priority": ticket.priority.value},
+        bumps_version=False,
     )
     events.ticket_created.send(ticket, actor=actor, now=now)
     return ticket

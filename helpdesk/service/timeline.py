@@ -30,11 +30,19 @@ def record_event(
     now: datetime,
     data: dict | None = None,
     internal: bool = False,
+    bumps_version: bool = True,
 ) -> TicketEvent:
     """Append one event to ``ticket``'s timeline and touch ``updated_at``.
 
     ``actor=None`` is the system (shown as "System"); ``internal`` events are
-    for staff only; ``data`` is JSON. Adds, does not flush."""
+    for staff only; ``data`` is JSON. Adds, does not flush.
+
+    Every event is a change and bumps ``ticket.version`` (so a form loaded
+    before it is stale), except bookkeeping that follows a change or only
+    observes the ticket (``bumps_version=False``: the SLA clocks' events, the
+    registration itself, which is version 0)."""
+    if bumps_version:
+        ticket.version = (ticket.version or 0) + 1
     event = TicketEvent(
         ticket_id=ticket.id,
         actor_id=actor.id if actor else None,
@@ -42,6 +50,7 @@ def record_event(
         data=data or {},
         internal=internal,
         created_at=now,
+        ticket_version=ticket.version or 0,
     )
     db.session.add(event)
     ticket.updated_at = now

@@ -15,5 +15,6 @@ from helpdesk.views import (  # noqa: E402,F401
     portal,
     search,
     tickets,
+    undo,
     workspace,
 )

@@ -27,7 +27,13 @@ from helpdesk import files
 from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, NotFound
 from helpdesk.extensions import db
-from helpdesk.http import form_error, translate_messages
+from helpdesk.http import (
+    discard_transaction,
+    form_error,
+    json_error,
+    translate_messages,
+    wants_json,
+)
 from helpdesk.labels import status_label
 from helpdesk.models import (
     TRANSITIONS,
@@ -44,9 +50,12 @@ from helpdesk.schemas.tickets import (
     TransitionIn,
 )
 from helpdesk.security import untrusted_download
-from helpdesk.service import access, merge, queries, timeline
+from helpdesk.service import access, merge, queries, timeline, versions
 from helpdesk.service import tickets as ticket_service
+from helpdesk.service.versions import StaleTicket
+from helpdesk.undo import UndoKind
 from helpdesk.views import bp
+from helpdesk.views import undo as undo_view
 from helpdesk.views.uploads import read_upload, save_upload
 
 
@@ -54,11 +63,20 @@ from helpdesk.views.uploads import read_upload, save_upload
 @login_required
 def ticket_detail(ticket_id: int):
     ticket = access.get_visible_ticket(current_user, ticket_id)
-    return render_ticket(ticket, errors={})
+    draft = undo_view.take_draft(ticket.id)
+    return render_ticket(ticket, errors={}, form={"body": draft} if draft else None)
 
 
-def render_ticket(ticket, *, errors: dict, status: int = 200):
-    """The ticket page; forms that failed validation re-render it with errors."""
+def render_ticket(
+    ticket,
+    *,
+    errors: dict,
+    status: int = 200,
+    form: dict | None = None,
+    changes: list[TicketEvent] = (),
+):
+    """The ticket page; forms that failed validation re-render it with
+    errors, a stale one with the ``changes`` made since it was loaded."""
     comments = {c.id: c for c in queries.ticket_comments(ticket, actor=current_user)}
     events = list(
         db.session.scalars(timeline.timeline_query(ticket, actor=current_user))
@@ -66,12 +84,14 @@ def render_ticket(ticket, *, errors: dict, status: int = 200):
     context = {
         "ticket": ticket,
         "events": events,
+        "undone_events": _undone(events),
+        "changes": changes,
         "comments": comments,
         "errors": errors,
         "attachments": queries.ticket_attachments(ticket, actor=current_user),
         "can_work": current_user.is_staff and access.can_work_on(current_user, ticket),
         "next_statuses": sorted(TRANSITIONS[ticket.status]),
-        "form": request.form if request.method == "POST" else {},
+        "form": form or (request.form if request.method == "POST" else {}),
         "people": _people_named_in(events),
         "category_names": {
             c.code: c.display_name(str(get_locale()))
@@ -82,6 +102,37 @@ def render_ticket(ticket, *, errors: dict, status: int = 200):
         context["categories"] = queries.active_categories()
         context["agents"] = access.assignable_agents(ticket, actor=current_user)
     return render_template("helpdesk/ticket.html", **context), status
+
+
+def _undone(events: list[TicketEvent]) -> set[int]:
+    """The ids of the events that an undo took back (drawn struck through)."""
+    ranges = [
+        (e.data["from_version"], e.data["to_version"])
+        for e in events
+        if e.kind == EventKind.UNDONE
+    ]
+    return {
+        e.id
+        for e in events
+        if e.kind != EventKind.UNDONE
+        and e.ticket_version is not None
+        and any(low < e.ticket_version <= high for low, high in ranges)
+    }
+
+
+@bp.app_errorhandler(StaleTicket)
+def stale_ticket(err: StaleTicket):
+    """A change made from a stale page: the page again, its input kept, with
+    what changed since (409); the API answers its JSON error."""
+    discard_transaction()
+    fields = {k: [str(m) for m in v] for k, v in err.fields.items()}
+    if wants_json():
+        return json_error(err.status, err.code, str(err.message), fields)
+    ticket = access.get_visible_ticket(current_user, err.ticket_id)
+    changes = versions.changes_since(ticket, err.expected, actor=current_user)
+    return render_ticket(
+        ticket, errors={"_form": [str(err.message)]}, status=409, changes=changes
+    )
 
 
 def _people_named_in(events: list[TicketEvent]) -> dict[int, str]:
@@ -115,6 +166,11 @@ def ticket_comment(ticket_id: int):
             ticket, errors=translate_messages(err.messages), status=422
         )
     now = get_clock().now()
+    versions.expect_version(ticket, data["version"], actor=current_user)
+    public_reply = current_user.is_staff and not data["internal"]
+    action = (
+        undo_view.begin(UndoKind.REPLY, [ticket], now=now) if public_reply else None
+    )
     ticket_service.add_comment(
         ticket,
         body=data["body"],
@@ -123,13 +179,20 @@ def ticket_comment(ticket_id: int):
         now=now,
     )
     save_upload(upload, ticket, internal=data["internal"], actor=current_user, now=now)
+    action = undo_view.offer(action)
     db.session.commit()
-    flash(
-        _("Internal note added.")
-        if data["internal"]
-        else _("Your reply has been sent."),
-        "success",
-    )
+    if data["internal"]:
+        flash(_("Internal note added."), "success")
+    elif action is not None:
+        flash(
+            _(
+                "Your reply will be sent in %(seconds)s seconds.",
+                seconds=current_app.config["REPLY_UNDO_SECONDS"],
+            ),
+            "success",
+        )
+    else:
+        flash(_("Your reply has been sent."), "success")
     return _back(ticket)
 
 
@@ -138,9 +201,11 @@ def ticket_comment(ticket_id: int):
 def ticket_transition(ticket_id: int):
     ticket = access.get_visible_ticket(current_user, ticket_id)
     data = TransitionIn().load(request.form.to_dict(), unknown="exclude")
-    ticket_service.change_status(
-        ticket, data["status"], actor=current_user, now=get_clock().now()
-    )
+    now = get_clock().now()
+    versions.expect_version(ticket, data["version"], actor=current_user)
+    action = undo_view.begin(UndoKind.STATUS, [ticket], now=now)
+    ticket_service.change_status(ticket, data["status"], actor=current_user, now=now)
+    undo_view.offer(action)
     db.session.commit()
     flash(
         _("Status changed to “%(status)s”.", status=status_label(ticket.status)),
@@ -164,9 +229,11 @@ def ticket_update(ticket_id: int):
         return render_ticket(
             ticket, errors=translate_messages(err.messages), status=422
         )
-    ticket_service.update_ticket(
-        ticket, changes, actor=current_user, now=get_clock().now()
-    )
+    now = get_clock().now()
+    versions.expect_version(ticket, changes.pop("version"), actor=current_user)
+    action = undo_view.begin(UndoKind.UPDATE, [ticket], now=now)
+    ticket_service.update_ticket(ticket, changes, actor=current_user, now=now)
+    undo_view.offer(action)
     db.session.commit()
     flash(_("Ticket %(number)s updated.", number=ticket.number), "success")
     return _back(ticket)
@@ -220,11 +287,14 @@ def ticket_merge(ticket_id: int):
     try:
         data = MergeIn().load(request.form.to_dict(), unknown="exclude")
         survivor = access.get_visible_ticket(current_user, data["into"])
+        now = get_clock().now()
+        versions.expect_version(duplicate, data["version"], actor=current_user)
+        action = undo_view.begin(UndoKind.MERGE, [duplicate, survivor], now=now)
         merge.merge_ticket(
             duplicate,
             survivor,
             actor=current_user,
-            now=get_clock().now(),
+            now=now,
             settings=current_app.config,
         )
     except (ValidationError, InvalidInput, NotFound) as err:
@@ -232,6 +302,7 @@ def ticket_merge(ticket_id: int):
         return render_ticket(
             duplicate, errors={"into": sum(errors.values(), [])}, status=422
         )
+    undo_view.offer(action)
     db.session.commit()
     flash(
         _(

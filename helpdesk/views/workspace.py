@@ -17,7 +17,9 @@ from helpdesk.schemas.tickets import BulkIn, PhoneIntakeIn, TicketListQuery
 from helpdesk.search import saved_views
 from helpdesk.service import accounts, bulk, password_links, queries
 from helpdesk.service import tickets as ticket_service
+from helpdesk.undo import UndoKind
 from helpdesk.views import bp
+from helpdesk.views import undo as undo_view
 from helpdesk.views.access import staff_required
 
 
@@ -67,13 +69,18 @@ def queue_bulk():
         "status": request.form.get("status") or None,
     }
     data = BulkIn().load(form)
+    now = get_clock().now()
+    action = undo_view.begin(
+        UndoKind.BULK, bulk.visible(data["ticket_ids"], actor=current_user), now=now
+    )
     outcome = bulk.bulk_update(
         data["ticket_ids"],
         action=data["action"],
         status=data["status"],
         actor=current_user,
-        now=get_clock().now(),
+        now=now,
     )
+    undo_view.offer(action)
     db.session.commit()
     if outcome.changed:
         flash(_("Changed: %(numbers)s.", numbers=", ".join(outcome.changed)), "success")

@@ -13,7 +13,9 @@ from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
-from helpdesk.service import access, bulk
+from helpdesk.service import access, bulk, versions
+from helpdesk.undo import UndoKind
+from helpdesk.views import undo as undo_view
 from helpdesk.views.access import staff_required
 from helpdesk.views.tickets import render_ticket
 from routing.schemas import BulkEscalationIn, EscalationIn
@@ -28,12 +30,15 @@ def escalation_create(ticket_id: int):
     from_phone = request.form.get("next") == "phone"
     try:
         data = EscalationIn().load(request.form.to_dict(), unknown="exclude")
+        now = get_clock().now()
+        versions.expect_version(ticket, data["version"], actor=current_user)
+        action = undo_view.begin(UndoKind.LINE, [ticket], now=now)
         lines.escalate_ticket(
             ticket,
             line=data["line"],
             reason=data["reason"],
             actor=current_user,
-            now=get_clock().now(),
+            now=now,
         )
     except (ValidationError, InvalidInput) as err:
         errors, _status = form_error(err)
@@ -42,6 +47,7 @@ def escalation_create(ticket_id: int):
             return redirect(_phone_url(ticket)), 303
         errors = {f"escalation_{k}": v for k, v in errors.items()}
         return render_ticket(ticket, errors=errors, status=422)
+    undo_view.offer(action)
     db.session.commit()
     flash(
         _("%(number)s moved to line %(line)s.", number=ticket.number, line=ticket.line),
@@ -76,6 +82,9 @@ def escalation_bulk():
         flash(" ".join(" ".join(str(m) for m in v) for v in errors.values()), "error")
         return redirect(back)
     now = get_clock().now()
+    action = undo_view.begin(
+        UndoKind.BULK, bulk.visible(data["ticket_ids"], actor=current_user), now=now
+    )
     outcome = bulk.for_each_ticket(
         data["ticket_ids"],
         lambda ticket: lines.escalate_ticket(
@@ -87,6 +96,7 @@ def escalation_bulk():
         ),
         actor=current_user,
     )
+    undo_view.offer(action)
     db.session.commit()
     if outcome.changed:
         flash(

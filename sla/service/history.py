@@ -27,6 +27,9 @@ def record_clock_event(
         now=now,
         internal=True,
         data=clock_event_data(clock, cause=cause, **data),
+        # A clock follows the ticket's changes (or the sweep's look at it):
+        # no form on the ticket page is stale because of it.
+        bumps_version=False,
     )
 
 

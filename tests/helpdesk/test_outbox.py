@@ -374,3 +374,56 @@ def test_a_message_locked_by_another_worker_is_skipped_not_waited_for(
     assert [m["Subject"] for m in smtp.handler.messages()] == ["Free"]
     assert stored(free_id).sent_at is not None
     assert stored(locked_id).sent_at is None
+
+
+def test_a_message_is_not_sent_before_its_not_before(ctx, clock, smtp, settings):
+    enqueue(
+        channel=OutboxChannel.EMAIL,
+        recipient="customer@example.test",
+        subject="Your reply",
+        body="Held for undo.",
+        now=clock.now(),
+        not_before=clock.now() + timedelta(seconds=10),
+    )
+    db.session.commit()
+
+    early = deliver_due_messages(
+        now=clock.now() + timedelta(seconds=9), settings=settings
+    )
+    on_time = deliver_due_messages(
+        now=clock.now() + timedelta(seconds=10), settings=settings
+    )
+
+    assert (early.sent, on_time.sent) == (0, 1)
+
+
+def test_a_cancelled_message_is_never_sent_not_even_from_a_claim_it_lost(
+    ctx, clock, smtp, settings
+):
+    """An undo that withdraws a message a worker has just claimed wins: the
+    worker's "sending" mark finds it cancelled and sends nothing."""
+    from helpdesk.outbox.delivery import _claim_due
+
+    cancelled = queue_email(clock, to="first@example.test")
+    claimed_then_cancelled = queue_email(clock, to="second@example.test")
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == cancelled)
+        .values(cancelled_at=clock.now())
+    )
+    db.session.commit()
+    lease_until = clock.now() + timedelta(seconds=settings["OUTBOX_LEASE_SECONDS"])
+    claimed = _claim_due(now=clock.now(), lease_until=lease_until, settings=settings)
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == claimed_then_cancelled)
+        .values(cancelled_at=clock.now())
+    )
+    db.session.commit()
+    clock.set(lease_until)
+
+    later = deliver_due_messages(now=clock.now(), settings=settings)
+
+    assert [m.id for m in claimed] == [claimed_then_cancelled]
+    assert later == DeliveryCounts()
+    assert smtp.handler.envelopes == []

@@ -23,13 +23,17 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
+from flask import current_app
 
+from helpdesk import undo
 from helpdesk.extensions import db
 from helpdesk.imports import jobs
 from helpdesk.inbound.models import QuarantineReason
 from helpdesk.inbound.quarantine import quarantine
-from helpdesk.models import Role, TicketStatus, User
+from helpdesk.models import Priority, Role, Ticket, TicketStatus, User
 from helpdesk.service import password_links
+from helpdesk.service import tickets as ticket_service
+from helpdesk.undo import UndoKind
 from tests.builders import (
     PASSWORD,
     make_attachment,
@@ -539,6 +543,30 @@ CASES = [
         writes=True,
         setup={"ticket_status": TicketStatus.RESOLVED},
     ),
+    # --- undo and presence: an undo is its doer's (another agent here) or an
+    # admin's; the others are told why not (409), requesters see none (404).
+    Case(
+        "undo",
+        "POST",
+        "/undo/{undo}",
+        staff_only(409) | {"customer": 404, "other_customer": 404, "admin": 302},
+        writes=("admin",),
+    ),
+    Case(
+        "api-undo",
+        "POST",
+        "/api/v1/undo/{undo}",
+        staff_only(409) | {"customer": 404, "other_customer": 404, "admin": 200},
+        writes=("admin",),
+    ),
+    Case(
+        "api-viewers",
+        "POST",
+        "/api/v1/tickets/{ticket}/viewers",
+        staff_only(200) | {"other_customer": 404},
+        json={"activity": "replying"},
+        writes=True,
+    ),
 ]
 
 
@@ -554,7 +582,22 @@ def _world_of(case: Case) -> dict:
         "token": "{token}" in case.path,
         "quarantine": "{quarantine}" in case.path,
         "import": "{import}" in case.path,
+        "undo": "{undo}" in case.path,
     }
+
+
+def make_undoable_change(ticket):
+    """Another agent's priority change, still undoable."""
+    doer = make_user(role=Role.LINE2, name="Doer")
+    target, now = (
+        db.session.get(Ticket, ticket.id),
+        datetime(2026, 11, 23, 9, tzinfo=UTC),
+    )
+    action = undo.begin(
+        UndoKind.UPDATE, [target], actor=doer, now=now, settings=current_app.config
+    )
+    ticket_service.update_ticket(target, {"priority": Priority.P1}, actor=doer, now=now)
+    return undo.finish(action)
 
 
 def make_quarantined():
@@ -613,6 +656,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     world.token = fx.bearer.token(customer) if setup["token"] else None
     world.quarantine = given(make_quarantined) if setup["quarantine"] else None
     world.job = given(make_import_job, customer) if setup["import"] else None
+    world.undo = given(make_undoable_change, ticket) if setup["undo"] else None
     world.ids = {
         "ticket": ticket.id,
         "attachment": world.attachment.id if world.attachment else 0,
@@ -620,6 +664,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         "user": customer.id,
         "quarantine": world.quarantine.id if world.quarantine else 0,
         "import": world.job.id if world.job else 0,
+        "undo": world.undo.id if world.undo else 0,
         "reset_link": _reset_link(fx.app, customer),
     }
     return world
