@@ -52,8 +52,11 @@ def start_process(
         for task in tasks
     ]
     # A new ticket is written by the commit's flush (helpdesk.ticket_ids):
-    # write it now, since the checklist's ids are needed at once.
-    if ticket in db.session.new:
+    # write it now, since the checklist's ids are needed at once, with the
+    # version the process's event gives it (no UPDATE after).
+    bumps_version = ticket not in db.session.new
+    if not bumps_version:
+        ticket.version = (ticket.version or 0) + 1
         db.session.flush([ticket])
     # One INSERT ... RETURNING for the checklist (their ids go into the
     # event), without flushing the rest of the transaction's work early.
@@ -68,6 +71,7 @@ def start_process(
         actor=None,
         now=now,
         internal=True,
+        bumps_version=bumps_version,
         data={
             "rule": rule,
             "tasks": [
