@@ -73,6 +73,8 @@ def test_a_fixed_defect_sends_its_tickets_back_for_confirmation(
             headers=bearer(line2),
         )
         assert linked.status_code == 201
+    for ticket in (first, second, done):
+        assert ticket_of(app, ticket.id).status == TicketStatus.WAITING_LINE3
     # Line 2 hands the first ticket to line 3 meanwhile; the third gets closed.
     client.post(
         f"/api/v1/tickets/{first.id}/escalations",
@@ -97,8 +99,20 @@ def test_a_fixed_defect_sends_its_tickets_back_for_confirmation(
     back = ticket_of(app, first.id)
     assert (back.line, back.assignee_id) == (2, None)  # line 3 agent cleared
     kinds = [e.kind for e in timeline(app, first.id)]
-    assert kinds[-3:] == ["routing_defect_fixed", "assigned", "routing_line_changed"]
-    note = timeline(app, first.id)[-3]
+    assert kinds[-4:] == [
+        "routing_defect_fixed",
+        "status_changed",
+        "assigned",
+        "routing_line_changed",
+    ]
+    assert timeline(app, first.id)[-3].data == {
+        "old": "waiting_line3",
+        "new": "confirm_fix",
+    }
+    assert back.status == TicketStatus.CONFIRM_FIX
+    assert ticket_of(app, second.id).status == TicketStatus.CONFIRM_FIX
+    assert ticket_of(app, done.id).status == TicketStatus.CLOSED
+    note = timeline(app, first.id)[-4]
     assert note.internal and note.data["resolution"].startswith("Fixed in 2.4.1")
     moved = timeline(app, first.id)[-1]
     assert (moved.data["cause"], moved.data["reason"]) == ("defect_fixed", "DF-00001")
