@@ -4,7 +4,8 @@
  * <input type="checkbox" data-select-all="ticket_ids">  ticks every box named so
  * <input data-select-on-click>                          selects its text on a click
  * <form data-confirm="Question?" data-confirm-button="Yes, do it">
- *   (or on a submit button; data-confirm-if="field:value" asks only then)
+ *   (or on a submit button; data-confirm-if="field:value" asks only then,
+ *   a checkbox's value being "" while unticked)
  *                   asks in the page's <dialog id="confirm-dialog"> before an
  *                   action that cannot be undone, and submits with confirm=1;
  *                   without script the server asks on a page instead.
@@ -44,7 +45,10 @@
       var only = el.dataset.confirmIf;
       if (only) {
         var parts = only.split(":"), field = form.elements.namedItem(parts[0]);
-        if (!field || field.value !== parts[1]) continue;
+        if (!field) continue;
+        // A checkbox counts as its value when ticked, as "" when not.
+        var value = field.type === "checkbox" ? (field.checked ? field.value : "") : field.value;
+        if (value !== parts[1]) continue;
       }
       return el;
     }

@@ -16,6 +16,7 @@ from helpdesk.http import form_error
 from helpdesk.service import access, bulk
 from helpdesk.views.access import staff_required
 from helpdesk.views.tickets import render_ticket
+from helpdesk.views.workspace import bulk_form_errors, render_queue
 from routing.schemas import BulkEscalationIn, EscalationIn
 from routing.service import assignment, lines
 from routing.views.common import back_to, bp
@@ -72,9 +73,8 @@ def escalation_bulk():
     try:
         data = BulkEscalationIn().load(form)
     except ValidationError as err:
-        errors, _status = form_error(err)
-        flash(" ".join(" ".join(str(m) for m in v) for v in errors.values()), "error")
-        return redirect(back)
+        # The queue again, the same tickets ticked, the messages by the fields.
+        return render_queue(errors=bulk_form_errors(err, prefix="routing_"), status=422)
     now = get_clock().now()
     outcome = bulk.for_each_ticket(
         data["ticket_ids"],
