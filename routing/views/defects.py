@@ -162,9 +162,18 @@ def ticket_defect_link(ticket_id: int):
     defect = defects.get_visible_defect(
         current_user, request.form.get("defect", type=query_id) or 0
     )
-    defects.link_ticket(defect, ticket, actor=current_user, now=get_clock().now())
+    try:
+        defects.link_ticket(defect, ticket, actor=current_user, now=get_clock().now())
+    except Conflict as err:
+        # Fixed or linked meanwhile (a page loaded before): back, saying so.
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return redirect(url_for("helpdesk.ticket_detail", ticket_id=ticket_id))
     db.session.commit()
-    flash(_("Linked to %(defect)s.", defect=defect.number), "success")
+    flash(
+        _("Linked to %(defect)s: the ticket waits on line 3.", defect=defect.number),
+        "success",
+    )
     return redirect(url_for("helpdesk.ticket_detail", ticket_id=ticket.id))
 
 
@@ -175,7 +184,13 @@ def defect_status(defect_id: int):
     changes = DefectPatchIn().load(
         {"status": request.form.get("status", "")}, unknown="exclude"
     )
-    defects.update_defect(defect, changes, actor=current_user, now=get_clock().now())
+    try:
+        defects.update_defect(
+            defect, changes, actor=current_user, now=get_clock().now()
+        )
+    except Conflict as err:
+        errors, status = form_error(err)
+        return _render_detail(defect, errors=errors, status=status)
     db.session.commit()
     return redirect(url_for("routing.defect_detail", defect_id=defect.id))
 

@@ -228,7 +228,14 @@ def test_the_pages_file_link_list_and_fix(app, client, given, login, people):
     assert (
         client.post(f"{defect_url}/fixes", data={"resolution": ""}).status_code == 422
     )
-    fixed = client.post(f"{defect_url}/fixes", data={"resolution": "Patched."})
+    asked = client.post(f"{defect_url}/fixes", data={"resolution": "Patched."})
+    assert asked.status_code == 200  # first the confirmation, nothing done yet
+    assert "Mark DF-00001 fixed?" in asked.get_data(as_text=True)
+    assert 'name="resolution" value="Patched."' in asked.get_data(as_text=True)
+    assert ticket_of(app, ticket.id).status == TicketStatus.WAITING_LINE3
+    fixed = client.post(
+        f"{defect_url}/fixes", data={"resolution": "Patched.", "confirm": "1"}
+    )
     assert fixed.status_code == 302
     page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert "DF-00001 “" in page and "is fixed. Confirm with the customer." in page
