@@ -27,6 +27,7 @@ from helpdesk import confirm, files
 from helpdesk.clock import get_clock
 from helpdesk.errors import (
     Conflict,
+    DomainError,
     InvalidInput,
     InvalidTransition,
     NotFound,
@@ -106,6 +107,15 @@ def _people_named_in(events: list[TicketEvent]) -> dict[int, str]:
     return dict(
         db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()
     )
+
+
+def _page_errors(err: ValidationError | DomainError) -> dict:
+    """``render_ticket``'s errors and status for a refused action: the
+    fields' messages, and the refusal itself at the top of the page."""
+    errors, status = form_error(err)
+    if isinstance(err, DomainError):
+        errors.setdefault("_form", [str(err.message)])
+    return {"errors": errors, "status": status}
 
 
 def _back(ticket):
@@ -188,8 +198,7 @@ def ticket_transition(ticket_id: int):
         )
     except (ValidationError, InvalidTransition) as err:
         # A stale page (someone moved the ticket meanwhile): the page as it is now.
-        errors, status = form_error(err)
-        return render_ticket(ticket, errors=errors, status=status)
+        return render_ticket(ticket, **_page_errors(err))
     db.session.commit()
     flash(
         _("Status changed to “%(status)s”.", status=status_label(ticket.status)),
@@ -234,8 +243,7 @@ def ticket_update(ticket_id: int):
             ticket, changes, actor=current_user, now=get_clock().now()
         )
     except (InvalidInput, PermissionDenied) as err:
-        errors, status = form_error(err)
-        return render_ticket(ticket, errors=errors, status=status)
+        return render_ticket(ticket, **_page_errors(err))
     db.session.commit()
     flash(_("Ticket %(number)s updated.", number=ticket.number), "success")
     return _back(ticket)
@@ -260,8 +268,7 @@ def ticket_rate(ticket_id: int):
             now=get_clock().now(),
         )
     except Conflict as err:
-        errors, status = form_error(err)
-        return render_ticket(ticket, errors=errors, status=status)
+        return render_ticket(ticket, **_page_errors(err))
     db.session.commit()
     flash(_("Thank you for your rating!"), "success")
     return _back(ticket)
