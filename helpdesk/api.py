@@ -26,6 +26,7 @@ from helpdesk.schemas.tickets import (
     CommentIn,
     CommentOut,
     EventOut,
+    FollowUpIn,
     MergeIn,
     RatingIn,
     RatingOut,
@@ -43,6 +44,7 @@ from helpdesk.search import tickets as ticket_search
 from helpdesk.service import (
     access,
     accounts,
+    followups,
     merge,
     presence,
     queries,
@@ -258,6 +260,23 @@ def comment_create(ticket_id: int):
     action = undo.finish(action)
     db.session.commit()
     return with_undo(CommentOut().dump(comment), action), 201, etag(ticket)
+
+
+@bp.post("/v1/tickets/<int:ticket_id>/follow-ups")
+@login_required
+def follow_up_create(ticket_id: int):
+    """The requester writes again about a closed ticket: a new, linked one."""
+    closed = access.get_visible_ticket(current_user, ticket_id)
+    data = FollowUpIn().load(json_body())
+    ticket = followups.open_follow_up(
+        closed,
+        body=data["body"],
+        actor=current_user,
+        now=get_clock().now(),
+        channel=Channel.API,
+    )
+    db.session.commit()
+    return dump_ticket(ticket), 201, {"Location": f"/api/v1/tickets/{ticket.id}"}
 
 
 @bp.post("/v1/tickets/<int:ticket_id>/transitions")

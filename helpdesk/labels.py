@@ -19,7 +19,14 @@ from helpdesk.models import (
 from helpdesk.notify import preferences
 
 
-def status_label(status: TicketStatus | str) -> str:
+def status_label(status: TicketStatus | str, *, requester: bool = False) -> str:
+    """The status as staff call it; ``requester``: as the requester sees it,
+    without the support lines' inner workings."""
+    status = TicketStatus(status)
+    if requester and status == TicketStatus.WAITING_LINE3:
+        return _("Being fixed")
+    if requester and status == TicketStatus.CONFIRM_FIX:
+        return _("Fix ready")
     return {
         TicketStatus.NEW: _("New"),
         TicketStatus.OPEN: _("Open"),
@@ -27,7 +34,9 @@ def status_label(status: TicketStatus | str) -> str:
         TicketStatus.RESOLVED: _("Resolved"),
         TicketStatus.REOPENED: _("Reopened"),
         TicketStatus.CLOSED: _("Closed"),
-    }[TicketStatus(status)]
+        TicketStatus.WAITING_LINE3: _("Waiting on line 3"),
+        TicketStatus.CONFIRM_FIX: _("Confirm the fix with the customer"),
+    }[status]
 
 
 def priority_label(priority: Priority | str) -> str:

@@ -43,6 +43,12 @@ class TicketStatus(enum.StrEnum):
     RESOLVED = "resolved"
     REOPENED = "reopened"
     CLOSED = "closed"
+    # Linked to a defect line 3 has not fixed yet; set and cleared by the
+    # defects (routing), never picked by hand. Whether the SLA clocks pause
+    # meanwhile is the ticket's policy's choice.
+    WAITING_LINE3 = "waiting_line3"
+    # The defect is fixed: the ticket's line confirms the fix with the customer.
+    CONFIRM_FIX = "confirm_fix"
 
 
 # The state machine: which status may follow which.
@@ -62,10 +68,39 @@ TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
         {TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.RESOLVED}
     ),
     TicketStatus.CLOSED: frozenset(),
+    TicketStatus.WAITING_LINE3: frozenset(
+        {TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.RESOLVED}
+    ),
+    TicketStatus.CONFIRM_FIX: frozenset(
+        {TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.RESOLVED}
+    ),
 }
 ACTIVE_STATUSES = frozenset(
-    {TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.REOPENED}
+    {
+        TicketStatus.NEW,
+        TicketStatus.OPEN,
+        TicketStatus.PENDING,
+        TicketStatus.REOPENED,
+        TicketStatus.WAITING_LINE3,
+        TicketStatus.CONFIRM_FIX,
+    }
 )
+# The statuses line 3's defects set (``set_line3_status``), outside TRANSITIONS.
+LINE3_STATUSES = frozenset({TicketStatus.WAITING_LINE3, TicketStatus.CONFIRM_FIX})
+# The order the ticket page offers the next statuses in: the usual next step
+# first; closing, which cannot be undone, last and apart.
+STATUS_ACTION_ORDER = (
+    TicketStatus.OPEN,
+    TicketStatus.PENDING,
+    TicketStatus.RESOLVED,
+    TicketStatus.REOPENED,
+    TicketStatus.CLOSED,
+)
+
+
+def next_statuses(status: TicketStatus) -> list[TicketStatus]:
+    """What a ticket in ``status`` may be moved to by hand, in the page's order."""
+    return [s for s in STATUS_ACTION_ORDER if s in TRANSITIONS[status]]
 
 
 class Priority(enum.StrEnum):
@@ -94,6 +129,9 @@ class EventKind(enum.StrEnum):
     RATED = "rated"
     TAGS_CHANGED = "tags_changed"
     MERGED = "merged"
+    # A requester wrote again after the ticket was closed: ``follow_up`` on the
+    # closed one names the new ticket, ``follow_up_of`` on the new one the old.
+    FOLLOW_UP = "follow_up"
     # Named before the core owned line moves; kept so stored timelines read the same.
     LINE_CHANGED = "routing_line_changed"
     # An undoable operation taken back (helpdesk.undo); data names the operation.
@@ -239,6 +277,10 @@ class Ticket(Base):
     # (``record_event``): forms and API clients send the version they read,
     # and a stale one is refused (``helpdesk.service.versions``).
     version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    # A ticket the requester opened by answering a closed one points to it.
+    follow_up_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tickets.id"), index=True
+    )
 
     # load_on_pending: a new ticket is not written until its intake commits
     # (helpdesk.ticket_ids); these still resolve, from the identity map.

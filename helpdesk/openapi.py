@@ -10,6 +10,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields
 
 from helpdesk import hooks
+from helpdesk.models import TicketStatus
 from helpdesk.schemas.accounts import TokenIn, TokenInfoOut, TokenOut, UserOut
 from helpdesk.schemas.common import ErrorOut
 from helpdesk.schemas.tickets import (
@@ -17,6 +18,7 @@ from helpdesk.schemas.tickets import (
     CommentIn,
     CommentOut,
     EventOut,
+    FollowUpIn,
     MergeIn,
     RatingIn,
     RatingOut,
@@ -155,7 +157,14 @@ TICKET_LIST_PARAMS = (
             ),
         },
     ),
-    ("status", {"type": "string", "description": "comma-separated"}),
+    (
+        "status",
+        {
+            "type": "string",
+            "description": "comma-separated: "
+            + ", ".join(f"`{s.value}`" for s in TicketStatus),
+        },
+    ),
     ("line", {"type": "integer"}),
     ("priority", {"type": "string", "description": "comma-separated, P1–P4"}),
     ("category", {"type": "string", "description": "category code"}),
@@ -341,7 +350,11 @@ def build_spec() -> dict:
         path="/v1/tickets/{id}/transitions",
         operations={
             "post": operation(
-                "Change the status along the state machine (409 when not allowed)",
+                "Change the status along the state machine (409 when not allowed). "
+                "`waiting_line3` and `confirm_fix` are never set here: a ticket "
+                "waits on line 3 while linked to a defect not fixed yet, and "
+                "comes back as `confirm_fix` when it is fixed (see "
+                "/v1/routing/defects)",
                 {
                     "201": {
                         "description": "Ticket after the change (staff: undoable)",
@@ -355,6 +368,25 @@ def build_spec() -> dict:
                 },
                 body=TransitionIn,
                 params=[ID_PARAM, IF_MATCH],
+                errors=errs,
+            )
+        },
+    )
+    spec.path(
+        path="/v1/tickets/{id}/follow-ups",
+        operations={
+            "post": operation(
+                "The requester writes again about a closed ticket: a new ticket "
+                "with the message as its description, the closed one's subject, "
+                "category and requester, linked to it (`follow_up_of`) and routed "
+                "and timed like any new ticket. Others: 403; a ticket that is not "
+                "closed, or was merged into another: 409",
+                {
+                    "201": {"description": "The new ticket", **ticket},
+                    "409": {"description": "Not closed", **json_content("ErrorOut")},
+                },
+                body=FollowUpIn,
+                params=[ID_PARAM],
                 errors=errs,
             )
         },

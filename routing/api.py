@@ -39,6 +39,7 @@ from routing.schemas import (
     DefectListQuery,
     DefectOut,
     DefectPatchIn,
+    DefectReopenIn,
     DryRunOut,
     EscalationIn,
     RuleIn,
@@ -275,6 +276,18 @@ def defect_fix_create(defect_id: int):
         actor=current_user,
         now=get_clock().now(),
         settings=current_app.config,
+    )
+    db.session.commit()
+    return DefectDetailOut().dump(defect), 201
+
+
+@bp.post("/routing/defects/<int:defect_id>/reopenings")
+@login_required
+def defect_reopening_create(defect_id: int):
+    defect = defects.get_visible_defect(current_user, defect_id)
+    data = DefectReopenIn().load(json_body())
+    defects.reopen_defect(
+        defect, reason=data["reason"], actor=current_user, now=get_clock().now()
     )
     db.session.commit()
     return DefectDetailOut().dump(defect), 201

@@ -202,7 +202,8 @@ def _defect_paths(spec: APISpec) -> None:
         path="/v1/routing/defects/{id}/tickets",
         operations={
             "post": operation(
-                "Link another ticket to the defect",
+                "Link another ticket to the defect; an active ticket then "
+                "waits on line 3 (status `waiting_line3`)",
                 {"201": {"description": "Defect", **detail}},
                 body=schemas.DefectLinkIn,
                 params=[ID_PARAM],
@@ -215,9 +216,24 @@ def _defect_paths(spec: APISpec) -> None:
         operations={
             "post": operation(
                 "Mark the defect fixed: linked active tickets get a note and "
-                "go back to their line",
+                "go back to their line with the status `confirm_fix` (unless "
+                "another defect they wait on is still open)",
                 {"201": {"description": "Defect", **detail}},
                 body=schemas.DefectFixIn,
+                params=[ID_PARAM],
+                errors=ERRS,
+            )
+        },
+    )
+    spec.path(
+        path="/v1/routing/defects/{id}/reopenings",
+        operations={
+            "post": operation(
+                "Reopen a fixed defect whose fix did not hold (lines 2 and 3, "
+                "managers): its linked active tickets wait on line 3 again; "
+                "409 when it is not fixed",
+                {"201": {"description": "Defect", **detail}},
+                body=schemas.DefectReopenIn,
                 params=[ID_PARAM],
                 errors=ERRS,
             )

@@ -227,6 +227,10 @@ class DefectFixIn(StrippedSchema):
     )
 
 
+class DefectReopenIn(StrippedSchema):
+    reason = text(2000, message=N_("Say what still fails, in 1 to 2000 characters."))
+
+
 class DefectListQuery(PageQuery):
     status = fields.Enum(
         DefectStatus, by_value=True, error_messages={"unknown": N_("Unknown status.")}

@@ -14,6 +14,8 @@ from sla.service.imported import replay_imported
 
 ALL_TARGETS = frozenset(Target)
 RESPONSE_TARGETS = frozenset({Target.FIRST_RESPONSE, Target.NEXT_RESPONSE})
+# Statuses in which a policy may stand its clocks still (SlaPolicy.pauses_in).
+WAITING = frozenset({TicketStatus.PENDING, TicketStatus.WAITING_LINE3})
 
 
 def refreshes_ticket_due(handler):
@@ -89,10 +91,6 @@ def on_status_changed(ticket, *, actor, now, old, new, **_) -> None:
             settings=current_app.config,
             answered=False,
         )
-    elif new == TicketStatus.PENDING:
-        clocks.pause_clocks(
-            ticket, now=now, actor=actor, cause=cause, settings=current_app.config
-        )
     elif new == TicketStatus.REOPENED:
         clocks.resume_clocks(
             ticket,
@@ -101,13 +99,25 @@ def on_status_changed(ticket, *, actor, now, old, new, **_) -> None:
             cause=cause,
             reopen=frozenset({Target.RESOLUTION}),
         )
-    elif old == TicketStatus.PENDING:
-        clocks.resume_clocks(ticket, now=now, actor=actor, cause=cause)
+    elif new in WAITING or old in WAITING:
+        # Waiting on the customer pauses; waiting on line 3 as the policy says.
+        clocks.follow_waiting(
+            ticket, now=now, actor=actor, cause=cause, settings=current_app.config
+        )
 
 
 @refreshes_ticket_due
 def on_retarget(ticket, *, actor, now, **_) -> None:
     clocks.retarget_clocks(ticket, now=now, actor=actor, cause="policy_reselected")
+    if ticket.status in WAITING:
+        # The new policy may decide otherwise about pausing on line 3.
+        clocks.follow_waiting(
+            ticket,
+            now=now,
+            actor=actor,
+            cause="policy_reselected",
+            settings=current_app.config,
+        )
 
 
 def on_tickets_imported(_sender, *, items, now, **_) -> None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
 
 from helpdesk.db import Base, str_enum
-from helpdesk.models import Ticket
+from helpdesk.models import Ticket, TicketStatus
 
 
 class Target(enum.StrEnum):
@@ -119,8 +119,21 @@ class SlaPolicy(Base):
     phone_call_is_first_response: Mapped[bool] = mapped_column(
         default=True, server_default=sa.true()
     )
+    # Whether the clocks pause while a ticket waits on line 3 (a defect not
+    # fixed yet). Off by default: line 3 is part of the service the customer
+    # is promised; a policy for work that waits on a vendor may pause.
+    pause_on_line3: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
 
     calendar: Mapped[BusinessCalendar] = relationship()
+
+    def pauses_in(self, status: TicketStatus) -> bool:
+        """Whether this policy's clocks stand still while a ticket has ``status``:
+        always while it waits on the customer, by choice while on line 3."""
+        if status == TicketStatus.PENDING:
+            return True
+        return status == TicketStatus.WAITING_LINE3 and self.pause_on_line3
 
     def target_minutes(self, target: Target) -> int | None:
         return getattr(self, f"{target.value}_minutes")

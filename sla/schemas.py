@@ -209,6 +209,9 @@ class PolicyIn(StrippedSchema):
     # Does registering a phone call stop the first-response clock? (DESIGN §1:
     # line 1 answers most calls on the call.) Otherwise a public reply does.
     phone_call_is_first_response = fields.Boolean(load_default=True)
+    # Do the clocks stand still while a ticket waits on line 3 (a defect)?
+    # Waiting on the customer always pauses them.
+    pause_on_line3 = fields.Boolean(load_default=False)
 
     @validates("warning_percents")
     def _distinct(self, value: list[int], **kwargs) -> None:
@@ -246,6 +249,7 @@ class PolicyOut(Schema):
     on_warning = fields.List(fields.String())
     on_breach = fields.List(fields.String())
     phone_call_is_first_response = fields.Boolean()
+    pause_on_line3 = fields.Boolean()
 
 
 class MoveIn(Schema):

@@ -28,6 +28,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from helpdesk import confirm
 from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
@@ -59,17 +60,29 @@ TIMEZONES = sorted(available_timezones())
 @bp.get("")
 @managers_required
 def dashboard_page():
-    query = SummaryQuery().load(_filled(request.args))
+    args, errors = _filled(request.args), {}
     now = get_clock().now()
-    filters = dashboard.filters_from(query, now=now)
+    try:
+        query = SummaryQuery().load(args)
+        filters = dashboard.filters_from(query, now=now)
+    except (ValidationError, InvalidInput) as err:
+        # A period that ends before it starts (or a date that is none): the
+        # default period's figures, the form as it was sent, and what to fix.
+        errors, _status = form_error(err)
+        kept = {k: v for k, v in args.items() if k in ("line", "period")}
+        query = SummaryQuery().load({} if errors.keys() & kept.keys() else kept)
+        filters = dashboard.filters_from(query, now=now)
     figures = dashboard.summary(filters, now=now, cursor=query["cursor"])
-    return render_template(
+    page = render_template(
         "sla/dashboard.html",
         figures=figures,
         filters=filters,
         query=query,
         stuck=attention.clocks_needing_attention(),
+        errors=errors,
+        typed=args if errors else {},
     )
+    return page, 422 if errors else 200
 
 
 @bp.get("/export.csv")
@@ -175,6 +188,17 @@ def calendar_holidays_load(calendar_id: int):
 def calendar_delete(calendar_id: int):
     calendar = setup.get_calendar(calendar_id)
     try:
+        setup.ensure_calendar_deletable(calendar)
+        if not confirm.confirmed():
+            return confirm.ask(
+                title=_("Delete the calendar “%(name)s”?", name=calendar.name),
+                consequences=[
+                    _("Its working hours and holidays are deleted with it."),
+                    _("No policy uses it, so no ticket's clock changes."),
+                ],
+                button=_("Delete the calendar"),
+                back=url_for("sla.calendar_edit", calendar_id=calendar_id),
+            )
         setup.delete_calendar(calendar, actor=current_user)
     except Conflict as err:
         db.session.rollback()
@@ -294,6 +318,20 @@ def policy_move(policy_id: int):
 def policy_delete(policy_id: int):
     policy = setup.get_policy(policy_id)
     try:
+        setup.ensure_policy_deletable(policy)
+        if not confirm.confirmed():
+            return confirm.ask(
+                title=_("Delete the policy “%(name)s”?", name=policy.name),
+                consequences=[
+                    _(
+                        "New tickets it would have matched get the next "
+                        "matching policy, or no SLA clocks."
+                    ),
+                    _("No ticket was timed by it, so no clock or figure changes."),
+                ],
+                button=_("Delete the policy"),
+                back=url_for("sla.policy_edit", policy_id=policy_id),
+            )
         setup.delete_policy(policy, actor=current_user)
     except Conflict as err:
         db.session.rollback()
@@ -327,6 +365,7 @@ def _policy_input(form: MultiDict) -> dict[str, Any]:
         "on_warning": form.getlist("on_warning"),
         "on_breach": form.getlist("on_breach"),
         "phone_call_is_first_response": "phone_call_is_first_response" in form,
+        "pause_on_line3": "pause_on_line3" in form,
     }
 
 
@@ -338,6 +377,7 @@ def _default_policy() -> dict[str, Any]:
         "on_warning": ["notify_assignee"],
         "on_breach": ["notify_assignee", "notify_managers"],
         "phone_call_is_first_response": True,
+        "pause_on_line3": False,
     }
 
 

@@ -19,6 +19,7 @@ from helpdesk.inbound.models import InboundMessage, Outcome, TicketCopy
 from helpdesk.inbound.parse import MailAttachment, ParsedMail
 from helpdesk.models import Category, Channel, Ticket, User
 from helpdesk.outbox import OutboxChannel, enqueue
+from helpdesk.service import followups
 from helpdesk.service import tickets as ticket_service
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,21 @@ def open_ticket_from_mail(
 ) -> Ticket:
     """A ticket (channel ``email``) with the whole text of the message and
     its attachments, in ``MAIL_DEFAULT_CATEGORY`` (else the first active
-    category); ``follow_up_of`` names the closed ticket it continues."""
+    category); ``follow_up_of`` names the closed ticket it continues.
+
+    The closed ticket's requester opens a follow-up linked to it, with the
+    new text of the reply as its description (``helpdesk.service.followups``);
+    someone the requester copied gets a ticket of their own that names it."""
     kept, skipped = _split_attachments(mail.attachments, settings)
+    if follow_up_of is not None and followups.takes_follow_up(follow_up_of, requester):
+        with force_locale(settings["MAIL_DEFAULT_LOCALE"]):
+            text = mail.reply_text or _("(The e-mail had no text.)")
+            body = "\n\n".join([text, *_skipped_note(skipped, settings)])
+        ticket = followups.open_follow_up(
+            follow_up_of, body=body, actor=requester, now=now, channel=Channel.EMAIL
+        )
+        _attach(ticket, kept, requester, now=now, settings=settings)
+        return ticket
     with force_locale(settings["MAIL_DEFAULT_LOCALE"]):
         parts = [mail.text or _("(The e-mail had no text.)")]
         if follow_up_of is not None:

@@ -9,7 +9,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from helpdesk.db import MAX_ID
 from helpdesk.i18n import N_
-from helpdesk.models import Channel, Priority, TicketStatus, parse_ticket_number
+from helpdesk.models import (
+    Channel,
+    Priority,
+    TicketStatus,
+    format_ticket_number,
+    parse_ticket_number,
+)
 from helpdesk.schemas.accounts import UserBriefOut
 from helpdesk.schemas.common import (
     REQUIRED_TEXT,
@@ -157,6 +163,11 @@ class BulkIn(Schema):
         error_messages={"unknown": N_("Unknown status.")},
     )
 
+    @validates_schema
+    def _status_for_status_action(self, data: dict, **kwargs) -> None:
+        if data.get("action") == "status" and data.get("status") is None:
+            raise ValidationError(N_("Choose the new status."), "status")
+
 
 class MergeIn(StrippedSchema):
     """The ticket a duplicate is merged into: an id or a number like HD-000123."""
@@ -171,6 +182,12 @@ class CommentIn(StrippedSchema):
     body = text(20000, message=N_("Write a message of 1 to 20000 characters."))
     internal = fields.Boolean(load_default=False)
     version = version_field()
+
+
+class FollowUpIn(StrippedSchema):
+    """The requester's new message about a closed ticket."""
+
+    body = text(20000, message=N_("Write a message of 1 to 20000 characters."))
 
 
 class TransitionIn(Schema):
@@ -282,6 +299,13 @@ class TicketOut(Schema):
     closed_at = UTCDateTime(allow_none=True)
     due_at = UTCDateTime(allow_none=True)
     tags = fields.List(fields.String())
+    # The closed ticket this one continues (a follow-up), by number.
+    follow_up_of = fields.Function(
+        lambda t: (
+            format_ticket_number(t.follow_up_of_id) if t.follow_up_of_id else None
+        ),
+        metadata={"type": "string", "nullable": True, "example": "HD-000123"},
+    )
 
 
 class CommentOut(Schema):

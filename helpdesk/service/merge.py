@@ -16,7 +16,7 @@ from helpdesk.models import Attachment, Comment, EventKind, Ticket, TicketStatus
 from helpdesk.notify.mail import email_about_ticket
 from helpdesk.notify.preferences import Notice
 from helpdesk.search import index as search_index
-from helpdesk.service.access import ensure_can_work_on
+from helpdesk.service.access import can_work_on, ensure_can_work_on
 from helpdesk.service.tickets import change_status
 from helpdesk.service.timeline import record_event
 
@@ -47,7 +47,15 @@ def merge_ticket(
         message = _l("Only tickets of the same requester can be merged.")
         raise InvalidInput(message, fields={"into": [message]})
     ensure_can_work_on(actor, duplicate)
-    ensure_can_work_on(actor, survivor)
+    if not can_work_on(actor, survivor):
+        # The form can say what to do instead: the survivor is not theirs.
+        message = _l(
+            "%(number)s is on line %(line)s, outside your line: ask an agent of "
+            "line %(line)s or a manager to merge the two tickets.",
+            number=survivor.number,
+            line=survivor.line,
+        )
+        raise InvalidInput(message, fields={"into": [message]})
     moved = {}
     for model in (Comment, Attachment):
         moved[model.__tablename__] = db.session.execute(

@@ -24,6 +24,7 @@ from helpdesk.errors import (
 from helpdesk.extensions import db
 from helpdesk.labels import status_label
 from helpdesk.models import (
+    LINE3_STATUSES,
     Attachment,
     Category,
     Channel,
@@ -62,15 +63,22 @@ def open_ticket(
     now: datetime,
     requester: User | None = None,
     channel: Channel = Channel.WEB,
+    follow_up_of: Ticket | None = None,
 ) -> Ticket:
     """Register a ticket from loaded data (subject, description, category code, priority).
 
     ``requester`` defaults to the actor; staff register tickets for callers.
+    ``follow_up_of``: the closed ticket this one continues (see
+    ``helpdesk.service.followups``); its category is carried over as it is.
     """
     requester = requester or actor
     if requester.id != actor.id and not actor.is_staff:
         raise PermissionDenied(_l("You may only open tickets for yourself."))
-    category = active_category(data["category"])
+    category = (
+        follow_up_of.category
+        if follow_up_of is not None
+        else active_category(data["category"])
+    )
     ticket = Ticket(
         subject=data["subject"].strip(),
         description=data["description"].strip(),
@@ -85,6 +93,7 @@ def open_ticket(
         version=0,
         # A new ticket has no tags: known, so nothing asks the database.
         tag_rows=[],
+        follow_up_of_id=follow_up_of.id if follow_up_of is not None else None,
     )
     # Its id before anything is written (events, clocks and mails name it):
     # the whole intake is written by the one flush at commit.
@@ -98,8 +107,30 @@ def open_ticket(
         data={"channel": channel.value, "priority": ticket.priority.value},
         bumps_version=False,
     )
+    if follow_up_of is not None:
+        _link_follow_up(ticket, follow_up_of, actor=actor, now=now)
     events.ticket_created.send(ticket, actor=actor, now=now)
     return ticket
+
+
+def _link_follow_up(
+    ticket: Ticket, closed: Ticket, *, actor: User, now: datetime
+) -> None:
+    """Both timelines name the other ticket."""
+    record_event(
+        ticket,
+        EventKind.FOLLOW_UP,
+        actor=actor,
+        now=now,
+        data={"follow_up_of": closed.number, "follow_up_of_id": closed.id},
+    )
+    record_event(
+        closed,
+        EventKind.FOLLOW_UP,
+        actor=actor,
+        now=now,
+        data={"follow_up": ticket.number, "follow_up_id": ticket.id},
+    )
 
 
 def register_call(data: dict, *, caller: User, actor: User, now: datetime) -> Ticket:
@@ -176,6 +207,15 @@ def change_status(
     ticket: Ticket, status: TicketStatus, *, actor: User | None, now: datetime
 ) -> Ticket:
     """Move a ticket along the state machine, or refuse with InvalidTransition."""
+    ensure_may_change_status(ticket, status, actor=actor)
+    _set_status(ticket, status, actor=actor, now=now)
+    return ticket
+
+
+def ensure_may_change_status(
+    ticket: Ticket, status: TicketStatus, *, actor: User | None
+) -> None:
+    """``change_status``'s checks alone, for a page that asks before closing."""
     if actor is None or actor.is_staff:
         ensure_can_work_on(actor, ticket)
     elif status not in CUSTOMER_TRANSITIONS:
@@ -191,8 +231,21 @@ def change_status(
             ),
             fields={"status": [_l("Not allowed from the current status.")]},
         )
+
+
+def set_line3_status(
+    ticket: Ticket, status: TicketStatus, *, actor: User | None, now: datetime
+) -> bool:
+    """Line 3's defects move an active ticket outside the state machine: it
+    waits on line 3 while linked to a defect not fixed yet, and asks its line
+    to confirm the fix once it is. The defects check who may do that. Answers
+    whether the status changed (a resolved or closed ticket is left alone)."""
+    if status not in LINE3_STATUSES:
+        raise ValueError(f"not a line 3 status: {status}")
+    if not ticket.is_active or ticket.status == status:
+        return False
     _set_status(ticket, status, actor=actor, now=now)
-    return ticket
+    return True
 
 
 def _set_status(

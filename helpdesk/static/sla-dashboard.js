@@ -20,7 +20,8 @@
   compliance("chart-line", "bar", data.line);
   compliance("chart-priority", "bar", data.priority);
   compliance("chart-policy", "bar", data.policy);
-  var lines = [1, 2, 3], colours = {new: "#1976d2", open: "#f9a825", pending: "#8e24aa", reopened: "#e53935"};
+  var lines = [1, 2, 3], colours = {new: "#1976d2", open: "#f9a825", pending: "#8e24aa", reopened: "#e53935",
+                                   waiting_line3: "#5e35b1", confirm_fix: "#00897b"};
   new Chart(document.getElementById("chart-backlog"), {
     type: "bar",
     data: {

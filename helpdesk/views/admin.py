@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
+from helpdesk import confirm
 from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, InvalidInput, NotFound
 from helpdesk.extensions import db
@@ -91,6 +92,8 @@ def user_edit(user_id: int):
     try:
         data = UserAdminIn().load(form, unknown="exclude")
         data.pop("email")
+        if _deactivates(user, data) and not confirm.confirmed():
+            return _ask_to_deactivate(user)
         accounts.update_user(user, data, actor=current_user)
     except (ValidationError, InvalidInput) as err:
         errors, status = form_error(err)
@@ -100,6 +103,24 @@ def user_edit(user_id: int):
     db.session.commit()
     flash(_("User %(email)s saved.", email=user.email), "success")
     return redirect(url_for("helpdesk.user_list"))
+
+
+def _deactivates(user: User, data: dict) -> bool:
+    # Deactivating oneself is refused by the service: nothing to ask.
+    return user.active and not data["active"] and user.id != current_user.id
+
+
+def _ask_to_deactivate(user: User):
+    return confirm.ask(
+        title=_("Deactivate %(name)s (%(email)s)?", name=user.name, email=user.email),
+        consequences=[
+            _("They can no longer log in."),
+            _("Their open sessions and API tokens end now, for good."),
+            _("Tickets assigned to them stay assigned until someone reassigns them."),
+        ],
+        button=_("Deactivate the user"),
+        back=url_for("helpdesk.user_edit", user_id=user.id),
+    )
 
 
 @bp.post("/admin/users/<int:user_id>/notifications")

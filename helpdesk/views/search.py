@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
-from helpdesk.http import form_error
+from helpdesk.http import form_error, translate_messages
 from helpdesk.schemas.tickets import TicketListQuery
 from helpdesk.search import saved_views
 from helpdesk.search import tickets as ticket_search
@@ -28,7 +28,11 @@ def search():
     if found is not None:
         return redirect(url_for("helpdesk.ticket_detail", ticket_id=found.id))
     requester_email = args.pop("requester_email", "")
-    filters = TicketListQuery().load(args)
+    try:
+        filters = TicketListQuery().load(args)
+    except ValidationError as err:
+        # Dates in the wrong order, say: the form as it was, and what to fix.
+        return _render_search([], None, errors=translate_messages(err.messages))
     if requester_email:
         requester = accounts.find_user_by_email(requester_email)
         filters["requester_id"] = requester.id if requester else -1
@@ -39,13 +43,19 @@ def search():
         limit=current_app.config["PAGE_SIZE"],
         window=current_app.config["TICKET_SEARCH_WINDOW"],
     )
-    return render_template(
+    return _render_search(tickets, next_cursor)
+
+
+def _render_search(tickets, next_cursor, *, errors: dict | None = None):
+    page = render_template(
         "helpdesk/search.html",
         tickets=tickets,
         next_cursor=next_cursor,
         args=request.args,
         categories=queries.active_categories(),
+        errors=errors or {},
     )
+    return page, 422 if errors else 200
 
 
 @bp.post("/queue/views")

@@ -23,9 +23,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
-from helpdesk import files
+from helpdesk import confirm, files
 from helpdesk.clock import get_clock
-from helpdesk.errors import InvalidInput, NotFound
+from helpdesk.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
 from helpdesk.extensions import db
 from helpdesk.http import (
     discard_transaction,
@@ -36,11 +43,12 @@ from helpdesk.http import (
 )
 from helpdesk.labels import status_label
 from helpdesk.models import (
-    TRANSITIONS,
     Category,
     EventKind,
     TicketEvent,
+    TicketStatus,
     User,
+    next_statuses,
 )
 from helpdesk.schemas.tickets import (
     CommentIn,
@@ -50,7 +58,7 @@ from helpdesk.schemas.tickets import (
     TransitionIn,
 )
 from helpdesk.security import untrusted_download
-from helpdesk.service import access, merge, queries, timeline, versions
+from helpdesk.service import access, followups, merge, queries, timeline, versions
 from helpdesk.service import tickets as ticket_service
 from helpdesk.service.versions import StaleTicket
 from helpdesk.undo import UndoKind
@@ -90,7 +98,9 @@ def render_ticket(
         "errors": errors,
         "attachments": queries.ticket_attachments(ticket, actor=current_user),
         "can_work": current_user.is_staff and access.can_work_on(current_user, ticket),
-        "next_statuses": sorted(TRANSITIONS[ticket.status]),
+        "next_statuses": next_statuses(ticket.status),
+        "follow_ups": followups.follow_ups_of(ticket),
+        "takes_follow_up": followups.takes_follow_up(ticket, current_user),
         "form": form or (request.form if request.method == "POST" else {}),
         "people": _people_named_in(events),
         "category_names": {
@@ -150,6 +160,15 @@ def _people_named_in(events: list[TicketEvent]) -> dict[int, str]:
     )
 
 
+def _page_errors(err: ValidationError | DomainError) -> dict:
+    """``render_ticket``'s errors and status for a refused action: the
+    fields' messages, and the refusal itself at the top of the page."""
+    errors, status = form_error(err)
+    if isinstance(err, DomainError):
+        errors.setdefault("_form", [str(err.message)])
+    return {"errors": errors, "status": status}
+
+
 def _back(ticket):
     return redirect(url_for("helpdesk.ticket_detail", ticket_id=ticket.id))
 
@@ -158,6 +177,9 @@ def _back(ticket):
 @login_required
 def ticket_comment(ticket_id: int):
     ticket = access.get_visible_ticket(current_user, ticket_id)
+    if followups.takes_follow_up(ticket, current_user):
+        # Closed while the requester was writing: the reply opens a follow-up.
+        return ticket_follow_up(ticket_id)
     try:
         data = CommentIn().load(request.form.to_dict(), unknown="exclude")
         upload = read_upload()
@@ -196,15 +218,53 @@ def ticket_comment(ticket_id: int):
     return _back(ticket)
 
 
+@bp.post("/tickets/<int:ticket_id>/follow-ups")
+@login_required
+def ticket_follow_up(ticket_id: int):
+    """The requester writes again about a closed ticket: a new, linked one."""
+    closed = access.get_visible_ticket(current_user, ticket_id)
+    try:
+        data = CommentIn().load(request.form.to_dict(), unknown="exclude")
+        if data["internal"]:
+            raise ValidationError({"internal": [_("Only agents write notes.")]})
+        ticket = followups.open_follow_up(
+            closed, body=data["body"], actor=current_user, now=get_clock().now()
+        )
+    except (ValidationError, Conflict) as err:
+        errors, status = form_error(err)
+        return render_ticket(closed, errors=errors, status=status)
+    db.session.commit()
+    flash(
+        _(
+            "Your message opened %(number)s, a follow-up of %(closed)s.",
+            number=ticket.number,
+            closed=closed.number,
+        ),
+        "success",
+    )
+    return _back(ticket)
+
+
 @bp.post("/tickets/<int:ticket_id>/transitions")
 @login_required
 def ticket_transition(ticket_id: int):
     ticket = access.get_visible_ticket(current_user, ticket_id)
-    data = TransitionIn().load(request.form.to_dict(), unknown="exclude")
-    now = get_clock().now()
-    versions.expect_version(ticket, data["version"], actor=current_user)
-    action = undo_view.begin(UndoKind.STATUS, [ticket], now=now)
-    ticket_service.change_status(ticket, data["status"], actor=current_user, now=now)
+    try:
+        data = TransitionIn().load(request.form.to_dict(), unknown="exclude")
+        now = get_clock().now()
+        versions.expect_version(ticket, data["version"], actor=current_user)
+        if data["status"] == TicketStatus.CLOSED and not confirm.confirmed():
+            ticket_service.ensure_may_change_status(
+                ticket, data["status"], actor=current_user
+            )
+            return _ask_to_close(ticket)
+        action = undo_view.begin(UndoKind.STATUS, [ticket], now=now)
+        ticket_service.change_status(
+            ticket, data["status"], actor=current_user, now=now
+        )
+    except (ValidationError, InvalidTransition) as err:
+        # A stale page (someone moved the ticket meanwhile): the page as it is now.
+        return render_ticket(ticket, **_page_errors(err))
     undo_view.offer(action)
     db.session.commit()
     flash(
@@ -212,6 +272,22 @@ def ticket_transition(ticket_id: int):
         "success",
     )
     return _back(ticket)
+
+
+def _ask_to_close(ticket):
+    return confirm.ask(
+        title=_("Close %(number)s for good?", number=ticket.number),
+        consequences=[
+            _("Nobody can reply on it or reopen it any more."),
+            _(
+                "If the requester writes again, their message opens a new "
+                "ticket linked to this one."
+            ),
+            _("Its SLA clocks stop and count as they stand now."),
+        ],
+        button=_("Close the ticket"),
+        back=url_for("helpdesk.ticket_detail", ticket_id=ticket.id),
+    )
 
 
 @bp.post("/tickets/<int:ticket_id>/properties")
@@ -232,7 +308,10 @@ def ticket_update(ticket_id: int):
     now = get_clock().now()
     versions.expect_version(ticket, changes.pop("version"), actor=current_user)
     action = undo_view.begin(UndoKind.UPDATE, [ticket], now=now)
-    ticket_service.update_ticket(ticket, changes, actor=current_user, now=now)
+    try:
+        ticket_service.update_ticket(ticket, changes, actor=current_user, now=now)
+    except (InvalidInput, PermissionDenied) as err:
+        return render_ticket(ticket, **_page_errors(err))
     undo_view.offer(action)
     db.session.commit()
     flash(_("Ticket %(number)s updated.", number=ticket.number), "success")
@@ -249,13 +328,16 @@ def ticket_rate(ticket_id: int):
         return render_ticket(
             ticket, errors=translate_messages(err.messages), status=422
         )
-    ticket_service.rate_ticket(
-        ticket,
-        score=data["score"],
-        comment=data["comment"],
-        actor=current_user,
-        now=get_clock().now(),
-    )
+    try:
+        ticket_service.rate_ticket(
+            ticket,
+            score=data["score"],
+            comment=data["comment"],
+            actor=current_user,
+            now=get_clock().now(),
+        )
+    except Conflict as err:
+        return render_ticket(ticket, **_page_errors(err))
     db.session.commit()
     flash(_("Thank you for your rating!"), "success")
     return _back(ticket)

@@ -7,11 +7,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
+from helpdesk import confirm
 from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
-from helpdesk.http import form_error, query_id
-from helpdesk.models import ACTIVE_STATUSES, Role, Ticket, User
+from helpdesk.http import form_error, query_id, translate_messages
+from helpdesk.models import (
+    ACTIVE_STATUSES,
+    Role,
+    Ticket,
+    TicketStatus,
+    User,
+    format_ticket_number,
+)
 from helpdesk.schemas.accounts import CallerCreateIn
 from helpdesk.schemas.tickets import BulkIn, PhoneIntakeIn, TicketListQuery
 from helpdesk.search import saved_views
@@ -41,14 +49,32 @@ def queue_filters() -> tuple[dict, dict]:
 @bp.get("/queue")
 @staff_required
 def queue():
-    args, filters = queue_filters()
+    return render_queue()
+
+
+def render_queue(*, errors: dict | None = None, status: int = 200):
+    """The queue of the query string's filters. ``errors``: a bulk action's
+    form failed; the page comes back with the same tickets ticked, the same
+    choices made, and the messages (the other packages' bulk actions too)."""
+    try:
+        args, filters = queue_filters()
+    except ValidationError as err:
+        # Filters that make no sense (dates in the wrong order): the queue
+        # without them, the filter form as it was sent, and what to fix.
+        messages = sum(translate_messages(err.messages).values(), [])
+        hint = _("These filters are left out until you correct them.")
+        errors, status = {"_form": [*messages, hint]}, 422
+        args = {k: v for k, v in request.args.items() if v != ""}
+        own_line = {"line": str(current_user.line)} if current_user.line else {}
+        filters = TicketListQuery().load(own_line)
+        filters["status"] = sorted(ACTIVE_STATUSES)
     tickets, next_cursor = queries.ticket_page(
         current_user,
         filters,
         cursor=filters["cursor"],
         limit=current_app.config["PAGE_SIZE"],
     )
-    return render_template(
+    page = render_template(
         "helpdesk/queue.html",
         now=get_clock().now(),
         tickets=tickets,
@@ -57,7 +83,11 @@ def queue():
         args=args,
         categories=queries.active_categories(),
         saved_views=saved_views.list_views(current_user),
+        errors=errors or {},
+        form=request.form if errors and request.method == "POST" else {},
+        ticked={int(i) for i in request.form.getlist("ticket_ids") if i.isdigit()},
     )
+    return page, status
 
 
 @bp.post("/queue/bulk")
@@ -68,7 +98,16 @@ def queue_bulk():
         "action": request.form.get("action", ""),
         "status": request.form.get("status") or None,
     }
-    data = BulkIn().load(form)
+    try:
+        data = BulkIn().load(form)
+    except ValidationError as err:
+        return render_queue(errors=bulk_form_errors(err), status=422)
+    if (
+        data["action"] == "status"
+        and data["status"] == TicketStatus.CLOSED
+        and not confirm.confirmed()
+    ):
+        return _ask_to_close(data["ticket_ids"])
     now = get_clock().now()
     action = undo_view.begin(
         UndoKind.BULK, bulk.visible(data["ticket_ids"], actor=current_user), now=now
@@ -90,6 +129,39 @@ def queue_bulk():
         )
     # Back to the same queue view: its filters came along in the query string.
     return redirect(url_for("helpdesk.queue", **request.args))
+
+
+def bulk_form_errors(err: ValidationError, *, prefix: str = "") -> dict[str, list[str]]:
+    """A bulk action's messages by field (``prefix`` names a package's own
+    fields of the bar), and what to do when no ticket was ticked."""
+    errors = {
+        (name if name in ("ticket_ids", "_schema") else prefix + name): messages
+        for name, messages in translate_messages(err.messages).items()
+    }
+    if "ticket_ids" in errors:
+        errors["_form"] = [
+            _(
+                "Nothing was changed: tick the tickets in the list first, then choose the action again."
+            )
+        ]
+    return errors
+
+
+def _ask_to_close(ticket_ids: list[int]):
+    numbers = [format_ticket_number(i) for i in dict.fromkeys(ticket_ids)]
+    return confirm.ask(
+        title=_("Close %(count)s tickets for good?", count=len(numbers)),
+        consequences=[
+            ", ".join(numbers),
+            _("Nobody can reply on them or reopen them any more."),
+            _(
+                "If a requester writes again, their message opens a new ticket "
+                "linked to the closed one."
+            ),
+        ],
+        button=_("Close the tickets"),
+        back=url_for("helpdesk.queue", **request.args),
+    )
 
 
 @bp.get("/phone")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
+from helpdesk import confirm
 from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
@@ -163,6 +164,20 @@ def _render_form(*, form, errors: dict, article=None, ticket=None):
 def article_delete(article_id: int):
     article = article_service.get_visible_article(current_user, article_id)
     title = article.title
+    article_service.ensure_writer(current_user)
+    if not confirm.confirmed():
+        return confirm.ask(
+            title=_("Delete the article “%(title)s”?", title=title),
+            consequences=[
+                _(
+                    "Its versions, tags, votes and counts are deleted with it, "
+                    "and tickets no longer link to it."
+                ),
+                _("Agents and customers no longer find it in the search."),
+            ],
+            button=_("Delete the article"),
+            back=url_for("knowledge_base.article_detail", article_id=article.id),
+        )
     article_service.delete_article(article, actor=current_user)
     db.session.commit()
     flash(_("Article “%(title)s” deleted.", title=title), "success")

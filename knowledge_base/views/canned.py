@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
+from helpdesk import confirm
 from helpdesk.clock import get_clock
-from helpdesk.errors import InvalidInput
+from helpdesk.errors import InvalidInput, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.views.access import staff_required
@@ -72,6 +73,18 @@ def canned_edit(canned_id: int):
 def canned_delete(canned_id: int):
     canned = canned_service.get_canned(current_user, canned_id)
     title = canned.title
+    if not canned_service.can_edit(current_user, canned):
+        raise PermissionDenied(_("You cannot change this canned response."))
+    if not confirm.confirmed():
+        return confirm.ask(
+            title=_("Delete the canned reply “%(title)s”?", title=title),
+            consequences=[
+                _("Nobody it is shared with can insert it any more."),
+                _("Replies already sent with it stay as they were."),
+            ],
+            button=_("Delete the reply"),
+            back=url_for("knowledge_base.canned_list"),
+        )
     canned_service.delete_canned(canned, actor=current_user)
     db.session.commit()
     flash(_("Canned response “%(title)s” deleted.", title=title), "success")

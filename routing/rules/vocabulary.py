@@ -110,7 +110,16 @@ class Vocabulary:
     priorities: frozenset[str] = frozenset({"P1", "P2", "P3", "P4"})
     channels: frozenset[str] = frozenset({"web", "phone", "api", "email"})
     statuses: frozenset[str] = frozenset(
-        {"new", "open", "pending", "resolved", "reopened", "closed"}
+        {
+            "new",
+            "open",
+            "pending",
+            "resolved",
+            "reopened",
+            "closed",
+            "waiting_line3",
+            "confirm_fix",
+        }
     )
     sla_targets: frozenset[str] = frozenset(
         {"first_response", "next_response", "resolution"}

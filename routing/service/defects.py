@@ -1,9 +1,13 @@
 """Defects and enhancement requests for line 3, filed from tickets.
 
 Line 2 (and managers, admins; line 3 too) files one from a ticket and links
-more tickets later; line 3 works the defects queue and marks one fixed, and
-then every linked active ticket gets an internal note and goes back to the
-line it was on when linked, to confirm the fix with the customer.
+more tickets later; a linked active ticket then waits on line 3 (its status;
+its policy decides whether its SLA clocks pause meanwhile). Line 3 works the
+defects queue and marks one fixed, and then every linked active ticket gets
+an internal note and goes back to the line it was on when linked, as
+"confirm the fix with the customer" (unless another defect it waits on is
+still open). A fix that did not hold is reopened: its tickets that are still
+active wait on line 3 again.
 """
 
 from __future__ import annotations
@@ -19,17 +23,19 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from helpdesk.errors import Conflict, NotFound, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, User
+from helpdesk.models import Role, Ticket, TicketStatus, User
 from helpdesk.notify.audience import line_agents
 from helpdesk.notify.mail import email_about_ticket
 from helpdesk.service import access, timeline
 from helpdesk.service.lines import move_to_line
+from helpdesk.service.tickets import set_line3_status
 from routing.models import Defect, DefectLink, DefectStatus
 
 FILERS = frozenset({Role.LINE2, Role.LINE3, Role.MANAGER, Role.ADMIN})
 FIXERS = frozenset({Role.LINE3, Role.MANAGER, Role.ADMIN})
 LINKED = "routing_defect_linked"
 FIXED = "routing_defect_fixed"
+REOPENED = "routing_defect_reopened"
 
 
 def can_file(actor: User) -> bool:
@@ -156,6 +162,7 @@ def link_ticket(
         data={"defect_id": defect.id, "number": defect.number, "title": defect.title},
     )
     db.session.flush()
+    set_line3_status(ticket, TicketStatus.WAITING_LINE3, actor=actor, now=now)
     return link
 
 
@@ -202,6 +209,7 @@ def fix_defect(
         actor.id,
     )
     defect.resolution, defect.updated_at = resolution.strip(), now
+    db.session.flush()  # the defect counts as fixed for still_waiting below
     returned = []
     for link in defect.links:
         ticket = link.ticket
@@ -211,6 +219,58 @@ def fix_defect(
         returned.append(ticket)
     db.session.flush()
     return returned
+
+
+def still_waiting(ticket: Ticket) -> bool:
+    """Whether the ticket is linked to a defect that is not fixed."""
+    return (
+        db.session.scalar(
+            sa.select(DefectLink.id)
+            .join(Defect)
+            .where(
+                DefectLink.ticket_id == ticket.id,
+                Defect.status != DefectStatus.FIXED,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def reopen_defect(
+    defect: Defect, *, reason: str, actor: User, now: datetime
+) -> list[Ticket]:
+    """A fix that did not hold: the defect is open again, and its linked
+    tickets that are still active wait on line 3 again, each with a note
+    saying why. Lines 2 and 3 and managers reopen (line 2 hears it from the
+    customer when confirming). Answers the tickets that wait again."""
+    _ensure_filer(actor)
+    if defect.status != DefectStatus.FIXED:
+        raise Conflict(_l("Only a fixed defect can be reopened."))
+    defect.status, defect.fixed_at, defect.fixed_by_id = DefectStatus.OPEN, None, None
+    defect.updated_at = now
+    waiting = []
+    for link in defect.links:
+        ticket = link.ticket
+        if not ticket.is_active:
+            continue
+        timeline.record_event(
+            ticket,
+            REOPENED,
+            actor=actor,
+            now=now,
+            internal=True,
+            data={
+                "defect_id": defect.id,
+                "number": defect.number,
+                "title": defect.title,
+                "reason": reason.strip(),
+            },
+        )
+        set_line3_status(ticket, TicketStatus.WAITING_LINE3, actor=actor, now=now)
+        waiting.append(ticket)
+    db.session.flush()
+    return waiting
 
 
 def _return_ticket(
@@ -235,6 +295,8 @@ def _return_ticket(
             "resolution": defect.resolution,
         },
     )
+    if not still_waiting(ticket):
+        set_line3_status(ticket, TicketStatus.CONFIRM_FIX, actor=actor, now=now)
     moved = move_to_line(
         ticket,
         link.return_line,

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
+from helpdesk import confirm
 from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from helpdesk.extensions import db
@@ -17,7 +18,14 @@ from helpdesk.pagination import decode_cursor, page
 from helpdesk.service import access
 from helpdesk.views.access import staff_required
 from routing.labels import DEFECT_STATUS_LABELS, KIND_LABELS, SEVERITY_LABELS
-from routing.schemas import DefectFixIn, DefectIn, DefectListQuery, DefectPatchIn
+from routing.models import DefectStatus
+from routing.schemas import (
+    DefectFixIn,
+    DefectIn,
+    DefectListQuery,
+    DefectPatchIn,
+    DefectReopenIn,
+)
 from routing.service import defects
 from routing.views.common import bp
 
@@ -154,9 +162,18 @@ def ticket_defect_link(ticket_id: int):
     defect = defects.get_visible_defect(
         current_user, request.form.get("defect", type=query_id) or 0
     )
-    defects.link_ticket(defect, ticket, actor=current_user, now=get_clock().now())
+    try:
+        defects.link_ticket(defect, ticket, actor=current_user, now=get_clock().now())
+    except Conflict as err:
+        # Fixed or linked meanwhile (a page loaded before): back, saying so.
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return redirect(url_for("helpdesk.ticket_detail", ticket_id=ticket_id))
     db.session.commit()
-    flash(_("Linked to %(defect)s.", defect=defect.number), "success")
+    flash(
+        _("Linked to %(defect)s: the ticket waits on line 3.", defect=defect.number),
+        "success",
+    )
     return redirect(url_for("helpdesk.ticket_detail", ticket_id=ticket.id))
 
 
@@ -167,7 +184,13 @@ def defect_status(defect_id: int):
     changes = DefectPatchIn().load(
         {"status": request.form.get("status", "")}, unknown="exclude"
     )
-    defects.update_defect(defect, changes, actor=current_user, now=get_clock().now())
+    try:
+        defects.update_defect(
+            defect, changes, actor=current_user, now=get_clock().now()
+        )
+    except Conflict as err:
+        errors, status = form_error(err)
+        return _render_detail(defect, errors=errors, status=status)
     db.session.commit()
     return redirect(url_for("routing.defect_detail", defect_id=defect.id))
 
@@ -178,6 +201,12 @@ def defect_fix(defect_id: int):
     defect = defects.get_visible_defect(current_user, defect_id)
     try:
         data = DefectFixIn().load(request.form.to_dict(), unknown="exclude")
+        if not defects.can_fix(current_user):
+            raise PermissionDenied(_("Only line 3 and managers mark defects fixed."))
+        if defect.status == DefectStatus.FIXED:
+            raise Conflict(_("This defect is fixed already."))
+        if not confirm.confirmed():
+            return _ask_to_fix(defect)
         returned = defects.fix_defect(
             defect,
             resolution=data["resolution"],
@@ -185,15 +214,61 @@ def defect_fix(defect_id: int):
             now=get_clock().now(),
             settings=current_app.config,
         )
-    except ValidationError as err:
-        errors, _status = form_error(err)
-        return _render_detail(defect, errors=errors, status=422)
+    except (ValidationError, Conflict) as err:
+        errors, status = form_error(err)
+        return _render_detail(defect, errors=errors, status=status)
     db.session.commit()
     flash(
         _(
             "%(number)s fixed; %(count)s tickets went back for confirmation.",
             number=defect.number,
             count=len(returned),
+        ),
+        "success",
+    )
+    return redirect(url_for("routing.defect_detail", defect_id=defect.id))
+
+
+def _ask_to_fix(defect):
+    active = [link.ticket.number for link in defect.links if link.ticket.is_active]
+    return confirm.ask(
+        title=_("Mark %(number)s fixed?", number=defect.number),
+        consequences=[
+            _(
+                "%(count)s linked active tickets (%(numbers)s) go back to their "
+                "lines as “Confirm the fix with the customer”, with your text as "
+                "an internal note.",
+                count=len(active),
+                numbers=", ".join(active) or "—",
+            ),
+            _("Their lines are told by e-mail."),
+            _("If the fix does not hold, the defect can be reopened."),
+        ],
+        button=_("Mark fixed"),
+        back=url_for("routing.defect_detail", defect_id=defect.id),
+        final=False,
+    )
+
+
+@bp.post("/defects/<int:defect_id>/reopenings")
+@staff_required
+def defect_reopen(defect_id: int):
+    """A fix that did not hold: the defect and its active tickets wait again."""
+    defect = defects.get_visible_defect(current_user, defect_id)
+    try:
+        data = DefectReopenIn().load(request.form.to_dict(), unknown="exclude")
+        waiting = defects.reopen_defect(
+            defect, reason=data["reason"], actor=current_user, now=get_clock().now()
+        )
+    except (ValidationError, Conflict) as err:
+        errors, status = form_error(err)
+        return _render_detail(defect, errors=errors, status=status)
+    db.session.commit()
+    flash(
+        _(
+            "%(number)s is open again; %(count)s tickets wait on line 3 again.",
+            number=defect.number,
+            count=len(waiting),
         ),
         "success",
     )

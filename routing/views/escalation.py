@@ -18,6 +18,7 @@ from helpdesk.undo import UndoKind
 from helpdesk.views import undo as undo_view
 from helpdesk.views.access import staff_required
 from helpdesk.views.tickets import render_ticket
+from helpdesk.views.workspace import bulk_form_errors, render_queue
 from routing.schemas import BulkEscalationIn, EscalationIn
 from routing.service import assignment, lines
 from routing.views.common import back_to, bp
@@ -78,9 +79,8 @@ def escalation_bulk():
     try:
         data = BulkEscalationIn().load(form)
     except ValidationError as err:
-        errors, _status = form_error(err)
-        flash(" ".join(" ".join(str(m) for m in v) for v in errors.values()), "error")
-        return redirect(back)
+        # The queue again, the same tickets ticked, the messages by the fields.
+        return render_queue(errors=bulk_form_errors(err, prefix="routing_"), status=422)
     now = get_clock().now()
     action = undo_view.begin(
         UndoKind.BULK, bulk.visible(data["ticket_ids"], actor=current_user), now=now

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
+from helpdesk import confirm
 from helpdesk.clock import get_clock
 from helpdesk.errors import DomainError, InvalidInput
 from helpdesk.extensions import db
@@ -143,6 +144,20 @@ def rule_move(rule_id: int):
 def rule_delete(rule_id: int):
     rule = rulebook.get_rule(rule_id)
     name = rule.name
+    rulebook.ensure_rule_admin(current_user)
+    if not confirm.confirmed():
+        return confirm.ask(
+            title=_("Delete the rule “%(name)s”?", name=name),
+            consequences=[
+                _("New and changed tickets are no longer routed by it."),
+                _(
+                    "What it did to tickets stays on their timelines; to stop "
+                    "it for a while, disable it instead."
+                ),
+            ],
+            button=_("Delete the rule"),
+            back=url_for("routing.rule_edit", rule_id=rule.id),
+        )
     rulebook.delete_rule(rule, actor=current_user)
     db.session.commit()
     flash(_("Rule “%(name)s” deleted.", name=name), "success")

@@ -260,22 +260,53 @@ def pause_clocks(
     """Stop the time of every running clock; it keeps what it has spent. A
     clock already past its due instant is breached there first."""
     for clock in ticket_clocks(ticket.id):
-        if clock.phase != Phase.RUNNING:
-            continue
-        spec = calendar_spec(clock.policy.calendar)
-        catch_late_breach(clock, spec, now=now, settings=settings)
-        clock.spent_seconds = elapsed_seconds(clock, spec, now)
-        clock.phase, clock.running_since = Phase.PAUSED, None
-        schedule_checks(clock, spec)
-        record_clock_event(
-            ticket,
-            "sla_paused",
-            clock,
-            now=now,
-            actor=actor,
-            cause=cause,
-            spent_seconds=clock.spent_seconds,
-        )
+        if clock.phase == Phase.RUNNING:
+            _pause(ticket, clock, now=now, actor=actor, cause=cause, settings=settings)
+
+
+def _pause(
+    ticket: Ticket,
+    clock: SlaClock,
+    *,
+    now: datetime,
+    actor: User | None,
+    cause: str,
+    settings: Mapping,
+) -> None:
+    spec = calendar_spec(clock.policy.calendar)
+    catch_late_breach(clock, spec, now=now, settings=settings)
+    clock.spent_seconds = elapsed_seconds(clock, spec, now)
+    clock.phase, clock.running_since = Phase.PAUSED, None
+    schedule_checks(clock, spec)
+    record_clock_event(
+        ticket,
+        "sla_paused",
+        clock,
+        now=now,
+        actor=actor,
+        cause=cause,
+        spent_seconds=clock.spent_seconds,
+    )
+
+
+def follow_waiting(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    actor: User | None,
+    cause: str,
+    settings: Mapping,
+) -> None:
+    """Pause or resume each clock as its policy says of the ticket's status
+    (``SlaPolicy.pauses_in``): while it waits on the customer every clock
+    stands still; while it waits on line 3 those of a policy that says so.
+    A clock already in the right phase is left alone, so this is idempotent."""
+    for clock in ticket_clocks(ticket.id):
+        pauses = clock.policy.pauses_in(ticket.status)
+        if clock.phase == Phase.RUNNING and pauses:
+            _pause(ticket, clock, now=now, actor=actor, cause=cause, settings=settings)
+        elif clock.phase == Phase.PAUSED and not pauses:
+            _resume(ticket, clock, now=now, actor=actor, cause=cause)
 
 
 def resume_clocks(
@@ -298,12 +329,16 @@ def resume_clocks(
             )
         ):
             continue
-        clock.phase, clock.running_since, clock.stopped_at = Phase.RUNNING, now, None
-        clock.unanswered = False
-        schedule_checks(clock, calendar_spec(clock.policy.calendar))
-        record_clock_event(
-            ticket, "sla_resumed", clock, now=now, actor=actor, cause=cause
-        )
+        _resume(ticket, clock, now=now, actor=actor, cause=cause)
+
+
+def _resume(
+    ticket: Ticket, clock: SlaClock, *, now: datetime, actor: User | None, cause: str
+) -> None:
+    clock.phase, clock.running_since, clock.stopped_at = Phase.RUNNING, now, None
+    clock.unanswered = False
+    schedule_checks(clock, calendar_spec(clock.policy.calendar))
+    record_clock_event(ticket, "sla_resumed", clock, now=now, actor=actor, cause=cause)
 
 
 def stop_clocks(

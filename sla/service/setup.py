@@ -155,6 +155,14 @@ def _apply_calendar(calendar: BusinessCalendar, data: dict[str, Any]) -> None:
 
 def delete_calendar(calendar: BusinessCalendar, *, actor: User) -> None:
     """Delete a calendar no policy uses (409 otherwise)."""
+    ensure_calendar_deletable(calendar)
+    db.session.delete(calendar)
+    db.session.flush()
+    log.info("sla.calendar deleted calendar_id=%s actor_id=%s", calendar.id, actor.id)
+
+
+def ensure_calendar_deletable(calendar: BusinessCalendar) -> None:
+    """409 when a policy uses the calendar (checked before asking to delete)."""
     users = list(
         db.session.scalars(
             sa.select(SlaPolicy.name)
@@ -170,9 +178,6 @@ def delete_calendar(calendar: BusinessCalendar, *, actor: User) -> None:
                 names=", ".join(users),
             )
         )
-    db.session.delete(calendar)
-    db.session.flush()
-    log.info("sla.calendar deleted calendar_id=%s actor_id=%s", calendar.id, actor.id)
 
 
 def add_holiday(
@@ -328,6 +333,7 @@ def _apply_policy(policy: SlaPolicy, data: dict[str, Any]) -> None:
         "on_warning",
         "on_breach",
         "phone_call_is_first_response",
+        "pause_on_line3",
     ):
         setattr(policy, key, data[key])
 
@@ -358,6 +364,14 @@ def _place(policy: SlaPolicy, position: int) -> None:
 def delete_policy(policy: SlaPolicy, *, actor: User) -> None:
     """Delete a policy no clock uses; one that timed tickets is deactivated
     instead (409), because its clocks and the dashboard still refer to it."""
+    ensure_policy_deletable(policy)
+    db.session.delete(policy)
+    db.session.flush()
+    log.info("sla.policy deleted policy_id=%s actor_id=%s", policy.id, actor.id)
+
+
+def ensure_policy_deletable(policy: SlaPolicy) -> None:
+    """409 when a clock uses the policy (checked before asking to delete)."""
     used = db.session.scalar(
         sa.select(SlaClock.id).where(SlaClock.policy_id == policy.id).limit(1)
     )
@@ -367,9 +381,6 @@ def delete_policy(policy: SlaPolicy, *, actor: User) -> None:
                 "Tickets were timed by this policy: deactivate it instead of deleting it."
             )
         )
-    db.session.delete(policy)
-    db.session.flush()
-    log.info("sla.policy deleted policy_id=%s actor_id=%s", policy.id, actor.id)
 
 
 # --- shared --------------------------------------------------------------------

@@ -276,7 +276,9 @@ def test_a_managers_calendar_with_hours_and_holidays_is_logged_until_deleted(
     [holiday] = entries(app, "holiday.created")
     assert holiday.changes["name"] == [None, "Christmas"]
 
-    deleted = client.post(f"/sla/calendars/{calendar.target_id}/delete")
+    deleted = client.post(
+        f"/sla/calendars/{calendar.target_id}/delete", data={"confirm": "1"}
+    )
     assert deleted.status_code == 302
     [gone] = entries(app, "calendar.deleted")
     assert gone.changes["name"] == ["Moscow office", None]

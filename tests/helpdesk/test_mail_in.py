@@ -26,6 +26,7 @@ from helpdesk.inbound import (
     Outcome,
     QuarantinedMessage,
     QuarantineReason,
+    TicketCopy,
     ingest_message,
 )
 from helpdesk.inbound.imap import PROCESSED_KEYWORD
@@ -35,6 +36,7 @@ from helpdesk.models import (
     Comment,
     Role,
     Ticket,
+    TicketEvent,
     TicketStatus,
     User,
 )
@@ -408,24 +410,97 @@ def test_someone_the_requester_copied_may_answer_too(app, setup):
     ]
 
 
-def test_a_reply_to_a_closed_ticket_opens_a_follow_up(app, setup, clock):
+def test_a_reply_to_a_closed_ticket_opens_a_linked_follow_up(app, setup, clock):
+    ticket = waiting_ticket(app, clock, setup.ann)
+    with app.app_context():
+        closed = db.session.get(Ticket, ticket.id)
+        closed.category = make_category("network")  # not the mail default
+        closed.status = TicketStatus.CLOSED
+        db.session.commit()
+    clock.advance(days=3)
+
+    result = ingest(
+        app,
+        corpus.gmail_reply(
+            sender=ANN,
+            ticket_number=ticket.number,
+            ticket_id=ticket.id,
+            new_text="It broke again after the update.",
+        ),
+    )
+
+    assert result.outcome == Outcome.TICKET_CREATED
+    assert result.ticket_id != ticket.id
+    with app.app_context():
+        follow_up = db.session.get(Ticket, result.ticket_id)
+        # The reply's new text, not the quote, with requester, subject and
+        # category of the closed ticket; a new ticket's status and clocks.
+        assert follow_up.description == "It broke again after the update."
+        assert (follow_up.follow_up_of_id, follow_up.channel) == (
+            ticket.id,
+            Channel.EMAIL,
+        )
+        assert follow_up.requester.email == "ann@example.org"
+        assert follow_up.subject == "Printer does not print"
+        assert follow_up.category.code == "network"
+        assert follow_up.status == TicketStatus.NEW
+        assert db.session.get(Ticket, ticket.id).status == TicketStatus.CLOSED
+    assert clock_states(app, result.ticket_id) == {
+        Target.FIRST_RESPONSE: "running",
+        Target.RESOLUTION: "running",
+    }
+    assert len(comments(app, ticket.id)) == 1  # nothing added to the closed one
+    with app.app_context():
+        kinds = {
+            t: [
+                (e.kind, e.data)
+                for e in db.session.scalars(
+                    sa.select(TicketEvent).where(
+                        TicketEvent.ticket_id == t, TicketEvent.kind == "follow_up"
+                    )
+                )
+            ]
+            for t in (ticket.id, result.ticket_id)
+        }
+    number = f"HD-{result.ticket_id:06d}"
+    assert kinds == {
+        ticket.id: [
+            ("follow_up", {"follow_up": number, "follow_up_id": result.ticket_id})
+        ],
+        result.ticket_id: [
+            (
+                "follow_up",
+                {"follow_up_of": ticket.number, "follow_up_of_id": ticket.id},
+            )
+        ],
+    }
+
+
+def test_a_copied_partys_reply_to_a_closed_ticket_opens_their_own(
+    app, setup, clock, given
+):
+    """Only the requester continues a closed ticket; someone they copied gets
+    a ticket of their own that names it."""
+    carol = given(make_user, email="carol@example.org", name="Carol")
     ticket = waiting_ticket(app, clock, setup.ann, with_policy=False)
     with app.app_context():
+        db.session.add(TicketCopy(ticket_id=ticket.id, email="carol@example.org"))
         db.session.get(Ticket, ticket.id).status = TicketStatus.CLOSED
         db.session.commit()
 
     result = ingest(
         app,
         corpus.plain(
-            sender=ANN, subject=f"Re: [{ticket.number}] ...", body="It broke again.\n"
+            sender="Carol <carol@example.org>",
+            subject=f"Re: [{ticket.number}] ...",
+            body="Mine broke too.\n",
         ),
     )
 
-    assert result.outcome == Outcome.TICKET_CREATED
     with app.app_context():
-        follow_up = db.session.get(Ticket, result.ticket_id)
-        assert follow_up.description.startswith(f"A follow-up to {ticket.number}.")
-        assert "It broke again." in follow_up.description
+        theirs = db.session.get(Ticket, result.ticket_id)
+        assert theirs.requester_id == carol.id and theirs.follow_up_of_id is None
+        assert theirs.description.startswith(f"A follow-up to {ticket.number}.")
 
 
 # --- refusals and safety ---------------------------------------------------------

@@ -68,7 +68,8 @@ def test_deactivation_and_an_admin_password_reset_end_the_users_sessions(
     login(admin)
 
     edit = f"/admin/users/{agent.id}"
-    client.post(edit, data={"name": agent.name, "role": "line1"})  # unticked: inactive
+    # Unticked: inactive (confirmed, as the page asks).
+    client.post(edit, data={"name": agent.name, "role": "line1", "confirm": "1"})
     client.post(edit, data={"name": agent.name, "role": "line1", "active": "true"})
 
     # Active again, but what was opened before the deactivation stays ended.

@@ -124,7 +124,7 @@ def test_an_agent_creates_edits_and_deletes_replies_through_the_pages(
     client.post(
         "/kb/canned/1", data={"title": "Mine, renamed", "body": "Hey", "line": ""}
     )
-    client.post("/kb/canned/2/delete")
+    client.post("/kb/canned/2/delete", data={"confirm": "1"})
     with app.app_context():
         rows = db.session.execute(
             sa.select(CannedResponse.title, CannedResponse.line)

@@ -90,7 +90,16 @@ CASES = [
         form=ARTICLE_FORM,
         writes=True,
     ),
-    Case("delete", "POST", "/kb/articles/{article}/delete", staff(302), writes=True),
+    Case(
+        "delete",
+        "POST",
+        "/kb/articles/{article}/delete",
+        staff(302),
+        form={"confirm": "1"},
+        writes=True,
+    ),
+    # Unconfirmed, a delete only asks (the confirmation page), changing nothing.
+    Case("delete-unconfirmed", "POST", "/kb/articles/{article}/delete", staff(200)),
     Case("versions", "GET", "/kb/articles/{article}/versions", staff(200)),
     Case("version", "GET", "/kb/articles/{article}/versions/1", staff(200)),
     Case(
@@ -180,7 +189,14 @@ CASES = [
         "POST",
         "/kb/canned/{canned}/delete",
         line2_reply(302),
+        form={"confirm": "1"},
         writes=True,
+    ),
+    Case(
+        "canned-delete-unconfirmed",
+        "POST",
+        "/kb/canned/{canned}/delete",
+        line2_reply(200),
     ),
     # --- the API: 401 instead of the login page
     Case("api-search", "GET", "/api/v1/kb/search?q=printer", logged_in(200)),

@@ -73,6 +73,8 @@ def test_a_fixed_defect_sends_its_tickets_back_for_confirmation(
             headers=bearer(line2),
         )
         assert linked.status_code == 201
+    for ticket in (first, second, done):
+        assert ticket_of(app, ticket.id).status == TicketStatus.WAITING_LINE3
     # Line 2 hands the first ticket to line 3 meanwhile; the third gets closed.
     client.post(
         f"/api/v1/tickets/{first.id}/escalations",
@@ -97,8 +99,20 @@ def test_a_fixed_defect_sends_its_tickets_back_for_confirmation(
     back = ticket_of(app, first.id)
     assert (back.line, back.assignee_id) == (2, None)  # line 3 agent cleared
     kinds = [e.kind for e in timeline(app, first.id)]
-    assert kinds[-3:] == ["routing_defect_fixed", "assigned", "routing_line_changed"]
-    note = timeline(app, first.id)[-3]
+    assert kinds[-4:] == [
+        "routing_defect_fixed",
+        "status_changed",
+        "assigned",
+        "routing_line_changed",
+    ]
+    assert timeline(app, first.id)[-3].data == {
+        "old": "waiting_line3",
+        "new": "confirm_fix",
+    }
+    assert back.status == TicketStatus.CONFIRM_FIX
+    assert ticket_of(app, second.id).status == TicketStatus.CONFIRM_FIX
+    assert ticket_of(app, done.id).status == TicketStatus.CLOSED
+    note = timeline(app, first.id)[-4]
     assert note.internal and note.data["resolution"].startswith("Fixed in 2.4.1")
     moved = timeline(app, first.id)[-1]
     assert (moved.data["cause"], moved.data["reason"]) == ("defect_fixed", "DF-00001")
@@ -214,7 +228,14 @@ def test_the_pages_file_link_list_and_fix(app, client, given, login, people):
     assert (
         client.post(f"{defect_url}/fixes", data={"resolution": ""}).status_code == 422
     )
-    fixed = client.post(f"{defect_url}/fixes", data={"resolution": "Patched."})
+    asked = client.post(f"{defect_url}/fixes", data={"resolution": "Patched."})
+    assert asked.status_code == 200  # first the confirmation, nothing done yet
+    assert "Mark DF-00001 fixed?" in asked.get_data(as_text=True)
+    assert 'name="resolution" value="Patched."' in asked.get_data(as_text=True)
+    assert ticket_of(app, ticket.id).status == TicketStatus.WAITING_LINE3
+    fixed = client.post(
+        f"{defect_url}/fixes", data={"resolution": "Patched.", "confirm": "1"}
+    )
     assert fixed.status_code == 302
     page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert "DF-00001 “" in page and "is fixed. Confirm with the customer." in page

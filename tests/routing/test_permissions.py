@@ -38,6 +38,7 @@ def expect(ok, *, default=403, anonymous=LOGIN, **overrides) -> dict:
 MANAGERS = ("manager", "admin")
 FILERS_HERE = ("line2", "manager", "admin")  # file defects on the line-2 ticket
 FIXERS = ("line3", "manager", "admin")
+REOPENERS = ("line2", "line3", "manager", "admin")
 
 RULE_FORM = {
     "name": "Form rule",
@@ -104,7 +105,15 @@ CASES = [
         "POST",
         "/routing/rules/{rule}/delete",
         expect((MANAGERS, 302)),
+        form={"confirm": "1"},
         writes=True,
+    ),
+    # Unconfirmed, it only asks (the confirmation page), changing nothing.
+    Case(
+        "rule-delete-unconfirmed",
+        "POST",
+        "/routing/rules/{rule}/delete",
+        expect((MANAGERS, 200)),
     ),
     Case(
         "rules-test-page",
@@ -175,8 +184,23 @@ CASES = [
         "POST",
         "/routing/defects/{defect}/fixes",
         expect((FIXERS, 302)),
-        form={"resolution": "Patched."},
+        form={"resolution": "Patched.", "confirm": "1"},
         writes=True,
+    ),
+    Case(
+        "defect-reopen-page",
+        "POST",
+        "/routing/defects/{fixed}/reopenings",
+        expect((REOPENERS, 302)),
+        form={"reason": "Still fails."},
+        writes=True,
+    ),
+    Case(
+        "defect-fix-page-unconfirmed",
+        "POST",
+        "/routing/defects/{defect}/fixes",
+        expect((FIXERS, 200)),
+        form={"resolution": "Patched."},
     ),
     # --- process tasks and bulk escalation pages
     Case("tasks", "GET", "/routing/tasks", expect((STAFF, 200))),
@@ -341,6 +365,14 @@ CASES = [
         json={"resolution": "Patched."},
         writes=True,
     ),
+    Case(
+        "api-defect-reopen",
+        "POST",
+        "/api/v1/routing/defects/{fixed}/reopenings",
+        expect((REOPENERS, 201), customer=404, other_customer=404),
+        json={"reason": "Still fails."},
+        writes=True,
+    ),
 ]
 
 
@@ -359,6 +391,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     other = given(make_ticket, requester=customer, line=2)
     rule = given(make_rule, name="Existing rule", actions=[{"type": "notify_managers"}])
     defect = given(_defect, ticket=ticket, filer=filer)
+    fixed = given(_defect, ticket=other, filer=filer, fixed=True)
     task = given(make_task, ticket, title="Open task")
     done = given(make_task, ticket, title="Done task", done_by=filer)
     return SimpleNamespace(
@@ -372,6 +405,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
             "number": ticket.number,
             "rule": rule.id,
             "defect": defect.id,
+            "fixed": fixed.id,
             "colleague": colleague.id,
             "me": user.id if user else 0,
             "task": task.id,
@@ -380,18 +414,22 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     )
 
 
-def _defect(*, ticket, filer):
+def _defect(*, ticket, filer, fixed=False):
     from helpdesk.extensions import db
     from helpdesk.models import Ticket, User
+    from routing.models import DefectStatus
     from routing.service import defects
     from tests.builders import _AT
 
-    return defects.create_defect(
+    defect = defects.create_defect(
         DEFECT,
         ticket=db.session.get(Ticket, ticket.id),
         actor=db.session.get(User, filer.id),
         now=_AT,
     )
+    if fixed:
+        defect.status, defect.fixed_at = DefectStatus.FIXED, _AT
+    return defect
 
 
 MATRIX = Matrix(

@@ -378,9 +378,13 @@ def test_bulk_escalation_needs_a_reason(app, client, given, login):
         "/routing/escalations/bulk",
         data={"ticket_ids": [str(ticket.id)], "routing_line": "2"},
     )
-    assert response.status_code == 302
+    # The queue again, the ticket still ticked, the line kept, the message.
+    assert response.status_code == 422
     assert db_state(app) == before
-    assert "Say why" in client.get("/queue").get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Say why" in page
+    assert f'value="{ticket.id}" aria-label="{ticket.number}" checked' in page
+    assert '<option value="2" selected>' in page
 
 
 def _events_count(app, ticket_id: int) -> int:

@@ -251,6 +251,35 @@ CASES = [
         writes=True,
     ),
     Case(
+        "ticket-close",
+        "POST",
+        "/tickets/{ticket}/transitions",
+        ticket_action(302, customer=403),
+        form={"status": "closed", "confirm": "1"},
+        writes=True,
+        setup={"ticket_status": TicketStatus.RESOLVED},
+    ),
+    # Unconfirmed, closing only asks (the confirmation page), changing nothing.
+    Case(
+        "ticket-close-unconfirmed",
+        "POST",
+        "/tickets/{ticket}/transitions",
+        ticket_action(200, customer=403),
+        form={"status": "closed"},
+        setup={"ticket_status": TicketStatus.RESOLVED},
+    ),
+    Case(
+        # Only the requester writes again about a closed ticket.
+        "ticket-follow-up",
+        "POST",
+        "/tickets/{ticket}/follow-ups",
+        dict.fromkeys(ACTORS, 403)
+        | {"anonymous": LOGIN, "customer": 302, "other_customer": 404},
+        form={"body": "It broke again."},
+        writes=True,
+        setup={"ticket_status": TicketStatus.CLOSED},
+    ),
+    Case(
         "ticket-merge",
         "POST",
         "/tickets/{ticket}/merge",
@@ -382,6 +411,22 @@ CASES = [
         admin_only(302),
         form={"name": "Promoted", "role": "admin", "active": "true"},
         writes=True,
+    ),
+    Case(
+        "admin-user-deactivate",
+        "POST",
+        "/admin/users/{user}",
+        admin_only(302),
+        form={"name": "Requester", "role": "customer", "confirm": "1"},
+        writes=True,
+    ),
+    # Unconfirmed, a deactivation only asks, changing nothing.
+    Case(
+        "admin-user-deactivate-unconfirmed",
+        "POST",
+        "/admin/users/{user}",
+        admin_only(200),
+        form={"name": "Requester", "role": "customer"},
     ),
     # --- imports and exports
     Case("admin-imports", "GET", "/admin/imports", admin_only(200)),
@@ -532,6 +577,16 @@ CASES = [
         json={"status": "pending"},
         writes=True,
         **ASSIGNED,
+    ),
+    Case(
+        "api-follow-up",
+        "POST",
+        "/api/v1/tickets/{ticket}/follow-ups",
+        dict.fromkeys(ACTORS, 403)
+        | {"anonymous": LOGIN, "customer": 201, "other_customer": 404},
+        json={"body": "It broke again."},
+        writes=True,
+        setup={"ticket_status": TicketStatus.CLOSED},
     ),
     Case(
         "api-rating",

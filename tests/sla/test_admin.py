@@ -38,6 +38,9 @@ CALENDAR_FORM = {
     "intervals": "Mon, 09:00, 13:00\nMon, 14:00, 18:00\nFri, 22:00, 06:00",
     "holidays": "2027-01-07, Christmas",
 }
+# The second submit of a delete, after its confirmation page.
+CONFIRMED = {"confirm": "1"}
+
 POLICY_FORM = {
     "name": "VIP",
     "active": "true",
@@ -95,7 +98,15 @@ CASES = [
         "POST",
         "/sla/calendars/{spare}/delete",
         managers(302),
+        form=CONFIRMED,
         writes=True,
+    ),
+    # Unconfirmed, a delete only asks (the confirmation page), changing nothing.
+    Case(
+        "calendar-delete-unconfirmed",
+        "POST",
+        "/sla/calendars/{spare}/delete",
+        managers(200),
     ),
     Case("policy-list", "GET", "/sla/policies", managers(200)),
     Case("policy-new-page", "GET", "/sla/policies/new", managers(200)),
@@ -129,7 +140,14 @@ CASES = [
         "POST",
         "/sla/policies/{unused}/delete",
         managers(302),
+        form=CONFIRMED,
         writes=True,
+    ),
+    Case(
+        "policy-delete-unconfirmed",
+        "POST",
+        "/sla/policies/{unused}/delete",
+        managers(200),
     ),
     Case("api-calendar-list", "GET", "/api/v1/sla/calendars", managers(200)),
     Case(
