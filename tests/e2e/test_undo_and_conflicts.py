@@ -29,7 +29,9 @@ def test_an_agent_closes_a_ticket_by_mistake_and_undoes_it(page, given, log_in):
 
     log_in(page, agent)
     page.goto(f"/tickets/{ticket.id}")
-    page.locator("#side-status").get_by_role("button", name="Closed").click()
+    page.locator("#side-status").get_by_role("button", name="Close for good…").click()
+    # Closing asks first; the agent says yes (by mistake).
+    page.locator("dialog#confirm-dialog [data-confirm-ok]").click()
     expect(page.get_by_role("status")).to_have_text("Status changed to “Closed”.")
     expect(page.locator(".undo-left")).to_contain_text(re.compile(r"\d+ s left"))
 

@@ -83,7 +83,7 @@ def test_closing_by_mistake_is_undone_from_the_page(client, given, login, app, w
 
     response = client.post(
         f"/tickets/{ticket.id}/transitions",
-        data={"status": "closed"},
+        data={"status": "closed", "confirm": "1"},  # closing asks first
         follow_redirects=True,
     )
     page = response.get_data(as_text=True)
