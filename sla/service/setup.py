@@ -333,9 +333,10 @@ def _apply_policy(policy: SlaPolicy, data: dict[str, Any]) -> None:
         "on_warning",
         "on_breach",
         "phone_call_is_first_response",
-        "pause_on_line3",
     ):
         setattr(policy, key, data[key])
+    # Newer than the rest: callers that predate it leave it as it is.
+    policy.pause_on_line3 = bool(data.get("pause_on_line3", policy.pause_on_line3))
 
 
 def move_policy(policy: SlaPolicy, direction: str, *, actor: User) -> None:

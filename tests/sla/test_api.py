@@ -207,6 +207,7 @@ def test_policy_create_defaults_order_patch_and_delete(client, given, headers):
         "on_warning": [],
         "on_breach": [],
         "phone_call_is_first_response": True,
+        "pause_on_line3": False,
     }
     urgent = client.post(
         "/api/v1/sla/policies",
