@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from helpdesk.extensions import db
-from helpdesk.models import CacheStamp
+from helpdesk.runtime_models import CacheStamp
 
 T = TypeVar("T")
 

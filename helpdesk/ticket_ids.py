@@ -22,15 +22,18 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from helpdesk.extensions import db
 from helpdesk.models import Ticket
+from helpdesk.runtime_models import IdCounter
 
+_COUNTERS = IdCounter.__tablename__
 _SQLITE_NEXT = sa.text(
-    "INSERT INTO id_counters (name, last_id) "
+    f"INSERT INTO {_COUNTERS} (name, last_id) "
     "VALUES ('tickets', (SELECT COALESCE(MAX(id), 0) + 1 FROM tickets)) "
     "ON CONFLICT (name) DO UPDATE SET last_id = "
-    "MAX(id_counters.last_id, (SELECT COALESCE(MAX(id), 0) FROM tickets)) + 1 "
+    f"MAX({_COUNTERS}.last_id, (SELECT COALESCE(MAX(id), 0) FROM tickets)) + 1 "
     "RETURNING last_id"
 )
 _POSTGRESQL_NEXT = sa.text("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))")
@@ -48,9 +51,12 @@ def reserve_ticket_id() -> int:
 
 
 def ticket_in_session(session: Session, ticket_id: int) -> Ticket | None:
-    """The ticket of this id, pending in the session when it is new (it is
-    written by the commit's flush, and until then no key lookup finds it;
-    during that flush neither), else by its key."""
+    """The ticket of this id as the session holds it: loaded (no query),
+    else pending when it is new (written by the commit's flush, and until
+    then, during that flush too, no key lookup finds it), else read by key."""
+    loaded = session.identity_map.get(identity_key(Ticket, ticket_id))
+    if loaded is not None:
+        return loaded
     for obj in session.new:
         if isinstance(obj, Ticket) and obj.id == ticket_id:
             return obj

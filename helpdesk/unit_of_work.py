@@ -73,7 +73,7 @@ def _batch_appends(session: Session, _flush_context, _instances) -> None:
     if not pending:
         return
     parents_pending = _pending_keys(session)
-    now: dict[type, list] = {}
+    at_once: dict[type, list] = {}
     after: dict[type, list] = {}
     for state in pending:
         obj = state.obj()
@@ -84,29 +84,27 @@ def _batch_appends(session: Session, _flush_context, _instances) -> None:
             (_referred_table(column), getattr(obj, column.key, None)) in parents_pending
             for column in _references(state.mapper)
         )
-        (after if waits else now).setdefault(state.class_, []).append(obj)
-    _write(session, now)
+        (after if waits else at_once).setdefault(state.class_, []).append(obj)
+    _execute(session, _rows(at_once))
+    _expunge(session, at_once)
     if after:
         session.info.setdefault(_AFTER, []).append(_rows(after))
-        for objects in after.values():
-            for obj in objects:
-                session.expunge(obj)
+        _expunge(session, after)
 
 
 def _write_after_parents(session: Session, _flush_context) -> None:
     """``after_flush``: the rows that waited for their pending parents."""
     for batch in session.info.pop(_AFTER, []):
-        connection = session.connection()
-        for table, rows in batch:
-            connection.execute(table.insert(), rows)
+        _execute(session, batch)
 
 
-def _write(session: Session, by_model: dict[type, list]) -> None:
-    if not by_model:
-        return
-    connection = session.connection()
-    for table, rows in _rows(by_model):
-        connection.execute(table.insert(), rows)
+def _execute(session: Session, batch: list[tuple[sa.Table, list[dict]]]) -> None:
+    for table, rows in batch:
+        session.connection().execute(table.insert(), rows)
+
+
+def _expunge(session: Session, by_model: dict[type, list]) -> None:
+    """The flush no longer writes these: they are written by ``_execute``."""
     for objects in by_model.values():
         for obj in objects:
             session.expunge(obj)

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from apispec import APISpec
 
-from helpdesk.openapi import ID_PARAM, PAGE_PARAMS, json_content, list_of, operation
+from helpdesk.openapi_parts import (
+    ID_PARAM,
+    PAGE_PARAMS,
+    json_content,
+    list_of,
+    operation,
+)
 from knowledge_base import schemas
 
 

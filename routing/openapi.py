@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from apispec import APISpec
 
-from helpdesk.openapi import (
+from helpdesk.openapi_parts import (
     CONFLICT,
     ETAG,
     ID_PARAM,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from apispec import APISpec
 
-from helpdesk.openapi import (
+from helpdesk.openapi_parts import (
     ERRORS,
     ID_PARAM,
     PAGE_PARAMS,

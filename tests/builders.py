@@ -21,7 +21,7 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.outbox import OutboxMessage
-from helpdesk.service import accounts
+from helpdesk.service import accounts, attachments
 from helpdesk.service import tickets as ticket_service
 
 PASSWORD = "correct-horse"
@@ -70,7 +70,7 @@ def make_attachment(
     ticket, *, uploader, filename="log.txt", content=b"log line\n", internal=False
 ) -> Attachment:
     """An attachment through the service."""
-    return ticket_service.add_attachment(
+    return attachments.add_attachment(
         _load_ticket(ticket),
         filename=filename,
         content_type="text/plain",

@@ -12,7 +12,7 @@ from helpdesk.audit.schemas import AuditOut, AuditQuery
 from helpdesk.audit.service import audit_page
 from helpdesk.errors import PermissionDenied
 from helpdesk.models import Role
-from helpdesk.openapi import PAGE_PARAMS, list_of, operation
+from helpdesk.openapi_parts import PAGE_PARAMS, list_of, operation
 from helpdesk.pagination import decode_cursor, page
 
 

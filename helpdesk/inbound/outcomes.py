@@ -149,7 +149,7 @@ def _attach(
     settings: Mapping[str, Any],
 ) -> None:
     for attachment in attachments:
-        ticket_service.add_attachment(
+        attachments.add_attachment(
             ticket,
             filename=attachment.filename,
             content_type=attachment.content_type,

@@ -11,7 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from helpdesk.extensions import db
-from helpdesk.models import Ticket, TicketViewer, User
+from helpdesk.models import Ticket, User
+from helpdesk.runtime_models import TicketViewer
 
 ACTIVITIES = ("viewing", "replying")
 # Rows this old are deleted when the ticket's viewers are next written.

@@ -58,7 +58,15 @@ from helpdesk.schemas.tickets import (
     TransitionIn,
 )
 from helpdesk.security import untrusted_download
-from helpdesk.service import access, followups, merge, queries, timeline, versions
+from helpdesk.service import (
+    access,
+    attachments,
+    followups,
+    merge,
+    queries,
+    timeline,
+    versions,
+)
 from helpdesk.service import tickets as ticket_service
 from helpdesk.service.versions import StaleTicket
 from helpdesk.undo import UndoKind
@@ -347,9 +355,7 @@ def ticket_rate(ticket_id: int):
 @login_required
 def attachment_download(ticket_id: int, attachment_id: int):
     ticket = access.get_visible_ticket(current_user, ticket_id)
-    attachment = ticket_service.get_attachment(
-        ticket, attachment_id, actor=current_user
-    )
+    attachment = attachments.get_attachment(ticket, attachment_id, actor=current_user)
     # Always a download, never rendered inline: an uploaded HTML file must
     # not run as a page of ours. Executable types go out as octet-stream, and
     # a sandbox policy covers a browser that renders it all the same.

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from helpdesk.i18n import N_
 from helpdesk.models import Attachment, Ticket, User
-from helpdesk.service import tickets as ticket_service
+from helpdesk.service import attachments
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def save_upload(
 ) -> Attachment | None:
     if upload is None:
         return None
-    return ticket_service.add_attachment(
+    return attachments.add_attachment(
         ticket,
         filename=upload.filename,
         content_type=upload.content_type,

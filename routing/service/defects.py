@@ -211,14 +211,24 @@ def fix_defect(
     defect.resolution, defect.updated_at = resolution.strip(), now
     db.session.flush()  # the defect counts as fixed for still_waiting below
     returned = []
-    for link in defect.links:
+    for link in active_links(defect):
         ticket = link.ticket
-        if not ticket.is_active:
-            continue
         _return_ticket(ticket, link, defect, actor=actor, now=now, settings=settings)
         returned.append(ticket)
     db.session.flush()
     return returned
+
+
+def active_links(defect: Defect) -> list[DefectLink]:
+    """The defect's links whose ticket is still active, each with its ticket
+    (one query, not one per link)."""
+    links = db.session.scalars(
+        sa.select(DefectLink)
+        .where(DefectLink.defect_id == defect.id)
+        .options(joinedload(DefectLink.ticket))
+        .order_by(DefectLink.id)
+    )
+    return [link for link in links if link.ticket.is_active]
 
 
 def still_waiting(ticket: Ticket) -> bool:
@@ -250,10 +260,8 @@ def reopen_defect(
     defect.status, defect.fixed_at, defect.fixed_by_id = DefectStatus.OPEN, None, None
     defect.updated_at = now
     waiting = []
-    for link in defect.links:
+    for link in active_links(defect):
         ticket = link.ticket
-        if not ticket.is_active:
-            continue
         timeline.record_event(
             ticket,
             REOPENED,

@@ -230,7 +230,7 @@ def defect_fix(defect_id: int):
 
 
 def _ask_to_fix(defect):
-    active = [link.ticket.number for link in defect.links if link.ticket.is_active]
+    active = [link.ticket.number for link in defects.active_links(defect)]
     return confirm.ask(
         title=_("Mark %(number)s fixed?", number=defect.number),
         consequences=[

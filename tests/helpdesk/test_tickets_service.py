@@ -18,7 +18,7 @@ from helpdesk.models import (
     TicketEvent,
     TicketStatus,
 )
-from helpdesk.service import queries, timeline
+from helpdesk.service import attachments, queries, timeline
 from helpdesk.service import tickets as svc
 from tests.builders import make_category, make_ticket, make_user
 
@@ -209,7 +209,7 @@ def test_attachment_over_the_limit_is_refused_and_nothing_stored(clock):
     customer = make_user()
     ticket = make_ticket(requester=customer)
     with pytest.raises(InvalidInput):
-        svc.add_attachment(
+        attachments.add_attachment(
             ticket,
             filename="big.bin",
             content_type="application/octet-stream",
