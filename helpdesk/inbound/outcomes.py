@@ -19,6 +19,7 @@ from helpdesk.inbound.models import InboundMessage, Outcome, TicketCopy
 from helpdesk.inbound.parse import MailAttachment, ParsedMail
 from helpdesk.models import Category, Channel, Ticket, User
 from helpdesk.outbox import OutboxChannel, enqueue
+from helpdesk.service import attachments as attachment_service
 from helpdesk.service import followups
 from helpdesk.service import tickets as ticket_service
 
@@ -142,14 +143,14 @@ def _skipped_note(
 
 def _attach(
     ticket: Ticket,
-    attachments: list[MailAttachment],
+    kept: list[MailAttachment],
     author: User,
     *,
     now: datetime,
     settings: Mapping[str, Any],
 ) -> None:
-    for attachment in attachments:
-        attachments.add_attachment(
+    for attachment in kept:
+        attachment_service.add_attachment(
             ticket,
             filename=attachment.filename,
             content_type=attachment.content_type,
