@@ -378,6 +378,7 @@ class Attachment(Base):
     created_at: Mapped[datetime]
 
     ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User] = relationship()
 
 
 class TicketEvent(Base):
