@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from helpdesk import (
         api,
         api_attachments,
+        api_categories,
         api_imports,
         api_people,
         api_queue,
@@ -81,7 +82,13 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"current_locale": str(get_locale())})
     hooks.init_app(app)
     # The core's API modules beside helpdesk.api (their routes join api.bp).
-    for api_part in (api_attachments, api_imports, api_people, api_queue):
+    for api_part in (
+        api_attachments,
+        api_categories,
+        api_imports,
+        api_people,
+        api_queue,
+    ):
         hooks.add_openapi_paths(app, api_part.add_openapi_paths)
     subscribers.connect()
     search.init_app(app)

@@ -359,9 +359,12 @@ class ViewerOut(Schema):
 
 
 class CategoryOut(Schema):
+    id = fields.Integer()
     code = fields.String()
     name_en = fields.String()
     name_ru = fields.String()
+    default_line = fields.Integer(metadata={"description": "new tickets start here"})
+    active = fields.Boolean()
 
 
 class BulkSkipOut(Schema):

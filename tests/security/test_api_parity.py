@@ -20,6 +20,8 @@ PARITY = {
     "helpdesk.user_edit": "PATCH /v1/users/{id}",
     "helpdesk.user_notifications_update": "PUT /v1/users/{id}/notifications",
     "helpdesk.phone_caller_create": "POST /v1/users",
+    "helpdesk.category_new": "POST /v1/categories",
+    "helpdesk.category_edit": "PATCH /v1/categories/{id}",
     # tickets
     "helpdesk.ticket_new": "POST /v1/tickets",
     "helpdesk.phone_ticket_create": "POST /v1/tickets",

@@ -428,6 +428,43 @@ CASES = [
         admin_only(200),
         form={"name": "Requester", "role": "customer"},
     ),
+    # --- categories
+    Case("admin-categories", "GET", "/admin/categories", admin_only(200)),
+    Case("admin-category-new-page", "GET", "/admin/categories/new", admin_only(200)),
+    Case(
+        "admin-category-create",
+        "POST",
+        "/admin/categories/new",
+        admin_only(302),
+        form={"code": "vpn", "name_en": "VPN", "name_ru": "VPN", "active": "true"},
+        writes=True,
+    ),
+    Case("admin-category-page", "GET", "/admin/categories/{category}", admin_only(200)),
+    Case(
+        "admin-category-edit",
+        "POST",
+        "/admin/categories/{category}",
+        admin_only(302),
+        form={"name_en": "Access", "name_ru": "Доступ", "active": "true"},
+        writes=True,
+    ),
+    Case(
+        "api-category-create",
+        "POST",
+        "/api/v1/categories",
+        admin_only(201),
+        json={"code": "vpn", "name_en": "VPN", "name_ru": "VPN"},
+        writes=True,
+    ),
+    Case("api-category-get", "GET", "/api/v1/categories/{category}", logged_in(200)),
+    Case(
+        "api-category-patch",
+        "PATCH",
+        "/api/v1/categories/{category}",
+        admin_only(200),
+        json={"name_en": "Access rights"},
+        writes=True,
+    ),
     # --- imports and exports
     Case("admin-imports", "GET", "/admin/imports", admin_only(200)),
     Case(
@@ -810,7 +847,7 @@ def make_import_job(uploader):
 
 def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     given = fx.given
-    given(make_category, "access")
+    category = given(make_category, "access")
     customer = given(make_user, role=Role.CUSTOMER, name="Requester")
     if actor == "anonymous":
         user = None
@@ -842,6 +879,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     world.undo = given(make_undoable_change, ticket) if setup["undo"] else None
     world.ids = {
         "ticket": ticket.id,
+        "category": category.id,
         "attachment": world.attachment.id if world.attachment else 0,
         "token": world.token.id if world.token else 0,
         "user": customer.id,
