@@ -40,9 +40,9 @@ def init_app(app: Flask) -> None:
     from helpdesk.labels import TEMPLATE_GLOBALS
     from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
+    from helpdesk.outbox.models import OutboxMessage
     from helpdesk.signin import jobs as signin_jobs
     from helpdesk.signin import throttle, two_factor
-    from helpdesk.outbox.models import OutboxMessage
     from helpdesk.undo import jobs as undo_jobs
     from helpdesk.undo import service as undo_service
 
@@ -88,9 +88,7 @@ def init_app(app: Flask) -> None:
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"
     )
     hooks.add_job(app, "undo-prune", undo_jobs.prune_job, "UNDO_PRUNE_SECONDS")
-    hooks.add_job(
-        app, "signin-prune", signin_jobs.prune_job, "SIGNIN_PRUNE_SECONDS"
-    )
+    hooks.add_job(app, "signin-prune", signin_jobs.prune_job, "SIGNIN_PRUNE_SECONDS")
     backup.init_app(app)
     audit.init_app(app)
     if app.config.get("MAIL_IMAP_HOST"):

@@ -88,13 +88,17 @@ def token_create():
             return json_error(
                 401,
                 "two_factor_required",
-                _("Send the current code of your authenticator app (or a recovery code) as “code”."),
+                _(
+                    "Send the current code of your authenticator app (or a recovery code) as “code”."
+                ),
             )
     elif two_factor.is_required(user):
         return json_error(
             403,
             "two_factor_enrolment_required",
-            _("Your role requires two-factor login: set it up on your profile page first."),
+            _(
+                "Your role requires two-factor login: set it up on your profile page first."
+            ),
         )
     record_audit("login.succeeded", actor=user, data={"via": "api"})
     raw, token = accounts.issue_token(

@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.wrappers import Response
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -69,9 +70,12 @@ def current_session_id() -> int | None:
     return row.id if row is not None else None
 
 
-def finish_login(user: User, next_url: str | None):
-    """After a right password: the second step when the user has two factors
-    on (or must enrol first), else the session starts. Commits."""
+def finish_login(
+    user: User, next_url: str | None, *, welcome: str | None = None
+) -> Response:
+    """After a right password (typed, or just set through a mailed link): the
+    second step when the user has two factors on (or must enrol first), else
+    the session starts. Commits."""
     if two_factor.is_enabled(user):
         _pend(user, next_url, enrol=False)
         db.session.commit()
@@ -82,9 +86,10 @@ def finish_login(user: User, next_url: str | None):
         db.session.commit()
         return redirect(url_for("auth.login_enrol"))
     start_session(user)
-    record_audit("login.succeeded", actor=user)
+    if welcome is None:
+        record_audit("login.succeeded", actor=user)
     db.session.commit()
-    flash(_("Welcome, %(name)s!", name=user.name), "success")
+    flash(welcome or _("Welcome, %(name)s!", name=user.name), "success")
     return redirect(_safe_next(next_url))
 
 
@@ -251,9 +256,7 @@ def profile():
             data = ProfileIn().load(request.form.to_dict(), unknown="exclude")
         except ValidationError as err:
             return _render_profile(errors=translate_messages(err.messages)), 422
-        accounts.update_profile(
-            current_user, data, keep_session=current_session_id()
-        )
+        accounts.update_profile(current_user, data, keep_session=current_session_id())
         db.session.commit()
         # A new password ends the other sessions; this one goes on.
         session[SESSION_VERSION_KEY] = current_user.session_version

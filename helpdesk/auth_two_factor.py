@@ -78,8 +78,10 @@ def login_code():
 def login_enrol():
     """A user whose role requires two factors sets them up before getting in."""
     found = pending_login()
-    if found is None or not found[1].get("enrol") or not two_factor.pending_secret(
-        found[0]
+    if (
+        found is None
+        or not found[1].get("enrol")
+        or not two_factor.pending_secret(found[0])
     ):
         return redirect(url_for("auth.login"))
     user, pending = found

@@ -88,9 +88,7 @@ def update_user(user: User, data: dict, *, actor: User) -> User:
     return user
 
 
-def update_profile(
-    user: User, data: dict, *, keep_session: int | None = None
-) -> User:
+def update_profile(user: User, data: dict, *, keep_session: int | None = None) -> User:
     """What users may change about themselves: name, phone, language, time
     zone, password (which ends their other sessions, not ``keep_session``)."""
     for field in ("name", "locale", "timezone"):
@@ -107,9 +105,7 @@ def update_profile(
     return user
 
 
-def set_password(
-    user: User, password: str, *, keep_session: int | None = None
-) -> None:
+def set_password(user: User, password: str, *, keep_session: int | None = None) -> None:
     """A new password ends every session and token the old one opened
     (except the session ``keep_session``, where the user changed it)."""
     user.password_hash = generate_password_hash(password)

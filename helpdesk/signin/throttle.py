@@ -4,7 +4,8 @@ Each limited form counts per account (the e-mail it names) and per address
 (the client's, as ProxyFix gives it). Logins, two-factor codes and token
 requests share the account's count of *failures* (a 401), so a guesser cannot
 take turns between the login page, the code step and the API; reset and
-sign-up requests count every attempt (each one mails someone).
+sign-up requests count every one that passes its form's checks (each one
+mails someone).
 
 The counters live where every gunicorn worker (and every machine) sees them:
 by default in our own ``rate_limits`` table (``DatabaseStorage``, a
@@ -186,14 +187,20 @@ def _failed(response) -> bool:
     return response.status_code == 401
 
 
+def _accepted(response) -> bool:
+    """A reset request or sign-up that got past its form's checks (and so may
+    have mailed someone); a form sent back with its errors mails nobody."""
+    return response.status_code == 200
+
+
 def _setting(name: str):
     return lambda: current_app.config[name]
 
 
-def _limits(family: str, *, account_key, counts_failures: bool):
+def _limits(family: str, *, account_key, deduct_when):
     """Decorators for one family of limits (``login`` or ``mail``): one per
-    account, one per address, shared by every endpoint of the family."""
-    deduct_when = _failed if counts_failures else None
+    account, one per address, shared by every endpoint of the family;
+    ``deduct_when(response)`` says which answers count."""
     by_account = limiter.shared_limit(
         _setting(f"RATELIMIT_{family.upper()}_ACCOUNT"),
         scope=f"{family}-account",
@@ -216,11 +223,11 @@ def _limits(family: str, *, account_key, counts_failures: bool):
 
 
 # The login form and POST /api/v1/auth/token: failures per account, per address.
-login_limits = _limits("login", account_key=_submitted_email, counts_failures=True)
+login_limits = _limits("login", account_key=_submitted_email, deduct_when=_failed)
 # The two-factor step: the same counts, the account being the one logging in.
-code_limits = _limits("login", account_key=pending_account, counts_failures=True)
-# Reset requests and sign-ups: every request per address asked for, per address.
-mail_limits = _limits("mail", account_key=_submitted_email, counts_failures=False)
+code_limits = _limits("login", account_key=pending_account, deduct_when=_failed)
+# Reset requests and sign-ups: per address asked for, per client address.
+mail_limits = _limits("mail", account_key=_submitted_email, deduct_when=_accepted)
 
 
 # --- the answer -----------------------------------------------------------------

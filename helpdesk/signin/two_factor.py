@@ -105,7 +105,9 @@ def confirm_enrolment(user: User, code: str, *, now: datetime) -> list[str] | No
 
 
 def disable(user: User) -> None:
-    db.session.execute(sa.delete(TwoFactorSecret).where(TwoFactorSecret.user_id == user.id))
+    db.session.execute(
+        sa.delete(TwoFactorSecret).where(TwoFactorSecret.user_id == user.id)
+    )
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.flush()
 

@@ -63,5 +63,7 @@ def user_two_factor_reset(user_id: int):
     two_factor.disable(user)
     record_audit("two_factor.reset", data={"user_id": user.id})
     db.session.commit()
-    flash(_("Two-factor login of %(email)s has been reset.", email=user.email), "success")
+    flash(
+        _("Two-factor login of %(email)s has been reset.", email=user.email), "success"
+    )
     return redirect(url_for("helpdesk.user_edit", user_id=user.id))
