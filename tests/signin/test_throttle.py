@@ -116,7 +116,10 @@ def test_reset_requests_and_sign_ups_are_limited_per_address_asked_for(
 ):
     user = given(make_user)
     for _ in range(3):
-        assert client.post("/password/forgot", data={"email": user.email}).status_code == 200
+        assert (
+            client.post("/password/forgot", data={"email": user.email}).status_code
+            == 200
+        )
     for _ in range(2):
         signup = {"name": "Again", "email": user.email}
         assert client.post("/signup", data=signup).status_code == 200

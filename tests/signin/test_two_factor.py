@@ -86,9 +86,7 @@ def test_a_staff_user_with_two_factors_required_cannot_log_in_without_the_code(
     assert client.get("/queue").status_code == 200
 
 
-def test_the_code_step_waits_only_a_while(
-    app, client, given, login, clock
-):
+def test_the_code_step_waits_only_a_while(app, client, given, login, clock):
     _require(client, login, given, "manager")
     manager = given(make_user, role=Role.MANAGER)
     secret, _ = _enrolled(app, client, manager, clock)
@@ -107,7 +105,9 @@ def test_a_recovery_code_logs_in_once(app, client, given, login, clock):
     _secret_, codes = _enrolled(app, client, agent, clock)
 
     _password(client, agent)
-    assert client.post("/login/code", data={"code": codes[0].upper()}).status_code == 302
+    assert (
+        client.post("/login/code", data={"code": codes[0].upper()}).status_code == 302
+    )
     client.post("/logout")
     _password(client, agent)
     assert client.post("/login/code", data={"code": codes[0]}).status_code == 401
@@ -161,9 +161,7 @@ def test_a_token_by_password_needs_the_code(app, client, given, login, clock):
     assert recovery.status_code == 201
 
 
-def test_a_reset_link_does_not_skip_the_second_factor(
-    app, client, given, login, clock
-):
+def test_a_reset_link_does_not_skip_the_second_factor(app, client, given, login, clock):
     _require(client, login, given, "admin")
     admin = given(make_user, role=Role.ADMIN)
     secret, _ = _enrolled(app, client, admin, clock)
