@@ -61,9 +61,9 @@ def is_enabled(user: User) -> bool:
 
 
 def begin_enrolment(user: User, *, now: datetime) -> TwoFactorSecret:
-    """A fresh unconfirmed secret for ``user`` (the old one, if any, keeps
-    working until the new one is confirmed)... unless two factors are already
-    on: then it is returned as is, so nobody without a code can replace it."""
+    """A fresh unconfirmed secret for ``user`` to scan; when two factors are
+    already on, the confirmed secret as it is (replacing it takes turning
+    two factors off first, with a code)."""
     row = _secret_of(user)
     if row is not None and row.confirmed_at is not None:
         return row
