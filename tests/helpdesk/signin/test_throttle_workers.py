@@ -23,7 +23,7 @@ import pytest
 
 from tests.builders import make_user
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 DEADLINE_SECONDS = 60
 
