@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         http,
         imports,
         inbound,
+        metrics,
         outbox,
         reference,
         scheduler,
@@ -76,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["filename"] = files.clean_filename
     app.context_processor(lambda: {"current_locale": str(get_locale())})
     hooks.init_app(app)
+    metrics.init_app(app)
     subscribers.connect()
     search.init_app(app)
     # Mail and webhooks are the core's: delivered whichever packages are on.
