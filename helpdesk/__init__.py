@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         http,
         imports,
         inbound,
+        logs,
         metrics,
         outbox,
         reference,
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
     unit_of_work.connect()
     undo_service.connect()
     http.register_error_handlers(app)
+    logs.init_app(app)
     security.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)

@@ -16,7 +16,6 @@ from helpdesk.extensions import db
 from helpdesk.inbound.imap import ImapError
 from helpdesk.inbound.jobs import poll_once
 from helpdesk.inbound.service import ingest_message
-from helpdesk.metrics.instruments import MAIL_INGESTED
 
 log = logging.getLogger(__name__)
 mail_cli = AppGroup("mail", help="Mail in: messages become tickets and comments.")
@@ -51,7 +50,6 @@ def ingest_command(message) -> None:
         log.exception("mail_in.ingest_deferred")
         click.echo(f"mail ingest: not stored, try later: {exc}", err=True)
         sys.exit(EX_TEMPFAIL)
-    MAIL_INGESTED.labels(result.outcome.value).inc()
     click.echo(
         f"{result.outcome.value} ticket_id={result.ticket_id} reason={result.reason}"
     )

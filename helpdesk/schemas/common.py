@@ -108,6 +108,9 @@ class PageQuery(Schema):
 class ErrorBody(Schema):
     code = fields.String()
     message = fields.String()
+    # The request's id, as in the X-Request-ID header and the server's log
+    # (before ``fields``, whose name the next line takes over in this class).
+    request_id = fields.String()
     fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
