@@ -40,12 +40,14 @@ class _ThisProcess:
 def render(app: Flask) -> tuple[bytes, str]:
     """The Prometheus text exposition and its content type."""
     registry = CollectorRegistry(auto_describe=False)
+    # The database's figures first: an error they meet is then already in
+    # this scrape's counters.
+    registry.register(DatabaseCollector(app))
     folder = app.config.get("PROMETHEUS_MULTIPROC_DIR")
     if folder:
         MultiProcessCollector(registry, path=folder)
     else:
         registry.register(_ThisProcess())
-    registry.register(DatabaseCollector(app))
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
