@@ -200,7 +200,9 @@ def test_database_errors_are_counted_by_kind(app, client):
         # Reading still works: the scrape has its figures.
         during = scrape(client)
     assert delta(during, before, "helpdesk_database_errors_total", kind="other") == 1
-    assert delta(during, before, "helpdesk_database_errors_total", kind="read_only") >= 1
+    assert (
+        delta(during, before, "helpdesk_database_errors_total", kind="read_only") >= 1
+    )
     assert during.value("helpdesk_metrics_database_up") == 1
 
 
@@ -258,6 +260,9 @@ def test_allowed_networks_replace_the_loopback_default(app, client, monkeypatch)
 
 
 def test_a_network_that_is_none_is_refused_at_start():
-    assert [str(n) for n in parse_networks("10.0.0.0/8, ::1")] == ["10.0.0.0/8", "::1/128"]
+    assert [str(n) for n in parse_networks("10.0.0.0/8, ::1")] == [
+        "10.0.0.0/8",
+        "::1/128",
+    ]
     with pytest.raises(ValueError, match="'10.0.0.300/8'"):
         parse_networks("127.0.0.1,10.0.0.300/8")
