@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         views,
     )
     from helpdesk.audit import api as audit_api  # noqa: F401 - its route joins api.bp
+    from helpdesk.imports import watch as import_watch
     from helpdesk.labels import TEMPLATE_GLOBALS
     from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
@@ -87,6 +88,7 @@ def init_app(app: Flask) -> None:
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"
     )
     hooks.add_job(app, "undo-prune", undo_jobs.prune_job, "UNDO_PRUNE_SECONDS")
+    hooks.add_job(app, "import-watch", import_watch.watch_job, "IMPORT_WATCH_SECONDS")
     backup.init_app(app)
     audit.init_app(app)
     if app.config.get("MAIL_IMAP_HOST"):

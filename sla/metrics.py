@@ -35,7 +35,9 @@ def open_clock_gauges() -> Iterator[Metric]:
         sa.case((sa.and_(c.warnings_done > 0, c.breached_at.is_(None)), 1), else_=0)
     )
     rows = db.session.execute(
-        sa.select(c.target, c.phase, sa.func.count(), warned, sa.func.count(c.breached_at))
+        sa.select(
+            c.target, c.phase, sa.func.count(), warned, sa.func.count(c.breached_at)
+        )
         .where(c.target.in_(list(Target)), c.phase.in_(OPEN_PHASES))
         .group_by(c.target, c.phase)
     ).all()

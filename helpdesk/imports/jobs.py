@@ -26,6 +26,7 @@ from helpdesk.imports.models import ImportJob, JobStatus
 from helpdesk.imports.pipeline import MappingNeeded, Progress
 from helpdesk.imports.reading import UnreadableFile
 from helpdesk.imports.service import preview, run_import
+from helpdesk.imports.watch import start
 from helpdesk.models import User
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,12 @@ def create_job(
         filename=filename[:255],
         content=content,
         strict=strict,
-        status=JobStatus.CHECKING,
         mapping={},
         report={},
         created_by_id=actor.id,
         created_at=now,
     )
+    start(job, JobStatus.CHECKING, now=now)
     db.session.add(job)
     db.session.flush()
     return job

@@ -68,7 +68,9 @@ class DatabaseCollector:
 def core_gauges(now: datetime) -> Iterable[Metric]:
     """The core's figures: tickets, the outbox, the scheduler's heartbeats."""
     yield tickets_by_status_and_line()
-    yield from outbox_gauges(now, max_attempts=current_app.config["OUTBOX_MAX_ATTEMPTS"])
+    yield from outbox_gauges(
+        now, max_attempts=current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    )
     yield from scheduler_gauges(now)
 
 

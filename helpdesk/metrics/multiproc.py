@@ -15,17 +15,9 @@ import os
 import re
 from pathlib import Path
 
+from helpdesk.processes import process_alive
+
 _FILE = re.compile(r"^[a-z_]+_(\d+)\.db$")
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        return True
-    return True
 
 
 def prepare(folder: str | os.PathLike) -> list[str]:

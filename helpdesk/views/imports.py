@@ -27,6 +27,7 @@ from helpdesk.imports.kinds import get_kind, kinds
 from helpdesk.imports.models import ImportJob, JobStatus
 from helpdesk.imports.reading import read_table
 from helpdesk.imports.templates import template_csv, template_xlsx
+from helpdesk.imports.watch import start
 from helpdesk.models import Role
 from helpdesk.views import bp
 from helpdesk.views.access import admin_required
@@ -142,7 +143,8 @@ def import_mapping(job_id: int):
             message = N_("Not a field of this import.")
             raise InvalidInput(_(message), fields={f"column-{index}": [_(message)]})
         mapping[header] = target
-    job.mapping, job.status = mapping, JobStatus.CHECKING
+    job.mapping = mapping
+    start(job, JobStatus.CHECKING, now=get_clock().now())
     db.session.commit()
     jobs.dispatch(current_app._get_current_object(), jobs.run_check, job_id)
     return redirect(url_for("helpdesk.import_detail", job_id=job.id))
@@ -154,7 +156,7 @@ def import_confirm(job_id: int):
     job = _job(job_id)
     if not jobs.can_confirm(job):
         raise Conflict(_("This import cannot run: see its report."))
-    job.status = JobStatus.RUNNING
+    start(job, JobStatus.RUNNING, now=get_clock().now())
     db.session.commit()
     jobs.dispatch(current_app._get_current_object(), jobs.run_job, job_id)
     return redirect(url_for("helpdesk.import_detail", job_id=job_id))

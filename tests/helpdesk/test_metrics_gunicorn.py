@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk.metrics import multiproc
+from helpdesk.processes import process_alive
 from tests.helpdesk.metrics_support import Scrape
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,7 +108,7 @@ def test_workers_count_into_one_folder_and_every_scrape_sums_them(server):
         for p in folder.iterdir()
         if (m := re.match(r"counter_(\d+)\.db$", p.name))
     }
-    assert pids and all(multiproc.process_alive(pid) for pid in pids)
+    assert pids and all(process_alive(pid) for pid in pids)
 
 
 def test_starting_keeps_the_files_of_running_processes(tmp_path):

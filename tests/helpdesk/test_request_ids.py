@@ -44,9 +44,7 @@ def test_the_proxys_id_is_kept_when_sane_and_replaced_when_not(client):
 @pytest.fixture
 def failing_app(migrated_url):
     """An app with a page and an API route that fail unexpectedly."""
-    app = create_app(
-        TestingConfig, overrides={"SQLALCHEMY_DATABASE_URI": migrated_url}
-    )
+    app = create_app(TestingConfig, overrides={"SQLALCHEMY_DATABASE_URI": migrated_url})
 
     @app.get("/broken")
     def broken():
