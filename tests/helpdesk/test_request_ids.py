@@ -115,3 +115,11 @@ def test_text_lines_carry_the_request_id_too(client):
     finally:
         logs.configure(TestingConfig.LOG_FORMAT)
     assert "[abcdef12-text] hello" in buffer.getvalue()
+
+
+def test_the_error_page_says_so_in_russian(client):
+    response = client.get("/no/such/page", headers={"Accept-Language": "ru"})
+
+    page = response.get_data(as_text=True)
+    assert "Номер запроса" in page
+    assert response.headers["X-Request-ID"] in page
