@@ -74,19 +74,27 @@ def core_gauges(now: datetime) -> Iterable[Metric]:
     yield from scheduler_gauges(now)
 
 
+# Closed tickets are not counted: their number only grows, and counting them
+# would read every ticket ever closed at every scrape (0.3 s at a million on
+# SQLite); the other statuses are seeks into ix_tickets_line_status_id whose
+# cost follows the tickets that are not closed.
+COUNTED_STATUSES = tuple(s for s in TicketStatus if s != TicketStatus.CLOSED)
+
+
 def tickets_by_status_and_line() -> Metric:
-    # An index-only scan of ix_tickets_line_status_id.
     rows = db.session.execute(
-        sa.select(Ticket.line, Ticket.status, sa.func.count()).group_by(
-            Ticket.line, Ticket.status
-        )
+        sa.select(Ticket.line, Ticket.status, sa.func.count())
+        .where(Ticket.line.in_(LINES), Ticket.status.in_(COUNTED_STATUSES))
+        .group_by(Ticket.line, Ticket.status)
     )
     counts = {(line, TicketStatus(status)): n for line, status, n in rows}
     family = GaugeMetricFamily(
-        "helpdesk_tickets", "Tickets by status and line.", labels=["status", "line"]
+        "helpdesk_tickets",
+        "Tickets by status and line (every status but closed).",
+        labels=["status", "line"],
     )
     # Every pair, zeros too: a panel's series never vanish when a count hits 0.
-    for status in TicketStatus:
+    for status in COUNTED_STATUSES:
         for line in LINES:
             family.add_metric([status.value, str(line)], counts.get((line, status), 0))
     return family
