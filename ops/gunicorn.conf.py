@@ -50,6 +50,8 @@ if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
                 "stream": "ext://sys.stdout",
             },
         },
+        # The app gives the root logger its own JSON handler (helpdesk/logs.py).
+        "root": {"level": "INFO", "handlers": []},
         "loggers": {
             "gunicorn.error": {
                 "level": "INFO",
