@@ -15,6 +15,11 @@ from helpdesk.extensions import babel, csrf, db, migrate
 def init_app(app: Flask) -> None:
     from helpdesk import (
         api,
+        api_attachments,
+        api_categories,
+        api_imports,
+        api_people,
+        api_queue,
         audit,
         auth,
         auth_password,  # noqa: F401 - its routes join auth.bp
@@ -80,6 +85,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["filename"] = files.clean_filename
     app.context_processor(lambda: {"current_locale": str(get_locale())})
     hooks.init_app(app)
+    # The core's API modules beside helpdesk.api (their routes join api.bp).
+    for api_part in (
+        api_attachments,
+        api_categories,
+        api_imports,
+        api_people,
+        api_queue,
+    ):
+        hooks.add_openapi_paths(app, api_part.add_openapi_paths)
     metrics.init_app(app)
     subscribers.connect()
     search.init_app(app)

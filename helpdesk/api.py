@@ -22,7 +22,6 @@ from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas.accounts import TokenIn, TokenInfoOut, TokenOut, UserOut
 from helpdesk.schemas.common import PageQuery
 from helpdesk.schemas.tickets import (
-    CategoryOut,
     CommentIn,
     CommentOut,
     EventOut,
@@ -396,13 +395,6 @@ def event_list(ticket_id: int):
         query = query.where(TicketEvent.id > after_id)
     events, next_cursor = page(list(db.session.scalars(query.limit(limit + 1))), limit)
     return {"items": EventOut(many=True).dump(events), "next_cursor": next_cursor}
-
-
-@bp.get("/v1/categories")
-@login_required
-def category_list():
-    items = CategoryOut(many=True).dump(queries.active_categories())
-    return {"items": items, "next_cursor": None}
 
 
 @bp.get("/openapi.json")

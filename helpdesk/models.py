@@ -224,6 +224,8 @@ class Category(Base):
     name_en: Mapped[str] = mapped_column(sa.String(80))
     name_ru: Mapped[str] = mapped_column(sa.String(80))
     active: Mapped[bool] = mapped_column(default=True)
+    # The line a new ticket of this category starts on (rules may move it).
+    default_line: Mapped[int] = mapped_column(default=1, server_default="1")
 
     def display_name(self, locale: str) -> str:
         return self.name_ru if locale == "ru" else self.name_en
@@ -378,6 +380,7 @@ class Attachment(Base):
     created_at: Mapped[datetime]
 
     ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User] = relationship()
 
 
 class TicketEvent(Base):

@@ -139,15 +139,6 @@ def build_spec() -> dict:
         },
     )
     spec.path(
-        path="/v1/categories",
-        operations={
-            "get": operation(
-                "Active ticket categories (use their code when opening a ticket)",
-                {"200": {"description": "Categories", **list_of("CategoryOut")}},
-            )
-        },
-    )
-    spec.path(
         path="/v1/me",
         operations={
             "get": operation(

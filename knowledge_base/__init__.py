@@ -33,7 +33,16 @@ PANELS = {
 def init_app(app: Flask) -> None:
     from helpdesk.http import register_api
     from helpdesk.imports.kinds import add_kind
-    from knowledge_base import api, cli, demo, models, openapi, panels, views  # noqa: F401
+    from knowledge_base import (  # noqa: F401
+        api,
+        api_agents,
+        cli,
+        demo,
+        models,
+        openapi,
+        panels,
+        views,
+    )
     from knowledge_base.imports import ARTICLES
 
     app.register_blueprint(views.bp)
@@ -43,6 +52,7 @@ def init_app(app: Flask) -> None:
     hooks.add_timeline_renderer(app, "kb_", "knowledge_base/_event.html")
     app.jinja_env.globals.update(panels.TEMPLATE_GLOBALS)
     hooks.add_openapi_paths(app, openapi.add_paths)
+    hooks.add_openapi_paths(app, api_agents.add_openapi_paths)
     hooks.add_demo_loader(app, demo.load_demo_articles)
     app.cli.add_command(cli.kb_cli)
     add_kind(app, ARTICLES)

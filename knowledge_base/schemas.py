@@ -23,7 +23,7 @@ from helpdesk.schemas.common import (
     text,
 )
 from helpdesk.schemas.tickets import priority_field
-from knowledge_base.models import ArticleStatus, Visibility
+from knowledge_base.models import ArticleStatus, LinkKind, Visibility
 
 MAX_TAGS = 10
 _TAG_SEPARATORS = re.compile(r"[,;\n]+")
@@ -179,6 +179,47 @@ def article_id_field() -> fields.Integer:
 
 class LinkIn(Schema):
     article_id = article_id_field()
+
+
+class TicketLinkIn(LinkIn):
+    """A link made through the API: which ticket, which article."""
+
+    ticket_id = Id(
+        required=True,
+        error=N_("Choose a ticket."),
+        error_messages={"required": N_("Choose a ticket.")},
+    )
+
+
+class LinkOut(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    article_id = fields.Integer()
+    title = fields.Function(
+        lambda link: link.article.title, metadata={"type": "string"}
+    )
+    kind = fields.Enum(LinkKind, by_value=True)
+    linked_by_id = fields.Integer()
+    created_at = UTCDateTime()
+
+
+class LinkQuery(Schema):
+    ticket = Id(
+        required=True,
+        error_messages={"required": N_("Name the ticket: ?ticket=<id>.")},
+    )
+
+
+class CannedOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String(metadata={"description": "with {placeholders}"})
+    line = fields.Integer(
+        allow_none=True, metadata={"description": "shared with; null = personal"}
+    )
+    personal = fields.Boolean(attribute="is_personal")
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime()
 
 
 class PhoneResolveIn(StrippedSchema):

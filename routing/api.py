@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from helpdesk import undo
 from helpdesk.api import begin_undo, dump_ticket, etag, requested_version, with_undo
+from helpdesk.api_queue import bulk_answer
 from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
@@ -26,12 +27,13 @@ from helpdesk.http import json_body
 from helpdesk.models import Ticket, User
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas.common import PageQuery
-from helpdesk.service import access, versions
+from helpdesk.service import access, bulk, versions
 from helpdesk.undo import UndoKind
 from routing import rules
 from routing.schemas import (
     AgentOut,
     AvailabilityIn,
+    BulkEscalationIn,
     DefectDetailOut,
     DefectFixIn,
     DefectIn,
@@ -168,6 +170,34 @@ def escalation_create(ticket_id: int):
     action = undo.finish(action)
     db.session.commit()
     return with_undo(dump_ticket(ticket), action), 201, etag(ticket)
+
+
+@bp.post("/tickets/bulk-escalations")
+@login_required
+def bulk_escalation_create():
+    """The queue's bulk escalation: up to 100 tickets to one line with one
+    reason; each ticket the agent may not move is skipped with its reason."""
+    if not current_user.is_staff:
+        raise PermissionDenied(_("Only agents can escalate tickets."))
+    data = BulkEscalationIn().load(json_body())
+    now = get_clock().now()
+    action = begin_undo(
+        UndoKind.BULK, bulk.visible(data["ticket_ids"], actor=current_user), now=now
+    )
+    outcome = bulk.for_each_ticket(
+        data["ticket_ids"],
+        lambda ticket: lines.escalate_ticket(
+            ticket,
+            line=data["line"],
+            reason=data["reason"],
+            actor=current_user,
+            now=now,
+        ),
+        actor=current_user,
+    )
+    action = undo.finish(action)
+    db.session.commit()
+    return bulk_answer(outcome, action), 201
 
 
 # --- agents --------------------------------------------------------------------------

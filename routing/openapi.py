@@ -133,6 +133,24 @@ def _agent_and_escalation_paths(spec: APISpec) -> None:
         },
     )
     spec.path(
+        path="/v1/tickets/bulk-escalations",
+        operations={
+            "post": operation(
+                "Move up to 100 tickets to one line with one reason (staff); "
+                "those you may not move are skipped with their reason; undoable",
+                {
+                    "201": {
+                        "description": "Outcome",
+                        **json_content("BulkOutcomeOut"),
+                    },
+                    "403": {"description": "Not staff"},
+                },
+                body=schemas.BulkEscalationIn,
+                errors=("401", "422"),
+            )
+        },
+    )
+    spec.path(
         path="/v1/routing/agents",
         operations={
             "get": operation(

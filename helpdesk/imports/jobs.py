@@ -18,13 +18,15 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from helpdesk.clock import get_clock
+from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.imports.kinds import get_kind
 from helpdesk.imports.models import ImportJob, JobStatus
 from helpdesk.imports.pipeline import MappingNeeded, Progress
-from helpdesk.imports.reading import UnreadableFile
+from helpdesk.imports.reading import UnreadableFile, read_table
 from helpdesk.imports.service import preview, run_import
 from helpdesk.imports.watch import start
 from helpdesk.models import User
@@ -98,6 +100,39 @@ def can_confirm(job: ImportJob) -> bool:
         and job.good_rows > 0
         and not (job.strict and report["bad_rows"])
     )
+
+
+def file_headers(job: ImportJob) -> list[str]:
+    """The file's column names, for the mapping step (none once it ran or
+    when the file cannot be read)."""
+    if job.report.get("unreadable") or job.status != JobStatus.UPLOADED:
+        return []
+    return read_table(job.content, job.filename).headers
+
+
+def choose_columns(job: ImportJob, mapping: dict[str, str], *, now: datetime) -> None:
+    """The mapping step: ``{header: field}`` (an empty field ignores the
+    column); the rows are then checked again (``run_check``) by this process."""
+    if job.status != JobStatus.UPLOADED:
+        raise Conflict(_l("This import has already run."))
+    names = {c.name for c in get_kind(job.kind).columns}
+    headers = set(file_headers(job))
+    for header, target in mapping.items():
+        if header not in headers:
+            message = _l("The file has no column “%(header)s”.", header=header)
+            raise InvalidInput(message, fields={header: [message]})
+        if target and target not in names:
+            message = _l("Not a field of this import.")
+            raise InvalidInput(message, fields={header: [message]})
+    job.mapping = mapping
+    start(job, JobStatus.CHECKING, now=now)
+
+
+def confirm(job: ImportJob, *, now: datetime) -> None:
+    """The admin's go: the job runs next (``run_job``), in this process."""
+    if not can_confirm(job):
+        raise Conflict(_l("This import cannot run: see its report."))
+    start(job, JobStatus.RUNNING, now=now)
 
 
 # --- running beside the request -------------------------------------------------

@@ -359,6 +359,24 @@ class ViewerOut(Schema):
 
 
 class CategoryOut(Schema):
+    id = fields.Integer()
     code = fields.String()
     name_en = fields.String()
     name_ru = fields.String()
+    default_line = fields.Integer(metadata={"description": "new tickets start here"})
+    active = fields.Boolean()
+
+
+class BulkSkipOut(Schema):
+    ticket = fields.String(metadata={"description": "its number, or #id if unseen"})
+    reason = fields.String()
+
+
+class BulkOutcomeOut(Schema):
+    """What a bulk action did: the tickets it changed, those it skipped and why."""
+
+    changed = fields.List(fields.String(), metadata={"description": "numbers"})
+    skipped = fields.List(fields.Nested(BulkSkipOut))
+    undo = fields.String(
+        metadata={"description": "POST here to undo it while the window lasts"}
+    )

@@ -12,7 +12,7 @@ from helpdesk import files
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, EventKind, Ticket, User
-from helpdesk.service.access import ensure_can_work_on
+from helpdesk.service.access import ensure_can_work_on, get_visible_ticket
 from helpdesk.service.timeline import record_event
 
 log = logging.getLogger(__name__)
@@ -87,3 +87,13 @@ def get_attachment(ticket: Ticket, attachment_id: int, *, actor: User) -> Attach
     ):
         raise NotFound(_l("Attachment not found."))
     return attachment
+
+
+def get_visible_attachment(actor: User, attachment_id: int) -> Attachment:
+    """An attachment by its own id, under the same rule as its ticket (and
+    internal files for staff only): anything else is the same 404."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound(_l("Attachment not found."))
+    ticket = get_visible_ticket(actor, attachment.ticket_id)
+    return get_attachment(ticket, attachment_id, actor=actor)

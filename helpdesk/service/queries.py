@@ -189,7 +189,11 @@ def ticket_comments(ticket: Ticket, *, actor: User) -> list[Comment]:
 
 
 def ticket_attachments(ticket: Ticket, *, actor: User) -> list[Attachment]:
-    query = ticket.attachments.select().order_by(Attachment.id)
+    query = (
+        ticket.attachments.select()
+        .options(selectinload(Attachment.uploaded_by))
+        .order_by(Attachment.id)
+    )
     if not actor.is_staff:
         query = query.where(Attachment.internal.is_(False))
     return list(db.session.scalars(query))

@@ -85,7 +85,7 @@ def open_ticket(
         channel=channel,
         requester_id=requester.id,
         status=TicketStatus.NEW,
-        line=1,
+        line=category.default_line,
         created_at=now,
         updated_at=now,
         version=0,

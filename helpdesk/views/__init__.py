@@ -7,6 +7,7 @@ bp = Blueprint("helpdesk", __name__)
 from helpdesk.views import (  # noqa: E402,F401
     admin,
     audit,
+    categories,
     exports,
     imports,
     inbound,

@@ -18,16 +18,13 @@ from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields
 
 from helpdesk.clock import get_clock
-from helpdesk.errors import Conflict, InvalidInput, NotFound
+from helpdesk.errors import InvalidInput, NotFound
 from helpdesk.extensions import db
 from helpdesk.http import translate_messages
-from helpdesk.i18n import N_
 from helpdesk.imports import jobs
 from helpdesk.imports.kinds import get_kind, kinds
 from helpdesk.imports.models import ImportJob, JobStatus
-from helpdesk.imports.reading import read_table
 from helpdesk.imports.templates import template_csv, template_xlsx
-from helpdesk.imports.watch import start
 from helpdesk.models import Role
 from helpdesk.views import bp
 from helpdesk.views.access import admin_required
@@ -117,34 +114,26 @@ def import_detail(job_id: int):
         "helpdesk/admin_import.html",
         job=job,
         kind=get_kind(job.kind),
-        headers=_headers(job),
+        headers=jobs.file_headers(job),
         can_confirm=jobs.can_confirm(job),
     )
-
-
-def _headers(job: ImportJob) -> list[str]:
-    """The file's column names (for the mapping form); none if unreadable."""
-    if job.report.get("unreadable") or job.status != JobStatus.UPLOADED:
-        return []
-    return read_table(job.content, job.filename).headers
 
 
 @bp.post("/admin/imports/<int:job_id>/mapping")
 @admin_required
 def import_mapping(job_id: int):
     job = _job(job_id)
-    if job.status != JobStatus.UPLOADED:
-        raise Conflict(_("This import has already run."))
-    names = {c.name for c in get_kind(job.kind).columns}
-    mapping = {}
-    for index, header in enumerate(_headers(job)):
-        target = request.form.get(f"column-{index}", "")
-        if target and target not in names:
-            message = N_("Not a field of this import.")
-            raise InvalidInput(_(message), fields={f"column-{index}": [_(message)]})
-        mapping[header] = target
-    job.mapping = mapping
-    start(job, JobStatus.CHECKING, now=get_clock().now())
+    mapping = {
+        header: request.form.get(f"column-{index}", "")
+        for index, header in enumerate(jobs.file_headers(job))
+    }
+    try:
+        jobs.choose_columns(job, mapping, now=get_clock().now())
+    except InvalidInput as err:
+        # The form names its fields by column position, not by header.
+        positions = {h: f"column-{i}" for i, h in enumerate(mapping)}
+        fields_ = {positions.get(k, k): v for k, v in (err.fields or {}).items()}
+        raise InvalidInput(err.message, fields=fields_) from err
     db.session.commit()
     jobs.dispatch(current_app._get_current_object(), jobs.run_check, job_id)
     return redirect(url_for("helpdesk.import_detail", job_id=job.id))
@@ -154,9 +143,7 @@ def import_mapping(job_id: int):
 @admin_required
 def import_confirm(job_id: int):
     job = _job(job_id)
-    if not jobs.can_confirm(job):
-        raise Conflict(_("This import cannot run: see its report."))
-    start(job, JobStatus.RUNNING, now=get_clock().now())
+    jobs.confirm(job, now=get_clock().now())
     db.session.commit()
     jobs.dispatch(current_app._get_current_object(), jobs.run_job, job_id)
     return redirect(url_for("helpdesk.import_detail", job_id=job_id))

@@ -32,6 +32,9 @@ from knowledge_base.service.links import add_link
 UNLINKED_EVENT = "kb_article_unlinked"
 
 
+NOT_LINKED = _l("This article is not linked to the ticket.")
+
+
 def record_view(article: Article, *, now: datetime) -> None:
     """Count one view on the article's row for ``now``'s UTC day (an upsert:
     one statement, one row per article and day however many views)."""
@@ -106,7 +109,7 @@ def unlink_article(
         )
     )
     if link is None:
-        raise NotFound(_l("This article is not linked to the ticket."))
+        raise NotFound(NOT_LINKED)
     if link.kind == LinkKind.RESOLVED_ON_CALL:
         raise Conflict(_l("The ticket was resolved with this article; the link stays."))
     db.session.delete(link)

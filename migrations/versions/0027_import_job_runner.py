@@ -2,7 +2,7 @@
 the scheduler can fail the ones whose process ended mid-way
 
 Revision ID: 0027
-Revises: 0024
+Revises: 0033
 Create Date: 2026-12-04 10:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0027"
-down_revision = "0024"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_SUBMITTED
 
 from helpdesk.extensions import db
 from helpdesk.models import Role
@@ -53,8 +53,10 @@ class RunningScheduler:
         self.scheduler = build_scheduler(app)
         self.errors: dict[str, list] = defaultdict(list)
         self._runs: dict[str, int] = defaultdict(int)
+        self._submitted: dict[str, int] = defaultdict(int)
         self._changed = threading.Condition()
         self.scheduler.add_listener(self._ran, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        self.scheduler.add_listener(self._submit, EVENT_JOB_SUBMITTED)
         self._thread = threading.Thread(target=self.scheduler.start, daemon=True)
         self._thread.start()
 
@@ -65,8 +67,22 @@ class RunningScheduler:
                 self.errors[event.job_id].append(event.exception)
             self._changed.notify_all()
 
-    def run_all(self) -> None:
+    def _submit(self, event) -> None:
         with self._changed:
+            self._submitted[event.job_id] += 1
+
+    def run_all(self) -> None:
+        # A run still going (the one at start, on a busy machine) would be
+        # counted as this call's run and a trigger now would be skipped
+        # (one instance per job): wait until every job is idle first.
+        with self._changed:
+            assert self._changed.wait_for(
+                lambda: all(
+                    self._runs.get(job_id, 0) >= count
+                    for job_id, count in self._submitted.items()
+                ),
+                timeout=WAIT_SECONDS,
+            ), f"jobs still running: {dict(self._submitted)} {dict(self._runs)}"
             before = dict(self._runs)
         ids = [job.id for job in self.scheduler.get_jobs()]
         for job_id in ids:

@@ -199,6 +199,61 @@ CASES = [
         line2_reply(200),
     ),
     # --- the API: 401 instead of the login page
+    Case("api-canned-list", "GET", "/api/v1/kb/canned", logged_in(200)),
+    Case(
+        "api-canned-create",
+        "POST",
+        "/api/v1/kb/canned",
+        staff(201),
+        json={"title": "Hi", "body": "Hello"},
+        writes=True,
+    ),
+    Case(
+        "api-canned-get",
+        "GET",
+        "/api/v1/kb/canned/{canned}",
+        line2_reply(200) | {"customer": 404},
+    ),
+    Case(
+        "api-canned-patch",
+        "PATCH",
+        "/api/v1/kb/canned/{canned}",
+        line2_reply(200) | {"customer": 404},
+        json={"title": "Renamed"},
+        writes=True,
+    ),
+    Case(
+        "api-canned-delete",
+        "DELETE",
+        "/api/v1/kb/canned/{canned}",
+        line2_reply(204) | {"customer": 404},
+        writes=True,
+    ),
+    Case("api-links", "GET", "/api/v1/kb/links?ticket={ticket}", logged_in(200)),
+    Case(
+        "api-link-create",
+        "POST",
+        "/api/v1/kb/links",
+        staff(201, customer=404),  # an internal article: not there for them
+        json={"ticket_id": "{ticket}", "article_id": "{internal}"},
+        writes=True,
+    ),
+    Case(
+        "api-link-delete",
+        "DELETE",
+        "/api/v1/kb/links/{link}",
+        staff(204),
+        writes=True,
+        setup={"linked": True},
+    ),
+    Case(
+        "api-call-resolution",
+        "POST",
+        "/api/v1/kb/call-resolutions",
+        staff(201) | {"line2": 403, "line3": 403},  # line 1's new tickets
+        json={"requester_id": "{customer}", "article_id": "{article}"},
+        writes=True,
+    ),
     Case("api-search", "GET", "/api/v1/kb/search?q=printer", logged_in(200)),
     Case("api-suggestions", "GET", "/api/v1/kb/suggestions?q=printer", logged_in(200)),
     Case("api-list", "GET", "/api/v1/kb/articles", logged_in(200)),
@@ -295,8 +350,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         make_article, title="Printer secrets", visibility=Visibility.INTERNAL
     )
     ticket = given(make_ticket, requester=customer, line=2)
-    if setup.get("linked"):
-        given(_link, article, ticket, author)
+    link = given(_link, article, ticket, author) if setup.get("linked") else None
     canned = given(make_canned, author=author, title="Line 2 hello", line=2)
     return SimpleNamespace(
         user=user,
@@ -306,6 +360,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
             "ticket": ticket.id,
             "canned": canned.id,
             "customer": customer.id,
+            "link": link.id if link else 0,
         },
     )
 

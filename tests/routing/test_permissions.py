@@ -283,6 +283,19 @@ CASES = [
         json={"line": 3, "reason": "Needs a developer."},
         writes=True,
     ),
+    Case(
+        "api-bulk-escalate",
+        "POST",
+        "/api/v1/tickets/bulk-escalations",
+        # as the page: line 1 and 3 have the ticket skipped (not their line)
+        expect((STAFF, 201)),
+        json=lambda w: {
+            "ticket_ids": [w.ticket.id],
+            "line": 3,
+            "reason": "Needs a developer.",
+        },
+        writes=FILERS_HERE,
+    ),
     Case("api-agents", "GET", "/api/v1/routing/agents", expect((STAFF, 200))),
     Case(
         "api-agent-colleague",

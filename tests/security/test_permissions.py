@@ -431,6 +431,43 @@ CASES = [
         admin_only(200),
         form={"name": "Requester", "role": "customer"},
     ),
+    # --- categories
+    Case("admin-categories", "GET", "/admin/categories", admin_only(200)),
+    Case("admin-category-new-page", "GET", "/admin/categories/new", admin_only(200)),
+    Case(
+        "admin-category-create",
+        "POST",
+        "/admin/categories/new",
+        admin_only(302),
+        form={"code": "vpn", "name_en": "VPN", "name_ru": "VPN", "active": "true"},
+        writes=True,
+    ),
+    Case("admin-category-page", "GET", "/admin/categories/{category}", admin_only(200)),
+    Case(
+        "admin-category-edit",
+        "POST",
+        "/admin/categories/{category}",
+        admin_only(302),
+        form={"name_en": "Access", "name_ru": "Доступ", "active": "true"},
+        writes=True,
+    ),
+    Case(
+        "api-category-create",
+        "POST",
+        "/api/v1/categories",
+        admin_only(201),
+        json={"code": "vpn", "name_en": "VPN", "name_ru": "VPN"},
+        writes=True,
+    ),
+    Case("api-category-get", "GET", "/api/v1/categories/{category}", logged_in(200)),
+    Case(
+        "api-category-patch",
+        "PATCH",
+        "/api/v1/categories/{category}",
+        admin_only(200),
+        json={"name_en": "Access rights"},
+        writes=True,
+    ),
     # --- imports and exports
     Case("admin-imports", "GET", "/admin/imports", admin_only(200)),
     Case(
@@ -644,6 +681,134 @@ CASES = [
         staff_only(409) | {"customer": 404, "other_customer": 404, "admin": 200},
         writes=("admin",),
     ),
+    # --- API parity: what the pages do, for programs
+    Case(
+        "api-attachment-list",
+        "GET",
+        "/api/v1/tickets/{ticket}/attachments",
+        ticket_read(200),
+    ),
+    Case(
+        "api-attachment-upload",
+        "POST",
+        "/api/v1/tickets/{ticket}/attachments",
+        # line 1 and 3 may read the line-2 ticket, not add to it
+        ticket_read(201) | {"line1": 403, "line3": 403},
+        form=lambda w: {"attachment": (io.BytesIO(b"a log\n"), "log.txt")},
+        writes=True,
+    ),
+    Case(
+        "api-attachment-get",
+        "GET",
+        "/api/v1/attachments/{attachment}",
+        ticket_read(200),
+    ),
+    Case(
+        "api-attachment-content",
+        "GET",
+        "/api/v1/attachments/{attachment}/content",
+        ticket_read(200),
+    ),
+    Case(
+        "api-bulk-update",
+        "POST",
+        "/api/v1/tickets/bulk-updates",
+        # as the page: the ticket is skipped for line 1 and 3 (not their
+        # line) and for the admin (no agent to assign)
+        staff_only(201),
+        json=lambda w: {"ticket_ids": [w.ticket.id], "action": "assign_me"},
+        writes=("line2", "manager"),
+    ),
+    Case("api-views", "GET", "/api/v1/me/views", staff_only(200)),
+    Case(
+        "api-view-create",
+        "POST",
+        "/api/v1/me/views",
+        staff_only(201),
+        json={"name": "Mine", "filters": {"priority": "P1"}},
+        writes=True,
+    ),
+    Case("api-view-delete", "DELETE", "/api/v1/me/views/999", staff_only(404)),
+    Case(
+        "api-me-patch",
+        "PATCH",
+        "/api/v1/me",
+        logged_in(200),
+        json={"name": "Renamed"},
+        writes=True,
+    ),
+    Case("api-my-notifications", "GET", "/api/v1/me/notifications", logged_in(200)),
+    Case(
+        "api-my-notifications-put",
+        "PUT",
+        "/api/v1/me/notifications",
+        logged_in(200),
+        json={"notices": []},
+        writes=True,
+    ),
+    Case("api-users", "GET", "/api/v1/users?q=Requester", staff_only(200)),
+    # Line staff register callers (customers); an admin must name the role.
+    Case(
+        "api-user-create",
+        "POST",
+        "/api/v1/users",
+        staff_only(201) | {"admin": 422},
+        json={"name": "Caller", "email": "caller@example.test"},
+        writes=True,
+    ),
+    Case(
+        "api-user-get",
+        "GET",
+        "/api/v1/users/{user}",
+        logged_in(200) | {"other_customer": 404},
+    ),
+    Case(
+        "api-user-patch",
+        "PATCH",
+        "/api/v1/users/{user}",
+        admin_only(200),
+        json={"name": "Renamed"},
+        writes=True,
+    ),
+    Case(
+        "api-user-notifications",
+        "GET",
+        "/api/v1/users/{user}/notifications",
+        admin_only(200),
+    ),
+    Case(
+        "api-user-notifications-put",
+        "PUT",
+        "/api/v1/users/{user}/notifications",
+        admin_only(200),
+        json={"notices": []},
+        writes=True,
+    ),
+    Case("api-imports", "GET", "/api/v1/imports", admin_only(200)),
+    Case(
+        "api-import-upload",
+        "POST",
+        "/api/v1/imports",
+        admin_only(201),
+        form=lambda w: {"kind": "users", "file": (io.BytesIO(IMPORT_CSV), "users.csv")},
+        writes=True,
+    ),
+    Case("api-import-get", "GET", "/api/v1/imports/{import}", admin_only(200)),
+    Case(
+        "api-import-mapping",
+        "POST",
+        "/api/v1/imports/{import}/mappings",
+        admin_only(201),
+        json={"columns": {"email": "email", "name": "name"}},
+        writes=True,
+    ),
+    Case(
+        "api-import-confirm",
+        "POST",
+        "/api/v1/imports/{import}/confirmations",
+        admin_only(201),
+        writes=True,
+    ),
     Case(
         "api-viewers",
         "POST",
@@ -712,7 +877,7 @@ def make_import_job(uploader):
 
 def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     given = fx.given
-    given(make_category, "access")
+    category = given(make_category, "access")
     customer = given(make_user, role=Role.CUSTOMER, name="Requester")
     if actor == "anonymous":
         user = None
@@ -744,6 +909,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     world.undo = given(make_undoable_change, ticket) if setup["undo"] else None
     world.ids = {
         "ticket": ticket.id,
+        "category": category.id,
         "attachment": world.attachment.id if world.attachment else 0,
         "token": world.token.id if world.token else 0,
         "user": customer.id,
