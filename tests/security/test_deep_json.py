@@ -81,7 +81,7 @@ def room_for_deep_bodies(app, monkeypatch):
 
 @pytest.fixture
 def world(app, given):
-    given(make_category, "access")
+    category = given(make_category, "access")
     admin = given(make_user, role=Role.ADMIN)
     ticket = given(make_ticket, line=1)
     calendar = given(make_calendar)
@@ -97,6 +97,7 @@ def world(app, given):
         "action_id": 1,  # no such undo: 404
         "canned_id": given(make_canned, author=admin).id,
         "job_id": given(_import_job, admin).id,
+        "category_id": category.id,
     }
     return SimpleNamespace(ids=ids, as_admin=auth(issue_bearer(app, admin).raw))
 
