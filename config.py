@@ -99,6 +99,11 @@ class Config:
     # progress); "inline": within the request (tests, where a thread writing
     # after the response would race the next test).
     IMPORT_RUNNER = "thread"
+    # The scheduler's import-watch job (every IMPORT_WATCH_SECONDS) fails the
+    # imports whose process ended mid-way (a crash, a restart), and any import
+    # still unfinished IMPORT_MAX_RUNNING_SECONDS after it started.
+    IMPORT_WATCH_SECONDS = _env_int("IMPORT_WATCH_SECONDS", 300)
+    IMPORT_MAX_RUNNING_SECONDS = _env_int("IMPORT_MAX_RUNNING_SECONDS", 6 * 3600)
     MAX_PAGE_SIZE = 100
     # The region of phone numbers dialled without a country code (ISO 3166
     # code as libphonenumber knows it): "8 495 123-45-67" is Moscow in "RU".
@@ -152,6 +157,20 @@ class Config:
     PRESENCE_TIMEOUT_SECONDS = _env_int("PRESENCE_TIMEOUT_SECONDS", 45)
     # /healthz fails when a message has waited in the outbox this long.
     OUTBOX_MAX_PENDING_SECONDS = _env_int("OUTBOX_MAX_PENDING_SECONDS", 3600)
+    # /metrics (helpdesk/metrics/): answered to a request bearing METRICS_TOKEN
+    # ("Authorization: Bearer ...") or coming from METRICS_ALLOWED_NETWORKS
+    # (CIDRs, comma separated; loopback by default); 404 to anyone else.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    METRICS_ALLOWED_NETWORKS = os.environ.get(
+        "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"
+    )
+    # Set: every process (web workers, the scheduler) writes its counters into
+    # this folder and /metrics adds them up (prometheus_client's multiprocess
+    # mode, which reads the variable itself; ops/gunicorn.conf.py sets it up).
+    PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+    # "json": one JSON object per log line (helpdesk/logs.py); else plain text.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # "https": cookies are Secure and responses carry HSTS (helpdesk/security.py);
@@ -254,6 +273,9 @@ class TestingConfig(Config):
     MAIL_DEFAULT_LOCALE = "en"
     API_TOKENS_FOR_CUSTOMERS = False
     DEMO_LOCALE = None
+    METRICS_TOKEN = None
+    METRICS_ALLOWED_NETWORKS = "127.0.0.0/8,::1/128"
+    LOG_FORMAT = "text"
 
 
 class ProductionConfig(Config):

@@ -33,6 +33,8 @@ def init_app(app: Flask) -> None:
         http,
         imports,
         inbound,
+        logs,
+        metrics,
         outbox,
         reference,
         scheduler,
@@ -43,6 +45,7 @@ def init_app(app: Flask) -> None:
         views,
     )
     from helpdesk.audit import api as audit_api  # noqa: F401 - its route joins api.bp
+    from helpdesk.imports import watch as import_watch
     from helpdesk.labels import TEMPLATE_GLOBALS
     from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
@@ -69,6 +72,7 @@ def init_app(app: Flask) -> None:
     unit_of_work.connect()
     undo_service.connect()
     http.register_error_handlers(app)
+    logs.init_app(app)
     security.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
@@ -97,6 +101,7 @@ def init_app(app: Flask) -> None:
         api_signin,
     ):
         hooks.add_openapi_paths(app, api_part.add_openapi_paths)
+    metrics.init_app(app)
     subscribers.connect()
     search.init_app(app)
     # Mail and webhooks are the core's: delivered whichever packages are on.
@@ -105,6 +110,7 @@ def init_app(app: Flask) -> None:
     )
     hooks.add_job(app, "undo-prune", undo_jobs.prune_job, "UNDO_PRUNE_SECONDS")
     hooks.add_job(app, "signin-prune", signin_jobs.prune_job, "SIGNIN_PRUNE_SECONDS")
+    hooks.add_job(app, "import-watch", import_watch.watch_job, "IMPORT_WATCH_SECONDS")
     backup.init_app(app)
     audit.init_app(app)
     if app.config.get("MAIL_IMAP_HOST"):

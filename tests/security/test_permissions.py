@@ -108,6 +108,9 @@ CASES = [
     # --- public pages and operations
     Case("home", "GET", "/", logged_in(302)),
     Case("healthz", "GET", "/healthz", everyone(200)),
+    # From loopback (the test client's address); tests/helpdesk/test_metrics.py
+    # has the token and the networks.
+    Case("metrics", "GET", "/metrics", everyone(200)),
     Case("static-file", "GET", "/static/app.css", everyone(200)),
     Case("openapi", "GET", "/api/openapi.json", everyone(200)),
     Case("login-page", "GET", "/login", everyone(200)),
@@ -579,8 +582,35 @@ CASES = [
         "/admin/imports/templates/tickets.xlsx",
         admin_only(200),
     ),
-    Case("queue-export-csv", "GET", "/queue/export.csv", staff_only(200)),
-    Case("queue-export-xlsx", "GET", "/queue/export.xlsx", staff_only(200)),
+    # Exports are audited.
+    Case(
+        "queue-export-csv",
+        "GET",
+        "/queue/export.csv",
+        staff_only(200),
+        may_change=AUDITED,
+    ),
+    Case(
+        "queue-export-xlsx",
+        "GET",
+        "/queue/export.xlsx",
+        staff_only(200),
+        may_change=AUDITED,
+    ),
+    Case(
+        "search-export-csv",
+        "GET",
+        "/search/export.csv?q=printer",
+        staff_only(200),
+        may_change=AUDITED,
+    ),
+    Case(
+        "search-export-xlsx",
+        "GET",
+        "/search/export.xlsx?status=new",
+        staff_only(200),
+        may_change=AUDITED,
+    ),
     # --- the API
     Case(
         "api-auth-token",

@@ -207,15 +207,19 @@ def test_pages_of_someone_elses_ticket_answer_404_never_403(
     method = "GET" if path == "/tickets/{id}" else "POST"
     form = {"body": "x", "status": "resolved", "priority": "P1", "score": "5"}
 
+    # One request id for both: the page shows it.
+    headers = {"X-Request-ID": "same-request-id"}
     theirs = client.open(
         path.format(id=alices.id),
         method=method,
         data=form if method == "POST" else None,
+        headers=headers,
     )
     missing = client.open(
         path.format(id=alices.id + 1000),
         method=method,
         data=form if method == "POST" else None,
+        headers=headers,
     )
 
     assert theirs.status_code == missing.status_code == 404
