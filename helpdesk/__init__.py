@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         auth_password,  # noqa: F401 - its routes join auth.bp
         backup,
         cli,
+        directory,
         exports,
         files,
         hooks,
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
     unit_of_work.connect()
     undo_service.connect()
     http.register_error_handlers(app)
+    directory.init_app(app)
     security.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)

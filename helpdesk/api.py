@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from helpdesk import hooks, undo
+from helpdesk import directory, hooks, undo
 from helpdesk.audit import record_audit
 from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
@@ -64,7 +64,12 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.post("/v1/auth/token")
 def token_create():
     data = TokenIn().load(json_body())
-    user = accounts.authenticate(data["email"], data["password"])
+    user = directory.authenticate(
+        data["email"],
+        data["password"],
+        settings=current_app.config,
+        now=get_clock().now(),
+    )
     if user is None:
         record_audit("login.failed", data={"email": data["email"][:254], "via": "api"})
         db.session.commit()

@@ -105,6 +105,11 @@ def update_profile(user: User, data: dict) -> User:
 
 def set_password(user: User, password: str) -> None:
     """A new password ends every session and token the old one opened."""
+    if user.from_directory:
+        message = _l(
+            "This account logs in with the company directory: change its password there."
+        )
+        raise InvalidInput(message, fields={"password": [message]})
     user.password_hash = generate_password_hash(password)
     end_sessions(user)
 
