@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE, Connection, Server
@@ -66,7 +67,7 @@ access to *
 """
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -96,7 +97,7 @@ class LdapServer:
                 "slapd is not installed: run scripts/install-system-deps"
             )
         self.base_dir = Path(tempfile.mkdtemp(prefix="helpdesk-ldap-"))
-        self.port = _free_port()
+        self.port = free_port()
         self._process: subprocess.Popen | None = None
 
     @property
@@ -124,7 +125,7 @@ class LdapServer:
             except RuntimeError:
                 if attempt == 2:
                     raise
-                self.port = _free_port()
+                self.port = free_port()
         self._add_tree()
         return self
 
@@ -192,9 +193,10 @@ class LdapServer:
 
     # --- the tree ------------------------------------------------------------------
 
-    def connect(self) -> Connection:
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[Connection]:
         """A connection bound as the directory's administrator (rootdn)."""
-        return Connection(
+        conn = Connection(
             Server(self.url, connect_timeout=5),
             user=ROOT_DN,
             password=ROOT_PASSWORD,
@@ -202,6 +204,10 @@ class LdapServer:
             receive_timeout=5,
             raise_exceptions=True,
         )
+        try:
+            yield conn
+        finally:
+            conn.unbind()
 
     def _add_tree(self) -> None:
         with self.connect() as conn:

@@ -220,9 +220,14 @@ def _connection(
         )
         raise DirectoryUnreachable(str(err)) from None
     finally:
-        if conn is not None and not conn.closed:
-            with suppress(LDAPException):
-                conn.unbind()
+        if conn is not None:
+            if not conn.closed:
+                with suppress(LDAPException):
+                    conn.unbind()
+            # ldap3 leaves the socket of a failed connect open.
+            if conn.socket is not None:
+                with suppress(OSError):
+                    conn.socket.close()
 
 
 def _server(settings: DirectorySettings) -> Server:
