@@ -240,7 +240,7 @@ def test_directory_users_reset_no_password_here_and_the_answer_looks_the_same(
 ):
     ann = directory.person("ann")
     assert log_in(app.test_client(), ann.email).status_code == 302
-    with app.app_context():  # a link made before she became a directory user
+    with app.app_context():  # a link made for her all the same
         stale = password_links.make_token(
             accounts.find_user_by_email(ann.email), password_links.LinkKind.RESET
         )
