@@ -45,5 +45,6 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_users_directory_id"), type_="unique")
+        batch_op.drop_constraint(batch_op.f("ck_users_auth_source"), type_="check")
         batch_op.drop_column("directory_id")
         batch_op.drop_column("auth_source")
