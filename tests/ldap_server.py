@@ -6,7 +6,8 @@ foreground (``-d 0``), listening on ``ldap://127.0.0.1:<free port>`` only.
 The memberof overlay keeps ``memberOf`` on people, as Active Directory does;
 the entries are added over LDAP after the start, since ``slapadd`` bypasses
 overlays. The access rules are a real directory's: anonymous clients may only
-bind, so the helpdesk must search as its service account.
+bind, so the helpdesk must search as its service account. StartTLS works with
+a self-signed certificate for 127.0.0.1 (``ca_cert_file``), made by openssl.
 
 Under pytest-xdist every worker starts its own server on its own port.
 """
@@ -46,6 +47,8 @@ moduleload back_mdb
 moduleload memberof
 pidfile {base}/slapd.pid
 argsfile {base}/slapd.args
+TLSCertificateFile {base}/cert.pem
+TLSCertificateKeyFile {base}/key.pem
 
 database mdb
 maxsize 16777216
@@ -104,8 +107,14 @@ class LdapServer:
     def url(self) -> str:
         return f"ldap://127.0.0.1:{self.port}"
 
+    @property
+    def ca_cert_file(self) -> str:
+        """The server's self-signed certificate, for StartTLS (its own CA)."""
+        return str(self.base_dir / "cert.pem")
+
     def start(self) -> LdapServer:
         (self.base_dir / "data").mkdir()
+        self._make_certificate()
         (self.base_dir / "slapd.conf").write_text(
             _CONFIG.format(
                 schema=SCHEMA_DIR,
@@ -128,6 +137,33 @@ class LdapServer:
                 self.port = free_port()
         self._add_tree()
         return self
+
+    def _make_certificate(self) -> None:
+        """A self-signed certificate for 127.0.0.1 (an EC key: quick to make)."""
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-keyout",
+                str(self.base_dir / "key.pem"),
+                "-out",
+                self.ca_cert_file,
+            ],
+            check=True,
+            capture_output=True,
+        )
 
     def _start_slapd(self) -> None:
         with open(self.base_dir / "stderr.log", "wb") as stderr:

@@ -215,8 +215,12 @@ def _connection(
             return
         yield conn
     except LDAPException as err:
+        # ldap3's messages name sockets and certificates, never a password.
         log.warning(
-            "directory.unreachable url=%s error=%s", settings.url, type(err).__name__
+            "directory.unreachable url=%s error=%s: %s",
+            settings.url,
+            type(err).__name__,
+            err,
         )
         raise DirectoryUnreachable(str(err)) from None
     finally:

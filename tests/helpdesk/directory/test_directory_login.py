@@ -258,6 +258,11 @@ def test_directory_users_reset_no_password_here_and_the_answer_looks_the_same(
         assert "/password/set/" not in mail.body
         assert outbox_mails("password_reset") == []
     assert client.get(f"/password/set/{stale}").status_code == 410
+    # Signing up with her address: the same mail, not a link.
+    signup = {"name": "Ann", "email": ann.email, "password": "a-new-password"}
+    assert client.post("/signup", data=signup).status_code == 200
+    with app.app_context():
+        assert len(outbox_mails("directory_password")) == 2
     page = client.get("/password/forgot").get_data(as_text=True)
     assert "company directory" in page
 
@@ -298,3 +303,15 @@ def test_group_membership_by_a_group_search(app, client, directory, monkeypatch)
     assert log_in(client, ann.email).status_code == 302
     assert log_in(app.test_client(), eve.email).status_code == 403
     assert _user(app, ann.email).role == Role.LINE2
+
+
+def test_start_tls_checks_the_directorys_certificate(
+    app, client, directory, monkeypatch
+):
+    ann = directory.person("ann")
+    monkeypatch.setitem(app.config, "LDAP_START_TLS", True)
+
+    # The system's CAs do not know the test server's certificate: no login.
+    assert log_in(client, ann.email).status_code == 503
+    monkeypatch.setitem(app.config, "LDAP_CA_CERT_FILE", directory.server.ca_cert_file)
+    assert log_in(client, ann.email).status_code == 302
