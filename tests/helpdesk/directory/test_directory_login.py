@@ -268,7 +268,7 @@ def test_directory_users_reset_no_password_here_and_the_answer_looks_the_same(
 
 
 def test_directory_users_cannot_set_a_local_password(app, client, directory):
-    ann = directory.person("ann")
+    ann = directory.person("ann", groups=("helpdesk", "line2"))
     assert log_in(client, ann.email).status_code == 302
     assert 'name="password"' not in client.get("/profile").get_data(as_text=True)
 
@@ -276,7 +276,16 @@ def test_directory_users_cannot_set_a_local_password(app, client, directory):
         "/profile", data={"name": ann.name, "password": "local-1234"}
     )
 
+    token = _token(app.test_client(), ann.email, ann.password).get_json()["token"]
+    api = client.patch(
+        "/api/v1/me",
+        json={"password": "local-1234"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
     assert response.status_code == 422
+    assert api.status_code == 422
+    assert "company directory" in api.get_json()["error"]["fields"]["password"][0]
     assert _user(app, ann.email).password_hash is None
 
 
