@@ -277,7 +277,7 @@ def test_directory_users_cannot_set_a_local_password(app, client, directory):
     )
 
     token = _token(app.test_client(), ann.email, ann.password).get_json()["token"]
-    api = client.patch(
+    api = app.test_client().patch(
         "/api/v1/me",
         json={"password": "local-1234"},
         headers={"Authorization": f"Bearer {token}"},
