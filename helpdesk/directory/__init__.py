@@ -1,7 +1,7 @@
 """Company directory login: LDAP and Active Directory (ldap3).
 
 ``client`` talks to the directory, ``service`` logs people in and keeps
-their local users in step. The login page and the token endpoint call
+their local users in step, ``cli`` has ``flask directory check LOGIN``. The login page and the token endpoint call
 ``authenticate``; it is off (local accounts only) while ``LDAP_URL`` is
 empty. Settings: the ``LDAP_*`` block of config.py, described in README.
 """
@@ -14,6 +14,7 @@ from flask import Flask, flash, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from helpdesk.audit import record_audit
+from helpdesk.directory.cli import directory_cli
 from helpdesk.directory.client import DirectorySettings
 from helpdesk.directory.service import (
     DirectoryError,
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     # A wrong LDAP_* setting fails at start-up, not at somebody's login.
     DirectorySettings.from_config(app.config)
     app.register_error_handler(DirectoryError, _login_refused)
+    app.cli.add_command(directory_cli)
 
 
 def _login_refused(err: DirectoryError):

@@ -324,3 +324,21 @@ def test_start_tls_checks_the_directorys_certificate(
     assert log_in(client, ann.email).status_code == 503
     monkeypatch.setitem(app.config, "LDAP_CA_CERT_FILE", directory.server.ca_cert_file)
     assert log_in(client, ann.email).status_code == 302
+
+
+def test_flask_directory_check_shows_what_a_login_would_take(
+    app, runner, directory, monkeypatch
+):
+    boss = directory.person("boss", groups=("helpdesk", "managers"))
+
+    found = runner.invoke(args=["directory", "check", boss.email])
+    missing = runner.invoke(args=["directory", "check", "nobody@example.test"])
+    monkeypatch.setitem(app.config, "LDAP_URL", "")
+    off = runner.invoke(args=["directory", "check", boss.email])
+
+    assert found.exit_code == 0, found.output
+    assert f"e-mail: {boss.email}" in found.output
+    assert "may log in: yes" in found.output and "role: manager" in found.output
+    assert missing.exit_code == 1 and "nobody found" in missing.output
+    assert off.exit_code == 1 and "off" in off.output
+    assert _user(app, boss.email) is None  # nobody logged in
