@@ -235,6 +235,9 @@ class Config:
     LDAP_ID_ATTRIBUTE = os.environ.get("LDAP_ID_ATTRIBUTE", "entryUUID")
     # Connecting and each answer; past it the directory counts as unreachable.
     LDAP_TIMEOUT_SECONDS = _env_int("LDAP_TIMEOUT_SECONDS", 5)
+    # The scheduler's directory-sync job: how often every directory user is
+    # held against the directory (gone or out of the group: deactivated).
+    LDAP_SYNC_SECONDS = _env_int("LDAP_SYNC_SECONDS", 3600)
 
 
 class DevelopmentConfig(Config):

@@ -1,7 +1,8 @@
 """Company directory login: LDAP and Active Directory (ldap3).
 
 ``client`` talks to the directory, ``service`` logs people in and keeps
-their local users in step, ``cli`` has ``flask directory check LOGIN``. The login page and the token endpoint call
+their local users in step (at each login, and in the ``directory-sync`` job
+of ``jobs``), ``cli`` has ``flask directory check LOGIN`` and ``sync``. The login page and the token endpoint call
 ``authenticate``; it is off (local accounts only) while ``LDAP_URL`` is
 empty. Settings: the ``LDAP_*`` block of config.py, described in README.
 """
@@ -13,7 +14,9 @@ import logging
 from flask import Flask, flash, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from helpdesk import hooks
 from helpdesk.audit import record_audit
+from helpdesk.directory import jobs
 from helpdesk.directory.cli import directory_cli
 from helpdesk.directory.client import DirectorySettings
 from helpdesk.directory.service import (
@@ -40,6 +43,8 @@ def init_app(app: Flask) -> None:
     DirectorySettings.from_config(app.config)
     app.register_error_handler(DirectoryError, _login_refused)
     app.cli.add_command(directory_cli)
+    if app.config.get("LDAP_URL"):
+        hooks.add_job(app, "directory-sync", jobs.sync_job, "LDAP_SYNC_SECONDS")
 
 
 def _login_refused(err: DirectoryError):

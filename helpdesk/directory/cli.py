@@ -1,6 +1,7 @@
 """``flask directory check LOGIN``: try the ``LDAP_*`` settings without
 logging anyone in - the service account's bind, the search, what the helpdesk
-would take from the entry and the role it would give."""
+would take from the entry and the role it would give. ``flask directory
+sync``: one run of the scheduler's ``directory-sync`` job."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from helpdesk.directory.client import (
     find_person,
     user_filter,
 )
+from helpdesk.directory.jobs import sync_once
 
 directory_cli = AppGroup("directory", help="Company directory login (LDAP).")
 
@@ -47,3 +49,14 @@ def check(login: str) -> None:
         ("role", settings.role_for(person.groups).value),
     ):
         click.echo(f"  {label}: {value or '-'}")
+
+
+@directory_cli.command("sync")
+def sync() -> None:
+    """Deactivate directory users who left the directory or its group (their
+    sessions and tokens end) and bring roles in line with groups."""
+    try:
+        counts = sync_once(settings=current_app.config)
+    except DirectoryUnreachable as err:
+        raise click.ClickException(f"unreachable: {err}") from None
+    click.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "no users")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from ldap3 import NONE, SUBTREE, Connection, Server, Tls
+from ldap3 import BASE, NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException, LDAPInvalidDnError
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import parse_dn
@@ -26,6 +26,9 @@ from helpdesk.models import Role
 log = logging.getLogger(__name__)
 
 _INVALID_CREDENTIALS = 49
+_NO_SUCH_OBJECT = 32
+# Active Directory's binary ids, kept in hex.
+_BINARY_IDS = frozenset({"objectguid", "objectsid"})
 
 
 class DirectoryUnreachable(Exception):
@@ -137,34 +140,94 @@ class DirectoryPerson:
 def find_person(settings: DirectorySettings, login: str) -> DirectoryPerson | None:
     """The one person the user filter finds for ``login``, as the service
     account sees them; None for nobody, or more than one (logged)."""
-    with _connection(settings, settings.bind_dn, settings.bind_password) as conn:
-        if conn is None:
-            log.error("directory.service_bind_refused bind_dn=%s", settings.bind_dn)
-            raise DirectoryUnreachable("the directory refused the service account")
-        attributes = [
-            settings.name_attribute,
-            settings.email_attribute,
-            settings.phone_attribute,
-            settings.id_attribute,
-        ]
-        if not settings.group_base:
-            attributes.append(settings.member_of_attribute)
+    with _service_connection(settings) as conn:
         entries = _search(
-            conn, settings.user_base, user_filter(settings, login), attributes, 2
+            conn,
+            settings.user_base,
+            user_filter(settings, login),
+            _attributes(settings),
+            limit=2,
         )
         if len(entries) != 1:
             if entries:
                 log.warning("directory.ambiguous_login entries=%s", len(entries))
             return None
-        entry = entries[0]
-        return DirectoryPerson(
-            dn=entry["dn"],
-            directory_id=_identifier(_first(entry, settings.id_attribute), entry),
-            name=_text(_first(entry, settings.name_attribute)),
-            email=_text(_first(entry, settings.email_attribute)),
-            phone=_text(_first(entry, settings.phone_attribute)),
-            groups=_groups(conn, settings, entry),
-        )
+        return _person(conn, settings, entries[0])
+
+
+def people_by_id(
+    settings: DirectorySettings, directory_ids: Iterable[str]
+) -> dict[str, DirectoryPerson | None]:
+    """Each id's person as the directory has them now, None for an entry
+    that is gone (an id this id attribute cannot have is left out); one
+    connection for all. Raises ``DirectoryUnreachable``
+    (also for a search base that does not exist: that is a wrong setting,
+    not everybody gone)."""
+    found: dict[str, DirectoryPerson | None] = {}
+    with _service_connection(settings) as conn:
+        for directory_id in directory_ids:
+            if "=" in directory_id:  # the DN, for a directory that sent no id
+                entries = _search(
+                    conn,
+                    directory_id,
+                    "(objectClass=*)",
+                    _attributes(settings),
+                    limit=1,
+                    scope=BASE,
+                    missing_ok=True,
+                )
+            else:
+                try:
+                    filter_ = id_filter(settings, directory_id)
+                except ValueError:  # written under another LDAP_ID_ATTRIBUTE
+                    continue
+                entries = _search(
+                    conn,
+                    settings.user_base,
+                    filter_,
+                    _attributes(settings),
+                    limit=2,
+                )
+            found[directory_id] = (
+                _person(conn, settings, entries[0]) if len(entries) == 1 else None
+            )
+    return found
+
+
+def id_filter(settings: DirectorySettings, directory_id: str) -> str:
+    """The filter that finds the entry with ``directory_id`` (as
+    ``_identifier`` wrote it: a binary id byte by byte from its hex)."""
+    attribute = settings.id_attribute
+    if attribute.lower() in _BINARY_IDS:
+        value = "".join(f"\\{byte:02x}" for byte in bytes.fromhex(directory_id))
+    else:
+        value = escape_filter_chars(directory_id)
+    return f"({attribute}={value})"
+
+
+def _attributes(settings: DirectorySettings) -> list[str]:
+    attributes = [
+        settings.name_attribute,
+        settings.email_attribute,
+        settings.phone_attribute,
+        settings.id_attribute,
+    ]
+    if not settings.group_base:
+        attributes.append(settings.member_of_attribute)
+    return attributes
+
+
+def _person(
+    conn: Connection, settings: DirectorySettings, entry: dict
+) -> DirectoryPerson:
+    return DirectoryPerson(
+        dn=entry["dn"],
+        directory_id=_identifier(settings, entry),
+        name=_text(_first(entry, settings.name_attribute)),
+        email=_text(_first(entry, settings.email_attribute)),
+        phone=_text(_first(entry, settings.phone_attribute)),
+        groups=_groups(conn, settings, entry),
+    )
 
 
 def password_matches(settings: DirectorySettings, dn: str, password: str) -> bool:
@@ -186,6 +249,15 @@ def user_filter(settings: DirectorySettings, login: str) -> str:
         .replace("{email}", escape_filter_chars(login))
         .replace("{username}", escape_filter_chars(login.split("@", 1)[0]))
     )
+
+
+@contextmanager
+def _service_connection(settings: DirectorySettings) -> Iterator[Connection]:
+    with _connection(settings, settings.bind_dn, settings.bind_password) as conn:
+        if conn is None:
+            log.error("directory.service_bind_refused bind_dn=%s", settings.bind_dn)
+            raise DirectoryUnreachable("the directory refused the service account")
+        yield conn
 
 
 @contextmanager
@@ -246,18 +318,26 @@ def _server(settings: DirectorySettings) -> Server:
 
 
 def _search(
-    conn: Connection, base: str, filter_: str, attributes: list[str], limit: int
+    conn: Connection,
+    base: str,
+    filter_: str,
+    attributes: list[str],
+    *,
+    limit: int,
+    scope: str = SUBTREE,
+    missing_ok: bool = False,
 ) -> list[dict]:
     conn.search(
-        base, filter_, SUBTREE, attributes=attributes, size_limit=limit, time_limit=0
+        base, filter_, scope, attributes=attributes, size_limit=limit, time_limit=0
     )
     code = conn.result.get("result")
+    if code == _NO_SUCH_OBJECT and missing_ok:
+        return []
     # 4: sizeLimitExceeded - more matches than asked for, still an answer.
-    if code not in (0, 4, 32):  # 32: noSuchObject, the base is not there
+    if code not in (0, 4):
+        # 32, noSuchObject: the base is not there, a wrong setting.
         log.warning("directory.search_failed base=%s result=%s", base, code)
         raise DirectoryUnreachable(f"search failed: {conn.result.get('description')}")
-    if code == 32:
-        log.warning("directory.no_such_base base=%s", base)
     return [e for e in conn.response or [] if e.get("type") == "searchResEntry"]
 
 
@@ -265,19 +345,24 @@ def _groups(
     conn: Connection, settings: DirectorySettings, entry: dict
 ) -> frozenset[str]:
     if not settings.group_base:
-        values = entry["raw_attributes"].get(settings.member_of_attribute, [])
+        values = _values(entry, settings.member_of_attribute)
         return frozenset(normalise_dn(_text(v) or "") for v in values)
     filter_ = settings.group_filter.replace("{dn}", escape_filter_chars(entry["dn"]))
-    groups = _search(conn, settings.group_base, filter_, [], 0)
+    groups = _search(conn, settings.group_base, filter_, [], limit=0)
     return frozenset(normalise_dn(group["dn"]) for group in groups)
 
 
-def _first(entry: dict, attribute: str) -> bytes | None:
+def _values(entry: dict, attribute: str) -> list[bytes]:
     # Attribute names are case-insensitive; raw values keep binary ids intact.
     for name, values in entry["raw_attributes"].items():
-        if name.lower() == attribute.lower() and values:
-            return values[0]
-    return None
+        if name.lower() == attribute.lower():
+            return list(values)
+    return []
+
+
+def _first(entry: dict, attribute: str) -> bytes | None:
+    values = _values(entry, attribute)
+    return values[0] if values else None
 
 
 def _text(value: bytes | str | None) -> str | None:
@@ -288,13 +373,18 @@ def _text(value: bytes | str | None) -> str | None:
     return value.strip() or None
 
 
-def _identifier(value: bytes | None, entry: dict) -> str:
+def _identifier(settings: DirectorySettings, entry: dict) -> str:
     """The entry's stable id as text: entryUUID as it is, a binary id
-    (objectGUID) in hex; the DN when the directory sends no id."""
+    (objectGUID) in hex; the DN when the directory sends no id (logged: a
+    renamed entry then looks like a new one)."""
+    value = _first(entry, settings.id_attribute)
     if value is None:
+        log.warning(
+            "directory.no_id attribute=%s dn=%s: set LDAP_ID_ATTRIBUTE",
+            settings.id_attribute,
+            entry["dn"],
+        )
         return normalise_dn(entry["dn"])[:255]
-    try:
-        text = value.decode("ascii")
-    except UnicodeDecodeError:
+    if settings.id_attribute.lower() in _BINARY_IDS:
         return value.hex()
-    return text if text.isprintable() else value.hex()
+    return value.decode("utf-8", errors="replace").strip()[:255]

@@ -13,6 +13,7 @@ and their sessions and tokens end; an administrator reactivates them.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from helpdesk.directory.client import (
     DirectoryUnreachable,
     find_person,
     password_matches,
+    people_by_id,
 )
 from helpdesk.errors import DomainError
 from helpdesk.extensions import db
@@ -121,6 +123,43 @@ def authenticate(
             _UNAVAILABLE, login=login, reason="directory_unavailable"
         ) from None
     return _synchronise(user, person, directory, login=login, now=now)
+
+
+def sweep_directory_users(*, settings: Mapping[str, Any]) -> Counter[str]:
+    """Hold every active directory user against the directory as it is now
+    (the scheduler's ``directory-sync`` job, ``flask directory sync``):
+    someone gone from it or out of the required group is deactivated and
+    their sessions and tokens end; a changed group changes the role. Name,
+    e-mail and phone follow at the next login. Idempotent; only flushes.
+    Raises ``DirectoryUnreachable`` and then changes nothing."""
+    directory = DirectorySettings.from_config(settings)
+    counts: Counter[str] = Counter()
+    if directory is None:
+        return counts
+    users = list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.auth_source == AuthSource.DIRECTORY, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+    people = people_by_id(directory, [u.directory_id for u in users if u.directory_id])
+    for user in users:
+        if user.directory_id not in people:
+            counts["unchecked"] += 1
+            continue
+        person = people[user.directory_id]
+        if person is None or not directory.admits(person.groups):
+            _deactivate(
+                user, reason="not_in_directory" if person is None else "not_in_group"
+            )
+            counts["deactivated"] += 1
+            continue
+        role = directory.role_for(person.groups)
+        counts["role_changed" if role != user.role else "unchanged"] += 1
+        user.role = role
+    db.session.flush()
+    return counts
 
 
 def _local_user(person: DirectoryPerson) -> User | None:

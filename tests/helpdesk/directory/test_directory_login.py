@@ -342,3 +342,48 @@ def test_flask_directory_check_shows_what_a_login_would_take(
     assert missing.exit_code == 1 and "nobody found" in missing.output
     assert off.exit_code == 1 and "off" in off.output
     assert _user(app, boss.email) is None  # nobody logged in
+
+
+def test_flask_directory_sync_ends_access_of_people_who_left_without_logging_in(
+    app, client, runner, directory
+):
+    gone = directory.person("gone", groups=("helpdesk", "line2"))
+    left = directory.person("left", groups=("helpdesk", "line2"))
+    moved = directory.person("moved", groups=("helpdesk", "line2"))
+    stays = directory.person("stays", groups=("helpdesk", "line2"))
+    for person in (gone, left, moved, stays):
+        assert log_in(app.test_client(), person.email).status_code == 302
+    token = _token(client, left.email, left.password).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    directory.server.delete(gone.dn)
+    directory.leave(left, "helpdesk")
+    directory.leave(moved, "line2")
+    directory.join(moved, "managers")
+
+    result = runner.invoke(args=["directory", "sync"])
+    again = runner.invoke(args=["directory", "sync"])
+
+    assert result.exit_code == 0, result.output
+    assert "deactivated=2 role_changed=1 unchanged=1" in result.output
+    assert "unchanged=2" in again.output and "deactivated" not in again.output
+    assert not _user(app, gone.email).active and not _user(app, left.email).active
+    assert app.test_client().get("/api/v1/me", headers=headers).status_code == 401
+    assert _user(app, moved.email).role == Role.MANAGER
+    assert _user(app, stays.email).active
+    reasons = sorted(
+        e.data["reason"] for e in _audit(app, "user.deactivated_by_directory")
+    )
+    assert reasons == ["not_in_directory", "not_in_group"]
+
+
+def test_an_unreachable_directory_deactivates_nobody(
+    app, runner, directory, monkeypatch
+):
+    ann = directory.person("ann")
+    assert log_in(app.test_client(), ann.email).status_code == 302
+    monkeypatch.setitem(app.config, "LDAP_URL", f"ldap://127.0.0.1:{free_port()}")
+
+    result = runner.invoke(args=["directory", "sync"])
+
+    assert result.exit_code == 1 and "unreachable" in result.output
+    assert _user(app, ann.email).active
