@@ -8,7 +8,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from config import TestingConfig
-from helpdesk.directory.client import DirectorySettings, normalise_dn, user_filter
+from helpdesk.directory.client import (
+    DirectorySettings,
+    id_filter,
+    normalise_dn,
+    user_filter,
+)
 from helpdesk.extensions import db
 from helpdesk.models import Role
 
@@ -53,6 +58,16 @@ def test_filter_values_are_escaped():
     assert user_filter(settings, " *)(uid=*@x ") == (
         r"(|(mail=\2a\29\28uid=\2a@x)(sAMAccountName=\2a\29\28uid=\2a))"
     )
+
+
+def test_an_active_directory_binary_id_is_searched_byte_by_byte():
+    guid = DirectorySettings.from_config(_config(LDAP_ID_ATTRIBUTE="objectGUID"))
+    uuid = DirectorySettings.from_config(_config())
+
+    assert id_filter(guid, "0a1bff") == r"(objectGUID=\0a\1b\ff)"
+    assert id_filter(uuid, "e204c020-*") == r"(entryUUID=e204c020-\2a)"
+    with pytest.raises(ValueError):
+        id_filter(guid, "e204c020-82d3")  # an id kept under another attribute
 
 
 def test_group_dns_compare_as_directories_do_and_the_first_mapped_group_wins():
