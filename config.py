@@ -76,6 +76,32 @@ class Config:
     # password" link work (each works once).
     PASSWORD_RESET_MAX_AGE_SECONDS = _env_int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
     INVITATION_MAX_AGE_SECONDS = _env_int("INVITATION_MAX_AGE_SECONDS", 7 * 86400)
+    # Throttling (helpdesk/signin/throttle.py), as Flask-Limiter's limit
+    # strings ("5 per minute;30 per hour"). LOGIN: wrong passwords, codes and
+    # token requests per account and per client address; MAIL: reset requests
+    # and sign-ups. The counters are shared by every worker: in the database
+    # (helpdesk-db://, the default) or in Redis (redis://host:6379/0, needs
+    # the redis package).
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "helpdesk-db://")
+    RATELIMIT_LOGIN_ACCOUNT = os.environ.get(
+        "RATELIMIT_LOGIN_ACCOUNT", "5 per minute;30 per hour"
+    )
+    RATELIMIT_LOGIN_ADDRESS = os.environ.get(
+        "RATELIMIT_LOGIN_ADDRESS", "30 per minute;300 per hour"
+    )
+    RATELIMIT_MAIL_ACCOUNT = os.environ.get("RATELIMIT_MAIL_ACCOUNT", "5 per hour")
+    RATELIMIT_MAIL_ADDRESS = os.environ.get("RATELIMIT_MAIL_ADDRESS", "30 per hour")
+    # Sessions (helpdesk/signin/sessions.py): "last seen" is written at most
+    # this often; a session unseen for SESSION_IDLE_DAYS has ended.
+    SESSION_TOUCH_SECONDS = _env_int("SESSION_TOUCH_SECONDS", 300)
+    SESSION_IDLE_DAYS = _env_int("SESSION_IDLE_DAYS", 30)
+    # Two-factor login: the name the authenticator app shows, and how long
+    # the code step waits after the password.
+    TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Tiered Helpdesk")
+    TWO_FACTOR_STEP_SECONDS = _env_int("TWO_FACTOR_STEP_SECONDS", 600)
+    # The scheduler's signin-prune job: ended rate-limit windows, idle sessions.
+    SIGNIN_PRUNE_SECONDS = _env_int("SIGNIN_PRUNE_SECONDS", 3600)
     PAGE_SIZE = 25
     # The largest file the import page takes (100,000 tickets with comments
     # as CSV are about 60 MB).

@@ -20,9 +20,11 @@ def init_app(app: Flask) -> None:
         api_imports,
         api_people,
         api_queue,
+        api_signin,
         audit,
         auth,
         auth_password,  # noqa: F401 - its routes join auth.bp
+        auth_two_factor,  # noqa: F401 - its routes join auth.bp
         backup,
         cli,
         directory,
@@ -46,6 +48,8 @@ def init_app(app: Flask) -> None:
     from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
     from helpdesk.outbox.models import OutboxMessage
+    from helpdesk.signin import jobs as signin_jobs
+    from helpdesk.signin import throttle, two_factor
     from helpdesk.undo import jobs as undo_jobs
     from helpdesk.undo import service as undo_service
 
@@ -60,6 +64,7 @@ def init_app(app: Flask) -> None:
         app, locale_selector=http.select_locale, timezone_selector=http.select_timezone
     )
     auth.init_login(app)
+    throttle.init_app(app)
     reference.init_app(app)
     unit_of_work.append_only(TicketEvent, OutboxMessage)
     unit_of_work.connect()
@@ -78,6 +83,7 @@ def init_app(app: Flask) -> None:
         scheduler_late_jobs=scheduler.late_jobs,
         undo_offer=views.undo.pending_offer,
         undo_kind_label=views.undo.kind_label,
+        user_has_two_factor=two_factor.is_enabled,
     )
     # Names stored before they were cleaned are shown cleaned too.
     app.jinja_env.filters["filename"] = files.clean_filename
@@ -90,6 +96,7 @@ def init_app(app: Flask) -> None:
         api_imports,
         api_people,
         api_queue,
+        api_signin,
     ):
         hooks.add_openapi_paths(app, api_part.add_openapi_paths)
     subscribers.connect()
@@ -99,6 +106,7 @@ def init_app(app: Flask) -> None:
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"
     )
     hooks.add_job(app, "undo-prune", undo_jobs.prune_job, "UNDO_PRUNE_SECONDS")
+    hooks.add_job(app, "signin-prune", signin_jobs.prune_job, "SIGNIN_PRUNE_SECONDS")
     backup.init_app(app)
     audit.init_app(app)
     if app.config.get("MAIL_IMAP_HOST"):

@@ -158,6 +158,37 @@ def send_invitation(user: User, *, now: datetime, settings: Mapping[str, Any]) -
     )
 
 
+def send_signup_confirmation(
+    user: User, *, now: datetime, settings: Mapping[str, Any]
+) -> None:
+    """A new sign-up: the link that confirms the address by choosing the
+    password (until then the account has none, so nobody gets in with an
+    address that is not theirs)."""
+    days = settings["INVITATION_MAX_AGE_SECONDS"] // 86400 or 1
+    _send(
+        user,
+        "signup_confirm",
+        now=now,
+        subject=lambda: _("Confirm your helpdesk account"),
+        lines=lambda: [
+            _(
+                "Someone (we hope you) signed up at our helpdesk with %(email)s.",
+                email=user.email,
+            ),
+            _(
+                "Choose your password to confirm the address and log in. The "
+                "link works once, for %(days)s days. If it was not you, ignore "
+                "this mail.",
+                days=days,
+            ),
+        ],
+        link=(
+            lambda: _("Choose your password"),
+            link_for(user, LinkKind.INVITATION, settings),
+        ),
+    )
+
+
 def send_signup_notice(
     user: User, *, now: datetime, settings: Mapping[str, Any]
 ) -> None:

@@ -2,7 +2,7 @@
 Directory) - where the password is checked, and the directory entry's id
 
 Revision ID: 0032
-Revises: 0033
+Revises: 0028
 Create Date: 2026-12-03 09:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0032"
-down_revision = "0033"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 

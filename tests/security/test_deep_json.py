@@ -43,6 +43,7 @@ BODILESS = {
     "routing_api.task_completion_create",
     "api.undo_create",
     "api.import_confirmation_create",
+    "api.two_factor_reset_create",
 }
 # Routes that read a multipart form, never JSON: a JSON body is no file.
 MULTIPART = {"api.attachment_create", "api.import_create"}
@@ -81,12 +82,13 @@ def room_for_deep_bodies(app, monkeypatch):
 
 @pytest.fixture
 def world(app, given):
-    given(make_category, "access")
+    category = given(make_category, "access")
     admin = given(make_user, role=Role.ADMIN)
     ticket = given(make_ticket, line=1)
     calendar = given(make_calendar)
     ids = {
         "ticket_id": ticket.id,
+        "category_id": category.id,
         "user_id": given(make_user, role=Role.LINE2).id,
         "calendar_id": calendar.id,
         "policy_id": given(make_policy).id,
@@ -141,6 +143,7 @@ def test_every_api_body_nested_50000_deep_is_a_400(app, world, shape):
     changed = {t for t in before if before[t] != after[t]}
     # (and the ticket's version, which every timeline event moves on)
     # (the import's confirmation is refused: its file was never checked)
+    changed -= {"audit_log"}  # the bodiless 2FA reset is recorded
     assert changed <= {"routing_tasks", "ticket_events", "tickets"}, changed
 
 

@@ -38,6 +38,7 @@ from tests.builders import (
     PASSWORD,
     make_attachment,
     make_category,
+    make_session,
     make_ticket,
     make_user,
 )
@@ -47,6 +48,8 @@ from tests.security.support import assert_unchanged, db_state, error_of
 TICKET_LINE = 2  # line 2 is the agent's own line; lines 1 and 3 are not
 # A failed login and a logout store nothing but their audit entry.
 AUDITED = frozenset({"audit_log"})
+# ... and a failed login or a reset request counts for the throttle.
+THROTTLED = AUDITED | {"rate_limits"}
 
 
 # --- expectations -----------------------------------------------------------
@@ -114,25 +117,31 @@ CASES = [
         "/login",
         everyone(401),
         form=lambda w: {"email": w.customer.email, "password": "not-the-password"},
-        may_change=AUDITED,
+        may_change=THROTTLED,
     ),
+    # The second step of a login: without a login waiting for it, back to
+    # the login page, whoever asks.
+    Case("login-code-page", "GET", "/login/code", everyone(LOGIN)),
+    Case("login-code", "POST", "/login/code", everyone(LOGIN), form={"code": "1"}),
+    Case("login-enrol-page", "GET", "/login/enrol", everyone(LOGIN)),
+    Case("login-enrol", "POST", "/login/enrol", everyone(LOGIN), form={"code": "1"}),
     Case("signup-page", "GET", "/signup", everyone(200)),
     Case(
         "signup",
         "POST",
         "/signup",
-        everyone(302),
-        form={"name": "New", "email": "new@example.test", "password": "long-enough"},
+        everyone(200),  # "check your mail": the link sets the password
+        form={"name": "New", "email": "new@example.test"},
         writes=True,
     ),
     # Logout ends the user's sessions on the server: a new session version,
-    # their API tokens revoked.
+    # their sessions' rows and API tokens gone.
     Case(
         "logout",
         "POST",
         "/logout",
         logged_in(302),
-        may_change=AUDITED | {"users", "api_tokens"},
+        may_change=AUDITED | {"users", "api_tokens", "user_sessions"},
     ),
     # --- forgotten passwords and invitations
     Case("password-forgot-page", "GET", "/password/forgot", everyone(200)),
@@ -150,6 +159,7 @@ CASES = [
         "/password/forgot",
         everyone(200),
         form={"email": "nobody@example.test"},
+        may_change=frozenset({"rate_limits"}),
     ),
     Case("password-set-page", "GET", "/password/set/{reset_link}", everyone(200)),
     Case(
@@ -193,6 +203,39 @@ CASES = [
         logged_in(200) | {"customer": 403, "other_customer": 403},
         form={"name": "ci"},
         writes=True,
+    ),
+    Case(
+        "profile-session-revoke-customers-session",
+        "POST",
+        "/profile/sessions/{session}/revoke",
+        dict.fromkeys(ACTORS, 404) | {"anonymous": LOGIN, "customer": 302},
+        writes=True,
+    ),
+    # Two-factor login on the profile: setting up stores a secret to confirm;
+    # with nothing to confirm, renew or turn off, the profile again.
+    Case(
+        "two-factor-setup", "POST", "/profile/two-factor", logged_in(200), writes=True
+    ),
+    Case(
+        "two-factor-confirm-nothing-pending",
+        "POST",
+        "/profile/two-factor/confirm",
+        logged_in(302),
+        form={"code": "123456"},
+    ),
+    Case(
+        "two-factor-recovery-codes-when-off",
+        "POST",
+        "/profile/two-factor/recovery-codes",
+        logged_in(302),
+        form={"code": "123456"},
+    ),
+    Case(
+        "two-factor-disable-when-off",
+        "POST",
+        "/profile/two-factor/disable",
+        logged_in(302),
+        form={"code": "123456"},
     ),
     Case(
         "profile-token-revoke-customers-token",
@@ -463,6 +506,42 @@ CASES = [
         "/api/v1/categories/{category}",
         admin_only(200),
         json={"name_en": "Access rights"},
+        writes=True,
+    ),
+    Case(
+        "admin-user-two-factor-reset",
+        "POST",
+        "/admin/users/{user}/two-factor/reset",
+        admin_only(302),
+        writes=True,
+    ),
+    Case("api-my-sessions", "GET", "/api/v1/me/sessions", logged_in(200)),
+    Case("api-my-session-end", "DELETE", "/api/v1/me/sessions/999", logged_in(404)),
+    Case("api-two-factor-roles", "GET", "/api/v1/settings/two-factor", admin_only(200)),
+    Case(
+        "api-two-factor-roles-put",
+        "PUT",
+        "/api/v1/settings/two-factor",
+        admin_only(200),
+        json={"roles": ["manager"]},
+        writes=True,
+    ),
+    # The requester has no second factor: nothing to turn off but the entry.
+    Case(
+        "api-two-factor-reset",
+        "POST",
+        "/api/v1/users/{user}/two-factor-resets",
+        admin_only(201),
+        may_change=AUDITED,
+    ),
+    # --- sign-in security
+    Case("admin-security-page", "GET", "/admin/security", admin_only(200)),
+    Case(
+        "admin-security-save",
+        "POST",
+        "/admin/security",
+        admin_only(302),
+        form={"roles": "manager"},
         writes=True,
     ),
     # --- imports and exports
@@ -800,6 +879,7 @@ def _world_of(case: Case) -> dict:
         "survivor": "merge" in case.path,
         "attachment": "{attachment}" in case.path,
         "token": "{token}" in case.path,
+        "session": "{session}" in case.path,
         "quarantine": "{quarantine}" in case.path,
         "import": "{import}" in case.path,
         "undo": "{undo}" in case.path,
@@ -874,6 +954,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         else None
     )
     world.token = fx.bearer.token(customer) if setup["token"] else None
+    world.signin = given(make_session, customer) if setup["session"] else None
     world.quarantine = given(make_quarantined) if setup["quarantine"] else None
     world.job = given(make_import_job, customer) if setup["import"] else None
     world.undo = given(make_undoable_change, ticket) if setup["undo"] else None
@@ -882,6 +963,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         "category": category.id,
         "attachment": world.attachment.id if world.attachment else 0,
         "token": world.token.id if world.token else 0,
+        "session": world.signin.id if world.signin else 0,
         "user": customer.id,
         "quarantine": world.quarantine.id if world.quarantine else 0,
         "import": world.job.id if world.job else 0,
