@@ -387,3 +387,17 @@ def test_an_unreachable_directory_deactivates_nobody(
 
     assert result.exit_code == 1 and "unreachable" in result.output
     assert _user(app, ann.email).active
+
+
+def test_a_role_that_requires_two_factors_requires_them_of_directory_users_too(
+    app, client, given, login, directory
+):
+    login(given(make_user, role=Role.ADMIN))
+    assert client.post("/admin/security", data={"roles": ["line2"]}).status_code == 302
+    client.post("/logout")
+    ann = directory.person("ann", groups=("helpdesk", "line2"))
+
+    response = log_in(client, ann.email)
+
+    assert response.status_code == 302 and response.location == "/login/enrol"
+    assert_login_page(client.get("/queue"))
