@@ -6,6 +6,7 @@ One class per environment; ``create_app`` picks one from ``HELPDESK_ENV``
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -23,6 +24,16 @@ def _env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_json_object(name: str) -> dict:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return {}
+    parsed = json.loads(value)
+    if not isinstance(parsed, dict):
+        raise RuntimeError(f"{name} must be a JSON object")
+    return parsed
 
 
 SECRET_KEY_FILE = INSTANCE_DIR / "secret_key"
@@ -232,6 +243,46 @@ class Config:
     MAIL_DEFAULT_CATEGORY = os.environ.get("MAIL_DEFAULT_CATEGORY") or None
     # The language of mail to senders the helpdesk does not know.
     MAIL_DEFAULT_LOCALE = os.environ.get("MAIL_DEFAULT_LOCALE", "en")
+    # Company directory login (helpdesk/directory/): LDAP or Active Directory.
+    # Off while LDAP_URL is empty. ldap://host:389 (with LDAP_START_TLS) or
+    # ldaps://host:636; the service account searches, each user binds with
+    # their own password.
+    LDAP_URL = os.environ.get("LDAP_URL", "").strip()
+    LDAP_START_TLS = _env_bool("LDAP_START_TLS")
+    # The CA that signed the directory's certificate; unset: the system's.
+    LDAP_CA_CERT_FILE = os.environ.get("LDAP_CA_CERT_FILE") or None
+    LDAP_BIND_DN = os.environ.get("LDAP_BIND_DN", "")
+    LDAP_BIND_PASSWORD = os.environ.get("LDAP_BIND_PASSWORD", "")
+    # Where people are searched, and how: {login} is what was typed in the
+    # e-mail field, {username} its part before "@" (sAMAccountName={username}).
+    LDAP_USER_BASE = os.environ.get("LDAP_USER_BASE", "")
+    LDAP_USER_FILTER = os.environ.get(
+        "LDAP_USER_FILTER", "(&(objectClass=inetOrgPerson)(mail={login}))"
+    )
+    # Only members of this group log in (empty: whoever the filter finds).
+    LDAP_REQUIRED_GROUP = os.environ.get("LDAP_REQUIRED_GROUP", "")
+    # {"<group DN>": "<role>", ...}: the first listed group the user is in
+    # gives the role; LDAP_DEFAULT_ROLE for members of none of them.
+    LDAP_GROUP_ROLES = _env_json_object("LDAP_GROUP_ROLES")
+    LDAP_DEFAULT_ROLE = os.environ.get("LDAP_DEFAULT_ROLE", "customer")
+    # Group membership: the user's memberOf attribute (Active Directory, the
+    # OpenLDAP memberof overlay), or - when LDAP_GROUP_BASE is set - groups
+    # under it matching LDAP_GROUP_FILTER ({dn} is the user's DN).
+    LDAP_MEMBER_OF_ATTRIBUTE = os.environ.get("LDAP_MEMBER_OF_ATTRIBUTE", "memberOf")
+    LDAP_GROUP_BASE = os.environ.get("LDAP_GROUP_BASE", "")
+    LDAP_GROUP_FILTER = os.environ.get(
+        "LDAP_GROUP_FILTER", "(|(member={dn})(uniqueMember={dn}))"
+    )
+    # The attributes copied at each login; the id never changes (AD: objectGUID).
+    LDAP_NAME_ATTRIBUTE = os.environ.get("LDAP_NAME_ATTRIBUTE", "cn")
+    LDAP_EMAIL_ATTRIBUTE = os.environ.get("LDAP_EMAIL_ATTRIBUTE", "mail")
+    LDAP_PHONE_ATTRIBUTE = os.environ.get("LDAP_PHONE_ATTRIBUTE", "telephoneNumber")
+    LDAP_ID_ATTRIBUTE = os.environ.get("LDAP_ID_ATTRIBUTE", "entryUUID")
+    # Connecting and each answer; past it the directory counts as unreachable.
+    LDAP_TIMEOUT_SECONDS = _env_int("LDAP_TIMEOUT_SECONDS", 5)
+    # The scheduler's directory-sync job: how often every directory user is
+    # held against the directory (gone or out of the group: deactivated).
+    LDAP_SYNC_SECONDS = _env_int("LDAP_SYNC_SECONDS", 3600)
 
 
 class DevelopmentConfig(Config):
@@ -276,6 +327,8 @@ class TestingConfig(Config):
     METRICS_TOKEN = None
     METRICS_ALLOWED_NETWORKS = "127.0.0.0/8,::1/128"
     LOG_FORMAT = "text"
+    # Tests start their own slapd and pass it in.
+    LDAP_URL = ""
 
 
 class ProductionConfig(Config):

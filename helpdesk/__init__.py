@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         auth_two_factor,  # noqa: F401 - its routes join auth.bp
         backup,
         cli,
+        directory,
         exports,
         files,
         hooks,
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
     undo_service.connect()
     http.register_error_handlers(app)
     logs.init_app(app)
+    directory.init_app(app)
     security.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from helpdesk import hooks, undo
+from helpdesk import directory, hooks, undo
 from helpdesk.audit import record_audit
 from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
@@ -69,7 +69,12 @@ def token_create():
     """A bearer token for e-mail and password - and, when the user has
     two-factor login on, ``code`` (the app's current code or a recovery code)."""
     data = TokenIn().load(json_body())
-    user = accounts.authenticate(data["email"], data["password"])
+    user = directory.authenticate(
+        data["email"],
+        data["password"],
+        settings=current_app.config,
+        now=get_clock().now(),
+    )
     if user is None:
         record_audit("login.failed", data={"email": data["email"][:254], "via": "api"})
         db.session.commit()

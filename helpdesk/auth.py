@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import ValidationError
 
+from helpdesk import directory
 from helpdesk.audit import record_audit
 from helpdesk.clock import get_clock
 from helpdesk.extensions import db, login_manager
@@ -195,7 +196,12 @@ def login():
             errors=translate_messages(err.messages),
             form=request.form,
         ), 422
-    user = accounts.authenticate(data["email"], data["password"])
+    user = directory.authenticate(
+        data["email"],
+        data["password"],
+        settings=current_app.config,
+        now=get_clock().now(),
+    )
     if user is None:
         record_audit("login.failed", data={"email": data["email"][:254]})
         db.session.commit()

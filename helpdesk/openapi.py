@@ -133,7 +133,14 @@ def build_spec() -> dict:
             "post": operation(
                 "Exchange e-mail and password (and, with two-factor login on, "
                 "the current code) for a bearer token",
-                {"201": {"description": "Token", **json_content("TokenOut")}},
+                {
+                    "201": {"description": "Token", **json_content("TokenOut")},
+                    # With the company directory login on (helpdesk/directory/).
+                    "503": {
+                        "description": "The company directory cannot be reached",
+                        **json_content("ErrorOut"),
+                    },
+                },
                 body=TokenIn,
                 errors=("401", "403", "422", "429"),
             )

@@ -108,6 +108,11 @@ def update_profile(user: User, data: dict, *, keep_session: int | None = None) -
 def set_password(user: User, password: str, *, keep_session: int | None = None) -> None:
     """A new password ends every session and token the old one opened
     (except the session ``keep_session``, where the user changed it)."""
+    if user.from_directory:
+        message = _l(
+            "This account logs in with the company directory: change its password there."
+        )
+        raise InvalidInput(message, fields={"password": [message]})
     user.password_hash = generate_password_hash(password)
     end_sessions(user, keep_session=keep_session)
 
