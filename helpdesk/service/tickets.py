@@ -134,23 +134,39 @@ def _link_follow_up(
 def register_call(data: dict, *, caller: User, actor: User, now: datetime) -> Ticket:
     """A phone call registered by an agent: a ticket with channel ``phone``,
     optionally resolved on the call with the solution as the public reply
-    (which also counts as the first response)."""
+    (which also counts as the first response; ``solution_html``, when the
+    solution was rendered from Markdown, is its HTML for the mail)."""
     ticket = open_ticket(
         data, actor=actor, now=now, requester=caller, channel=Channel.PHONE
     )
     if data.get("resolve_on_call"):
-        add_comment(ticket, body=data["solution"], internal=False, actor=actor, now=now)
+        add_comment(
+            ticket,
+            body=data["solution"],
+            body_html=data.get("solution_html"),
+            internal=False,
+            actor=actor,
+            now=now,
+        )
         change_status(ticket, TicketStatus.RESOLVED, actor=actor, now=now)
     return ticket
 
 
 def add_comment(
-    ticket: Ticket, *, body: str, internal: bool, actor: User, now: datetime
+    ticket: Ticket,
+    *,
+    body: str,
+    internal: bool,
+    actor: User,
+    now: datetime,
+    body_html: str | None = None,
 ) -> Comment:
     """A public reply or an internal note; replies may move the status on.
 
     A requester answering a pending ticket puts it back to open, and
     answering a resolved one reopens it; an agent's first reply opens a new one.
+    ``body_html``: sanitised HTML of the same text, for the mail (see
+    ``Comment.body_html``); callers that take it from people never pass it.
     """
     if ticket.status == TicketStatus.CLOSED:
         raise Conflict(_l("This ticket is closed and takes no more replies."))
@@ -163,6 +179,7 @@ def add_comment(
         ticket_id=ticket.id,
         author_id=actor.id,
         body=body.strip(),
+        body_html=body_html,
         internal=internal,
         created_at=now,
     )

@@ -12,26 +12,31 @@
  *                   asks in the page's <dialog id="confirm-dialog"> before an
  *                   action that cannot be undone, and submits with confirm=1;
  *                   without script the server asks on a page instead.
+ * <div id="phone-console" data-swap-root>                 one screen per job:
+ *   its forms (unless data-swap="off") and its a[data-swap] links go by
+ *   fetch, and the block and the page's messages are swapped for the same
+ *   ones of the answer (the server's own redirects and pages, so without
+ *   script nothing changes); the address follows with pushState. Then
+ *   "helpdesk:swapped" is sent on the document for other widgets (kb.js).
  */
 (function () {
   "use strict";
 
   function setUp() {
-    document.querySelectorAll("input[data-select-all]").forEach(function (all) {
-      all.addEventListener("click", function () {
-        var name = all.dataset.selectAll;
-        document.querySelectorAll("input[type=checkbox]").forEach(function (box) {
-          if (box.name === name) box.checked = all.checked;
-        });
+    // Delegated: a queue's rows come and go (refreshed in place).
+    document.addEventListener("click", function (event) {
+      var all = event.target;
+      if (!(all instanceof HTMLInputElement) || !all.dataset.selectAll) return;
+      var name = all.dataset.selectAll;
+      document.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+        if (box.name === name) box.checked = all.checked;
       });
     });
-    document.querySelectorAll("input[data-select-on-click]").forEach(function (input) {
-      input.addEventListener("click", function () { input.select(); });
-    });
-    document.querySelectorAll("form.undo-offer[data-undo-seconds]").forEach(countDown);
+    wire(document);
     var presence = document.getElementById("presence");
     if (presence && presence.dataset.presenceUrl) watchPresence(presence);
     document.addEventListener("submit", askFirst, true);
+    if (document.querySelector("[data-swap-root]")) setUpSwaps();
     // Back to a page whose form was confirmed (the browser's page cache):
     // its next submit asks again.
     window.addEventListener("pageshow", function () {
@@ -40,6 +45,124 @@
         form.querySelectorAll("input[name=confirm]").forEach(function (f) { f.remove(); });
       });
     });
+  }
+
+  // What a block brought in needs: text selected on a click, undo countdowns.
+  function wire(root) {
+    root.querySelectorAll("input[data-select-on-click]").forEach(function (input) {
+      input.addEventListener("click", function () { input.select(); });
+    });
+    root.querySelectorAll("form.undo-offer[data-undo-seconds]").forEach(countDown);
+  }
+
+  // --- one screen per job: blocks swapped in place -------------------------
+
+  var live = null; // where a swap's messages are read out (the page's own stay)
+
+  function setUpSwaps() {
+    if (!window.fetch || !window.DOMParser || !window.history.pushState) return;
+    live = document.createElement("div");
+    live.className = "visually-hidden";
+    live.setAttribute("aria-live", "polite");
+    document.body.appendChild(live);
+    document.addEventListener("submit", swapSubmit);
+    document.addEventListener("click", swapLink);
+    window.addEventListener("popstate", function (event) {
+      var root = event.state && document.getElementById(event.state.swap);
+      if (root) swap(root, window.location.href, { method: "GET" }, null);
+    });
+  }
+
+  function swapSubmit(event) {
+    var form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
+    var root = form.closest("[data-swap-root]");
+    if (!root || form.dataset.swap === "off") return;
+    event.preventDefault();
+    var submitter = event.submitter || null;
+    var data = new FormData(form, submitter);
+    var method = ((submitter && submitter.getAttribute("formmethod")) ||
+                  form.getAttribute("method") || "get").toUpperCase();
+    var url = new URL((submitter && submitter.getAttribute("formaction")) ||
+                      form.getAttribute("action") || window.location.href,
+                      window.location.href);
+    var init = { method: method };
+    if (method === "GET") url.search = new URLSearchParams(data).toString();
+    else init.body = data;
+    swap(root, url.toString(), init, function () { form.submit(); });
+  }
+
+  function swapLink(event) {
+    var link = event.target.closest && event.target.closest("a[data-swap]");
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey ||
+        event.shiftKey || event.altKey) return;
+    var root = link.closest("[data-swap-root]");
+    if (!root) return;
+    event.preventDefault();
+    swap(root, link.href, { method: "GET" }, function () { window.location.assign(link.href); });
+  }
+
+  // Fetch ``url`` and put the answer's block of the same id in place of
+  // ``root``; ``fallback`` (null: none) when the network fails.
+  function swap(root, url, init, fallback) {
+    if (root.dataset.swapping) return;
+    root.dataset.swapping = "1";
+    root.setAttribute("aria-busy", "true");
+    init.credentials = "same-origin";
+    init.headers = { Accept: "text/html" };
+    window.fetch(url, init).then(function (response) {
+      return response.text().then(function (html) { put(root, response, html, init); });
+    }).catch(function () {
+      if (fallback) fallback();
+    }).then(function () {
+      delete root.dataset.swapping;
+      root.removeAttribute("aria-busy");
+    });
+  }
+
+  function put(root, response, html, init) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.getElementById(root.id);
+    if (!fresh) {
+      // Another page (the login form, a refusal): show it as the browser would.
+      if (response.ok && (init.method === "GET" || response.redirected)) {
+        window.location.assign(response.url);
+      } else {
+        document.title = doc.title;
+        document.body.innerHTML = doc.body.innerHTML;
+      }
+      return;
+    }
+    root.innerHTML = fresh.innerHTML;
+    document.title = doc.title;
+    putMessages(doc);
+    if ((init.method === "GET" || response.redirected) && response.url !== window.location.href) {
+      if (!window.history.state) window.history.replaceState({ swap: root.id }, "");
+      window.history.pushState({ swap: root.id }, "", response.url);
+    }
+    wire(root);
+    document.dispatchEvent(new CustomEvent("helpdesk:swapped", { detail: { root: root } }));
+    var focus = root.querySelector("[autofocus]");
+    if (focus) focus.focus();
+  }
+
+  // The answer's messages (and Undo offer) in place of the page's.
+  function putMessages(doc) {
+    var main = document.querySelector("main");
+    if (!main) return;
+    main.querySelectorAll(":scope > .flash, :scope > .undo-offer").forEach(function (old) {
+      old.remove();
+    });
+    var fresh = doc.querySelectorAll("main > .flash, main > .undo-offer");
+    var first = main.firstChild;
+    var said = [];
+    fresh.forEach(function (node) {
+      var copy = document.importNode(node, true);
+      main.insertBefore(copy, first);
+      if (copy.classList.contains("flash")) said.push(copy.textContent.trim());
+      if (copy.matches("form.undo-offer[data-undo-seconds]")) countDown(copy);
+    });
+    if (live) live.textContent = said.join(" ");
   }
 
   // The undo window as the server counted it at render time.

@@ -23,7 +23,7 @@ from helpdesk.models import (
 from helpdesk.schemas.accounts import CallerCreateIn
 from helpdesk.schemas.tickets import BulkIn, PhoneIntakeIn, TicketListQuery
 from helpdesk.search import saved_views
-from helpdesk.service import accounts, bulk, password_links, queries
+from helpdesk.service import accounts, bulk, lines, password_links, queries
 from helpdesk.service import tickets as ticket_service
 from helpdesk.undo import UndoKind
 from helpdesk.views import bp
@@ -185,13 +185,16 @@ def _render_phone(*, errors: dict | None = None, caller_errors: dict | None = No
             current_user, {"requester_id": caller.id}, after_id=None, limit=5
         )
     created_id = request.args.get("created", type=query_id)
+    created = db.session.get(Ticket, created_id) if created_id else None
     return render_template(
         "helpdesk/phone.html",
         q=query,
         callers=accounts.find_callers(query) if query else [],
         caller=caller,
         recent=recent,
-        created=db.session.get(Ticket, created_id) if created_id else None,
+        created=created,
+        # Where a routing rule sent it (the line-1 agent may not follow it).
+        created_move=lines.moved_by_rule(created) if created else None,
         categories=queries.active_categories(),
         errors=errors or {},
         form=request.form if errors else {},
@@ -252,15 +255,26 @@ def phone_ticket_create():
         errors, _status = form_error(err)
         return _phone_form_error(errors=errors)
     db.session.commit()
-    message = (
-        _("%(number)s registered and resolved on the call.", number=ticket.number)
-        if data["resolve_on_call"]
-        else _("%(number)s registered.", number=ticket.number)
-    )
-    flash(message, "success")
+    flash(_registered_message(ticket, resolved=data["resolve_on_call"]), "success")
     return redirect(
         url_for("helpdesk.phone", requester_id=caller.id, created=ticket.id)
     )
+
+
+def _registered_message(ticket: Ticket, *, resolved: bool) -> str:
+    """What the console says of a call it registered: resolved, or where
+    the routing rules (run at the commit) sent it."""
+    if resolved:
+        return _("%(number)s registered and resolved on the call.", number=ticket.number)
+    move = lines.moved_by_rule(ticket)
+    if move is not None:
+        return _(
+            "%(number)s registered and sent to line %(line)s by rule “%(rule)s”.",
+            number=ticket.number,
+            line=move["new"],
+            rule=move["rule"],
+        )
+    return _("%(number)s registered.", number=ticket.number)
 
 
 def _phone_form_error(*, errors: dict | None = None, caller_errors: dict | None = None):
