@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         http,
         imports,
         inbound,
+        macros,
         outbox,
         reference,
         scheduler,
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
     )
     from helpdesk.audit import api as audit_api  # noqa: F401 - its route joins api.bp
     from helpdesk.labels import TEMPLATE_GLOBALS
+    from helpdesk.macros import api as macros_api  # noqa: F401 - joins api.bp
     from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
     from helpdesk.outbox.models import OutboxMessage
@@ -85,6 +87,7 @@ def init_app(app: Flask) -> None:
     hooks.add_job(app, "undo-prune", undo_jobs.prune_job, "UNDO_PRUNE_SECONDS")
     backup.init_app(app)
     audit.init_app(app)
+    macros.init_app(app)
     if app.config.get("MAIL_IMAP_HOST"):
         hooks.add_job(app, "mail-poll", inbound.poll_job, "MAIL_POLL_SECONDS")
 

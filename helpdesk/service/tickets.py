@@ -24,6 +24,7 @@ from helpdesk.extensions import db
 from helpdesk.labels import status_label
 from helpdesk.models import (
     LINE3_STATUSES,
+    TRANSITIONS,
     Category,
     Channel,
     Comment,
@@ -204,18 +205,52 @@ def add_comment(
     return comment
 
 
+def reply_with_status(
+    ticket: Ticket,
+    *,
+    body: str,
+    internal: bool,
+    status: TicketStatus | None,
+    actor: User,
+    now: datetime,
+) -> Comment:
+    """A reply (or note) and then, in the same step, a status change
+    ("Send and set pending"): checked before anything is written, against
+    the status the reply itself leads to, so a refused status sends nothing.
+    ``status`` None, or the status the reply already left: just the reply."""
+    if status is not None:
+        after = (
+            ticket.status
+            if internal
+            else status_after_reply(ticket, by_agent=actor.is_staff)
+        )
+        if status != after:
+            ensure_may_change_status(ticket, status, actor=actor, from_status=after)
+    comment = add_comment(ticket, body=body, internal=internal, actor=actor, now=now)
+    if status is not None and ticket.status != status:
+        change_status(ticket, status, actor=actor, now=now)
+    return comment
+
+
+def status_after_reply(ticket: Ticket, *, by_agent: bool) -> TicketStatus:
+    """The status a public reply leaves the ticket in: an agent's first
+    reply opens it, a requester's answer opens a pending one and reopens a
+    resolved one."""
+    if by_agent and ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED):
+        return TicketStatus.OPEN
+    if not by_agent and ticket.status == TicketStatus.PENDING:
+        return TicketStatus.OPEN
+    if not by_agent and ticket.status == TicketStatus.RESOLVED:
+        return TicketStatus.REOPENED
+    return ticket.status
+
+
 def _follow_reply(
     ticket: Ticket, *, by_agent: bool, actor: User, now: datetime
 ) -> None:
-    if (
-        by_agent
-        and ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED)
-        or not by_agent
-        and ticket.status == TicketStatus.PENDING
-    ):
-        _set_status(ticket, TicketStatus.OPEN, actor=actor, now=now)
-    elif not by_agent and ticket.status == TicketStatus.RESOLVED:
-        _set_status(ticket, TicketStatus.REOPENED, actor=actor, now=now)
+    moved = status_after_reply(ticket, by_agent=by_agent)
+    if moved != ticket.status:
+        _set_status(ticket, moved, actor=actor, now=now)
 
 
 def change_status(
@@ -228,20 +263,26 @@ def change_status(
 
 
 def ensure_may_change_status(
-    ticket: Ticket, status: TicketStatus, *, actor: User | None
+    ticket: Ticket,
+    status: TicketStatus,
+    *,
+    actor: User | None,
+    from_status: TicketStatus | None = None,
 ) -> None:
-    """``change_status``'s checks alone, for a page that asks before closing."""
+    """``change_status``'s checks alone, for a page that asks before closing
+    (``from_status``: the status the ticket will have by then)."""
     if actor is None or actor.is_staff:
         ensure_can_work_on(actor, ticket)
     elif status not in CUSTOMER_TRANSITIONS:
         raise PermissionDenied(
             _l("You can only mark your ticket resolved or reopen it.")
         )
-    if not ticket.can_transition_to(status):
+    current = from_status or ticket.status
+    if status not in TRANSITIONS[current]:
         raise InvalidTransition(
             _l(
                 "A ticket in status “%(old)s” cannot become “%(new)s”.",
-                old=status_label(ticket.status),
+                old=status_label(current),
                 new=status_label(status),
             ),
             fields={"status": [_l("Not allowed from the current status.")]},

@@ -188,8 +188,9 @@ def ticket_comment(ticket_id: int):
     if followups.takes_follow_up(ticket, current_user):
         # Closed while the requester was writing: the reply opens a follow-up.
         return ticket_follow_up(ticket_id)
+    form = {k: v for k, v in request.form.to_dict().items() if k != "status" or v}
     try:
-        data = CommentIn().load(request.form.to_dict(), unknown="exclude")
+        data = CommentIn().load(form, unknown="exclude")
         upload = read_upload()
     except ValidationError as err:
         return render_ticket(
@@ -197,33 +198,54 @@ def ticket_comment(ticket_id: int):
         )
     now = get_clock().now()
     versions.expect_version(ticket, data["version"], actor=current_user)
-    public_reply = current_user.is_staff and not data["internal"]
-    action = (
-        undo_view.begin(UndoKind.REPLY, [ticket], now=now) if public_reply else None
-    )
-    ticket_service.add_comment(
-        ticket,
-        body=data["body"],
-        internal=data["internal"],
-        actor=current_user,
-        now=now,
-    )
+    action = undo_view.begin(_reply_undo_kind(data), [ticket], now=now)
+    try:
+        ticket_service.reply_with_status(
+            ticket,
+            body=data["body"],
+            internal=data["internal"],
+            status=data["status"],
+            actor=current_user,
+            now=now,
+        )
+    except InvalidTransition as err:
+        # The status the reply was to set is not allowed: nothing was sent.
+        discard_transaction()
+        ticket = access.get_visible_ticket(current_user, ticket_id)
+        return render_ticket(ticket, **_page_errors(err))
     save_upload(upload, ticket, internal=data["internal"], actor=current_user, now=now)
     action = undo_view.offer(action)
     db.session.commit()
+    flash(_replied_message(data, held=action is not None), "success")
+    return _back(ticket)
+
+
+def _reply_undo_kind(data: dict) -> UndoKind | None:
+    """A staff reply is held to be undone ("Undo send"), and so is a
+    status set with a note; a requester's message is not undoable."""
+    if not current_user.is_staff:
+        return None
+    if not data["internal"]:
+        return UndoKind.REPLY
+    return UndoKind.STATUS if data["status"] else None
+
+
+def _replied_message(data: dict, *, held: bool) -> str:
     if data["internal"]:
-        flash(_("Internal note added."), "success")
-    elif action is not None:
-        flash(
-            _(
-                "Your reply will be sent in %(seconds)s seconds.",
-                seconds=current_app.config["REPLY_UNDO_SECONDS"],
-            ),
-            "success",
+        message = _("Internal note added.")
+    elif held and current_user.is_staff:
+        message = _(
+            "Your reply will be sent in %(seconds)s seconds.",
+            seconds=current_app.config["REPLY_UNDO_SECONDS"],
         )
     else:
-        flash(_("Your reply has been sent."), "success")
-    return _back(ticket)
+        message = _("Your reply has been sent.")
+    if data["status"]:
+        status = _(
+            "Status changed to “%(status)s”.", status=status_label(data["status"])
+        )
+        message = f"{message} {status}"
+    return message
 
 
 @bp.post("/tickets/<int:ticket_id>/follow-ups")

@@ -265,7 +265,9 @@ def _registered_message(ticket: Ticket, *, resolved: bool) -> str:
     """What the console says of a call it registered: resolved, or where
     the routing rules (run at the commit) sent it."""
     if resolved:
-        return _("%(number)s registered and resolved on the call.", number=ticket.number)
+        return _(
+            "%(number)s registered and resolved on the call.", number=ticket.number
+        )
     move = lines.moved_by_rule(ticket)
     if move is not None:
         return _(
