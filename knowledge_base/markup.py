@@ -8,8 +8,8 @@ attributes, no ``style``, and links only to http, https and mailto.
 from __future__ import annotations
 
 import html
-from html.parser import HTMLParser
 import re
+from html.parser import HTMLParser
 
 import markdown
 import nh3

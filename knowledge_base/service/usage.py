@@ -16,6 +16,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Role, Ticket, User
 from helpdesk.service.tickets import register_call
 from helpdesk.service.timeline import record_event
+from knowledge_base.markup import readable_text
 from knowledge_base.models import (
     Article,
     ArticleStatus,
@@ -26,7 +27,6 @@ from knowledge_base.models import (
     LinkKind,
     Visibility,
 )
-from knowledge_base.markup import readable_text
 from knowledge_base.service.articles import public_conditions
 from knowledge_base.service.links import add_link
 
