@@ -40,7 +40,6 @@ from helpdesk.openapi_parts import (
     undoable,
 )
 from helpdesk.service import access, versions
-from helpdesk.undo import UndoKind
 
 
 def _ensure_staff() -> None:
@@ -134,17 +133,11 @@ def macro_apply_create(ticket_id: int):
     now = get_clock().now()
     versions.expect_version(ticket, requested_version(data), actor=current_user)
     plan = service.plan(ticket, macro, actor=current_user, body=data["body"])
-    action = begin_undo(undo_kind(plan), [ticket], now=now)
+    action = begin_undo(plan.undo_kind, [ticket], now=now)
     service.apply_macro(ticket, macro, actor=current_user, now=now, body=data["body"])
     action = undo.finish(action)
     db.session.commit()
     return with_undo(dump_ticket(ticket), action), 200, etag(ticket)
-
-
-def undo_kind(plan: service.Plan) -> UndoKind:
-    """A macro that replies is undone as a reply ("Undo send", its mail
-    held for the reply's window); one that only changes fields as a change."""
-    return UndoKind.REPLY if plan.body and not plan.internal else UndoKind.UPDATE
 
 
 def add_openapi_paths(spec) -> None:

@@ -21,6 +21,7 @@ from helpdesk.extensions import db
 from helpdesk.labels import status_label
 from helpdesk.macros.models import Macro
 from helpdesk.models import (
+    ASSIGNABLE_ROLES,
     TRANSITIONS,
     Comment,
     Priority,
@@ -32,6 +33,7 @@ from helpdesk.models import (
 from helpdesk.service import access
 from helpdesk.service import tickets as ticket_service
 from helpdesk.service.lines import move_to_line
+from helpdesk.undo.models import UndoKind
 
 PLACEHOLDERS = ("requester_name", "ticket_number", "agent_name")
 
@@ -51,6 +53,17 @@ def fill_placeholders(body: str, *, ticket: Ticket, agent: User) -> str:
 
 
 # --- administering ----------------------------------------------------------------
+
+
+def assignable_people() -> list[User]:
+    """Whom a macro may name as the assignee: the active agents and managers."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
+            .order_by(User.name)
+        )
+    )
 
 
 def list_macros() -> list[Macro]:
@@ -143,6 +156,12 @@ class Plan:
 
     def has(self, name: str) -> bool:
         return any(f == name for f, _old, _new in self.changes)
+
+    @property
+    def undo_kind(self) -> UndoKind:
+        """A macro that replies is undone as a reply ("Undo send", its mail
+        held for the reply's window); one that does not, as a change."""
+        return UndoKind.REPLY if self.body and not self.internal else UndoKind.UPDATE
 
 
 def plan(ticket: Ticket, macro: Macro, *, actor: User, body: str | None = None) -> Plan:

@@ -12,6 +12,7 @@
  *                   asks in the page's <dialog id="confirm-dialog"> before an
  *                   action that cannot be undone, and submits with confirm=1;
  *                   without script the server asks on a page instead.
+ * <select data-submit-on-change>                       sends its form once chosen
  * <div id="phone-console" data-swap-root>                 one screen per job:
  *   its forms (unless data-swap="off") and its a[data-swap] links go by
  *   fetch, and the block and the page's messages are swapped for the same
@@ -31,6 +32,12 @@
       document.querySelectorAll("input[type=checkbox]").forEach(function (box) {
         if (box.name === name) box.checked = all.checked;
       });
+    });
+    // <select data-submit-on-change>: choosing is enough (the macro preview).
+    document.addEventListener("change", function (event) {
+      var select = event.target;
+      if (!(select instanceof HTMLSelectElement) || !select.hasAttribute("data-submit-on-change")) return;
+      if (select.form && select.value && select.form.requestSubmit) select.form.requestSubmit();
     });
     wire(document);
     var presence = document.getElementById("presence");

@@ -38,10 +38,12 @@ from helpdesk.http import (
     discard_transaction,
     form_error,
     json_error,
+    query_id,
     translate_messages,
     wants_json,
 )
 from helpdesk.labels import status_label
+from helpdesk.macros import service as macro_service
 from helpdesk.models import (
     Category,
     EventKind,
@@ -119,7 +121,21 @@ def render_ticket(
     if context["can_work"]:
         context["categories"] = queries.active_categories()
         context["agents"] = access.assignable_agents(ticket, actor=current_user)
+        context["macros"] = macro_service.list_macros()
+        context["macro_plan"] = _macro_plan(ticket, context["macros"])
     return render_template("helpdesk/ticket.html", **context), status
+
+
+def _macro_plan(ticket, macros) -> dict | None:
+    """The preview of the macro ``?macro=`` names (the page's macro section)."""
+    macro_id = request.args.get("macro", type=query_id)
+    macro = next((m for m in macros if m.id == macro_id), None)
+    if macro is None:
+        return None
+    return {
+        "macro": macro,
+        "plan": macro_service.plan(ticket, macro, actor=current_user),
+    }
 
 
 def _undone(events: list[TicketEvent]) -> set[int]:
