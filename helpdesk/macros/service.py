@@ -177,15 +177,25 @@ def plan(ticket: Ticket, macro: Macro, *, actor: User, body: str | None = None) 
     if ticket.status == TicketStatus.CLOSED:
         result.problem = str(_l("This ticket is closed and takes no more replies."))
         return result
-    _plan_fields(result, ticket, macro, actor=actor)
-    _plan_status(result, ticket, macro, text=text, actor=actor)
+    _plan_status(result, ticket, macro, text=text)
     resolves = result.new("status") == TicketStatus.RESOLVED
+    line = ticket.line
     if macro.line and macro.line != ticket.line and ticket.is_active and not resolves:
-        result.changes.append(("line", ticket.line, macro.line))
+        line = macro.line
+    _plan_fields(result, ticket, macro, actor=actor, line=line)
+    if line != ticket.line:
+        result.changes.append(("line", ticket.line, line))
+    result.changes.sort(key=lambda change: _ORDER.index(change[0]))
     return result
 
 
-def _plan_fields(result: Plan, ticket: Ticket, macro: Macro, *, actor: User) -> None:
+# The order the changes are made (and listed) in.
+_ORDER = ("priority", "assignee", "tags", "status", "line")
+
+
+def _plan_fields(
+    result: Plan, ticket: Ticket, macro: Macro, *, actor: User, line: int
+) -> None:
     if macro.priority and macro.priority != ticket.priority.value:
         result.changes.append(("priority", ticket.priority, Priority(macro.priority)))
     if macro.assign:
@@ -195,7 +205,8 @@ def _plan_fields(result: Plan, ticket: Ticket, macro: Macro, *, actor: User) -> 
             "agent": macro.assignee,
         }[macro.assign]
         if (assignee.id if assignee else None) != ticket.assignee_id:
-            result.problem = result.problem or _assign_problem(ticket, assignee, actor)
+            problem = _assign_problem(ticket, assignee, actor, line=line)
+            result.problem = result.problem or problem
             result.changes.append(("assignee", ticket.assignee, assignee))
     if macro.add_tags or macro.remove_tags:
         tags = sorted((set(ticket.tags) | set(macro.add_tags)) - set(macro.remove_tags))
@@ -203,12 +214,27 @@ def _plan_fields(result: Plan, ticket: Ticket, macro: Macro, *, actor: User) -> 
             result.changes.append(("tags", ticket.tags, tags))
 
 
-def _assign_problem(ticket: Ticket, assignee: User | None, actor: User) -> str | None:
-    """``assign_ticket``'s refusals, asked before anything is written."""
+def _assign_problem(
+    ticket: Ticket, assignee: User | None, actor: User, *, line: int
+) -> str | None:
+    """``assign_ticket``'s refusals, asked before anything is written. A
+    macro that moves the ticket assigns it on the new ``line``, as part of
+    the move: the assignee must work on that line."""
     if assignee is None:
         return None
     if not access.is_assignable(assignee):
         return str(_l("The assignee must be an active agent."))
+    if line != ticket.line:
+        if access.works_on_line(assignee, line):
+            return None
+        return str(
+            _l(
+                "%(name)s does not work on line %(line)s, where this macro "
+                "moves the ticket.",
+                name=assignee.name,
+                line=line,
+            )
+        )
     if (
         not actor.sees_all_lines
         and assignee.id != actor.id
@@ -218,9 +244,7 @@ def _assign_problem(ticket: Ticket, assignee: User | None, actor: User) -> str |
     return None
 
 
-def _plan_status(
-    result: Plan, ticket: Ticket, macro: Macro, *, text: str, actor: User
-) -> None:
+def _plan_status(result: Plan, ticket: Ticket, macro: Macro, *, text: str) -> None:
     current = ticket.status
     if text and not macro.internal:
         current = ticket_service.status_after_reply(ticket, by_agent=True)
@@ -262,22 +286,29 @@ def apply_macro(
         comment = ticket_service.add_comment(
             ticket, body=steps.body, internal=steps.internal, actor=actor, now=now
         )
+    moves = steps.has("line")
     changes = {}
     if steps.has("priority"):
         changes["priority"] = steps.new("priority")
-    if steps.has("assignee"):
-        assignee = steps.new("assignee")
-        changes["assignee_id"] = assignee.id if assignee else None
     if steps.has("tags"):
         changes["tags"] = steps.new("tags")
+    assignee = steps.new("assignee")
+    if steps.has("assignee") and not moves:
+        changes["assignee_id"] = assignee.id if assignee else None
     if changes:
         ticket_service.update_ticket(ticket, changes, actor=actor, now=now)
     if steps.has("status") and ticket.status != steps.new("status"):
         ticket_service.change_status(ticket, steps.new("status"), actor=actor, now=now)
-    if steps.has("line"):
+    if moves:
         move_to_line(
             ticket, steps.new("line"), reason=macro.title, actor=actor, now=now
         )
+        if steps.has("assignee"):
+            # On the new line on the macro's behalf: its author chose whom.
+            by = actor if access.can_work_on(actor, ticket) else None
+            assignee_id = assignee.id if assignee else None
+            if ticket.assignee_id != assignee_id:
+                ticket_service.assign_ticket(ticket, assignee_id, actor=by, now=now)
     return comment
 
 

@@ -142,7 +142,10 @@
     }
     root.innerHTML = fresh.innerHTML;
     document.title = doc.title;
-    putMessages(doc);
+    // A GET that says nothing (a preview) leaves the page's messages be.
+    if (init.method !== "GET" || doc.querySelector("main > .flash, main > .undo-offer")) {
+      putMessages(doc);
+    }
     if ((init.method === "GET" || response.redirected) && response.url !== window.location.href) {
       if (!window.history.state) window.history.replaceState({ swap: root.id }, "");
       window.history.pushState({ swap: root.id }, "", response.url);
