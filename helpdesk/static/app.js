@@ -13,6 +13,10 @@
  *                   action that cannot be undone, and submits with confirm=1;
  *                   without script the server asks on a page instead.
  * <select data-submit-on-change>                       sends its form once chosen
+ * <div id="queue-rows" data-refresh-url="..." data-etag="...">  a queue's rows:
+ *   asked for again every data-refresh-seconds (and when the tab is shown)
+ *   with If-None-Match; a 304 changes nothing, new rows are swapped in with
+ *   the ticked boxes kept, and the bulk bar shows only when there are rows
  * <div id="phone-console" data-swap-root>                 one screen per job:
  *   its forms (unless data-swap="off") and its a[data-swap] links go by
  *   fetch, and the block and the page's messages are swapped for the same
@@ -44,6 +48,8 @@
     if (presence && presence.dataset.presenceUrl) watchPresence(presence);
     document.addEventListener("submit", askFirst, true);
     if (document.querySelector("[data-swap-root]")) setUpSwaps();
+    var rows = document.getElementById("queue-rows");
+    if (rows && rows.dataset.refreshUrl && window.fetch) watchQueue(rows);
     // Back to a page whose form was confirmed (the browser's page cache):
     // its next submit asks again.
     window.addEventListener("pageshow", function () {
@@ -173,6 +179,70 @@
       if (copy.matches("form.undo-offer[data-undo-seconds]")) countDown(copy);
     });
     if (live) live.textContent = said.join(" ");
+  }
+
+  // --- a queue that refreshes itself ---------------------------------------
+
+  function watchQueue(box) {
+    var every = (parseInt(box.dataset.refreshSeconds, 10) || 15) * 1000;
+    var etag = box.dataset.etag || "";
+    var asking = false;
+    var said = null;
+
+    function ask() {
+      if (asking || document.hidden) return;
+      asking = true;
+      var headers = { Accept: "text/html" };
+      if (etag) headers["If-None-Match"] = '"' + etag + '"';
+      window.fetch(box.dataset.refreshUrl, {
+        credentials: "same-origin", cache: "no-store", headers: headers
+      }).then(function (response) {
+        if (response.status !== 200) return; // 304: as it was; else next time
+        etag = (response.headers.get("ETag") || "").replace(/^W\//, "").replace(/"/g, "");
+        return response.text().then(function (html) { putRows(box, html); });
+      }).catch(function () { /* offline for a moment: the next round asks */ })
+        .then(function () { asking = false; });
+    }
+
+    function putRows(target, html) {
+      var ids = function () {
+        return Array.prototype.map.call(
+          target.querySelectorAll("input[name=ticket_ids]"), function (b) { return b.value; }
+        ).join(",");
+      };
+      var before = ids();
+      var ticked = {};
+      target.querySelectorAll("input[name=ticket_ids]:checked").forEach(function (b) {
+        ticked[b.value] = true;
+      });
+      var focused = document.activeElement && target.contains(document.activeElement)
+        ? document.activeElement.getAttribute("href") : null;
+      target.innerHTML = html;
+      target.querySelectorAll("input[name=ticket_ids]").forEach(function (b) {
+        if (ticked[b.value]) b.checked = true;
+      });
+      if (focused) {
+        var again = target.querySelector('a[href="' + focused + '"]');
+        if (again) again.focus();
+      }
+      var bar = target.closest("form") && target.closest("form").querySelector(".bulk-bar");
+      if (bar) bar.hidden = !target.querySelector("input[name=ticket_ids]");
+      if (ids() !== before) tell(target.dataset.textUpdated);
+      document.dispatchEvent(new CustomEvent("helpdesk:swapped", { detail: { root: target } }));
+    }
+
+    // In the page before anything is said in it, so it is read out.
+    said = document.createElement("div");
+    said.className = "visually-hidden";
+    said.setAttribute("aria-live", "polite");
+    document.body.appendChild(said);
+
+    function tell(text) { said.textContent = text || ""; }
+
+    window.setInterval(ask, every);
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) ask();
+    });
   }
 
   // The undo window as the server counted it at render time.
