@@ -28,7 +28,6 @@ from helpdesk.macros.schemas import (
     MacroPreviewIn,
     MacroPreviewOut,
 )
-from helpdesk.models import User
 from helpdesk.openapi_parts import (
     CONFLICT,
     ETAG,
@@ -103,24 +102,24 @@ def macro_preview_create(ticket_id: int):
     _ensure_staff()
     data = MacroPreviewIn().load(json_body())
     plan = service.plan(ticket, service.get_macro(data["macro_id"]), actor=current_user)
+    after = {
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "line": ticket.line,
+        "assignee": ticket.assignee,
+        "tags": ticket.tags,
+    }
+    for name, _old, new in plan.changes:
+        after[name] = getattr(new, "value", new)
     return MacroPreviewOut().dump(
         {
             "body": plan.body,
             "internal": plan.internal,
-            "changes": [
-                {"field": name, "old": _plain(old), "new": _plain(new)}
-                for name, old, new in plan.changes
-            ],
+            "changes": [name for name, _old, _new in plan.changes],
+            "after": after,
             "problem": plan.problem,
         }
     )
-
-
-def _plain(value):
-    """A change's value as JSON: a user as its id and name, enums by value."""
-    if isinstance(value, User):
-        return {"id": value.id, "name": value.name}
-    return getattr(value, "value", value)
 
 
 @bp.post("/v1/tickets/<int:ticket_id>/macros")

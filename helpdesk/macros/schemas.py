@@ -108,18 +108,27 @@ class MacroPreviewIn(StrippedSchema):
     macro_id = Id(required=True, strict=False)
 
 
-class MacroChangeOut(Schema):
-    field = fields.String(
-        metadata={"description": "status, priority, assignee, tags or line"}
-    )
-    old = fields.Raw(allow_none=True, data_key="from")
-    new = fields.Raw(allow_none=True, data_key="to")
+class MacroAfterOut(Schema):
+    """The ticket's fields once the macro is applied (changed or not)."""
+
+    status = fields.String()
+    priority = fields.String()
+    line = fields.Integer()
+    assignee = fields.Nested(UserBriefOut, allow_none=True)
+    tags = fields.List(fields.String())
 
 
 class MacroPreviewOut(Schema):
     body = fields.String(metadata={"description": "the text, placeholders filled"})
     internal = fields.Boolean()
-    changes = fields.List(fields.Nested(MacroChangeOut))
+    changes = fields.List(
+        fields.String(),
+        metadata={
+            "description": "the fields it changes, in the order it changes "
+            "them: priority, assignee, tags, status, line"
+        },
+    )
+    after = fields.Nested(MacroAfterOut)
     problem = fields.String(
         allow_none=True,
         metadata={"description": "why it cannot be applied now; null: it can"},

@@ -282,14 +282,14 @@ def test_the_api_previews_and_applies_a_macro_with_an_undo_path(
     assert preview.status_code == 200, preview.json
     assert (preview.json["internal"], preview.json["problem"]) == (True, None)
     # Moved to line 2, the ticket is assigned there, to whom the macro says.
-    assert preview.json["changes"] == [
-        {
-            "field": "assignee",
-            "from": {"id": agent.id, "name": "Lena"},
-            "to": {"id": colleague.id, "name": "Max"},
-        },
-        {"field": "line", "from": 1, "to": 2},
-    ]
+    assert preview.json["changes"] == ["assignee", "line"]
+    assert preview.json["after"] == {
+        "status": "new",
+        "priority": "P3",
+        "line": 2,
+        "assignee": {"id": colleague.id, "name": "Max", "email": colleague.email},
+        "tags": [],
+    }
 
     applied = client.post(
         f"/api/v1/tickets/{ticket.id}/macros",
