@@ -148,10 +148,7 @@
     }
     root.innerHTML = fresh.innerHTML;
     document.title = doc.title;
-    // A GET that says nothing (a preview) leaves the page's messages be.
-    if (init.method !== "GET" || doc.querySelector("main > .flash, main > .undo-offer")) {
-      putMessages(doc);
-    }
+    putMessages(doc, init.method !== "GET");
     if ((init.method === "GET" || response.redirected) && response.url !== window.location.href) {
       if (!window.history.state) window.history.replaceState({ swap: root.id }, "");
       window.history.pushState({ swap: root.id }, "", response.url);
@@ -162,13 +159,14 @@
     if (focus) focus.focus();
   }
 
-  // The answer's messages (and Undo offer) in place of the page's.
-  function putMessages(doc) {
+  // The answer's messages in place of the page's, and its Undo offer; a
+  // GET that offers none (a preview) leaves the page's offer running.
+  function putMessages(doc, posted) {
     var main = document.querySelector("main");
     if (!main) return;
-    main.querySelectorAll(":scope > .flash, :scope > .undo-offer").forEach(function (old) {
-      old.remove();
-    });
+    var offered = doc.querySelector("main > .undo-offer");
+    var old = ":scope > .flash" + (posted || offered ? ", :scope > .undo-offer" : "");
+    main.querySelectorAll(old).forEach(function (node) { node.remove(); });
     var fresh = doc.querySelectorAll("main > .flash, main > .undo-offer");
     var first = main.firstChild;
     var said = [];
