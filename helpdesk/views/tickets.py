@@ -214,7 +214,8 @@ def ticket_comment(ticket_id: int):
         )
     now = get_clock().now()
     versions.expect_version(ticket, data["version"], actor=current_user)
-    action = undo_view.begin(_reply_undo_kind(data), [ticket], now=now)
+    kind = _reply_undo_kind(data)
+    action = undo_view.begin(kind, [ticket], now=now) if kind else None
     try:
         ticket_service.reply_with_status(
             ticket,

@@ -148,3 +148,21 @@ def test_a_note_with_a_status_is_undone_as_a_status_change(
     assert state(app, ticket.id)[0] == TicketStatus.PENDING
     assert client.post(response.json["undo"], headers=headers).status_code == 200
     assert state(app, ticket.id) == (TicketStatus.OPEN, [])
+
+
+def test_a_note_and_a_requesters_message_without_a_status_are_as_before(
+    client, given, login, app, world
+):
+    customer, agent = world
+    ticket = given(make_ticket, requester=customer, line=1, status=TicketStatus.OPEN)
+    login(agent)
+
+    noted = client.post(
+        f"/tickets/{ticket.id}/comments",
+        data={"body": "Called the vendor.", "internal": "true"},
+        follow_redirects=True,
+    )
+
+    assert "Internal note added." in noted.get_data(as_text=True)
+    assert "Undo" not in noted.get_data(as_text=True)
+    assert state(app, ticket.id) == (TicketStatus.OPEN, ["Called the vendor."])
