@@ -19,5 +19,7 @@ __all__ = ["Macro", "init_app"]
 def init_app(app: Flask) -> None:
     from helpdesk import hooks
     from helpdesk.macros.api import add_openapi_paths
+    from helpdesk.macros.demo import load_demo_macros
 
     hooks.add_openapi_paths(app, add_openapi_paths)
+    hooks.add_demo_loader(app, load_demo_macros)

@@ -319,3 +319,25 @@ def test_a_stale_macro_is_refused_with_the_conflict(client, bearer, given, world
 
     assert response.status_code == 409, response.json
     assert response.json["error"]["code"] == "stale_version"
+
+
+def test_demo_macros_come_in_the_demos_language_once(app, given, clock):
+    from flask import g
+
+    from helpdesk.macros.demo import load_demo_macros
+
+    given(make_user, role=Role.ADMIN, email="admin@example.com")
+    for locale in ("ru", "en"):  # the second finds the first's by either title
+        with app.app_context():
+            g.demo_locale = locale
+            load_demo_macros(clock.now())
+            db.session.commit()
+
+    with app.app_context():
+        titles = set(db.session.scalars(sa.select(Macro.title)))
+        db.session.remove()
+    assert titles == {
+        "Запросить журналы",
+        "Сбой: известен, устраняем",
+        "На 2-ю линию: настройка",
+    }
