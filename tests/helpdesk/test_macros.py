@@ -341,3 +341,16 @@ def test_demo_macros_come_in_the_demos_language_once(app, given, clock):
         "Сбой: известен, устраняем",
         "На 2-ю линию: настройка",
     }
+
+
+def test_the_macros_table_and_the_replys_html_match_the_migration(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    include_name = app.extensions["migrate"].configure_args["include_name"]
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_name": include_name, "compare_type": True}
+        )
+        diffs = compare_metadata(context, db.metadata)
+    assert [d for d in diffs if "macros" in repr(d) or "body_html" in repr(d)] == []
