@@ -47,8 +47,9 @@ ARGUMENT_MODELS = {
     "canned_id": CannedResponse,
     "macro_id": Macro,
 }
-# Not pages: files, feeds and machine endpoints.
-NOT_PAGES = re.compile(r"^/(api|static|kb/static|healthz|metrics)\b|\.\w+$")
+# Not pages: files, feeds and machine endpoints (a queue's rows alone, for
+# its refresh loop).
+NOT_PAGES = re.compile(r"^/(api|static|kb/static|healthz|metrics|queue/rows)\b|\.\w+$")
 
 
 def _demo_world(runner, app) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from helpdesk.audit.models import AuditEntry
 from helpdesk.extensions import db
 from helpdesk.macros.models import Macro
 from helpdesk.models import Comment, Priority, Role, Ticket, TicketStatus
@@ -108,6 +109,11 @@ def test_an_admin_writes_edits_and_deletes_a_macro_on_the_pages(
     assert deleted.status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Macro)) == 0
+        # Configuration like the rules and canned replies: in the audit log.
+        actions = db.session.scalars(
+            sa.select(AuditEntry.action).where(AuditEntry.target_type == "macros")
+        ).all()
+        assert actions == ["macro.created", "macro.updated", "macro.deleted"]
 
 
 def test_a_macro_form_with_mistakes_comes_back_with_the_messages(
