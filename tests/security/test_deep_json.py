@@ -19,7 +19,7 @@ from helpdesk.extensions import db
 from helpdesk.http import MAX_JSON_DEPTH
 from helpdesk.models import Role, Ticket, User
 from routing.service import defects
-from tests.builders import make_category, make_ticket, make_user
+from tests.builders import make_category, make_macro, make_ticket, make_user
 from tests.knowledge_base.builders import make_article
 from tests.routing.builders import make_rule, make_task
 from tests.security.support import (
@@ -77,6 +77,7 @@ def world(app, given):
         "defect_id": given(_defect, ticket, admin).id,
         "task_id": given(make_task, ticket).id,
         "action_id": 1,  # no such undo: 404
+        "macro_id": given(make_macro).id,
     }
     return SimpleNamespace(ids=ids, as_admin=auth(issue_bearer(app, admin).raw))
 
