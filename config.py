@@ -166,6 +166,10 @@ class Config:
     # PRESENCE_TIMEOUT_SECONDS has left.
     PRESENCE_HEARTBEAT_SECONDS = _env_int("PRESENCE_HEARTBEAT_SECONDS", 15)
     PRESENCE_TIMEOUT_SECONDS = _env_int("PRESENCE_TIMEOUT_SECONDS", 45)
+    # A queue page asks every QUEUE_REFRESH_SECONDS whether its rows changed
+    # (an ETag: unchanged rows answer 304) and swaps them in, so a ticket
+    # another agent took leaves it without a reload.
+    QUEUE_REFRESH_SECONDS = _env_int("QUEUE_REFRESH_SECONDS", 15)
     # /healthz fails when a message has waited in the outbox this long.
     OUTBOX_MAX_PENDING_SECONDS = _env_int("OUTBOX_MAX_PENDING_SECONDS", 3600)
     # /metrics (helpdesk/metrics/): answered to a request bearing METRICS_TOKEN

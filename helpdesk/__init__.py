@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         imports,
         inbound,
         logs,
+        macros,
         metrics,
         outbox,
         reference,
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
     from helpdesk.audit import api as audit_api  # noqa: F401 - its route joins api.bp
     from helpdesk.imports import watch as import_watch
     from helpdesk.labels import TEMPLATE_GLOBALS
+    from helpdesk.macros import api as macros_api  # noqa: F401 - joins api.bp
     from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
     from helpdesk.outbox.models import OutboxMessage
@@ -115,6 +117,7 @@ def init_app(app: Flask) -> None:
     hooks.add_job(app, "import-watch", import_watch.watch_job, "IMPORT_WATCH_SECONDS")
     backup.init_app(app)
     audit.init_app(app)
+    macros.init_app(app)
     if app.config.get("MAIL_IMAP_HOST"):
         hooks.add_job(app, "mail-poll", inbound.poll_job, "MAIL_POLL_SECONDS")
 

@@ -281,10 +281,13 @@ def comment_create(ticket_id: int):
     action = None
     if current_user.is_staff and not data["internal"]:
         action = begin_undo(UndoKind.REPLY, [ticket], now=now)
-    comment = ticket_service.add_comment(
+    elif current_user.is_staff and data["status"]:
+        action = begin_undo(UndoKind.STATUS, [ticket], now=now)
+    comment = ticket_service.reply_with_status(
         ticket,
         body=data["body"],
         internal=data["internal"],
+        status=data["status"],
         actor=current_user,
         now=now,
     )

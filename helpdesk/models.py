@@ -378,6 +378,10 @@ class Comment(Base):
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(sa.Text)
+    # A reply written as Markdown elsewhere (an article sent on the phone):
+    # ``body`` is its readable plain text, this its sanitised HTML, for the
+    # mail's HTML part. None for what people type: their text is the reply.
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
     internal: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
 

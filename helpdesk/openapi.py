@@ -231,8 +231,11 @@ def build_spec() -> dict:
                 errors=("401", "404"),
             ),
             "post": operation(
-                "Reply, or add an internal note (staff). A staff reply's mail "
-                "waits REPLY_UNDO_SECONDS: `undo` stops it",
+                "Reply, or add an internal note (staff). `status` (`open`, "
+                "`pending`, `resolved`) sets the status in the same step, checked "
+                "first: a status the reply cannot lead to is refused (409) and "
+                "nothing is written. A staff reply's mail waits "
+                "REPLY_UNDO_SECONDS: `undo` stops it and puts the status back",
                 {
                     "201": {
                         "description": "Created (`undo` only on a staff reply)",

@@ -245,6 +245,10 @@ class PhoneResolveIn(StrippedSchema):
         load_default="",
         message=N_("The description is too long."),
     )
+    # What the agent searched the knowledge base for as the caller spoke.
+    query = text(
+        200, required=False, load_default="", message=N_("The search is too long.")
+    )
     priority = priority_field(load_default=Priority.P3)
     solution = text(
         20000, required=False, load_default="", message=N_("The solution is too long.")

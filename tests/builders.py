@@ -122,6 +122,26 @@ def make_session(user, *, user_agent: str = "Firefox on Linux", address="10.0.0.
     return row
 
 
+def make_macro(*, created_by=None, **fields):
+    """A macro stored as given (``add_tags=["vip"]``, ``status="pending"``…)."""
+    from helpdesk.macros.models import Macro
+
+    creator = _load(created_by) if created_by else make_user(role=Role.ADMIN)
+    data = {
+        "title": f"Macro {next(_sequence)}",
+        "body": "Hello {requester_name}, we are on it.",
+        "add_tags": [],
+        "remove_tags": [],
+        "created_by_id": creator.id,
+        "created_at": _AT,
+        "updated_at": _AT,
+    } | fields
+    macro = Macro(**data)
+    db.session.add(macro)
+    db.session.flush()
+    return macro
+
+
 def _load(user) -> User:
     """Accept either a live User or a snapshot taken by the ``given`` fixture."""
     return user if isinstance(user, User) else db.session.get(User, user.id)

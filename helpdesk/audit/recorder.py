@@ -42,6 +42,7 @@ AUDITED: dict[str, str] = {
     "sla_policies": "policy",
     "routing_rules": "rule",
     "kb_canned_responses": "canned_reply",
+    "macros": "macro",
 }
 # Tokens are revoked by deleting them.
 VERBS = {"token": {"deleted": "revoked"}}

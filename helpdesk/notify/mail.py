@@ -48,13 +48,15 @@ def email_about_ticket(
     settings: Mapping[str, Any],
     subject: Text | None = None,
     detail: Text | None = None,
+    detail_html: Text | None = None,
     links: Links | None = None,
     due_at: datetime | None = None,
     notice: Notice | None = None,
     payload: dict | None = None,
 ) -> int:
     """One e-mail per user about ``ticket``: the headline, an optional detail
-    (a reply's text, a reason), a due time, the ticket's subject — and, for
+    (a reply's text, a reason; ``detail_html``, sanitised HTML of the same,
+    for the HTML part), a due time, the ticket's subject — and, for
     staff only, its priority and line — then links. Every text is rendered
     under the recipient's locale, the due time in their time zone. Users who turned ``notice`` off are skipped. Answers
     how many were queued."""
@@ -67,6 +69,7 @@ def email_about_ticket(
                 "ticket": ticket,
                 "headline": headline(),
                 "detail": detail() if detail else None,
+                "detail_html": detail_html() if detail_html else None,
                 "staff": user.is_staff,
                 "links": links() if links else [],
                 "due": in_zone_of(user, due_at) if due_at else None,

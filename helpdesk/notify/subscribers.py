@@ -80,6 +80,7 @@ def on_public_reply(
             Notice.AGENT_REPLIED,
             lambda: _("%(name)s replied to your request:", name=actor.name),
             detail=lambda: comment.body,
+            detail_html=(lambda: comment.body_html) if comment.body_html else None,
             now=now,
         )
         return

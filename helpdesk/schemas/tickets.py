@@ -178,9 +178,26 @@ class MergeIn(StrippedSchema):
     version = version_field()
 
 
+# What a reply may set the status to in the same step ("Send and set
+# pending"); closing stays its own, confirmed, action.
+REPLY_STATUSES = (TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.RESOLVED)
+
+
 class CommentIn(StrippedSchema):
     body = text(20000, message=N_("Write a message of 1 to 20000 characters."))
     internal = fields.Boolean(load_default=False)
+    # The status to set with the reply (see ``REPLY_STATUSES``); none: keep it.
+    status = fields.Enum(
+        TicketStatus,
+        by_value=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(
+            REPLY_STATUSES,
+            error=N_("A reply can set the status to open, pending or resolved."),
+        ),
+        error_messages={"unknown": N_("Unknown status.")},
+    )
     version = version_field()
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from helpdesk import events
 from helpdesk.errors import Conflict
-from helpdesk.models import EventKind, Ticket, User
+from helpdesk.extensions import db
+from helpdesk.models import EventKind, Ticket, TicketEvent, User
 from helpdesk.service.access import can_work_on, works_on_line
 from helpdesk.service.tickets import assign_ticket
 from helpdesk.service.timeline import record_event
@@ -73,3 +75,21 @@ def move_to_line(
         ticket, actor=actor, now=now, old=old_line, new=line, cause=cause, reason=reason
     )
     return True
+
+
+def moved_by_rule(ticket: Ticket) -> dict | None:
+    """The last move of ``ticket`` a routing rule made (the event's data:
+    ``old``, ``new``, ``rule``), or None; the phone console says where a
+    just registered call went instead of leaving the agent to guess."""
+    event = db.session.scalar(
+        sa.select(TicketEvent)
+        .where(
+            TicketEvent.ticket_id == ticket.id,
+            TicketEvent.kind == EventKind.LINE_CHANGED,
+        )
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    if event is None or event.data.get("cause") != "rule":
+        return None
+    return event.data

@@ -24,6 +24,7 @@ from helpdesk.extensions import db
 from helpdesk.labels import status_label
 from helpdesk.models import (
     LINE3_STATUSES,
+    TRANSITIONS,
     Category,
     Channel,
     Comment,
@@ -134,23 +135,39 @@ def _link_follow_up(
 def register_call(data: dict, *, caller: User, actor: User, now: datetime) -> Ticket:
     """A phone call registered by an agent: a ticket with channel ``phone``,
     optionally resolved on the call with the solution as the public reply
-    (which also counts as the first response)."""
+    (which also counts as the first response; ``solution_html``, when the
+    solution was rendered from Markdown, is its HTML for the mail)."""
     ticket = open_ticket(
         data, actor=actor, now=now, requester=caller, channel=Channel.PHONE
     )
     if data.get("resolve_on_call"):
-        add_comment(ticket, body=data["solution"], internal=False, actor=actor, now=now)
+        add_comment(
+            ticket,
+            body=data["solution"],
+            body_html=data.get("solution_html"),
+            internal=False,
+            actor=actor,
+            now=now,
+        )
         change_status(ticket, TicketStatus.RESOLVED, actor=actor, now=now)
     return ticket
 
 
 def add_comment(
-    ticket: Ticket, *, body: str, internal: bool, actor: User, now: datetime
+    ticket: Ticket,
+    *,
+    body: str,
+    internal: bool,
+    actor: User,
+    now: datetime,
+    body_html: str | None = None,
 ) -> Comment:
     """A public reply or an internal note; replies may move the status on.
 
     A requester answering a pending ticket puts it back to open, and
     answering a resolved one reopens it; an agent's first reply opens a new one.
+    ``body_html``: sanitised HTML of the same text, for the mail (see
+    ``Comment.body_html``); callers that take it from people never pass it.
     """
     if ticket.status == TicketStatus.CLOSED:
         raise Conflict(_l("This ticket is closed and takes no more replies."))
@@ -163,6 +180,7 @@ def add_comment(
         ticket_id=ticket.id,
         author_id=actor.id,
         body=body.strip(),
+        body_html=body_html,
         internal=internal,
         created_at=now,
     )
@@ -187,18 +205,52 @@ def add_comment(
     return comment
 
 
+def reply_with_status(
+    ticket: Ticket,
+    *,
+    body: str,
+    internal: bool,
+    status: TicketStatus | None,
+    actor: User,
+    now: datetime,
+) -> Comment:
+    """A reply (or note) and then, in the same step, a status change
+    ("Send and set pending"): checked before anything is written, against
+    the status the reply itself leads to, so a refused status sends nothing.
+    ``status`` None, or the status the reply already left: just the reply."""
+    if status is not None:
+        after = (
+            ticket.status
+            if internal
+            else status_after_reply(ticket, by_agent=actor.is_staff)
+        )
+        if status != after:
+            ensure_may_change_status(ticket, status, actor=actor, from_status=after)
+    comment = add_comment(ticket, body=body, internal=internal, actor=actor, now=now)
+    if status is not None and ticket.status != status:
+        change_status(ticket, status, actor=actor, now=now)
+    return comment
+
+
+def status_after_reply(ticket: Ticket, *, by_agent: bool) -> TicketStatus:
+    """The status a public reply leaves the ticket in: an agent's first
+    reply opens it, a requester's answer opens a pending one and reopens a
+    resolved one."""
+    if by_agent and ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED):
+        return TicketStatus.OPEN
+    if not by_agent and ticket.status == TicketStatus.PENDING:
+        return TicketStatus.OPEN
+    if not by_agent and ticket.status == TicketStatus.RESOLVED:
+        return TicketStatus.REOPENED
+    return ticket.status
+
+
 def _follow_reply(
     ticket: Ticket, *, by_agent: bool, actor: User, now: datetime
 ) -> None:
-    if (
-        by_agent
-        and ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED)
-        or not by_agent
-        and ticket.status == TicketStatus.PENDING
-    ):
-        _set_status(ticket, TicketStatus.OPEN, actor=actor, now=now)
-    elif not by_agent and ticket.status == TicketStatus.RESOLVED:
-        _set_status(ticket, TicketStatus.REOPENED, actor=actor, now=now)
+    moved = status_after_reply(ticket, by_agent=by_agent)
+    if moved != ticket.status:
+        _set_status(ticket, moved, actor=actor, now=now)
 
 
 def change_status(
@@ -211,20 +263,26 @@ def change_status(
 
 
 def ensure_may_change_status(
-    ticket: Ticket, status: TicketStatus, *, actor: User | None
+    ticket: Ticket,
+    status: TicketStatus,
+    *,
+    actor: User | None,
+    from_status: TicketStatus | None = None,
 ) -> None:
-    """``change_status``'s checks alone, for a page that asks before closing."""
+    """``change_status``'s checks alone, for a page that asks before closing
+    (``from_status``: the status the ticket will have by then)."""
     if actor is None or actor.is_staff:
         ensure_can_work_on(actor, ticket)
     elif status not in CUSTOMER_TRANSITIONS:
         raise PermissionDenied(
             _l("You can only mark your ticket resolved or reopen it.")
         )
-    if not ticket.can_transition_to(status):
+    current = from_status or ticket.status
+    if status not in TRANSITIONS[current]:
         raise InvalidTransition(
             _l(
                 "A ticket in status “%(old)s” cannot become “%(new)s”.",
-                old=status_label(ticket.status),
+                old=status_label(current),
                 new=status_label(status),
             ),
             fields={"status": [_l("Not allowed from the current status.")]},

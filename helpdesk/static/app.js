@@ -12,26 +12,44 @@
  *                   asks in the page's <dialog id="confirm-dialog"> before an
  *                   action that cannot be undone, and submits with confirm=1;
  *                   without script the server asks on a page instead.
+ * <select data-submit-on-change>                       sends its form once chosen
+ * <div id="queue-rows" data-refresh-url="..." data-etag="...">  a queue's rows:
+ *   asked for again every data-refresh-seconds (and when the tab is shown)
+ *   with If-None-Match; a 304 changes nothing, new rows are swapped in with
+ *   the ticked boxes kept, and the bulk bar shows only when there are rows
+ * <div id="phone-console" data-swap-root>                 one screen per job:
+ *   its forms (unless data-swap="off") and its a[data-swap] links go by
+ *   fetch, and the block and the page's messages are swapped for the same
+ *   ones of the answer (the server's own redirects and pages, so without
+ *   script nothing changes); the address follows with pushState. Then
+ *   "helpdesk:swapped" is sent on the document for other widgets (kb.js).
  */
 (function () {
   "use strict";
 
   function setUp() {
-    document.querySelectorAll("input[data-select-all]").forEach(function (all) {
-      all.addEventListener("click", function () {
-        var name = all.dataset.selectAll;
-        document.querySelectorAll("input[type=checkbox]").forEach(function (box) {
-          if (box.name === name) box.checked = all.checked;
-        });
+    // Delegated: a queue's rows come and go (refreshed in place).
+    document.addEventListener("click", function (event) {
+      var all = event.target;
+      if (!(all instanceof HTMLInputElement) || !all.dataset.selectAll) return;
+      var name = all.dataset.selectAll;
+      document.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+        if (box.name === name) box.checked = all.checked;
       });
     });
-    document.querySelectorAll("input[data-select-on-click]").forEach(function (input) {
-      input.addEventListener("click", function () { input.select(); });
+    // <select data-submit-on-change>: choosing is enough (the macro preview).
+    document.addEventListener("change", function (event) {
+      var select = event.target;
+      if (!(select instanceof HTMLSelectElement) || !select.hasAttribute("data-submit-on-change")) return;
+      if (select.form && select.value && select.form.requestSubmit) select.form.requestSubmit();
     });
-    document.querySelectorAll("form.undo-offer[data-undo-seconds]").forEach(countDown);
+    wire(document);
     var presence = document.getElementById("presence");
     if (presence && presence.dataset.presenceUrl) watchPresence(presence);
     document.addEventListener("submit", askFirst, true);
+    if (document.querySelector("[data-swap-root]")) setUpSwaps();
+    var rows = document.getElementById("queue-rows");
+    if (rows && rows.dataset.refreshUrl && window.fetch) watchQueue(rows);
     // Back to a page whose form was confirmed (the browser's page cache):
     // its next submit asks again.
     window.addEventListener("pageshow", function () {
@@ -39,6 +57,189 @@
         delete form.dataset.confirmed;
         form.querySelectorAll("input[name=confirm]").forEach(function (f) { f.remove(); });
       });
+    });
+  }
+
+  // What a block brought in needs: text selected on a click, undo countdowns.
+  function wire(root) {
+    root.querySelectorAll("input[data-select-on-click]").forEach(function (input) {
+      input.addEventListener("click", function () { input.select(); });
+    });
+    root.querySelectorAll("form.undo-offer[data-undo-seconds]").forEach(countDown);
+  }
+
+  // --- one screen per job: blocks swapped in place -------------------------
+
+  var live = null; // where a swap's messages are read out (the page's own stay)
+
+  function setUpSwaps() {
+    if (!window.fetch || !window.DOMParser || !window.history.pushState) return;
+    live = document.createElement("div");
+    live.className = "visually-hidden";
+    live.setAttribute("aria-live", "polite");
+    document.body.appendChild(live);
+    document.addEventListener("submit", swapSubmit);
+    document.addEventListener("click", swapLink);
+    window.addEventListener("popstate", function (event) {
+      var root = event.state && document.getElementById(event.state.swap);
+      if (root) swap(root, window.location.href, { method: "GET" }, null);
+    });
+  }
+
+  function swapSubmit(event) {
+    var form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
+    var root = form.closest("[data-swap-root]");
+    if (!root || form.dataset.swap === "off") return;
+    event.preventDefault();
+    var submitter = event.submitter || null;
+    var data = new FormData(form, submitter);
+    var method = ((submitter && submitter.getAttribute("formmethod")) ||
+                  form.getAttribute("method") || "get").toUpperCase();
+    var url = new URL((submitter && submitter.getAttribute("formaction")) ||
+                      form.getAttribute("action") || window.location.href,
+                      window.location.href);
+    var init = { method: method };
+    if (method === "GET") url.search = new URLSearchParams(data).toString();
+    else init.body = data;
+    swap(root, url.toString(), init, function () { form.submit(); });
+  }
+
+  function swapLink(event) {
+    var link = event.target.closest && event.target.closest("a[data-swap]");
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey ||
+        event.shiftKey || event.altKey) return;
+    var root = link.closest("[data-swap-root]");
+    if (!root) return;
+    event.preventDefault();
+    swap(root, link.href, { method: "GET" }, function () { window.location.assign(link.href); });
+  }
+
+  // Fetch ``url`` and put the answer's block of the same id in place of
+  // ``root``; ``fallback`` (null: none) when the network fails.
+  function swap(root, url, init, fallback) {
+    if (root.dataset.swapping) return;
+    root.dataset.swapping = "1";
+    root.setAttribute("aria-busy", "true");
+    init.credentials = "same-origin";
+    init.headers = { Accept: "text/html" };
+    window.fetch(url, init).then(function (response) {
+      return response.text().then(function (html) { put(root, response, html, init); });
+    }).catch(function () {
+      if (fallback) fallback();
+    }).then(function () {
+      delete root.dataset.swapping;
+      root.removeAttribute("aria-busy");
+    });
+  }
+
+  function put(root, response, html, init) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.getElementById(root.id);
+    if (!fresh) {
+      // Another page (the login form, a refusal): show it as the browser would.
+      if (response.ok && (init.method === "GET" || response.redirected)) {
+        window.location.assign(response.url);
+      } else {
+        document.title = doc.title;
+        document.body.innerHTML = doc.body.innerHTML;
+      }
+      return;
+    }
+    root.innerHTML = fresh.innerHTML;
+    document.title = doc.title;
+    putMessages(doc, init.method !== "GET");
+    if ((init.method === "GET" || response.redirected) && response.url !== window.location.href) {
+      if (!window.history.state) window.history.replaceState({ swap: root.id }, "");
+      window.history.pushState({ swap: root.id }, "", response.url);
+    }
+    wire(root);
+    document.dispatchEvent(new CustomEvent("helpdesk:swapped", { detail: { root: root } }));
+    var focus = root.querySelector("[autofocus]");
+    if (focus) focus.focus();
+  }
+
+  // The answer's messages in place of the page's, and its Undo offer; a
+  // GET that offers none (a preview) leaves the page's offer running.
+  function putMessages(doc, posted) {
+    var main = document.querySelector("main");
+    if (!main) return;
+    var offered = doc.querySelector("main > .undo-offer");
+    var old = ":scope > .flash" + (posted || offered ? ", :scope > .undo-offer" : "");
+    main.querySelectorAll(old).forEach(function (node) { node.remove(); });
+    var fresh = doc.querySelectorAll("main > .flash, main > .undo-offer");
+    var first = main.firstChild;
+    var said = [];
+    fresh.forEach(function (node) {
+      var copy = document.importNode(node, true);
+      main.insertBefore(copy, first);
+      if (copy.classList.contains("flash")) said.push(copy.textContent.trim());
+      if (copy.matches("form.undo-offer[data-undo-seconds]")) countDown(copy);
+    });
+    if (live) live.textContent = said.join(" ");
+  }
+
+  // --- a queue that refreshes itself ---------------------------------------
+
+  function watchQueue(box) {
+    var every = (parseInt(box.dataset.refreshSeconds, 10) || 15) * 1000;
+    var etag = box.dataset.etag || "";
+    var asking = false;
+    var said = null;
+
+    function ask() {
+      if (asking || document.hidden) return;
+      asking = true;
+      var headers = { Accept: "text/html" };
+      if (etag) headers["If-None-Match"] = '"' + etag + '"';
+      window.fetch(box.dataset.refreshUrl, {
+        credentials: "same-origin", cache: "no-store", headers: headers
+      }).then(function (response) {
+        if (response.status !== 200) return; // 304: as it was; else next time
+        etag = (response.headers.get("ETag") || "").replace(/^W\//, "").replace(/"/g, "");
+        return response.text().then(function (html) { putRows(box, html); });
+      }).catch(function () { /* offline for a moment: the next round asks */ })
+        .then(function () { asking = false; });
+    }
+
+    function putRows(target, html) {
+      var ids = function () {
+        return Array.prototype.map.call(
+          target.querySelectorAll("input[name=ticket_ids]"), function (b) { return b.value; }
+        ).join(",");
+      };
+      var before = ids();
+      var ticked = {};
+      target.querySelectorAll("input[name=ticket_ids]:checked").forEach(function (b) {
+        ticked[b.value] = true;
+      });
+      var focused = document.activeElement && target.contains(document.activeElement)
+        ? document.activeElement.getAttribute("href") : null;
+      target.innerHTML = html;
+      target.querySelectorAll("input[name=ticket_ids]").forEach(function (b) {
+        if (ticked[b.value]) b.checked = true;
+      });
+      if (focused) {
+        var again = target.querySelector('a[href="' + focused + '"]');
+        if (again) again.focus();
+      }
+      var bar = target.closest("form") && target.closest("form").querySelector(".bulk-bar");
+      if (bar) bar.hidden = !target.querySelector("input[name=ticket_ids]");
+      if (ids() !== before) tell(target.dataset.textUpdated);
+      document.dispatchEvent(new CustomEvent("helpdesk:swapped", { detail: { root: target } }));
+    }
+
+    // In the page before anything is said in it, so it is read out.
+    said = document.createElement("div");
+    said.className = "visually-hidden";
+    said.setAttribute("aria-live", "polite");
+    document.body.appendChild(said);
+
+    function tell(text) { said.textContent = text || ""; }
+
+    window.setInterval(ask, every);
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) ask();
     });
   }
 

@@ -12,6 +12,7 @@ from helpdesk.views import (  # noqa: E402,F401
     exports,
     imports,
     inbound,
+    macros,
     operations,
     ops,
     portal,

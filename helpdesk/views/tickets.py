@@ -38,10 +38,12 @@ from helpdesk.http import (
     discard_transaction,
     form_error,
     json_error,
+    query_id,
     translate_messages,
     wants_json,
 )
 from helpdesk.labels import status_label
+from helpdesk.macros import service as macro_service
 from helpdesk.models import (
     Category,
     EventKind,
@@ -119,7 +121,21 @@ def render_ticket(
     if context["can_work"]:
         context["categories"] = queries.active_categories()
         context["agents"] = access.assignable_agents(ticket, actor=current_user)
+        context["macros"] = macro_service.list_macros()
+        context["macro_plan"] = _macro_plan(ticket, context["macros"])
     return render_template("helpdesk/ticket.html", **context), status
+
+
+def _macro_plan(ticket, macros) -> dict | None:
+    """The preview of the macro ``?macro=`` names (the page's macro section)."""
+    macro_id = request.args.get("macro", type=query_id)
+    macro = next((m for m in macros if m.id == macro_id), None)
+    if macro is None:
+        return None
+    return {
+        "macro": macro,
+        "plan": macro_service.plan(ticket, macro, actor=current_user),
+    }
 
 
 def _undone(events: list[TicketEvent]) -> set[int]:
@@ -188,8 +204,9 @@ def ticket_comment(ticket_id: int):
     if followups.takes_follow_up(ticket, current_user):
         # Closed while the requester was writing: the reply opens a follow-up.
         return ticket_follow_up(ticket_id)
+    form = {k: v for k, v in request.form.to_dict().items() if k != "status" or v}
     try:
-        data = CommentIn().load(request.form.to_dict(), unknown="exclude")
+        data = CommentIn().load(form, unknown="exclude")
         upload = read_upload()
     except ValidationError as err:
         return render_ticket(
@@ -197,33 +214,55 @@ def ticket_comment(ticket_id: int):
         )
     now = get_clock().now()
     versions.expect_version(ticket, data["version"], actor=current_user)
-    public_reply = current_user.is_staff and not data["internal"]
-    action = (
-        undo_view.begin(UndoKind.REPLY, [ticket], now=now) if public_reply else None
-    )
-    ticket_service.add_comment(
-        ticket,
-        body=data["body"],
-        internal=data["internal"],
-        actor=current_user,
-        now=now,
-    )
+    kind = _reply_undo_kind(data)
+    action = undo_view.begin(kind, [ticket], now=now) if kind else None
+    try:
+        ticket_service.reply_with_status(
+            ticket,
+            body=data["body"],
+            internal=data["internal"],
+            status=data["status"],
+            actor=current_user,
+            now=now,
+        )
+    except InvalidTransition as err:
+        # The status the reply was to set is not allowed: nothing was sent.
+        discard_transaction()
+        ticket = access.get_visible_ticket(current_user, ticket_id)
+        return render_ticket(ticket, **_page_errors(err))
     save_upload(upload, ticket, internal=data["internal"], actor=current_user, now=now)
     action = undo_view.offer(action)
     db.session.commit()
+    flash(_replied_message(data, held=action is not None), "success")
+    return _back(ticket)
+
+
+def _reply_undo_kind(data: dict) -> UndoKind | None:
+    """A staff reply is held to be undone ("Undo send"), and so is a
+    status set with a note; a requester's message is not undoable."""
+    if not current_user.is_staff:
+        return None
+    if not data["internal"]:
+        return UndoKind.REPLY
+    return UndoKind.STATUS if data["status"] else None
+
+
+def _replied_message(data: dict, *, held: bool) -> str:
     if data["internal"]:
-        flash(_("Internal note added."), "success")
-    elif action is not None:
-        flash(
-            _(
-                "Your reply will be sent in %(seconds)s seconds.",
-                seconds=current_app.config["REPLY_UNDO_SECONDS"],
-            ),
-            "success",
+        message = _("Internal note added.")
+    elif held and current_user.is_staff:
+        message = _(
+            "Your reply will be sent in %(seconds)s seconds.",
+            seconds=current_app.config["REPLY_UNDO_SECONDS"],
         )
     else:
-        flash(_("Your reply has been sent."), "success")
-    return _back(ticket)
+        message = _("Your reply has been sent.")
+    if data["status"]:
+        status = _(
+            "Status changed to “%(status)s”.", status=status_label(data["status"])
+        )
+        message = f"{message} {status}"
+    return message
 
 
 @bp.post("/tickets/<int:ticket_id>/follow-ups")

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+import hashlib
+from dataclasses import dataclass
+
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from marshmallow import ValidationError
 
 from helpdesk import confirm
@@ -23,7 +35,7 @@ from helpdesk.models import (
 from helpdesk.schemas.accounts import CallerCreateIn
 from helpdesk.schemas.tickets import BulkIn, PhoneIntakeIn, TicketListQuery
 from helpdesk.search import saved_views
-from helpdesk.service import accounts, bulk, password_links, queries
+from helpdesk.service import accounts, bulk, lines, password_links, queries
 from helpdesk.service import tickets as ticket_service
 from helpdesk.undo import UndoKind
 from helpdesk.views import bp
@@ -56,38 +68,82 @@ def render_queue(*, errors: dict | None = None, status: int = 200):
     """The queue of the query string's filters. ``errors``: a bulk action's
     form failed; the page comes back with the same tickets ticked, the same
     choices made, and the messages (the other packages' bulk actions too)."""
-    try:
-        args, filters = queue_filters()
-    except ValidationError as err:
-        # Filters that make no sense (dates in the wrong order): the queue
-        # without them, the filter form as it was sent, and what to fix.
-        messages = sum(translate_messages(err.messages).values(), [])
-        hint = _("These filters are left out until you correct them.")
-        errors, status = {"_form": [*messages, hint]}, 422
-        args = {k: v for k, v in request.args.items() if v != ""}
-        own_line = {"line": str(current_user.line)} if current_user.line else {}
-        filters = TicketListQuery().load(own_line)
-        filters["status"] = sorted(ACTIVE_STATUSES)
-    tickets, next_cursor = queries.ticket_page(
-        current_user,
-        filters,
-        cursor=filters["cursor"],
-        limit=current_app.config["PAGE_SIZE"],
-    )
+    args, filters, filter_errors = _queue_query()
+    if filter_errors:
+        errors, status = filter_errors, 422
+    ticked = {int(i) for i in request.form.getlist("ticket_ids") if i.isdigit()}
+    rows = _queue_rows(filters, ticked=ticked)
     page = render_template(
         "helpdesk/queue.html",
-        now=get_clock().now(),
-        tickets=tickets,
-        next_cursor=next_cursor,
+        rows=rows,
+        tickets=rows.tickets,
         filters=filters,
         args=args,
         categories=queries.active_categories(),
         saved_views=saved_views.list_views(current_user),
         errors=errors or {},
         form=request.form if errors and request.method == "POST" else {},
-        ticked={int(i) for i in request.form.getlist("ticket_ids") if i.isdigit()},
     )
     return page, status
+
+
+def _queue_query() -> tuple[dict, dict, dict]:
+    """The query string's arguments and filters, and the errors that left
+    some out: filters that make no sense (dates in the wrong order) give the
+    queue without them, the filter form as it was sent, and what to fix."""
+    try:
+        args, filters = queue_filters()
+        return args, filters, {}
+    except ValidationError as err:
+        messages = sum(translate_messages(err.messages).values(), [])
+        hint = _("These filters are left out until you correct them.")
+        args = {k: v for k, v in request.args.items() if v != ""}
+        own_line = {"line": str(current_user.line)} if current_user.line else {}
+        filters = TicketListQuery().load(own_line)
+        filters["status"] = sorted(ACTIVE_STATUSES)
+        return args, filters, {"_form": [*messages, hint]}
+
+
+@dataclass(frozen=True)
+class QueueRows:
+    """The rows of a queue page as rendered, and their fingerprint (ETag)."""
+
+    tickets: list[Ticket]
+    html: Markup
+    etag: str
+
+
+def _queue_rows(filters: dict, *, ticked: set[int] = frozenset()) -> QueueRows:
+    tickets, next_cursor = queries.ticket_page(
+        current_user,
+        filters,
+        cursor=filters["cursor"],
+        limit=current_app.config["PAGE_SIZE"],
+    )
+    html = render_template(
+        "helpdesk/_queue_rows.html",
+        now=get_clock().now(),
+        tickets=tickets,
+        next_cursor=next_cursor,
+        ticked=ticked,
+    )
+    # The rows as the agent would see them: any change there (a ticket
+    # taken, a new one, the time left ticking on) is a new fingerprint.
+    etag = hashlib.sha256(html.encode()).hexdigest()[:32]
+    return QueueRows(tickets, Markup(html), etag)
+
+
+@bp.get("/queue/rows")
+@staff_required
+def queue_rows():
+    """The queue's rows alone, for the page's refresh loop (app.js), with
+    the same filters: 304 when they are as the ETag the page holds says."""
+    _args, filters, _errors = _queue_query()
+    rows = _queue_rows(filters)
+    response = make_response(rows.html)
+    response.set_etag(rows.etag)
+    response.headers["Cache-Control"] = "no-cache, private"
+    return response.make_conditional(request)
 
 
 @bp.post("/queue/bulk")
@@ -185,13 +241,16 @@ def _render_phone(*, errors: dict | None = None, caller_errors: dict | None = No
             current_user, {"requester_id": caller.id}, after_id=None, limit=5
         )
     created_id = request.args.get("created", type=query_id)
+    created = db.session.get(Ticket, created_id) if created_id else None
     return render_template(
         "helpdesk/phone.html",
         q=query,
         callers=accounts.find_callers(query) if query else [],
         caller=caller,
         recent=recent,
-        created=db.session.get(Ticket, created_id) if created_id else None,
+        created=created,
+        # Where a routing rule sent it (the line-1 agent may not follow it).
+        created_move=lines.moved_by_rule(created) if created else None,
         categories=queries.active_categories(),
         errors=errors or {},
         form=request.form if errors else {},
@@ -252,15 +311,28 @@ def phone_ticket_create():
         errors, _status = form_error(err)
         return _phone_form_error(errors=errors)
     db.session.commit()
-    message = (
-        _("%(number)s registered and resolved on the call.", number=ticket.number)
-        if data["resolve_on_call"]
-        else _("%(number)s registered.", number=ticket.number)
-    )
-    flash(message, "success")
+    flash(_registered_message(ticket, resolved=data["resolve_on_call"]), "success")
     return redirect(
         url_for("helpdesk.phone", requester_id=caller.id, created=ticket.id)
     )
+
+
+def _registered_message(ticket: Ticket, *, resolved: bool) -> str:
+    """What the console says of a call it registered: resolved, or where
+    the routing rules (run at the commit) sent it."""
+    if resolved:
+        return _(
+            "%(number)s registered and resolved on the call.", number=ticket.number
+        )
+    move = lines.moved_by_rule(ticket)
+    if move is not None:
+        return _(
+            "%(number)s registered and sent to line %(line)s by rule “%(rule)s”.",
+            number=ticket.number,
+            line=move["new"],
+            rule=move["rule"],
+        )
+    return _("%(number)s registered.", number=ticket.number)
 
 
 def _phone_form_error(*, errors: dict | None = None, caller_errors: dict | None = None):

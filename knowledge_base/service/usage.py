@@ -16,6 +16,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Role, Ticket, User
 from helpdesk.service.tickets import register_call
 from helpdesk.service.timeline import record_event
+from knowledge_base.markup import readable_text
 from knowledge_base.models import (
     Article,
     ArticleStatus,
@@ -128,11 +129,17 @@ def resolve_call_with_article(
     article: Article, data: dict, *, caller: User, actor: User, now: datetime
 ) -> Ticket:
     """Register the call as a phone ticket resolved on the call with
-    ``article``: the subject and solution typed, or else the article's title
-    and text when it is public (nothing of an internal article reaches the
-    caller: a neutral sentence stands in), linked to the article as a first-contact
-    resolution. ``data``: subject, description, priority, solution (may be
-    empty)."""
+    ``article``, linked to it as a first-contact resolution.
+
+    The ticket keeps the caller's own words: the subject typed, else the
+    description's first line, else what the agent searched the knowledge base
+    for as the caller spoke (``query``); the description typed, else those
+    words. Only when nothing was typed at all does a public article's title
+    stand in. The reply is the solution typed, else the public article as
+    readable text (its HTML for the mail's HTML part: no Markdown reaches the
+    caller); nothing of an internal article reaches the caller: a neutral
+    sentence stands in. ``data``: subject, description, query, priority,
+    solution (each may be empty)."""
     _ensure_agent(actor)
     if article.status != ArticleStatus.PUBLISHED:
         raise Conflict(_l("Only a published article can resolve a call."))
@@ -142,20 +149,21 @@ def resolve_call_with_article(
             fields={"requester_id": [_l("Find or create the caller first.")]},
         )
     public = article.visibility == Visibility.PUBLIC
-    subject = data.get("subject") or (
-        article.title if public else str(_l("Resolved during the call."))
-    )
-    public_answer = article.body if public else ""
+    neutral = str(_l("Resolved during the call."))
+    words = callers_words(data)
+    subject = words or (article.title if public else neutral)
+    solution, solution_html = data.get("solution"), None
+    if not solution and public:
+        solution, solution_html = readable_text(article.body_html), article.body_html
     ticket = register_call(
         {
             "subject": subject,
-            "description": data.get("description") or subject,
+            "description": data.get("description") or data.get("query") or subject,
             "category": article.category.code,
             "priority": data["priority"],
             "resolve_on_call": True,
-            "solution": data.get("solution")
-            or public_answer
-            or str(_l("Resolved during the call.")),
+            "solution": solution or neutral,
+            "solution_html": solution_html if solution else None,
         },
         caller=caller,
         actor=actor,
@@ -163,6 +171,14 @@ def resolve_call_with_article(
     )
     add_link(article, ticket, kind=LinkKind.RESOLVED_ON_CALL, actor=actor, now=now)
     return ticket
+
+
+def callers_words(data: dict) -> str:
+    """A subject in the caller's words: the one typed, else the first line
+    of the description (cut at 200 characters), else the search words."""
+    first_line = (data.get("description") or "").strip().split("\n", 1)[0]
+    words = data.get("subject") or first_line.strip() or data.get("query") or ""
+    return words[:200].strip()
 
 
 def _ensure_agent(actor: User) -> None:

@@ -7,7 +7,13 @@
  * lists the hits. The server escapes titles and snippets and only adds <mark>,
  * so they are inserted as HTML; everything else goes in as text.
  * A hit's action button builds its own form on <body> and submits it: panels
- * may sit inside a page's form, and forms cannot nest.
+ * may sit inside a page's form, and forms cannot nest. Inside a block that
+ * app.js swaps in place (data-swap-root, the phone console) the form goes at
+ * the end of that block and is sent the same way, without leaving the page.
+ * data-follow="subject description": the search box follows what is typed in
+ * those fields (the first one not empty) until someone types in the box.
+ * Widgets in a block app.js swapped in are set up when it says so
+ * ("helpdesk:swapped" on the document).
  */
 (function () {
   "use strict";
@@ -30,13 +36,15 @@
     return node;
   }
 
-  function postForm(action, fields) {
+  function postForm(action, fields, near) {
     var form = el("form", { method: "post", action: action, hidden: "" });
     Object.keys(fields).forEach(function (name) {
       form.appendChild(el("input", { type: "hidden", name: name, value: fields[name] }));
     });
-    document.body.appendChild(form);
-    form.submit();
+    var root = near && near.closest("[data-swap-root]");
+    (root || document.body).appendChild(form);
+    // requestSubmit fires "submit", which app.js answers in place in a root.
+    if (root && form.requestSubmit) form.requestSubmit(); else form.submit();
   }
 
   function valueOf(id) {
@@ -49,7 +57,8 @@
     var input = document.getElementById(d.input);
     var list = box.querySelector(".kb-results");
     var status = box.querySelector(".kb-status");
-    if (!input || !list) return;
+    if (!input || !list || d.kbReady) return;
+    d.kbReady = "1";
     var minChars = parseInt(d.min || "2", 10);
     var sequence = 0;
     var controller = null;
@@ -82,7 +91,7 @@
             fields.article_id = String(item.id);
             fields.csrf_token = d.csrf;
             button.disabled = true; // one click, one ticket
-            postForm(d.action.replace("__ID__", String(item.id)), fields);
+            postForm(d.action.replace("__ID__", String(item.id)), fields, box);
           });
           li.appendChild(button);
         }
@@ -107,8 +116,29 @@
         .catch(function () { /* aborted or offline: the next keystroke retries */ });
     }
 
-    input.addEventListener("input", debounce(lookUp, parseInt(d.delay || "200", 10)));
+    var later = debounce(lookUp, parseInt(d.delay || "200", 10));
+    input.addEventListener("input", function () {
+      input.dataset.typed = input.value ? "1" : "";
+      later();
+    });
+    follow((d.follow || "").split(/\s+/).filter(Boolean), input, later);
     if (input.value.trim().length >= minChars) lookUp();
+  }
+
+  // The box repeats what is typed in the followed fields (the first one not
+  // empty) until someone types in the box itself.
+  function follow(ids, input, later) {
+    var fields = ids.map(function (id) { return document.getElementById(id); })
+      .filter(Boolean);
+    fields.forEach(function (field) {
+      field.addEventListener("input", function () {
+        if (input.dataset.typed) return;
+        var words = "";
+        fields.some(function (f) { words = f.value.trim(); return words !== ""; });
+        input.value = words.split("\n")[0].slice(0, 200);
+        later();
+      });
+    });
   }
 
   function insertCanned(button) {
@@ -122,15 +152,21 @@
     target.selectionStart = target.selectionEnd = start + text.length;
   }
 
-  function init() {
-    document.querySelectorAll("[data-kb-search]").forEach(setUp);
-    document.querySelectorAll("[data-kb-insert]").forEach(function (button) {
+  function init(root) {
+    (root || document).querySelectorAll("[data-kb-search]").forEach(setUp);
+    (root || document).querySelectorAll("[data-kb-insert]").forEach(function (button) {
+      if (button.dataset.kbReady) return;
+      button.dataset.kbReady = "1";
       button.addEventListener("click", function () { insertCanned(button); });
     });
   }
 
+  document.addEventListener("helpdesk:swapped", function (event) {
+    init(event.detail && event.detail.root);
+  });
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
+    document.addEventListener("DOMContentLoaded", function () { init(); });
   } else {
     init();
   }

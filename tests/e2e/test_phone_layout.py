@@ -16,6 +16,7 @@ from flask import url_for
 from playwright.sync_api import expect
 
 from helpdesk.extensions import db
+from helpdesk.macros.models import Macro
 from helpdesk.models import Priority, Ticket, TicketStatus, User
 from helpdesk.service import accounts, lines
 from helpdesk.service import tickets as ticket_service
@@ -44,9 +45,11 @@ ARGUMENT_MODELS = {
     "calendar_id": BusinessCalendar,
     "user_id": User,
     "canned_id": CannedResponse,
+    "macro_id": Macro,
 }
-# Not pages: files, feeds and machine endpoints.
-NOT_PAGES = re.compile(r"^/(api|static|kb/static|healthz|metrics)\b|\.\w+$")
+# Not pages: files, feeds and machine endpoints (a queue's rows alone, for
+# its refresh loop).
+NOT_PAGES = re.compile(r"^/(api|static|kb/static|healthz|metrics|queue/rows)\b|\.\w+$")
 
 
 def _demo_world(runner, app) -> dict:

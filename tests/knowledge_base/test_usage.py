@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from helpdesk.errors import Conflict, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import Channel, Comment, Priority, Role, Ticket, TicketStatus
+from helpdesk.outbox.models import OutboxMessage
 from knowledge_base.models import (
     ArticleStatus,
     ArticleTicketLink,
@@ -170,17 +171,71 @@ def test_resolved_with_this_article_registers_a_resolved_phone_ticket(
         )
         assert ticket.category.code == "hardware" and ticket.priority.value == "P2"
         reply = db.session.scalar(sa.select(Comment))
+        # The article as people read it, never its Markdown source.
         assert (reply.body, reply.internal, reply.author_id) == (
-            "Open the **back cover**.",
+            "Open the back cover.",
             False,
             agent.id,
         )
+        assert "<strong>back cover</strong>" in reply.body_html
         link = db.session.scalar(sa.select(ArticleTicketLink))
         assert (link.article_id, link.kind) == (article.id, LinkKind.RESOLVED_ON_CALL)
     flashed = client.get(response.headers["Location"]).get_data(as_text=True)
     assert (
         "HD-000001 registered and resolved on the call with “Printer jam”." in flashed
     )
+
+
+def test_the_caller_gets_the_article_as_readable_text_and_html_not_markdown(
+    client, given, login, app
+):
+    login(given(make_user, role=Role.LINE1))
+    caller = given(make_user, name="Olga")
+    article = given(
+        make_article,
+        title="VPN error 809",
+        body="Choose the **Office-SSL** profile:\n\n1. Open [FortiClient]"
+        "(https://vpn.example.test/help)\n2. Press *Connect*",
+    )
+
+    resolve(client, caller, article, description="VPN says error 809")
+
+    with app.app_context():
+        mail = db.session.scalar(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.recipient == caller.email,
+                OutboxMessage.payload["event"].as_string() == "agent_replied",
+            )
+        )
+        assert "Choose the Office-SSL profile:\n\n1. Open FortiClient" in mail.body
+        assert "(https://vpn.example.test/help)\n2. Press Connect" in mail.body
+        assert "**" not in mail.body and "](" not in mail.body
+        assert "<strong>Office-SSL</strong>" in mail.html and "<ol>" in mail.html
+        assert "**" not in mail.html
+
+
+def test_the_callers_own_words_are_the_subject_and_description(
+    client, given, login, app
+):
+    login(given(make_user, role=Role.LINE1))
+    caller = given(make_user)
+    article = given(make_article, title="Printer jam")
+
+    # Only the knowledge base was searched: those are the words heard.
+    resolve(client, caller, article, query="printer says paper jam")
+    # Only a description: its first line is the subject.
+    resolve(client, caller, article, description="HP on floor 3 jams\nSince 9 am")
+
+    with app.app_context():
+        first, second = db.session.scalars(sa.select(Ticket).order_by(Ticket.id))
+        assert (first.subject, first.description) == (
+            "printer says paper jam",
+            "printer says paper jam",
+        )
+        assert (second.subject, second.description) == (
+            "HP on floor 3 jams",
+            "HP on floor 3 jams\nSince 9 am",
+        )
 
 
 def test_the_typed_subject_and_solution_win_over_the_article(client, given, login, app):

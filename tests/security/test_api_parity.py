@@ -37,6 +37,10 @@ PARITY = {
     "helpdesk.ticket_transition": "POST /v1/tickets/{id}/transitions",
     "helpdesk.attachment_download": "GET /v1/attachments/{id}/content",
     "helpdesk.undo_action": "POST /v1/undo/{id}",
+    "helpdesk.macro_new": "POST /v1/macros",
+    "helpdesk.macro_edit": "PATCH /v1/macros/{id}",
+    "helpdesk.macro_delete": "DELETE /v1/macros/{id}",
+    "helpdesk.ticket_macro_apply": "POST /v1/tickets/{id}/macros",
     # the queue
     "helpdesk.queue_bulk": "POST /v1/tickets/bulk-updates",
     "helpdesk.saved_view_create": "POST /v1/me/views",

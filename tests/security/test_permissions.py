@@ -38,6 +38,7 @@ from tests.builders import (
     PASSWORD,
     make_attachment,
     make_category,
+    make_macro,
     make_session,
     make_ticket,
     make_user,
@@ -389,6 +390,7 @@ CASES = [
     ),
     # Only one's own views: there are none here, so staff get a 404.
     Case("saved-view-delete", "POST", "/queue/views/999/delete", staff_only(404)),
+    Case("queue-rows", "GET", "/queue/rows", staff_only(200)),
     Case("phone-console", "GET", "/phone", staff_only(200)),
     Case(
         "phone-caller-create",
@@ -545,6 +547,93 @@ CASES = [
         "/admin/security",
         admin_only(302),
         form={"roles": "manager"},
+        writes=True,
+    ),
+    # --- macros: admins write them, agents apply them on their tickets
+    Case("admin-macros", "GET", "/admin/macros", admin_only(200)),
+    Case("admin-macro-new-page", "GET", "/admin/macros/new", admin_only(200)),
+    Case(
+        "admin-macro-create",
+        "POST",
+        "/admin/macros/new",
+        admin_only(302),
+        form={
+            "title": "Ask for logs",
+            "body": "Please send the logs.",
+            "priority": "P2",
+        },
+        writes=True,
+    ),
+    Case("admin-macro-edit-page", "GET", "/admin/macros/{macro}", admin_only(200)),
+    Case(
+        "admin-macro-save",
+        "POST",
+        "/admin/macros/{macro}",
+        admin_only(302),
+        form={"title": "Renamed macro", "status": "pending"},
+        writes=True,
+    ),
+    Case(
+        "admin-macro-delete",
+        "POST",
+        "/admin/macros/{macro}/delete",
+        admin_only(302),
+        form={"confirm": "1"},
+        writes=True,
+    ),
+    # Unconfirmed, a deletion only asks, changing nothing.
+    Case(
+        "admin-macro-delete-unconfirmed",
+        "POST",
+        "/admin/macros/{macro}/delete",
+        admin_only(200),
+    ),
+    Case(
+        "ticket-macro-apply",
+        "POST",
+        "/tickets/{ticket}/macros",
+        ticket_action(302, customer=403),
+        form={"macro_id": "{macro}"},
+        writes=True,
+    ),
+    Case("api-macro-list", "GET", "/api/v1/macros", staff_only(200)),
+    Case(
+        "api-macro-create",
+        "POST",
+        "/api/v1/macros",
+        admin_only(201) | {"anonymous": LOGIN},
+        json={"title": "From the API", "line": 2},
+        writes=True,
+    ),
+    Case("api-macro-get", "GET", "/api/v1/macros/{macro}", staff_only(200)),
+    Case(
+        "api-macro-patch",
+        "PATCH",
+        "/api/v1/macros/{macro}",
+        admin_only(200) | {"anonymous": LOGIN},
+        json={"priority": "P2"},
+        writes=True,
+    ),
+    Case(
+        "api-macro-delete",
+        "DELETE",
+        "/api/v1/macros/{macro}",
+        admin_only(204) | {"anonymous": LOGIN},
+        writes=True,
+    ),
+    Case(
+        "api-macro-preview",
+        "POST",
+        "/api/v1/tickets/{ticket}/macro-previews",
+        staff_only(200) | {"other_customer": 404},
+        json={"macro_id": "{macro}"},
+    ),
+    Case(
+        "api-macro-apply",
+        "POST",
+        "/api/v1/tickets/{ticket}/macros",
+        ticket_action(200, customer=403),
+        json={"macro_id": "{macro}"},
         writes=True,
     ),
     # --- imports and exports
@@ -913,6 +1002,7 @@ def _world_of(case: Case) -> dict:
         "quarantine": "{quarantine}" in case.path,
         "import": "{import}" in case.path,
         "undo": "{undo}" in case.path,
+        "macro": "macro" in case.name,
     }
 
 
@@ -988,6 +1078,11 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     world.quarantine = given(make_quarantined) if setup["quarantine"] else None
     world.job = given(make_import_job, customer) if setup["import"] else None
     world.undo = given(make_undoable_change, ticket) if setup["undo"] else None
+    world.macro = (
+        given(make_macro, title="Escalation check", body="On it.", priority="P1")
+        if setup["macro"]
+        else None
+    )
     world.ids = {
         "ticket": ticket.id,
         "category": category.id,
@@ -998,6 +1093,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         "quarantine": world.quarantine.id if world.quarantine else 0,
         "import": world.job.id if world.job else 0,
         "undo": world.undo.id if world.undo else 0,
+        "macro": world.macro.id if world.macro else 0,
         "reset_link": _reset_link(fx.app, customer),
     }
     return world
