@@ -1,0 +1,31 @@
+"""Managers' reports: satisfaction, agents, flow between lines, volume and
+backlog, the knowledge base; their daily roll-ups per time zone and the
+summary e-mail.
+
+Reads every other package (the core's tickets, ``sla``'s clocks,
+``routing``'s defects, ``knowledge_base``'s links) and is read by none; it
+plugs into the core through ``helpdesk.hooks`` (blueprints, the "Reports"
+menu, the OpenAPI document, its scheduler jobs).
+"""
+
+from flask import Flask
+
+from helpdesk import hooks
+
+PANELS = {"nav_reports": "reports/panels/nav_reports.html"}
+
+
+def init_app(app: Flask) -> None:
+    from helpdesk.http import register_api
+    from reports import api, cli, jobs, models, openapi, views  # noqa: F401
+    from reports.service import csat, volume  # noqa: F401 (their roll-up facts)
+    from reports.service.tables import cell
+
+    app.register_blueprint(views.bp)
+    register_api(app, api.bp)
+    for slot, template in PANELS.items():
+        hooks.add_panel(app, slot, template)
+    hooks.add_openapi_paths(app, openapi.add_paths)
+    app.jinja_env.globals["report_cell"] = cell
+    hooks.add_job(app, "reports-rollup", jobs.rollup_job, "REPORTS_ROLLUP_SECONDS")
+    app.cli.add_command(cli.reports_cli)

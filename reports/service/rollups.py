@@ -1,0 +1,285 @@
+"""Daily roll-ups per time zone, kept current by the scheduler, and the one
+way the reports read them.
+
+A *fact* is a roll-up table and the function that counts one span of UTC
+instants into its rows (``count(start, end)``: key columns and counts). The
+same function fills the table (``recount_day``) and answers for the days not
+rolled up yet, so a figure is the same whichever way it was read; the tests
+compare both with counts of their own.
+
+How the rows stay current (``roll``, the ``reports-rollup`` job): for every
+time zone a staff member uses, each local day that has ended is counted once;
+then every ticket changed since the last run (``updated_at``, which every
+timeline event touches) has the local days of its registration, resolution,
+rating and events recounted - a reopened ticket leaves its old resolution
+day, a moved ticket its old line. Reads take the rolled-up days from the
+tables and count the rest (today, and any day not rolled up yet) from the
+tickets: a figure of an old day may lag a change by one job interval, never
+a new ticket. Each run is bounded (``max_days`` new days a run); ``rebuild``
+counts everything at once (``flask reports rollups --rebuild``).
+
+On PostgreSQL a zone's state row is claimed with ``FOR UPDATE SKIP LOCKED``,
+so two schedulers never count the same zone at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import STAFF_ROLES, Rating, Ticket, TicketEvent, User
+from reports.models import ReportRollupState
+from reports.periods import Period, day_span, local_date, zone_of
+
+log = logging.getLogger(__name__)
+
+# Transactions still open when the job reads "changed since" commit a little
+# later with an earlier updated_at: look back this far again each run.
+OVERLAP = timedelta(minutes=10)
+MAX_DAYS_PER_RUN = 62
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A roll-up table (``model``: zone, day, ``keys``, ``counts``) and how
+    one span ``[start, end)`` of UTC instants is counted into its rows."""
+
+    name: str
+    model: Any
+    keys: tuple[str, ...]
+    counts: tuple[str, ...]
+    count: Callable[[datetime, datetime], Iterable[dict]]
+
+
+FACTS: dict[str, Fact] = {}
+
+
+def register(fact: Fact) -> Fact:
+    FACTS[fact.name] = fact
+    return fact
+
+
+# --- counting days ---------------------------------------------------------------
+
+
+def recount_day(zone: str, day: date) -> int:
+    """Replace every fact's rows of local ``day`` in ``zone``; flushes.
+    Answers how many rows were written."""
+    start, end = day_span(day, zone)
+    written = 0
+    for fact in FACTS.values():
+        table = fact.model.__table__
+        db.session.execute(
+            table.delete().where(table.c.zone == zone, table.c.day == day)
+        )
+        rows = [
+            {"zone": zone, "day": day, **row}
+            for row in fact.count(start, end)
+            if any(row[c] for c in fact.counts)
+        ]
+        if rows:
+            db.session.execute(table.insert(), rows)
+            written += len(rows)
+    return written
+
+
+def zones_in_use() -> list[str]:
+    """The time zones of active staff (whose reports are read in them)."""
+    names = db.session.scalars(
+        sa.select(User.timezone)
+        .where(User.role.in_(sorted(STAFF_ROLES)), User.active.is_(True))
+        .distinct()
+    )
+    return sorted({zone_of(name) for name in names})
+
+
+def roll(*, now: datetime, max_days: int | None = MAX_DAYS_PER_RUN) -> dict[str, int]:
+    """One run of the job: for each zone in use, count the local days that
+    ended since the last run (at most ``max_days``, oldest first) and recount
+    the days touched by changed tickets. Idempotent: a doubled run recounts
+    the same days to the same rows. Flushes; the caller commits. Answers the
+    days counted per zone."""
+    done = {}
+    for zone in zones_in_use():
+        state = _claim(zone)
+        if state is not None:
+            done[zone] = _roll_zone(state, now=now, max_days=max_days)
+    return done
+
+
+def _claim(zone: str) -> ReportRollupState | None:
+    query = sa.select(ReportRollupState).where(ReportRollupState.zone == zone)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    state = db.session.scalar(query)
+    if state is None:
+        state = ReportRollupState(zone=zone)
+        db.session.add(state)
+    return state
+
+
+def _roll_zone(
+    state: ReportRollupState, *, now: datetime, max_days: int | None
+) -> int:
+    zone = state.zone
+    yesterday = local_date(now, zone) - timedelta(days=1)
+    days: set[date] = set()
+    if state.rolled_through is not None and state.checked_at is not None:
+        touched = changed_days(zone, since=state.checked_at - OVERLAP)
+        days |= {d for d in touched if d <= state.rolled_through}
+        first_new = state.rolled_through + timedelta(days=1)
+    else:
+        first_new = _first_day(zone) or yesterday + timedelta(days=1)
+    last_new = yesterday
+    if max_days is not None:
+        last_new = min(last_new, first_new + timedelta(days=max_days - 1))
+    day = first_new
+    while day <= last_new:
+        days.add(day)
+        day += timedelta(days=1)
+    for day in sorted(days):
+        recount_day(zone, day)
+    if last_new >= first_new or state.rolled_through is None:
+        state.rolled_through = max(last_new, first_new - timedelta(days=1))
+    state.checked_at = now
+    db.session.flush()
+    log.info(
+        "reports.rollup zone=%s days=%s through=%s",
+        zone,
+        len(days),
+        state.rolled_through,
+    )
+    return len(days)
+
+
+def _first_day(zone: str) -> date | None:
+    first = db.session.scalar(sa.select(sa.func.min(Ticket.created_at)))
+    return local_date(first, zone) if first else None
+
+
+def changed_days(zone: str, *, since: datetime) -> set[date]:
+    """The local days whose figures a ticket changed at or after ``since``
+    may have touched: its registration, resolution and rating, and every
+    event of its timeline; plus the days of knowledge-base and defect rows
+    written since (see ``EXTRA_CHANGES``)."""
+    instants: list[datetime] = []
+    changed = db.session.execute(
+        sa.select(Ticket.id, Ticket.created_at, Ticket.resolved_at).where(
+            Ticket.updated_at >= since
+        )
+    ).all()
+    for _id, created_at, resolved_at in changed:
+        instants += [created_at] + ([resolved_at] if resolved_at else [])
+    ids = [row[0] for row in changed]
+    for chunk in _chunks(ids):
+        instants += db.session.scalars(
+            sa.select(TicketEvent.created_at).where(TicketEvent.ticket_id.in_(chunk))
+        )
+        instants += db.session.scalars(
+            sa.select(Rating.created_at).where(Rating.ticket_id.in_(chunk))
+        )
+    for column in EXTRA_CHANGES:
+        instants += db.session.scalars(sa.select(column).where(column >= since))
+    return {local_date(at, zone) for at in instants}
+
+
+# Instants of rows outside the tickets that facts count (deflections, links,
+# defects): their days are recounted when rows appear after ``since``.
+EXTRA_CHANGES: list[Any] = []
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def rebuild(zone: str | None = None, *, now: datetime) -> dict[str, int]:
+    """Forget and recount every roll-up (of ``zone``, or of every zone in
+    use) up to yesterday; flushes."""
+    zones = [zone] if zone else zones_in_use()
+    for name in zones:
+        for fact in FACTS.values():
+            table = fact.model.__table__
+            db.session.execute(table.delete().where(table.c.zone == name))
+        db.session.execute(
+            sa.delete(ReportRollupState).where(ReportRollupState.zone == name)
+        )
+    db.session.flush()
+    return {name: _roll_zone(_claim(name), now=now, max_days=None) for name in zones}
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+def rolled_through(zone: str) -> date | None:
+    return db.session.scalar(
+        sa.select(ReportRollupState.rolled_through).where(
+            ReportRollupState.zone == zone
+        )
+    )
+
+
+def read(
+    fact: Fact,
+    period: Period,
+    *,
+    group: tuple[str, ...],
+    where: Mapping[str, Any] | None = None,
+) -> dict[tuple, dict[str, int]]:
+    """The fact's counts over ``period``, summed by ``group`` (key columns,
+    and "day" for the local date); ``where`` keeps rows whose key equals the
+    value (None: no condition). Rolled-up days from the table, the rest
+    counted now."""
+    where = {k: v for k, v in (where or {}).items() if v is not None}
+    through = rolled_through(period.zone)
+    split = period.first if through is None else max(period.first, through + timedelta(days=1))
+    out: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(fact.counts, 0))
+    if split > period.first:
+        _read_table(fact, period.zone, period.first, min(split, period.end), group, where, out)
+    day = split
+    while day < period.end:
+        start, end = day_span(day, period.zone)
+        for row in fact.count(start, end):
+            if all(row[k] == v for k, v in where.items()):
+                row = row | {"day": day}
+                sums = out[tuple(row[g] for g in group)]
+                for c in fact.counts:
+                    sums[c] += row[c]
+        day += timedelta(days=1)
+    return dict(out)
+
+
+def _read_table(fact, zone, first, end, group, where, out) -> None:
+    table = fact.model.__table__
+    query = (
+        sa.select(
+            *(table.c[g] for g in group),
+            *(sa.func.sum(table.c[c]).label(c) for c in fact.counts),
+        )
+        .where(table.c.zone == zone, table.c.day >= first, table.c.day < end)
+        .where(*(table.c[k] == v for k, v in where.items()))
+        .group_by(*(table.c[g] for g in group))
+    )
+    for row in db.session.execute(query):
+        sums = out[tuple(row[: len(group)])]
+        for c, value in zip(fact.counts, row[len(group) :], strict=True):
+            sums[c] += int(value or 0)
+
+
+def merge_rows(rows: Iterable[dict], keys: tuple[str, ...], counts: tuple[str, ...]) -> list[dict]:
+    """Rows of several queries with the same keys summed into one each."""
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        target = merged.setdefault(key, {k: row[k] for k in keys} | dict.fromkeys(counts, 0))
+        for c in counts:
+            target[c] += int(row.get(c) or 0)
+    return list(merged.values())

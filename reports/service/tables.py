@@ -1,0 +1,166 @@
+"""The reports' figures as tables: what the page shows under its charts and
+what the CSV and XLSX exports hold, cell for cell.
+
+A table is a title, columns (key, heading) and rows of plain values; the
+exports write every table of a report (CSV: one after the other, each with
+its title; XLSX: a sheet each). Instants are shown in the reader's zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+
+from helpdesk.labels import channel_label, priority_label, status_label
+from reports.service import volume
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: Any
+    columns: list[tuple[str, Any]]
+    rows: list[dict]
+
+
+def _local(zone: str) -> Callable[[datetime | None], str]:
+    tz = ZoneInfo(zone)
+
+    def show(value: datetime | None) -> str:
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    return show
+
+
+def cell(value: Any) -> Any:
+    """A value as a table or spreadsheet shows it."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+AGE_LABELS = {
+    "lt1": _l("< 1 day"),
+    "1_3": _l("1-3 days"),
+    "3_7": _l("3-7 days"),
+    "7_30": _l("7-30 days"),
+    "gt30": _l("> 30 days"),
+}
+
+
+def _age_columns(first: tuple[str, Any]) -> list[tuple[str, Any]]:
+    return [first, *AGE_LABELS.items(), ("total", _l("Total"))]
+
+
+def volume_tables(figures: dict) -> list[Table]:
+    zone = figures["filters"]["time_zone"]
+    show = _local(zone)
+    backlog = figures["backlog"]
+    return [
+        Table(
+            "series",
+            _l("Created and resolved"),
+            [("period", _l("Period")), ("created", _l("Created")), ("resolved", _l("Resolved"))],
+            figures["series"],
+        ),
+        Table(
+            "by_channel",
+            _l("By channel"),
+            [("channel", _l("Channel")), ("created", _l("Created")), ("resolved", _l("Resolved"))],
+            [r | {"channel": channel_label(r["channel"])} for r in figures["by_channel"]],
+        ),
+        Table(
+            "by_category",
+            _l("By category"),
+            [("category", _l("Category")), ("created", _l("Created")), ("resolved", _l("Resolved"))],
+            figures["by_category"],
+        ),
+        Table(
+            "backlog_by_line",
+            _l("Backlog ageing by line"),
+            _age_columns(("line", _l("Line"))),
+            backlog["by_line"],
+        ),
+        Table(
+            "backlog_by_priority",
+            _l("Backlog ageing by priority"),
+            _age_columns(("priority", _l("Priority"))),
+            [r | {"priority": priority_label(r["priority"])} for r in backlog["by_priority"]],
+        ),
+        Table(
+            "oldest",
+            _l("The oldest open tickets"),
+            [
+                ("number", _l("Ticket")),
+                ("subject", _l("Subject")),
+                ("line", _l("Line")),
+                ("priority", _l("Priority")),
+                ("status", _l("Status")),
+                ("created", _l("Created (%(zone)s)", zone=zone)),
+            ],
+            [
+                r | {"status": status_label(r["status"]), "created": show(r["created_at"])}
+                for r in figures["oldest"]
+            ],
+        ),
+    ]
+
+
+def _csat_columns(first: tuple[str, Any]) -> list[tuple[str, Any]]:
+    return [
+        first,
+        ("ratings", _l("Ratings")),
+        ("average", _l("Average")),
+        ("good_percent", _l("4-5, %")),
+    ]
+
+
+def csat_tables(figures: dict) -> list[Table]:
+    zone = figures["filters"]["time_zone"]
+    show = _local(zone)
+    none = _l("none")
+    return [
+        Table("series", _l("Trend"), _csat_columns(("period", _l("Period"))), figures["series"]),
+        Table("by_line", _l("By line"), _csat_columns(("line", _l("Line"))), figures["by_line"]),
+        Table(
+            "by_agent",
+            _l("By agent"),
+            _csat_columns(("agent", _l("Agent"))),
+            [r | {"agent": r["agent"] or none} for r in figures["by_agent"]],
+        ),
+        Table(
+            "by_category",
+            _l("By category"),
+            _csat_columns(("category", _l("Category"))),
+            figures["by_category"],
+        ),
+        Table(
+            "by_organization",
+            _l("By organisation"),
+            _csat_columns(("organization", _l("Organisation"))),
+            [r | {"organization": r["organization"] or none} for r in figures["by_organization"]],
+        ),
+        Table(
+            "comments",
+            _l("Comments, newest first"),
+            [
+                ("given", _l("Given (%(zone)s)", zone=zone)),
+                ("number", _l("Ticket")),
+                ("score", _l("Score")),
+                ("comment", _l("Comment")),
+            ],
+            [r | {"given": show(r["created_at"])} for r in figures["comments"]["items"]],
+        ),
+    ]
+
+
+TABLES: dict[str, Callable[[dict], list[Table]]] = {
+    "volume": volume_tables,
+    "csat": csat_tables,
+}
+assert volume.AGE_BUCKETS[0][0] in AGE_LABELS
