@@ -18,7 +18,8 @@ PANELS = {"nav_reports": "reports/panels/nav_reports.html"}
 def init_app(app: Flask) -> None:
     from helpdesk.http import register_api
     from reports import api, cli, jobs, models, openapi, views  # noqa: F401
-    from reports.service import csat, volume  # noqa: F401 (their roll-up facts)
+    # Their roll-up facts register themselves.
+    from reports.service import agents, csat, day_counts, flow, kb, volume  # noqa: F401
     from reports.service.tables import cell
 
     app.register_blueprint(views.bp)

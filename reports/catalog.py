@@ -15,7 +15,7 @@ from helpdesk.errors import NotFound, PermissionDenied
 from helpdesk.labels import channel_label
 from helpdesk.models import User
 from reports.schemas import filters_from
-from reports.service import csat, tables, volume
+from reports.service import agents, csat, flow, kb, tables, volume
 from reports.service.common import Filters
 
 
@@ -161,6 +161,141 @@ def chart(
     }
 
 
+# --- agents -------------------------------------------------------------------------
+
+
+def _agents_build(f: Filters, ctx: Context) -> dict:
+    return agents.report(f, sort=ctx.query.get("sort"), order=ctx.query.get("order", "desc"))
+
+
+def _agents_headline(figures: dict) -> list:
+    items = figures["items"]
+    return [
+        (_l("Agents"), len(items)),
+        (_l("Resolutions"), sum(r["resolutions"] for r in items)),
+        (_l("First replies"), sum(r["first_replies"] for r in items)),
+    ]
+
+
+def _agents_charts(figures: dict) -> list[dict]:
+    items = figures["items"][:20]
+    names = [r["agent"] for r in items]
+    return [
+        chart(
+            "agents-work",
+            _l("Resolutions and first replies"),
+            "bar",
+            names,
+            [
+                (_l("Resolutions"), [r["resolutions"] for r in items]),
+                (_l("First replies"), [r["first_replies"] for r in items]),
+            ],
+        ),
+        chart(
+            "agents-sla",
+            _l("SLA met, %"),
+            "bar",
+            names,
+            [(_l("SLA met, %"), [r["sla_percent"] for r in items])],
+            scale={"min": 0, "max": 100},
+        ),
+    ]
+
+
+# --- flow ------------------------------------------------------------------------------
+
+
+def _flow_build(f: Filters, ctx: Context) -> dict:
+    return flow.report(f, locale=ctx.locale)
+
+
+def _flow_headline(figures: dict) -> list:
+    t = figures["totals"]
+    return [
+        (_l("Registered"), t["registered"]),
+        (_l("Resolved by line 1"), _dash(t["line1_percent"], " %")),
+        (_l("Reached line 2"), _dash(t["to_line2_percent"], " %")),
+        (_l("Reached line 3"), _dash(t["to_line3_percent"], " %")),
+        (_l("Defects filed"), t["defects_filed"]),
+    ]
+
+
+def _flow_charts(figures: dict) -> list[dict]:
+    periods = [r["period"].isoformat() for r in figures["series"]]
+    s = figures["series"]
+    return [
+        chart(
+            "flow-series",
+            _l("Where the registered tickets went"),
+            "bar",
+            periods,
+            [
+                (_l("Line 1: on the call"), [r["line1_on_call"] for r in s]),
+                (_l("Line 1: with an article"), [r["line1_with_article"] for r in s]),
+                (_l("Line 1: later"), [r["line1_later"] for r in s]),
+                (_l("Reached line 2"), [r["to_line2"] for r in s]),
+                (_l("Reached line 3"), [r["to_line3"] for r in s]),
+            ],
+        ),
+        chart(
+            "flow-time",
+            _l("Median hours on each line"),
+            "bar",
+            [_l("Line %(line)s", line=r["line"]) for r in figures["time_on_line"]],
+            [
+                (
+                    _l("Hours"),
+                    [
+                        round(r["median_seconds"] / 3600, 1) if r["median_seconds"] is not None else None
+                        for r in figures["time_on_line"]
+                    ],
+                )
+            ],
+        ),
+    ]
+
+
+# --- knowledge base ---------------------------------------------------------------------
+
+
+def _kb_build(f: Filters, ctx: Context) -> dict:
+    return kb.report(f)
+
+
+def _kb_headline(figures: dict) -> list:
+    t = figures["totals"]
+    return [
+        (_l("Deflections"), t["deflections"]),
+        (_l("Deflection rate"), _dash(t["deflection_percent"], " %")),
+        (_l("First-contact resolution"), _dash(t["first_contact_percent"], " %")),
+    ]
+
+
+def _kb_charts(figures: dict) -> list[dict]:
+    periods = [r["period"].isoformat() for r in figures["series"]]
+    s = figures["series"]
+    return [
+        chart(
+            "kb-rates",
+            _l("Deflection and first-contact resolution, %"),
+            "line",
+            periods,
+            [
+                (_l("Deflection, %"), [r["deflection_percent"] for r in s]),
+                (_l("First-contact resolution, %"), [r["first_contact_percent"] for r in s]),
+            ],
+            scale={"min": 0, "max": 100},
+        ),
+        chart(
+            "kb-top",
+            _l("Articles that resolve the most"),
+            "bar",
+            [r["title"] for r in figures["top_articles"]],
+            [(_l("Resolved"), [r["resolved"] for r in figures["top_articles"]])],
+        ),
+    ]
+
+
 REPORTS: dict[str, Report] = {
     "volume": Report(
         "volume",
@@ -180,6 +315,34 @@ REPORTS: dict[str, Report] = {
         _csat_headline,
         _csat_charts,
         by="week",
+    ),
+    "agents": Report(
+        "agents",
+        _l("Agents"),
+        _l("Per agent: tickets handled (once a day each), first replies, resolutions, median business times, reopen rate, phone calls resolved on the call, satisfaction, SLA compliance. Agents see their own line."),
+        ("line", "agent"),
+        _agents_build,
+        _agents_headline,
+        _agents_charts,
+        agents_may_read=True,
+    ),
+    "flow": Report(
+        "flow",
+        _l("Flow between lines"),
+        _l("Of the tickets registered in the period: resolved by line 1 (on the call, with an article, later), escalated to line 2 and 3, moved back down; time on each line; defects."),
+        ("channel", "category", "by"),
+        _flow_build,
+        _flow_headline,
+        _flow_charts,
+    ),
+    "kb": Report(
+        "kb",
+        _l("Knowledge base"),
+        _l("Deflection and first-contact resolution, the articles that resolve the most, the searches that found nothing (what to write next)."),
+        ("by",),
+        _kb_build,
+        _kb_headline,
+        _kb_charts,
     ),
 }
 

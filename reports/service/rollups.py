@@ -57,6 +57,13 @@ class Fact:
     keys: tuple[str, ...]
     counts: tuple[str, ...]
     count: Callable[[datetime, datetime], Iterable[dict]]
+    # Whether counting a span of several days gives the sum of counting each
+    # day (false for "distinct per day" counts): then days not rolled up
+    # are counted in one call where the figures need no day.
+    additive: bool = True
+    # Or: ``count(start, end, day_of=...)`` splits a span into local days
+    # itself (``day_of(instant)`` -> date, a "day" in each row), in one call.
+    splits_days: bool = False
 
 
 FACTS: dict[str, Fact] = {}
@@ -244,17 +251,37 @@ def read(
     out: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(fact.counts, 0))
     if split > period.first:
         _read_table(fact, period.zone, period.first, min(split, period.end), group, where, out)
-    day = split
-    while day < period.end:
-        start, end = day_span(day, period.zone)
-        for row in fact.count(start, end):
+    if split >= period.end:
+        return dict(out)
+    if fact.splits_days:
+        zone = period.zone
+        rows = fact.count(
+            day_span(split, zone)[0],
+            period.end_at,
+            day_of=lambda at: local_date(at, zone),
+        )
+        spans = [(None, rows)]
+    elif fact.additive and "day" not in group:
+        spans = [(None, fact.count(day_span(split, period.zone)[0], period.end_at))]
+    else:
+        spans = [
+            (d, fact.count(*day_span(d, period.zone))) for d in _days(split, period.end)
+        ]
+    for day, rows in spans:
+        for row in rows:
             if all(row[k] == v for k, v in where.items()):
-                row = row | {"day": day}
+                row = {"day": day} | row
                 sums = out[tuple(row[g] for g in group)]
                 for c in fact.counts:
                     sums[c] += row[c]
-        day += timedelta(days=1)
     return dict(out)
+
+
+def _days(first: date, end: date) -> Iterator[date]:
+    day = first
+    while day < end:
+        yield day
+        day += timedelta(days=1)
 
 
 def _read_table(fact, zone, first, end, group, where, out) -> None:

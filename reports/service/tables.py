@@ -159,8 +159,117 @@ def csat_tables(figures: dict) -> list[Table]:
     ]
 
 
+def duration(seconds: int | None) -> str:
+    """Business or wall-clock seconds as hours and minutes, ``27:05``."""
+    if seconds is None:
+        return ""
+    minutes = int(seconds) // 60
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+AGENT_COLUMNS = [
+    ("agent", _l("Agent")),
+    ("line", _l("Line")),
+    ("tickets", _l("Tickets handled")),
+    ("replies", _l("Replies")),
+    ("first_replies", _l("First replies")),
+    ("resolutions", _l("Resolutions")),
+    ("first_response_median_seconds", _l("First response, median (h:mm)")),
+    ("resolution_median_seconds", _l("Resolution, median (h:mm)")),
+    ("reopen_percent", _l("Reopened, %")),
+    ("phone_on_call", _l("Phone, resolved on the call")),
+    ("csat_average", _l("Satisfaction")),
+    ("csat_ratings", _l("Ratings")),
+    ("sla_percent", _l("SLA met, %")),
+]
+
+
+def agents_tables(figures: dict) -> list[Table]:
+    rows = [
+        r
+        | {
+            "first_response_median_seconds": duration(r["first_response_median_seconds"]),
+            "resolution_median_seconds": duration(r["resolution_median_seconds"]),
+            "line": r["line"] or "",
+        }
+        for r in figures["items"]
+    ]
+    return [Table("agents", _l("Agents"), AGENT_COLUMNS, rows)]
+
+
+FLOW_COLUMNS = [
+    ("registered", _l("Registered")),
+    ("line1_on_call", _l("Line 1: on the call")),
+    ("line1_with_article", _l("Line 1: with an article")),
+    ("line1_later", _l("Line 1: later")),
+    ("line1_percent", _l("Line 1 resolved, %")),
+    ("to_line2", _l("Reached line 2")),
+    ("to_line3", _l("Reached line 3")),
+    ("moved_down", _l("Moved back down")),
+    ("defect_linked", _l("Linked to a defect")),
+]
+
+
+def flow_tables(figures: dict) -> list[Table]:
+    return [
+        Table("series", _l("Registered tickets and their way"), [("period", _l("Period")), *FLOW_COLUMNS], figures["series"]),
+        Table("by_category", _l("By category"), [("category", _l("Category")), *FLOW_COLUMNS], figures["by_category"]),
+        Table(
+            "time_on_line",
+            _l("Time on each line (resolved tickets, wall-clock)"),
+            [("line", _l("Line")), ("tickets", _l("Tickets")), ("median", _l("Median (h:mm)"))],
+            [r | {"median": duration(r["median_seconds"])} for r in figures["time_on_line"]],
+        ),
+    ]
+
+
+def kb_tables(figures: dict) -> list[Table]:
+    show = _local(figures["filters"]["time_zone"])
+    return [
+        Table(
+            "series",
+            _l("Deflection and first-contact resolution"),
+            [
+                ("period", _l("Period")),
+                ("deflections", _l("Deflections")),
+                ("web_tickets", _l("Web tickets")),
+                ("deflection_percent", _l("Deflection, %")),
+                ("phone_tickets", _l("Phone tickets")),
+                ("resolved_on_call", _l("Resolved on the call with an article")),
+                ("first_contact_percent", _l("First-contact resolution, %")),
+            ],
+            figures["series"],
+        ),
+        Table(
+            "top_articles",
+            _l("Articles that resolve the most"),
+            [
+                ("title", _l("Article")),
+                ("resolved", _l("Resolved")),
+                ("linked_tickets", _l("Linked tickets")),
+                ("resolved_on_call", _l("On the call")),
+                ("deflections", _l("Deflections")),
+            ],
+            figures["top_articles"],
+        ),
+        Table(
+            "searches_without_results",
+            _l("Searches that found nothing"),
+            [
+                ("query", _l("Search")),
+                ("searches", _l("Times")),
+                ("last", _l("Last (%(zone)s)", zone=figures["filters"]["time_zone"])),
+            ],
+            [r | {"last": show(r["last_at"])} for r in figures["searches_without_results"]],
+        ),
+    ]
+
+
 TABLES: dict[str, Callable[[dict], list[Table]]] = {
     "volume": volume_tables,
     "csat": csat_tables,
+    "agents": agents_tables,
+    "flow": flow_tables,
+    "kb": kb_tables,
 }
 assert volume.AGE_BUCKETS[0][0] in AGE_LABELS
