@@ -30,3 +30,18 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["report_cell"] = cell
     hooks.add_job(app, "reports-rollup", jobs.rollup_job, "REPORTS_ROLLUP_SECONDS")
     app.cli.add_command(cli.reports_cli)
+    _connect()
+
+
+def _connect() -> None:
+    """Count the knowledge base's searches that found nothing (once per
+    process: blinker receivers are global)."""
+    from knowledge_base.service.articles import search_found_nothing
+
+    search_found_nothing.connect(_on_search_found_nothing, weak=False)
+
+
+def _on_search_found_nothing(text: str, *, actor, now) -> None:
+    from reports.service import kb
+
+    kb.record_miss(text, now=now)
