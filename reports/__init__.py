@@ -18,6 +18,7 @@ PANELS = {"nav_reports": "reports/panels/nav_reports.html"}
 def init_app(app: Flask) -> None:
     from helpdesk.http import register_api
     from reports import api, cli, jobs, models, openapi, views  # noqa: F401
+
     # Their roll-up facts register themselves.
     from reports.service import agents, csat, day_counts, flow, kb, volume  # noqa: F401
     from reports.service.tables import cell
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     hooks.add_openapi_paths(app, openapi.add_paths)
     app.jinja_env.globals["report_cell"] = cell
     hooks.add_job(app, "reports-rollup", jobs.rollup_job, "REPORTS_ROLLUP_SECONDS")
+    hooks.add_job(app, "reports-mail", jobs.mail_job, "REPORTS_MAIL_SECONDS")
     app.cli.add_command(cli.reports_cli)
     _connect()
 

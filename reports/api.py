@@ -9,12 +9,17 @@ from typing import Any
 
 from flask import Blueprint, request
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from helpdesk.clock import get_clock
-from helpdesk.views.access import staff_required
+from helpdesk.errors import NotFound
+from helpdesk.extensions import db
+from helpdesk.http import json_body
+from helpdesk.views.access import managers_required, staff_required
 from reports import catalog
-from reports.schemas import ReportQuery
+from reports.schemas import ReportQuery, SubscriptionIn, SubscriptionOut
+from reports.service import summary
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 
@@ -29,6 +34,33 @@ def report_get(name: str):
     )
     _filters, figures = catalog.build(report, ctx)
     return jsonable(figures)
+
+
+@bp.get("/subscription")
+@managers_required
+def subscription_get():
+    subscription = summary.subscription_of(current_user)
+    if subscription is None:
+        raise NotFound(_l("You receive no summary e-mail."))
+    return SubscriptionOut().dump(subscription)
+
+
+@bp.put("/subscription")
+@managers_required
+def subscription_put():
+    data = SubscriptionIn().load(json_body())
+    subscription = summary.subscribe(current_user, data, now=get_clock().now())
+    db.session.commit()
+    return SubscriptionOut().dump(subscription)
+
+
+@bp.delete("/subscription")
+@managers_required
+def subscription_delete():
+    if not summary.unsubscribe(current_user):
+        raise NotFound(_l("You receive no summary e-mail."))
+    db.session.commit()
+    return "", 204
 
 
 def jsonable(value: Any) -> Any:

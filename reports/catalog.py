@@ -55,10 +55,13 @@ def _volume_build(f: Filters, ctx: Context) -> dict:
 
 def _volume_headline(figures: dict) -> list:
     return [
-        (_l("Created"), figures["totals"]["created"]),
-        (_l("Resolved"), figures["totals"]["resolved"]),
+        (_l("Created tickets"), figures["totals"]["created"]),
+        (_l("Resolved tickets"), figures["totals"]["resolved"]),
         (_l("Open now"), figures["backlog"]["total"]),
-        (_l("Open more than 7 days"), figures["backlog"]["by_age"]["7_30"] + figures["backlog"]["by_age"]["gt30"]),
+        (
+            _l("Open more than 7 days"),
+            figures["backlog"]["by_age"]["7_30"] + figures["backlog"]["by_age"]["gt30"],
+        ),
     ]
 
 
@@ -72,8 +75,8 @@ def _volume_charts(figures: dict) -> list[dict]:
             "line",
             periods,
             [
-                (_l("Created"), [r["created"] for r in figures["series"]]),
-                (_l("Resolved"), [r["resolved"] for r in figures["series"]]),
+                (_l("Created tickets"), [r["created"] for r in figures["series"]]),
+                (_l("Resolved tickets"), [r["resolved"] for r in figures["series"]]),
             ],
         ),
         chart(
@@ -82,8 +85,11 @@ def _volume_charts(figures: dict) -> list[dict]:
             "bar",
             [channel_label(r["channel"]) for r in figures["by_channel"]],
             [
-                (_l("Created"), [r["created"] for r in figures["by_channel"]]),
-                (_l("Resolved"), [r["resolved"] for r in figures["by_channel"]]),
+                (_l("Created tickets"), [r["created"] for r in figures["by_channel"]]),
+                (
+                    _l("Resolved tickets"),
+                    [r["resolved"] for r in figures["by_channel"]],
+                ),
             ],
         ),
         chart(
@@ -92,8 +98,11 @@ def _volume_charts(figures: dict) -> list[dict]:
             "bar",
             [r["category"] for r in figures["by_category"]],
             [
-                (_l("Created"), [r["created"] for r in figures["by_category"]]),
-                (_l("Resolved"), [r["resolved"] for r in figures["by_category"]]),
+                (_l("Created tickets"), [r["created"] for r in figures["by_category"]]),
+                (
+                    _l("Resolved tickets"),
+                    [r["resolved"] for r in figures["by_category"]],
+                ),
             ],
         ),
         chart(
@@ -111,7 +120,10 @@ def _volume_charts(figures: dict) -> list[dict]:
 
 def _csat_build(f: Filters, ctx: Context) -> dict:
     return csat.report(
-        f, locale=ctx.locale, cursor=ctx.query.get("cursor"), limit=ctx.query.get("limit", 25)
+        f,
+        locale=ctx.locale,
+        cursor=ctx.query.get("cursor"),
+        limit=ctx.query.get("limit", 25),
     )
 
 
@@ -147,7 +159,14 @@ def _csat_charts(figures: dict) -> list[dict]:
 
 
 def chart(
-    id_: str, title, kind: str, labels: list, datasets: list, *, scale: dict | None = None, stacked: bool = False
+    id_: str,
+    title,
+    kind: str,
+    labels: list,
+    datasets: list,
+    *,
+    scale: dict | None = None,
+    stacked: bool = False,
 ) -> dict:
     """One chart as ``helpdesk/static/reports.js`` draws it."""
     return {
@@ -165,7 +184,9 @@ def chart(
 
 
 def _agents_build(f: Filters, ctx: Context) -> dict:
-    return agents.report(f, sort=ctx.query.get("sort"), order=ctx.query.get("order", "desc"))
+    return agents.report(
+        f, sort=ctx.query.get("sort"), order=ctx.query.get("order", "desc")
+    )
 
 
 def _agents_headline(figures: dict) -> list:
@@ -246,7 +267,9 @@ def _flow_charts(figures: dict) -> list[dict]:
                 (
                     _l("Hours"),
                     [
-                        round(r["median_seconds"] / 3600, 1) if r["median_seconds"] is not None else None
+                        round(r["median_seconds"] / 3600, 1)
+                        if r["median_seconds"] is not None
+                        else None
                         for r in figures["time_on_line"]
                     ],
                 )
@@ -282,7 +305,10 @@ def _kb_charts(figures: dict) -> list[dict]:
             periods,
             [
                 (_l("Deflection, %"), [r["deflection_percent"] for r in s]),
-                (_l("First-contact resolution, %"), [r["first_contact_percent"] for r in s]),
+                (
+                    _l("First-contact resolution, %"),
+                    [r["first_contact_percent"] for r in s],
+                ),
             ],
             scale={"min": 0, "max": 100},
         ),
@@ -291,7 +317,12 @@ def _kb_charts(figures: dict) -> list[dict]:
             _l("Articles that resolve the most"),
             "bar",
             [r["title"] for r in figures["top_articles"]],
-            [(_l("Resolved"), [r["resolved"] for r in figures["top_articles"]])],
+            [
+                (
+                    _l("Resolved tickets"),
+                    [r["resolved"] for r in figures["top_articles"]],
+                )
+            ],
         ),
     ]
 
@@ -300,7 +331,9 @@ REPORTS: dict[str, Report] = {
     "volume": Report(
         "volume",
         _l("Volume and backlog"),
-        _l("Tickets created and resolved, by channel and category; the backlog's age; the oldest open tickets."),
+        _l(
+            "Tickets created and resolved, by channel and category; the backlog's age; the oldest open tickets."
+        ),
         ("line", "channel", "category", "priority", "by"),
         _volume_build,
         _volume_headline,
@@ -309,7 +342,9 @@ REPORTS: dict[str, Report] = {
     "csat": Report(
         "csat",
         _l("Satisfaction (CSAT)"),
-        _l("Ratings given by requesters: the average, the share of 4 and 5, by line, agent, category and organisation; their comments."),
+        _l(
+            "Ratings given by requesters: the average, the share of 4 and 5, by line, agent, category and organisation; their comments."
+        ),
         ("line", "agent", "category", "organization", "by"),
         _csat_build,
         _csat_headline,
@@ -319,7 +354,9 @@ REPORTS: dict[str, Report] = {
     "agents": Report(
         "agents",
         _l("Agents"),
-        _l("Per agent: tickets handled (once a day each), first replies, resolutions, median business times, reopen rate, phone calls resolved on the call, satisfaction, SLA compliance. Agents see their own line."),
+        _l(
+            "Per agent: tickets handled (once a day each), first replies, resolutions, median business times, reopen rate, phone calls resolved on the call, satisfaction, SLA compliance. Agents see their own line."
+        ),
         ("line", "agent"),
         _agents_build,
         _agents_headline,
@@ -329,7 +366,9 @@ REPORTS: dict[str, Report] = {
     "flow": Report(
         "flow",
         _l("Flow between lines"),
-        _l("Of the tickets registered in the period: resolved by line 1 (on the call, with an article, later), escalated to line 2 and 3, moved back down; time on each line; defects."),
+        _l(
+            "Of the tickets registered in the period: resolved by line 1 (on the call, with an article, later), escalated to line 2 and 3, moved back down; time on each line; defects."
+        ),
         ("channel", "category", "by"),
         _flow_build,
         _flow_headline,
@@ -338,7 +377,9 @@ REPORTS: dict[str, Report] = {
     "kb": Report(
         "kb",
         _l("Knowledge base"),
-        _l("Deflection and first-contact resolution, the articles that resolve the most, the searches that found nothing (what to write next)."),
+        _l(
+            "Deflection and first-contact resolution, the articles that resolve the most, the searches that found nothing (what to write next)."
+        ),
         ("by",),
         _kb_build,
         _kb_headline,

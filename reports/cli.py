@@ -18,7 +18,11 @@ reports_cli = AppGroup("reports", help="Managers' reports.")
 def rollups_command(rebuild: bool, zone: str | None) -> None:
     """Bring the daily roll-ups up to yesterday (or recount them all)."""
     now = get_clock().now()
-    done = rollups.rebuild(zone, now=now) if rebuild else rollups.roll(now=now, max_days=None)
+    done = (
+        rollups.rebuild(zone, now=now)
+        if rebuild
+        else rollups.roll(now=now, max_days=None)
+    )
     db.session.commit()
     for name, days in sorted(done.items()):
         click.echo(f"{name}: {days} days counted")

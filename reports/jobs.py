@@ -23,3 +23,15 @@ def rollup_job(app: Flask) -> dict[str, int]:
         db.session.commit()
         log.info("reports.rollup zones=%s days=%s", len(done), sum(done.values()))
     return done
+
+
+def mail_job(app: Flask) -> int:
+    """Queue the summary e-mails that are due (``summary.send_due``;
+    idempotent: each subscription is claimed before it is queued)."""
+    from reports.service import summary
+
+    with app.app_context():
+        sent = summary.send_due(now=get_clock().now(), settings=app.config)
+        db.session.commit()
+        log.info("reports.summary queued=%s", sent)
+    return sent

@@ -26,20 +26,30 @@ COMMON_PARAMS = [
     _query("by", {"type": "string", "enum": ["day", "week"]}, "the series' buckets"),
 ]
 PARAMS = {
-    "line": _query("line", {"type": "integer", "minimum": 1, "maximum": 3}, "one support line"),
+    "line": _query(
+        "line", {"type": "integer", "minimum": 1, "maximum": 3}, "one support line"
+    ),
     "channel": _query(
-        "channel", {"type": "string", "enum": ["web", "phone", "api", "email"]}, "one channel"
+        "channel",
+        {"type": "string", "enum": ["web", "phone", "api", "email"]},
+        "one channel",
     ),
     "category": _query("category", {"type": "integer"}, "one category (its id)"),
     "priority": _query(
         "priority", {"type": "string", "enum": ["P1", "P2", "P3", "P4"]}, "one priority"
     ),
     "agent": _query("agent", {"type": "integer"}, "one agent (a user id)"),
-    "organization": _query("organization", {"type": "string"}, "the requesters' organisation"),
+    "organization": _query(
+        "organization", {"type": "string"}, "the requesters' organisation"
+    ),
     "sort": _query("sort", {"type": "string"}, "the column the rows are sorted by"),
-    "order": _query("order", {"type": "string", "enum": ["asc", "desc"]}, "the sort order"),
+    "order": _query(
+        "order", {"type": "string", "enum": ["asc", "desc"]}, "the sort order"
+    ),
     "cursor": _query("cursor", {"type": "string"}, "the next page of the list"),
-    "limit": _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "rows per page"),
+    "limit": _query(
+        "limit", {"type": "integer", "minimum": 1, "maximum": 100}, "rows per page"
+    ),
 }
 INT = {"type": "integer"}
 NUM = {"type": "number", "nullable": True}
@@ -95,9 +105,13 @@ SCHEMAS = {
         totals=_obj(**_CSAT),
         series=_rows(period=DAY, **_CSAT),
         by_line=_rows(line=INT, **_CSAT),
-        by_agent=_rows(agent_id={"type": "integer", "nullable": True}, agent=STR, **_CSAT),
+        by_agent=_rows(
+            agent_id={"type": "integer", "nullable": True}, agent=STR, **_CSAT
+        ),
         by_category=_rows(category_id=INT, category=STR, **_CSAT),
-        by_organization=_rows(organization={"type": "string", "nullable": True}, **_CSAT),
+        by_organization=_rows(
+            organization={"type": "string", "nullable": True}, **_CSAT
+        ),
         comments=_obj(
             items=_rows(
                 rating_id=INT,
@@ -147,6 +161,58 @@ def add_paths(spec: APISpec) -> None:
                 )
             },
         )
+
+    _subscription(spec)
+
+
+def _subscription(spec: APISpec) -> None:
+    out = _obj(
+        frequency={"type": "string", "enum": ["daily", "weekly"]},
+        hour=INT,
+        next_at={"type": "string", "format": "date-time"},
+        last_sent_at={"type": "string", "format": "date-time", "nullable": True},
+    )
+    spec.components.schema("ReportSubscriptionOut", component=out)
+    body = {
+        "type": "object",
+        "properties": {
+            "frequency": {"type": "string", "enum": ["daily", "weekly"]},
+            "hour": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 23,
+                "description": "local hour in your profile's time zone",
+            },
+        },
+        "required": ["frequency", "hour"],
+        "additionalProperties": False,
+    }
+    ok = {
+        "200": {
+            "description": "Your subscription",
+            **json_content("ReportSubscriptionOut"),
+        }
+    }
+    forbidden = {"403": ERRORS["401"] | {"description": MANAGERS}}
+    spec.path(
+        path="/v1/reports/subscription",
+        operations={
+            "get": operation(
+                "Your summary e-mail (404: none)", ok | forbidden, errors=("401", "404")
+            ),
+            "put": operation(
+                "Subscribe to the daily or weekly summary e-mail at a local hour, or change it",
+                ok | forbidden,
+                body=body,
+                errors=("401", "422"),
+            ),
+            "delete": operation(
+                "Stop your summary e-mail",
+                {"204": {"description": "Stopped"}} | forbidden,
+                errors=("401", "404"),
+            ),
+        },
+    )
 
 
 AGENTS_MAY_READ = {"agents"}

@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from helpdesk.db import MAX_ID
 from helpdesk.i18n import N_
 from helpdesk.models import Channel, Priority
+from helpdesk.schemas.common import UTCDateTime
 from reports.periods import MAX_DAYS, Period, default_period, zone_of
 from reports.service.common import Filters
 
@@ -32,7 +33,9 @@ class ReportQuery(Schema):
     """``?from=&to=&by=&line=&channel=&category=&priority=&agent=&organization=``;
     ``sort``/``order`` for the agents' table, ``cursor``/``limit`` for lists."""
 
-    date_from = fields.Date(data_key="from", load_default=None, error_messages=DATE_ERROR)
+    date_from = fields.Date(
+        data_key="from", load_default=None, error_messages=DATE_ERROR
+    )
     date_to = fields.Date(data_key="to", load_default=None, error_messages=DATE_ERROR)
     by = fields.String(
         load_default=None,
@@ -44,12 +47,16 @@ class ReportQuery(Schema):
     )
     channel = fields.String(
         load_default=None,
-        validate=validate.OneOf([c.value for c in Channel], error=N_("Unknown channel.")),
+        validate=validate.OneOf(
+            [c.value for c in Channel], error=N_("Unknown channel.")
+        ),
     )
     category_id = _id("category")
     priority = fields.String(
         load_default=None,
-        validate=validate.OneOf([p.value for p in Priority], error=N_("Unknown priority.")),
+        validate=validate.OneOf(
+            [p.value for p in Priority], error=N_("Unknown priority.")
+        ),
     )
     agent_id = _id("agent")
     organization = fields.String(load_default=None, validate=validate.Length(max=120))
@@ -68,7 +75,9 @@ class ReportQuery(Schema):
     def _ordered(self, data: dict, **kwargs) -> None:
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end <= start:
-            raise ValidationError({"to": [N_("The end date must come after the start date.")]})
+            raise ValidationError(
+                {"to": [N_("The end date must come after the start date.")]}
+            )
         if start and end and (end - start).days > MAX_DAYS:
             raise ValidationError({"to": [N_("A report covers at most two years.")]})
 
@@ -81,7 +90,9 @@ def filters_from(
     zone = zone_of(zone)
     default = default_period(now, zone)
     end = query.get("date_to") or (
-        query["date_from"] + timedelta(days=30) if query.get("date_from") else default.end
+        query["date_from"] + timedelta(days=30)
+        if query.get("date_from")
+        else default.end
     )
     first = query.get("date_from") or end - (default.end - default.first)
     if (end - first).days > MAX_DAYS:
@@ -95,3 +106,26 @@ def filters_from(
         agent_id=query.get("agent_id"),
         organization=query.get("organization") or None,
     )
+
+
+class SubscriptionIn(Schema):
+    """A summary e-mail: ``daily`` or ``weekly`` (Mondays), at ``hour``:00
+    local time (0-23, your profile's time zone)."""
+
+    frequency = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("daily", "weekly"), error=N_("Choose daily or weekly.")
+        ),
+    )
+    hour = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0, max=23, error=N_("The hour is 0 to 23.")),
+    )
+
+
+class SubscriptionOut(Schema):
+    frequency = fields.String()
+    hour = fields.Integer()
+    next_at = UTCDateTime()
+    last_sent_at = UTCDateTime(allow_none=True)

@@ -3,19 +3,31 @@ and the same figures as tables) and its CSV and XLSX exports."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
 from helpdesk.clock import get_clock
+from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.labels import channel_label, priority_label
 from helpdesk.models import Channel, Priority
 from helpdesk.tabular import XLSX_TYPE
 from helpdesk.views.access import managers_required, staff_required
 from reports import catalog, export
-from reports.schemas import ReportQuery
+from reports.schemas import ReportQuery, SubscriptionIn
+from reports.service import summary
 from reports.service.common import agent_choices, category_choices
 from reports.service.tables import TABLES
 
@@ -26,7 +38,38 @@ NAMES = "any(volume,csat,agents,flow,kb)"
 @bp.get("")
 @managers_required
 def report_index():
-    return render_template("reports/index.html", reports=catalog.REPORTS.values())
+    return _index()
+
+
+def _index(errors: dict | None = None, status: int = 200):
+    page = render_template(
+        "reports/index.html",
+        reports=catalog.REPORTS.values(),
+        subscription=summary.subscription_of(current_user),
+        errors=errors or {},
+    )
+    return page, status
+
+
+@bp.post("/subscription")
+@managers_required
+def subscription_update():
+    """Subscribe to the summary e-mail, change it, or (no frequency) stop it."""
+    form = {k: v for k, v in request.form.to_dict().items() if k != "csrf_token"}
+    if not form.get("frequency"):
+        summary.unsubscribe(current_user)
+        db.session.commit()
+        flash(_("You will receive no summary e-mail."), "success")
+        return redirect(url_for("reports.report_index"))
+    try:
+        data = SubscriptionIn().load(form)
+    except ValidationError as err:
+        errors, status = form_error(err)
+        return _index(errors, status)
+    summary.subscribe(current_user, data, now=get_clock().now())
+    db.session.commit()
+    flash(_("Your summary e-mail is set."), "success")
+    return redirect(url_for("reports.report_index"))
 
 
 @bp.get(f"/<{NAMES}:name>")
@@ -96,7 +139,11 @@ def _may_read(report: catalog.Report) -> bool:
 def _export_args(filters) -> dict:
     """The period and filters as query arguments (what a shared link holds)."""
     echo = filters.echo()
-    args = {"from": echo["from"].isoformat(), "to": echo["to"].isoformat(), "by": echo["by"]}
+    args = {
+        "from": echo["from"].isoformat(),
+        "to": echo["to"].isoformat(),
+        "by": echo["by"],
+    }
     for key in ("line", "channel", "category", "priority", "agent", "organization"):
         if echo.get(key) is not None:
             args[key] = echo[key]

@@ -153,7 +153,9 @@ def _count(start: datetime, end: datetime, day_of=None) -> list[dict]:
         counts["resolutions"] += 1
         counts["reopened"] += reopened.get(event.ticket_id, 0) > event.id
         channel, created_at, _assignee = tickets[event.ticket_id]
-        counts["phone_on_call"] += channel == Channel.PHONE and event.created_at == created_at
+        counts["phone_on_call"] += (
+            channel == Channel.PHONE and event.created_at == created_at
+        )
         handled[k].add(event.ticket_id)
     for k, ids in handled.items():
         rows[k]["tickets"] = len(ids)
@@ -226,7 +228,12 @@ def _count_times(start: datetime, end: datetime, day_of=None) -> list[dict]:
     for clock in _stopped_clocks(start, end):
         if clock.assignee_id and clock.target.value in TIMED:
             day = day_of(clock.stopped_at) if day_of else None
-            key = (clock.assignee_id, clock.target.value, bucket_of(clock.spent_seconds), day)
+            key = (
+                clock.assignee_id,
+                clock.target.value,
+                bucket_of(clock.spent_seconds),
+                day,
+            )
             buckets[key] += 1
     return [
         {"agent_id": a, "target": t, "bucket": b, "clocks": n}
@@ -274,12 +281,16 @@ COLUMNS = (
 )
 
 
-def report(f: Filters, *, sort: str | None = None, order: str = "desc") -> dict[str, Any]:
+def report(
+    f: Filters, *, sort: str | None = None, order: str = "desc"
+) -> dict[str, Any]:
     """One row per staff member with figures in the period (of ``f.line``'s
     agents, or only ``f.agent_id``), sorted by ``sort``."""
     where = {"agent_id": f.agent_id}
     counts = rollups.read(FACT, f.period, group=("agent_id",), where=where)
-    times = rollups.read(TIMES, f.period, group=("agent_id", "target", "bucket"), where=where)
+    times = rollups.read(
+        TIMES, f.period, group=("agent_id", "target", "bucket"), where=where
+    )
     ratings = rollups.read(csat.FACT, f.period, group=("agent_id",), where=where)
     medians: dict[tuple, dict] = defaultdict(dict)
     for (agent_id, target, bucket), sums in times.items():

@@ -85,10 +85,14 @@ def people(ids: Iterable[int]) -> dict[int, User]:
     ids = sorted(set(ids) - {0})
     if not ids:
         return {}
-    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    return {
+        u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))
+    }
 
 
-def series(period: Period, counts: Mapping[date, Mapping[str, int]], names) -> list[dict]:
+def series(
+    period: Period, counts: Mapping[date, Mapping[str, int]], names
+) -> list[dict]:
     """Per bucket of the period (every day or week, empty ones too) the
     sums of ``names`` over its days."""
     out = {bucket: dict.fromkeys(names, 0) for bucket in period.buckets()}

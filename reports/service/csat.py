@@ -54,7 +54,9 @@ def _count(start: datetime, end: datetime) -> list[dict]:
             "score_sum": int(total),
             "good": int(good),
         }
-        for line, agent_id, category_id, org, n, total, good in db.session.execute(query)
+        for line, agent_id, category_id, org, n, total, good in db.session.execute(
+            query
+        )
     ]
 
 
@@ -87,7 +89,10 @@ def report(
     where = _where(f)
 
     def by(key: str) -> dict:
-        return {k[0]: v for k, v in rollups.read(FACT, f.period, group=(key,), where=where).items()}
+        return {
+            k[0]: v
+            for k, v in rollups.read(FACT, f.period, group=(key,), where=where).items()
+        }
 
     by_day = by("day")
     by_line, by_agent = by("line"), by("agent_id")

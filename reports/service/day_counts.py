@@ -17,7 +17,13 @@ from reports.periods import Period
 from reports.service import rollups
 from routing.models import Defect
 
-COUNTS = ("deflections", "web_tickets", "phone_tickets", "resolved_on_call", "defects_filed")
+COUNTS = (
+    "deflections",
+    "web_tickets",
+    "phone_tickets",
+    "resolved_on_call",
+    "defects_filed",
+)
 
 
 def _count(start: datetime, end: datetime) -> list[dict]:
@@ -25,7 +31,12 @@ def _count(start: datetime, end: datetime) -> list[dict]:
         return sa.and_(column >= start, column < end)
 
     def count(model, *conditions):
-        return sa.select(sa.func.count()).select_from(model).where(*conditions).scalar_subquery()
+        return (
+            sa.select(sa.func.count())
+            .select_from(model)
+            .where(*conditions)
+            .scalar_subquery()
+        )
 
     row = db.session.execute(
         sa.select(
@@ -46,7 +57,9 @@ def _count(start: datetime, end: datetime) -> list[dict]:
     return [dict(zip(COUNTS, (int(v) for v in row), strict=True))]
 
 
-FACT = rollups.register(rollups.Fact("day_counts", ReportDayCounts, (), COUNTS, _count, additive=False))
+FACT = rollups.register(
+    rollups.Fact("day_counts", ReportDayCounts, (), COUNTS, _count, additive=False)
+)
 rollups.EXTRA_CHANGES.extend(
     [Deflection.created_at, ArticleTicketLink.created_at, Defect.created_at]
 )

@@ -23,7 +23,13 @@ from helpdesk.models import Channel, EventKind, Ticket, TicketEvent
 from knowledge_base.models import ArticleTicketLink
 from reports.models import ReportFlowDay, ReportFlowTimes
 from reports.service import day_counts, rollups
-from reports.service.common import Filters, bucket_of, category_names, median_of_buckets, rate
+from reports.service.common import (
+    Filters,
+    bucket_of,
+    category_names,
+    median_of_buckets,
+    rate,
+)
 from routing.models import DefectLink
 
 COUNTS = (
@@ -67,7 +73,9 @@ def _cohort(start: datetime, end: datetime) -> list[dict]:
     }
     if not tickets:
         return []
-    in_cohort = sa.select(Ticket.id).where(Ticket.created_at >= start, Ticket.created_at < end)
+    in_cohort = sa.select(Ticket.id).where(
+        Ticket.created_at >= start, Ticket.created_at < end
+    )
     moves = db.session.execute(
         sa.select(TicketEvent.ticket_id, TicketEvent.created_at, TicketEvent.data)
         .where(
@@ -102,14 +110,19 @@ def line_seconds(ticket: dict) -> dict[int, int]:
 def classify(ticket: dict) -> Counter:
     """What one ticket counts for (see the module's definitions)."""
     moves = ticket["moves"]
-    lines = {moves[0][1] if moves else ticket["line"]} | {new for _at, _old, new in moves}
+    lines = {moves[0][1] if moves else ticket["line"]} | {
+        new for _at, _old, new in moves
+    }
     out = Counter(registered=1)
     out["to_line2"] = 2 in lines
     out["to_line3"] = 3 in lines
     out["moved_down"] = any(new < old for _at, old, new in moves)
     out["defect_linked"] = ticket["defect"]
     if ticket["resolved_at"] is not None and lines == {1}:
-        if ticket["channel"] == Channel.PHONE.value and ticket["resolved_at"] == ticket["created_at"]:
+        if (
+            ticket["channel"] == Channel.PHONE.value
+            and ticket["resolved_at"] == ticket["created_at"]
+        ):
             out["line1_on_call"] = 1
         elif ticket["article"]:
             out["line1_with_article"] = 1
@@ -135,7 +148,9 @@ def _count_times(start: datetime, end: datetime) -> list[dict]:
         if ticket["resolved_at"] is None:
             continue
         for line, seconds in line_seconds(ticket).items():
-            buckets[(ticket["channel"], ticket["category_id"], line, bucket_of(seconds))] += 1
+            buckets[
+                (ticket["channel"], ticket["category_id"], line, bucket_of(seconds))
+            ] += 1
     return [
         {"channel": c, "category_id": cat, "line": line, "bucket": b, "tickets": n}
         for (c, cat, line, b), n in buckets.items()
@@ -166,7 +181,10 @@ def _shares(sums: dict[str, int]) -> dict[str, Any]:
 
 def report(f: Filters, *, locale: str) -> dict[str, Any]:
     where = {"channel": f.channel, "category_id": f.category_id}
-    by_day = {k[0]: v for k, v in rollups.read(FACT, f.period, group=("day",), where=where).items()}
+    by_day = {
+        k[0]: v
+        for k, v in rollups.read(FACT, f.period, group=("day",), where=where).items()
+    }
     by_category = rollups.read(FACT, f.period, group=("category_id",), where=where)
     times = rollups.read(TIMES, f.period, group=("line", "bucket"), where=where)
     buckets: dict[int, dict[int, int]] = {1: {}, 2: {}, 3: {}}
@@ -185,7 +203,8 @@ def report(f: Filters, *, locale: str) -> dict[str, Any]:
         "series": [{"period": k} | _shares(v) for k, v in sorted(series.items())],
         "by_category": sorted(
             (
-                {"category_id": k[0], "category": names.get(k[0], str(k[0]))} | _shares(v)
+                {"category_id": k[0], "category": names.get(k[0], str(k[0]))}
+                | _shares(v)
                 for k, v in by_category.items()
             ),
             key=lambda r: (-r["registered"], r["category"]),

@@ -31,7 +31,9 @@ def _rates(sums: dict[str, int]) -> dict[str, Any]:
     return {
         "deflections": sums["deflections"],
         "web_tickets": sums["web_tickets"],
-        "deflection_percent": rate(sums["deflections"], sums["deflections"] + sums["web_tickets"]),
+        "deflection_percent": rate(
+            sums["deflections"], sums["deflections"] + sums["web_tickets"]
+        ),
         "phone_tickets": sums["phone_tickets"],
         "resolved_on_call": sums["resolved_on_call"],
         "first_contact_percent": rate(sums["resolved_on_call"], sums["phone_tickets"]),
@@ -40,7 +42,9 @@ def _rates(sums: dict[str, int]) -> dict[str, Any]:
 
 def report(f: Filters) -> dict[str, Any]:
     by_day = day_counts.by_day(f.period)
-    series = {bucket: dict.fromkeys(day_counts.COUNTS, 0) for bucket in f.period.buckets()}
+    series = {
+        bucket: dict.fromkeys(day_counts.COUNTS, 0) for bucket in f.period.buckets()
+    }
     for day, sums in by_day.items():
         for c in day_counts.COUNTS:
             series[f.period.bucket(day)][c] += sums[c]
@@ -63,7 +67,9 @@ def top_articles(start: datetime, end: datetime, *, limit: int = TOP) -> list[di
             ArticleTicketLink.article_id.label("article_id"),
             sa.func.count().label("tickets"),
             sa.func.sum(
-                sa.case((ArticleTicketLink.kind == LinkKind.RESOLVED_ON_CALL, 1), else_=0)
+                sa.case(
+                    (ArticleTicketLink.kind == LinkKind.RESOLVED_ON_CALL, 1), else_=0
+                )
             ).label("on_call"),
         )
         .where(

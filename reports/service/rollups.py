@@ -133,9 +133,7 @@ def _claim(zone: str) -> ReportRollupState | None:
     return state
 
 
-def _roll_zone(
-    state: ReportRollupState, *, now: datetime, max_days: int | None
-) -> int:
+def _roll_zone(state: ReportRollupState, *, now: datetime, max_days: int | None) -> int:
     zone = state.zone
     yesterday = local_date(now, zone) - timedelta(days=1)
     days: set[date] = set()
@@ -247,10 +245,18 @@ def read(
     counted now."""
     where = {k: v for k, v in (where or {}).items() if v is not None}
     through = rolled_through(period.zone)
-    split = period.first if through is None else max(period.first, through + timedelta(days=1))
-    out: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(fact.counts, 0))
+    split = (
+        period.first
+        if through is None
+        else max(period.first, through + timedelta(days=1))
+    )
+    out: dict[tuple, dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(fact.counts, 0)
+    )
     if split > period.first:
-        _read_table(fact, period.zone, period.first, min(split, period.end), group, where, out)
+        _read_table(
+            fact, period.zone, period.first, min(split, period.end), group, where, out
+        )
     if split >= period.end:
         return dict(out)
     if fact.splits_days:
@@ -301,12 +307,16 @@ def _read_table(fact, zone, first, end, group, where, out) -> None:
             sums[c] += int(value or 0)
 
 
-def merge_rows(rows: Iterable[dict], keys: tuple[str, ...], counts: tuple[str, ...]) -> list[dict]:
+def merge_rows(
+    rows: Iterable[dict], keys: tuple[str, ...], counts: tuple[str, ...]
+) -> list[dict]:
     """Rows of several queries with the same keys summed into one each."""
     merged: dict[tuple, dict] = {}
     for row in rows:
         key = tuple(row[k] for k in keys)
-        target = merged.setdefault(key, {k: row[k] for k in keys} | dict.fromkeys(counts, 0))
+        target = merged.setdefault(
+            key, {k: row[k] for k in keys} | dict.fromkeys(counts, 0)
+        )
         for c in counts:
             target[c] += int(row.get(c) or 0)
     return list(merged.values())

@@ -65,19 +65,34 @@ def volume_tables(figures: dict) -> list[Table]:
         Table(
             "series",
             _l("Created and resolved"),
-            [("period", _l("Period")), ("created", _l("Created")), ("resolved", _l("Resolved"))],
+            [
+                ("period", _l("Period")),
+                ("created", _l("Created tickets")),
+                ("resolved", _l("Resolved tickets")),
+            ],
             figures["series"],
         ),
         Table(
             "by_channel",
             _l("By channel"),
-            [("channel", _l("Channel")), ("created", _l("Created")), ("resolved", _l("Resolved"))],
-            [r | {"channel": channel_label(r["channel"])} for r in figures["by_channel"]],
+            [
+                ("channel", _l("Channel")),
+                ("created", _l("Created tickets")),
+                ("resolved", _l("Resolved tickets")),
+            ],
+            [
+                r | {"channel": channel_label(r["channel"])}
+                for r in figures["by_channel"]
+            ],
         ),
         Table(
             "by_category",
             _l("By category"),
-            [("category", _l("Category")), ("created", _l("Created")), ("resolved", _l("Resolved"))],
+            [
+                ("category", _l("Category")),
+                ("created", _l("Created tickets")),
+                ("resolved", _l("Resolved tickets")),
+            ],
             figures["by_category"],
         ),
         Table(
@@ -90,7 +105,10 @@ def volume_tables(figures: dict) -> list[Table]:
             "backlog_by_priority",
             _l("Backlog ageing by priority"),
             _age_columns(("priority", _l("Priority"))),
-            [r | {"priority": priority_label(r["priority"])} for r in backlog["by_priority"]],
+            [
+                r | {"priority": priority_label(r["priority"])}
+                for r in backlog["by_priority"]
+            ],
         ),
         Table(
             "oldest",
@@ -104,7 +122,11 @@ def volume_tables(figures: dict) -> list[Table]:
                 ("created", _l("Created (%(zone)s)", zone=zone)),
             ],
             [
-                r | {"status": status_label(r["status"]), "created": show(r["created_at"])}
+                r
+                | {
+                    "status": status_label(r["status"]),
+                    "created": show(r["created_at"]),
+                }
                 for r in figures["oldest"]
             ],
         ),
@@ -125,8 +147,18 @@ def csat_tables(figures: dict) -> list[Table]:
     show = _local(zone)
     none = _l("none")
     return [
-        Table("series", _l("Trend"), _csat_columns(("period", _l("Period"))), figures["series"]),
-        Table("by_line", _l("By line"), _csat_columns(("line", _l("Line"))), figures["by_line"]),
+        Table(
+            "series",
+            _l("Trend"),
+            _csat_columns(("period", _l("Period"))),
+            figures["series"],
+        ),
+        Table(
+            "by_line",
+            _l("By line"),
+            _csat_columns(("line", _l("Line"))),
+            figures["by_line"],
+        ),
         Table(
             "by_agent",
             _l("By agent"),
@@ -143,7 +175,10 @@ def csat_tables(figures: dict) -> list[Table]:
             "by_organization",
             _l("By organisation"),
             _csat_columns(("organization", _l("Organisation"))),
-            [r | {"organization": r["organization"] or none} for r in figures["by_organization"]],
+            [
+                r | {"organization": r["organization"] or none}
+                for r in figures["by_organization"]
+            ],
         ),
         Table(
             "comments",
@@ -154,7 +189,10 @@ def csat_tables(figures: dict) -> list[Table]:
                 ("score", _l("Score")),
                 ("comment", _l("Comment")),
             ],
-            [r | {"given": show(r["created_at"])} for r in figures["comments"]["items"]],
+            [
+                r | {"given": show(r["created_at"])}
+                for r in figures["comments"]["items"]
+            ],
         ),
     ]
 
@@ -188,7 +226,9 @@ def agents_tables(figures: dict) -> list[Table]:
     rows = [
         r
         | {
-            "first_response_median_seconds": duration(r["first_response_median_seconds"]),
+            "first_response_median_seconds": duration(
+                r["first_response_median_seconds"]
+            ),
             "resolution_median_seconds": duration(r["resolution_median_seconds"]),
             "line": r["line"] or "",
         }
@@ -212,13 +252,30 @@ FLOW_COLUMNS = [
 
 def flow_tables(figures: dict) -> list[Table]:
     return [
-        Table("series", _l("Registered tickets and their way"), [("period", _l("Period")), *FLOW_COLUMNS], figures["series"]),
-        Table("by_category", _l("By category"), [("category", _l("Category")), *FLOW_COLUMNS], figures["by_category"]),
+        Table(
+            "series",
+            _l("Registered tickets and their way"),
+            [("period", _l("Period")), *FLOW_COLUMNS],
+            figures["series"],
+        ),
+        Table(
+            "by_category",
+            _l("By category"),
+            [("category", _l("Category")), *FLOW_COLUMNS],
+            figures["by_category"],
+        ),
         Table(
             "time_on_line",
             _l("Time on each line (resolved tickets, wall-clock)"),
-            [("line", _l("Line")), ("tickets", _l("Tickets")), ("median", _l("Median (h:mm)"))],
-            [r | {"median": duration(r["median_seconds"])} for r in figures["time_on_line"]],
+            [
+                ("line", _l("Line")),
+                ("tickets", _l("Tickets")),
+                ("median", _l("Median (h:mm)")),
+            ],
+            [
+                r | {"median": duration(r["median_seconds"])}
+                for r in figures["time_on_line"]
+            ],
         ),
     ]
 
@@ -245,7 +302,7 @@ def kb_tables(figures: dict) -> list[Table]:
             _l("Articles that resolve the most"),
             [
                 ("title", _l("Article")),
-                ("resolved", _l("Resolved")),
+                ("resolved", _l("Resolved tickets")),
                 ("linked_tickets", _l("Linked tickets")),
                 ("resolved_on_call", _l("On the call")),
                 ("deflections", _l("Deflections")),
@@ -260,7 +317,10 @@ def kb_tables(figures: dict) -> list[Table]:
                 ("searches", _l("Times")),
                 ("last", _l("Last (%(zone)s)", zone=figures["filters"]["time_zone"])),
             ],
-            [r | {"last": show(r["last_at"])} for r in figures["searches_without_results"]],
+            [
+                r | {"last": show(r["last_at"])}
+                for r in figures["searches_without_results"]
+            ],
         ),
     ]
 

@@ -24,13 +24,22 @@ from reports.service.common import Filters, category_names, series
 COUNTS = ("created", "resolved")
 KEYS = ("line", "channel", "category_id", "priority")
 # Backlog ageing: [low, high) whole days; None: no upper bound.
-AGE_BUCKETS = (("lt1", 0, 1), ("1_3", 1, 3), ("3_7", 3, 7), ("7_30", 7, 30), ("gt30", 30, None))
+AGE_BUCKETS = (
+    ("lt1", 0, 1),
+    ("1_3", 1, 3),
+    ("3_7", 3, 7),
+    ("7_30", 7, 30),
+    ("gt30", 30, None),
+)
 OLDEST = 20
 
 
 def _count(start: datetime, end: datetime) -> list[dict]:
     rows = []
-    for column, name in ((Ticket.created_at, "created"), (Ticket.resolved_at, "resolved")):
+    for column, name in (
+        (Ticket.created_at, "created"),
+        (Ticket.resolved_at, "resolved"),
+    ):
         query = (
             sa.select(
                 Ticket.line,
@@ -79,9 +88,7 @@ def report(f: Filters, *, now: datetime, locale: str) -> dict[str, Any]:
         "filters": f.echo(),
         "totals": totals,
         "series": series(f.period, {k[0]: v for k, v in by_day.items()}, COUNTS),
-        "by_channel": [
-            {"channel": k[0]} | v for k, v in sorted(by_channel.items())
-        ],
+        "by_channel": [{"channel": k[0]} | v for k, v in sorted(by_channel.items())],
         "by_category": sorted(
             (
                 {"category_id": k[0], "category": names.get(k[0], str(k[0]))} | v
@@ -138,9 +145,13 @@ def backlog(f: Filters, *, now: datetime) -> dict[str, Any]:
     return {
         "total": sum(by_age.values()),
         "by_age": by_age,
-        "by_line": [{"line": k} | v | {"total": sum(v.values())} for k, v in sorted(by_line.items())],
+        "by_line": [
+            {"line": k} | v | {"total": sum(v.values())}
+            for k, v in sorted(by_line.items())
+        ],
         "by_priority": [
-            {"priority": k} | v | {"total": sum(v.values())} for k, v in sorted(by_priority.items())
+            {"priority": k} | v | {"total": sum(v.values())}
+            for k, v in sorted(by_priority.items())
         ],
     }
 
@@ -153,7 +164,14 @@ def _lower_bounds():
 
 def oldest_open(f: Filters, *, limit: int = OLDEST) -> list[dict]:
     query = (
-        sa.select(Ticket.id, Ticket.subject, Ticket.line, Ticket.priority, Ticket.status, Ticket.created_at)
+        sa.select(
+            Ticket.id,
+            Ticket.subject,
+            Ticket.line,
+            Ticket.priority,
+            Ticket.status,
+            Ticket.created_at,
+        )
         .where(*_active(f))
         .order_by(Ticket.created_at, Ticket.id)
         .limit(limit)
@@ -168,5 +186,7 @@ def oldest_open(f: Filters, *, limit: int = OLDEST) -> list[dict]:
             "status": status.value,
             "created_at": created_at,
         }
-        for id_, subject, line, priority, status, created_at in db.session.execute(query)
+        for id_, subject, line, priority, status, created_at in db.session.execute(
+            query
+        )
     ]

@@ -13,7 +13,15 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import EventKind, Priority, Role, Ticket, TicketEvent, TicketStatus, User
+from helpdesk.models import (
+    EventKind,
+    Priority,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    User,
+)
 from helpdesk.service import lines
 from helpdesk.service import tickets as ticket_service
 from knowledge_base.service import usage
@@ -52,10 +60,14 @@ def world(app, clock):
 
         # 1: web, Anna answers, resolves with an article; reopened, resolved again.
         t1 = make_ticket(requester=customer, at=at(0), assignee_id=anna.id)
-        ticket_service.add_comment(t1, body="Try this.", internal=False, actor=anna, now=at(0.5))
+        ticket_service.add_comment(
+            t1, body="Try this.", internal=False, actor=anna, now=at(0.5)
+        )
         usage.link_article(article, t1, actor=anna, now=at(0.6))
         ticket_service.change_status(t1, TicketStatus.RESOLVED, actor=anna, now=at(1))
-        ticket_service.add_comment(t1, body="Still broken", internal=False, actor=customer, now=at(2))
+        ticket_service.add_comment(
+            t1, body="Still broken", internal=False, actor=customer, now=at(2)
+        )
         ticket_service.change_status(t1, TicketStatus.RESOLVED, actor=anna, now=at(3))
 
         # 2: a call resolved on the call by Anna.
@@ -77,14 +89,21 @@ def world(app, clock):
         t3 = make_ticket(requester=customer, at=at(5))
         lines.move_to_line(t3, 2, actor=anna, now=at(6), reason="hard")
         ticket_service.assign_ticket(t3, boris.id, actor=boris, now=at(6.5))
-        ticket_service.add_comment(t3, body="Fixed config", internal=False, actor=boris, now=at(7))
+        ticket_service.add_comment(
+            t3, body="Fixed config", internal=False, actor=boris, now=at(7)
+        )
         ticket_service.change_status(t3, TicketStatus.RESOLVED, actor=boris, now=at(9))
 
         # 4: to line 2, to line 3 (a defect), back down to line 2; still open.
         t4 = make_ticket(requester=customer, at=at(24))
         lines.move_to_line(t4, 2, actor=anna, now=at(25), reason="hard")
         defects.create_defect(
-            {"kind": DefectKind.DEFECT, "title": "Crash", "description": "It crashes", "severity": Severity.MAJOR},
+            {
+                "kind": DefectKind.DEFECT,
+                "title": "Crash",
+                "description": "It crashes",
+                "severity": Severity.MAJOR,
+            },
             ticket=t4,
             actor=_load(boris),
             now=at(26),
@@ -123,8 +142,10 @@ def expected_agents() -> dict[str, dict]:
         elif e.kind == EventKind.STATUS_CHANGED and e.data["new"] == "resolved":
             row["resolutions"] += 1
             row["reopened"] += any(
-                later.ticket_id == e.ticket_id and later.id > e.id
-                and later.kind == EventKind.STATUS_CHANGED and later.data["new"] == "reopened"
+                later.ticket_id == e.ticket_id
+                and later.id > e.id
+                and later.kind == EventKind.STATUS_CHANGED
+                and later.data["new"] == "reopened"
                 for later in events
             )
             handled[(e.actor_id, local(e.created_at))].add(e.ticket_id)
@@ -140,7 +161,9 @@ def expected_agents() -> dict[str, dict]:
     for (name, target), values in times.items():
         values.sort()
         low, high = bucket_bounds(bucket_of(values[(len(values) - 1) // 2]))
-        out[name][f"{target}_median_seconds"] = low if high - low == 1 else (low + high) // 2
+        out[name][f"{target}_median_seconds"] = (
+            low if high - low == 1 else (low + high) // 2
+        )
     return out
 
 
@@ -150,7 +173,15 @@ def _get(client, bearer, user, path):
     return response.get_json()
 
 
-FIELDS = ("replies", "first_replies", "resolutions", "tickets", "sla_met", "first_response_median_seconds", "resolution_median_seconds")
+FIELDS = (
+    "replies",
+    "first_replies",
+    "resolutions",
+    "tickets",
+    "sla_met",
+    "first_response_median_seconds",
+    "resolution_median_seconds",
+)
 
 
 def _check_agents(app, client, bearer, manager):
@@ -181,9 +212,13 @@ def test_agents_match_the_timeline_and_the_clocks(app, client, bearer, world):
         db.session.commit()
     assert _check_agents(app, client, bearer, manager)["items"] == got["items"]
 
-    mine = _get(client, bearer, anna, f"/api/v1/reports/agents?{PERIOD}&agent={world[2].id}")
+    mine = _get(
+        client, bearer, anna, f"/api/v1/reports/agents?{PERIOD}&agent={world[2].id}"
+    )
     assert [r["agent"] for r in mine["items"]] == ["Anna"]
-    by_name = _get(client, bearer, manager, f"/api/v1/reports/agents?{PERIOD}&sort=agent&order=asc")
+    by_name = _get(
+        client, bearer, manager, f"/api/v1/reports/agents?{PERIOD}&sort=agent&order=asc"
+    )
     assert [r["agent"] for r in by_name["items"]] == ["Anna", "Boris"]
 
 
@@ -198,24 +233,39 @@ def test_flow_between_lines(app, client, bearer, world):
     on_line = {r["line"]: r for r in got["time_on_line"]}
     # Resolved tickets: 1 (3 h on line 1), 2 (0 s), 3 (1 h on line 1, 3 h on line 2).
     assert on_line[1]["tickets"] == 3 and on_line[2]["tickets"] == 1
-    assert on_line[2]["median_seconds"] == (lambda b: (b[0] + b[1]) // 2)(bucket_bounds(bucket_of(3 * 3600)))
+    assert on_line[2]["median_seconds"] == (lambda b: (b[0] + b[1]) // 2)(
+        bucket_bounds(bucket_of(3 * 3600))
+    )
     with app.app_context():
         rollups.roll(now=NOW, max_days=None)
         db.session.commit()
     assert _get(client, bearer, manager, f"/api/v1/reports/flow?{PERIOD}") == got
 
 
-def test_knowledge_base_rates_articles_and_empty_searches(app, client, bearer, login, world):
+def test_knowledge_base_rates_articles_and_empty_searches(
+    app, client, bearer, login, world
+):
     manager = world[0]
     login(manager)
     assert client.get("/kb?q=zzyzx+quantum").status_code == 200
-    assert client.get("/api/v1/kb/search?q=Zzyzx  Quantum", headers=bearer(manager)).status_code == 200
+    assert (
+        client.get(
+            "/api/v1/kb/search?q=Zzyzx  Quantum", headers=bearer(manager)
+        ).status_code
+        == 200
+    )
     got = _get(client, bearer, manager, f"/api/v1/reports/kb?{PERIOD}")
     t = got["totals"]
     # Web tickets 1, 3 and 4; one deflection; one phone ticket, resolved on the call.
     assert (t["deflections"], t["web_tickets"], t["deflection_percent"]) == (1, 3, 25.0)
-    assert (t["phone_tickets"], t["resolved_on_call"], t["first_contact_percent"]) == (1, 0, 0.0)
-    assert [(a["title"], a["resolved"]) for a in got["top_articles"]] == [("Printer does not print", 2)]
+    assert (t["phone_tickets"], t["resolved_on_call"], t["first_contact_percent"]) == (
+        1,
+        0,
+        0.0,
+    )
+    assert [(a["title"], a["resolved"]) for a in got["top_articles"]] == [
+        ("Printer does not print", 2)
+    ]
     assert got["searches_without_results"][0]["query"] == "zzyzx quantum"
     assert got["searches_without_results"][0]["searches"] == 2
 

@@ -36,6 +36,25 @@ CASES = [
     Case("kb-api", "GET", "/api/v1/reports/kb", managers(200)),
     Case("agents-page", "GET", "/reports/agents", staff(200)),
     Case("agents-api", "GET", "/api/v1/reports/agents", staff(200)),
+    Case(
+        "subscribe",
+        "POST",
+        "/reports/subscription",
+        managers(302),
+        form={"frequency": "daily", "hour": "8"},
+        writes=True,
+    ),
+    Case(
+        "api-subscribe",
+        "PUT",
+        "/api/v1/reports/subscription",
+        managers(200),
+        json={"frequency": "weekly", "hour": 7},
+        writes=True,
+    ),
+    # Nobody in the world subscribed yet.
+    Case("api-subscription", "GET", "/api/v1/reports/subscription", managers(404)),
+    Case("api-unsubscribe", "DELETE", "/api/v1/reports/subscription", managers(404)),
 ]
 
 

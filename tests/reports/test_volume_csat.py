@@ -71,7 +71,9 @@ def world(app, clock):
         for index, at in resolutions.items():
             ticket = tickets[index]
             ticket.assignee_id = agent.id
-            ticket_service.change_status(ticket, TicketStatus.RESOLVED, actor=admin, now=at)
+            ticket_service.change_status(
+                ticket, TicketStatus.RESOLVED, actor=admin, now=at
+            )
         ratings = {0: (5, "Quick, thanks"), 2: (2, "Slow"), 4: (4, "")}
         for index, (score, comment) in ratings.items():
             ticket = tickets[index]
@@ -122,7 +124,10 @@ def _get(client, bearer, user, path):
 def _check_volume(app, client, bearer, world):
     first, end = date(2026, 11, 19), date(2026, 11, 24)
     got = _get(
-        client, bearer, world["manager"], f"/api/v1/reports/volume?from={first}&to={end}"
+        client,
+        bearer,
+        world["manager"],
+        f"/api/v1/reports/volume?from={first}&to={end}",
     )
     want = expected_volume(app, first, end)
     assert got["series"] == want["series"]
@@ -131,12 +136,16 @@ def _check_volume(app, client, bearer, world):
     return got
 
 
-def test_volume_matches_raw_counts_before_and_after_the_rollups(app, client, bearer, world, clock):
+def test_volume_matches_raw_counts_before_and_after_the_rollups(
+    app, client, bearer, world, clock
+):
     before = _check_volume(app, client, bearer, world)
     # Nov 20 local holds only the 18:30 UTC ticket; Nov 21 the next two.
     by_day = {r["period"]: r for r in before["series"]}
     assert by_day["2026-11-20"]["created"] == 1 and by_day["2026-11-21"]["created"] == 2
-    assert by_day["2026-11-21"]["resolved"] == 1 and by_day["2026-11-22"]["resolved"] == 1
+    assert (
+        by_day["2026-11-21"]["resolved"] == 1 and by_day["2026-11-22"]["resolved"] == 1
+    )
 
     with app.app_context():
         done = rollups.roll(now=NOW, max_days=None)
@@ -168,8 +177,10 @@ def test_volume_filters_and_breakdowns(app, client, bearer, world):
     assert got["totals"] == {"created": 3, "resolved": 1}
     channels = {r["channel"]: r["created"] for r in got["by_channel"]}
     assert channels == {"web": 2, "phone": 1}
-    assert got["backlog"]["by_age"]["lt1"] == 1  # created Nov 22 12:00, now Nov 23 09:00
-    assert [r["number"] for r in got["oldest"]][:1] == ["HD-%06d" % world["ids"][1]]
+    assert (
+        got["backlog"]["by_age"]["lt1"] == 1
+    )  # created Nov 22 12:00, now Nov 23 09:00
+    assert [r["number"] for r in got["oldest"]][:1] == [f"HD-{world['ids'][1]:06d}"]
 
 
 def test_csat_matches_raw_ratings(app, client, bearer, world):
@@ -190,7 +201,9 @@ def test_csat_matches_raw_ratings(app, client, bearer, world):
     assert weekly["2026-11-16"] == 2 and weekly["2026-09-28"] == 1  # Mondays
 
 
-def test_volume_page_tables_and_exports_show_the_same_figures(app, client, login, world):
+def test_volume_page_tables_and_exports_show_the_same_figures(
+    app, client, login, world
+):
     login(world["manager"])
     page = client.get("/reports/volume?from=2026-11-19&to=2026-11-24")
     html = page.get_data(as_text=True)
