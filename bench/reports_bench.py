@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
 import sla_bench  # noqa: E402
-from common import datetime_storer, insert_sql  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from common import insert_sql  # noqa: E402
 from sla_bench import NOW, PASSWORD, StatementLog, make_app, seed_people, timed  # noqa: E402
 
 from helpdesk.extensions import db  # noqa: E402
@@ -98,8 +98,14 @@ def seed(app, n: int, rng: random.Random) -> None:
         ticket, clocks = make(tid, store)
         created = start + timedelta(seconds=span * tid / n)
         ticket = list(ticket)
-        resolved = ticket[12] and min(NOW, created + timedelta(hours=rng.uniform(0.5, 120)))
-        ticket[10], ticket[11], ticket[12] = store(created), store(resolved or created), store(resolved)
+        resolved = ticket[12] and min(
+            NOW, created + timedelta(hours=rng.uniform(0.5, 120))
+        )
+        ticket[10], ticket[11], ticket[12] = (
+            store(created),
+            store(resolved or created),
+            store(resolved),
+        )
         if ticket[13]:
             ticket[13] = store(resolved + timedelta(days=7))
         clocks = [
@@ -111,18 +117,27 @@ def seed(app, n: int, rng: random.Random) -> None:
             for c in clocks
         ]
         status, line, agent = ticket[3], ticket[6], ticket[9]
-        extras["events"] += timeline(tid, created, resolved, status, line, agent, store, rng)
+        extras["events"] += timeline(
+            tid, created, resolved, status, line, agent, store, rng
+        )
         if resolved and rng.random() < 0.2:
             score = rng.choices((1, 2, 3, 4, 5), (5, 5, 10, 30, 50))[0]
             comment = "Thanks" if rng.random() < 0.3 else ""
-            extras["ratings"].append((tid, score, comment, store(resolved + timedelta(hours=2))))
+            extras["ratings"].append(
+                (tid, score, comment, store(resolved + timedelta(hours=2)))
+            )
         if resolved and agent and rng.random() < 0.1:
             extras["links"].append(
                 (rng.choice(article_ids), tid, "linked", agent, store(resolved))
             )
         if rng.random() < 0.03:
             extras["deflections"].append(
-                (rng.choice(article_ids), rng.choice(people["customers"]), "x", store(created))
+                (
+                    rng.choice(article_ids),
+                    rng.choice(people["customers"]),
+                    "x",
+                    store(created),
+                )
             )
         return tuple(ticket), clocks
 
@@ -178,17 +193,37 @@ def measure(app, reps: int) -> list[dict]:
     web, api = app.test_client(), app.test_client()
     response = web.post("/login", data={"email": MANAGER_EMAIL, "password": PASSWORD})
     assert response.status_code == 302, response.status_code
-    response = api.post("/api/v1/auth/token", json={"email": MANAGER_EMAIL, "password": PASSWORD})
+    response = api.post(
+        "/api/v1/auth/token", json={"email": MANAGER_EMAIL, "password": PASSWORD}
+    )
     headers = {"Authorization": f"Bearer {response.get_json()['token']}"}
     with app.app_context():
         log = StatementLog(db.engine)
     year = "from=2025-11-24&to=2026-11-24"
     cases = []
     for name in REPORTS:
-        cases.append((f"GET /api/v1/reports/{name} (a year)", api, f"/api/v1/reports/{name}?{year}", headers))
-        cases.append((f"GET /reports/{name} (a year)", web, f"/reports/{name}?{year}", {}))
-    cases.append(("GET /api/v1/reports/volume?line=2&by=week (a year)", api, f"/api/v1/reports/volume?{year}&line=2&by=week", headers))
-    cases.append(("GET /reports/volume.csv (a year)", web, f"/reports/volume.csv?{year}", {}))
+        cases.append(
+            (
+                f"GET /api/v1/reports/{name} (a year)",
+                api,
+                f"/api/v1/reports/{name}?{year}",
+                headers,
+            )
+        )
+        cases.append(
+            (f"GET /reports/{name} (a year)", web, f"/reports/{name}?{year}", {})
+        )
+    cases.append(
+        (
+            "GET /api/v1/reports/volume?line=2&by=week (a year)",
+            api,
+            f"/api/v1/reports/volume?{year}&line=2&by=week",
+            headers,
+        )
+    )
+    cases.append(
+        ("GET /reports/volume.csv (a year)", web, f"/reports/volume.csv?{year}", {})
+    )
     results = []
     for label, client, url, hdrs in cases:
 
@@ -211,7 +246,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=20)
-    parser.add_argument("--db", type=Path, default=ROOT / "instance" / "bench-reports.sqlite3")
+    parser.add_argument(
+        "--db", type=Path, default=ROOT / "instance" / "bench-reports.sqlite3"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database file")
     parser.add_argument("--reuse", action="store_true", help="measure a kept file")
     args = parser.parse_args()
@@ -233,13 +270,17 @@ def main() -> None:
             t0 = time.perf_counter()
             rollups.roll(now=NOW + timedelta(minutes=5))
             db.session.commit()
-            print(f"one reports-rollup run with nothing changed: {(time.perf_counter() - t0) * 1000:.0f} ms")
+            print(
+                f"one reports-rollup run with nothing changed: {(time.perf_counter() - t0) * 1000:.0f} ms"
+            )
     results = measure(app, args.reps)
     width = max(len(r["name"]) for r in results)
     print(f"{'report'.ljust(width)}  p50 ms  p95 ms  statements")
     for r in results:
         flag = "" if r["p95"] < TARGET_P95_MS else "  over target"
-        print(f"{r['name'].ljust(width)}  {r['p50']:6.1f}  {r['p95']:6.1f}  {r['statements']:10d}{flag}")
+        print(
+            f"{r['name'].ljust(width)}  {r['p50']:6.1f}  {r['p95']:6.1f}  {r['statements']:10d}{flag}"
+        )
     if not args.keep and not args.reuse:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)

@@ -1,7 +1,9 @@
 """The reports' daily roll-ups, one table per kind of figure, per time zone.
 
 A report's days are the manager's local days, so every roll-up row carries
-the zone it was counted in (``zone``) and that zone's local date (``day``).
+the zone it was counted in (``zone``) and that zone's local date (``day``);
+month rows (``grain`` "M") sum a month's day rows, so a year's breakdown
+reads twelve months and the days at its ends.
 The scheduler keeps one set of rows per zone some staff member uses
 (``reports.service.rollups``); ``ReportRollupState`` says up to which day a
 zone's rows are complete. The rows are derived data: ``rebuild`` recounts
@@ -22,6 +24,9 @@ from helpdesk.db import Base
 from helpdesk.models import Rating, Ticket, TicketEvent
 
 ZONE = sa.String(64)
+# "D": the row counts one local day; "M": a whole local month (``day`` is its
+# first day), summed from the month's day rows once every day of it is in.
+GRAIN = sa.String(1)
 ROWLESS = {"sqlite_with_rowid": False}
 
 
@@ -45,6 +50,7 @@ class ReportVolumeDay(Base):
     __table_args__ = ROWLESS
 
     zone: Mapped[str] = mapped_column(ZONE, primary_key=True)
+    grain: Mapped[str] = mapped_column(GRAIN, primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     line: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
@@ -62,6 +68,7 @@ class ReportRatingDay(Base):
     __table_args__ = ROWLESS
 
     zone: Mapped[str] = mapped_column(ZONE, primary_key=True)
+    grain: Mapped[str] = mapped_column(GRAIN, primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     line: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +87,7 @@ class ReportAgentDay(Base):
     __table_args__ = ROWLESS
 
     zone: Mapped[str] = mapped_column(ZONE, primary_key=True)
+    grain: Mapped[str] = mapped_column(GRAIN, primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(primary_key=True)
     tickets: Mapped[int]  # distinct tickets replied to or resolved that day
@@ -101,6 +109,7 @@ class ReportAgentTimes(Base):
     __table_args__ = ROWLESS
 
     zone: Mapped[str] = mapped_column(ZONE, primary_key=True)
+    grain: Mapped[str] = mapped_column(GRAIN, primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(primary_key=True)
     target: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
@@ -116,6 +125,7 @@ class ReportFlowDay(Base):
     __table_args__ = ROWLESS
 
     zone: Mapped[str] = mapped_column(ZONE, primary_key=True)
+    grain: Mapped[str] = mapped_column(GRAIN, primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     category_id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,6 +147,7 @@ class ReportFlowTimes(Base):
     __table_args__ = ROWLESS
 
     zone: Mapped[str] = mapped_column(ZONE, primary_key=True)
+    grain: Mapped[str] = mapped_column(GRAIN, primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     category_id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,6 +165,7 @@ class ReportDayCounts(Base):
     __table_args__ = ROWLESS
 
     zone: Mapped[str] = mapped_column(ZONE, primary_key=True)
+    grain: Mapped[str] = mapped_column(GRAIN, primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     deflections: Mapped[int]
     web_tickets: Mapped[int]

@@ -27,6 +27,7 @@ ROWLESS = {"sqlite_with_rowid": False}
 def _zone_day():
     return [
         sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.Column("grain", sa.String(length=1), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
     ]
 
@@ -42,7 +43,7 @@ def _rollup(name, keys, counts):
         *keys,
         *_counts(*counts),
         sa.PrimaryKeyConstraint(
-            "zone", "day", *(k.name for k in keys), name=op.f(f"pk_{name}")
+            "zone", "grain", "day", *(k.name for k in keys), name=op.f(f"pk_{name}")
         ),
         **ROWLESS,
     )

@@ -85,10 +85,12 @@ def recount_day(zone: str, day: date) -> int:
     for fact in FACTS.values():
         table = fact.model.__table__
         db.session.execute(
-            table.delete().where(table.c.zone == zone, table.c.day == day)
+            table.delete().where(
+                table.c.zone == zone, table.c.grain == "D", table.c.day == day
+            )
         )
         rows = [
-            {"zone": zone, "day": day, **row}
+            {"zone": zone, "grain": "D", "day": day, **row}
             for row in fact.count(start, end)
             if any(row[c] for c in fact.counts)
         ]
@@ -96,6 +98,43 @@ def recount_day(zone: str, day: date) -> int:
             db.session.execute(table.insert(), rows)
             written += len(rows)
     return written
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def recount_month(zone: str, month: date) -> None:
+    """Replace every fact's month row of ``month`` by the sum of its day
+    rows (in SQL); flushes."""
+    for fact in FACTS.values():
+        table = fact.model.__table__
+        db.session.execute(
+            table.delete().where(
+                table.c.zone == zone, table.c.grain == "M", table.c.day == month
+            )
+        )
+        keys = [table.c[k] for k in fact.keys]
+        sums = sa.select(
+            sa.literal(zone),
+            sa.literal("M"),
+            sa.literal(month, sa.Date),
+            *keys,
+            *(sa.func.sum(table.c[c]) for c in fact.counts),
+        ).where(
+            table.c.zone == zone,
+            table.c.grain == "D",
+            table.c.day >= month,
+            table.c.day < next_month(month),
+        )
+        # No keys: one row - none at all for a month without day rows.
+        sums = sums.group_by(*keys) if keys else sums.having(sa.func.count() > 0)
+        columns = ["zone", "grain", "day", *fact.keys, *fact.counts]
+        db.session.execute(table.insert().from_select(columns, sums))
 
 
 def zones_in_use() -> list[str]:
@@ -154,6 +193,10 @@ def _roll_zone(state: ReportRollupState, *, now: datetime, max_days: int | None)
         recount_day(zone, day)
     if last_new >= first_new or state.rolled_through is None:
         state.rolled_through = max(last_new, first_new - timedelta(days=1))
+    # The month rows of every complete month a recounted day belongs to.
+    for month in sorted({month_of(d) for d in days}):
+        if next_month(month) - timedelta(days=1) <= state.rolled_through:
+            recount_month(zone, month)
     state.checked_at = now
     db.session.flush()
     log.info(
@@ -291,13 +334,34 @@ def _days(first: date, end: date) -> Iterator[date]:
 
 
 def _read_table(fact, zone, first, end, group, where, out) -> None:
+    """Sum the rolled-up rows of local days ``[first, end)``: whole months
+    from their month rows (unless the figures go by day), the rest by day."""
     table = fact.model.__table__
+    month_first = first if first.day == 1 else next_month(first)
+    month_end = month_of(end)
+    if "day" in group or month_first >= month_end:
+        spans = table.c.grain == "D"
+        spans = sa.and_(spans, table.c.day >= first, table.c.day < end)
+    else:
+        days = sa.and_(
+            table.c.grain == "D",
+            sa.or_(
+                sa.and_(table.c.day >= first, table.c.day < month_first),
+                sa.and_(table.c.day >= month_end, table.c.day < end),
+            ),
+        )
+        months = sa.and_(
+            table.c.grain == "M",
+            table.c.day >= month_first,
+            table.c.day < month_end,
+        )
+        spans = sa.or_(days, months)
     query = (
         sa.select(
             *(table.c[g] for g in group),
             *(sa.func.sum(table.c[c]).label(c) for c in fact.counts),
         )
-        .where(table.c.zone == zone, table.c.day >= first, table.c.day < end)
+        .where(table.c.zone == zone, spans)
         .where(*(table.c[k] == v for k, v in where.items()))
         .group_by(*(table.c[g] for g in group))
     )

@@ -67,6 +67,15 @@ def _count(start: datetime, end: datetime) -> list[dict]:
 FACT = rollups.register(rollups.Fact("volume", ReportVolumeDay, KEYS, COUNTS, _count))
 
 
+def _sum_by(cells: dict[tuple, dict], index: int) -> dict[tuple, dict]:
+    out: dict[tuple, dict] = {}
+    for key, sums in cells.items():
+        target = out.setdefault((key[index],), dict.fromkeys(COUNTS, 0))
+        for c in COUNTS:
+            target[c] += sums[c]
+    return out
+
+
 def _where(f: Filters) -> dict[str, Any]:
     return {
         "line": f.line,
@@ -80,8 +89,10 @@ def report(f: Filters, *, now: datetime, locale: str) -> dict[str, Any]:
     """Every figure of the volume report (the page, the API, the exports)."""
     where = _where(f)
     by_day = rollups.read(FACT, f.period, group=("day",), where=where)
-    by_channel = rollups.read(FACT, f.period, group=("channel",), where=where)
-    by_category = rollups.read(FACT, f.period, group=("category_id",), where=where)
+    # One read for both breakdowns (month rows and the days at the ends).
+    cells = rollups.read(FACT, f.period, group=("channel", "category_id"), where=where)
+    by_channel = _sum_by(cells, 0)
+    by_category = _sum_by(cells, 1)
     names = category_names((k[0] for k in by_category), locale)
     totals = {c: sum(v[c] for v in by_day.values()) for c in COUNTS}
     return {
@@ -163,30 +174,34 @@ def _lower_bounds():
 
 
 def oldest_open(f: Filters, *, limit: int = OLDEST) -> list[dict]:
-    query = (
-        sa.select(
-            Ticket.id,
-            Ticket.subject,
-            Ticket.line,
-            Ticket.priority,
-            Ticket.status,
-            Ticket.created_at,
-        )
-        .where(*_active(f))
-        .order_by(Ticket.created_at, Ticket.id)
-        .limit(limit)
-    )
+    """The ``limit`` oldest active tickets: the oldest of each active status
+    (each an ordered walk of ``ix_tickets_report_status_created_at``), merged."""
+    rows = []
+    for status in sorted(ACTIVE_STATUSES):
+        conditions = [c for c in _active(f)[1:]] + [Ticket.status == status]
+        rows += db.session.execute(
+            sa.select(
+                Ticket.id,
+                Ticket.subject,
+                Ticket.line,
+                Ticket.priority,
+                Ticket.status,
+                Ticket.created_at,
+            )
+            .where(*conditions)
+            .order_by(Ticket.created_at, Ticket.id)
+            .limit(limit)
+        ).all()
+    rows.sort(key=lambda r: (r.created_at, r.id))
     return [
         {
-            "ticket_id": id_,
-            "number": format_ticket_number(id_),
-            "subject": subject,
-            "line": line,
-            "priority": priority.value,
-            "status": status.value,
-            "created_at": created_at,
+            "ticket_id": r.id,
+            "number": format_ticket_number(r.id),
+            "subject": r.subject,
+            "line": r.line,
+            "priority": r.priority.value,
+            "status": r.status.value,
+            "created_at": r.created_at,
         }
-        for id_, subject, line, priority, status, created_at in db.session.execute(
-            query
-        )
+        for r in rows[:limit]
     ]

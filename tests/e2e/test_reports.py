@@ -31,12 +31,19 @@ def test_each_report_draws_its_charts_and_the_table_matches_the_rows(
     violations: list[str] = []
     page.on(
         "console",
-        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+        lambda m: (
+            violations.append(m.text) if "Content Security Policy" in m.text else None
+        ),
     )
     log_in(page, manager)
 
     charts = {
-        "volume": ("volume-series", "volume-channel", "volume-category", "volume-ageing"),
+        "volume": (
+            "volume-series",
+            "volume-channel",
+            "volume-category",
+            "volume-ageing",
+        ),
         "csat": ("csat-trend", "csat-good"),
         "agents": ("agents-work", "agents-sla"),
         "flow": ("flow-series", "flow-time"),

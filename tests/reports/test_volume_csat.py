@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from helpdesk.extensions import db
@@ -225,3 +226,25 @@ def test_a_bad_period_shows_the_default_with_the_message(client, login, world):
     page = client.get("/reports/csat?from=2026-11-20&to=2026-11-01")
     assert page.status_code == 422
     assert "report-filter-error" in page.get_data(as_text=True)
+
+
+def test_breakdowns_read_from_month_rows_equal_the_raw_counts(
+    app, client, bearer, world
+):
+    """September and October are complete months once rolled up: a period
+    over them reads their month rows, and the figures stay the same."""
+    paths = [
+        f"/api/v1/reports/{name}?from=2026-09-01&to=2026-11-24"
+        for name in ("volume", "csat", "agents", "flow", "kb")
+    ]
+    before = [_get(client, bearer, world["manager"], p) for p in paths]
+    with app.app_context():
+        rollups.roll(now=NOW, max_days=None)
+        db.session.commit()
+        from reports.models import ReportVolumeDay
+
+        months = db.session.scalars(
+            sa.select(ReportVolumeDay.day).where(ReportVolumeDay.grain == "M")
+        ).all()
+    assert date(2026, 10, 1) in months
+    assert [_get(client, bearer, world["manager"], p) for p in paths] == before
