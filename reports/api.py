@@ -24,7 +24,6 @@ from reports.service import summary
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 
 
-@bp.get("/<any(volume,csat,agents,flow,kb):name>")
 @staff_required
 def report_get(name: str):
     report = catalog.get(name, current_user)
@@ -34,6 +33,11 @@ def report_get(name: str):
     )
     _filters, figures = catalog.build(report, ctx)
     return jsonable(figures)
+
+
+# One rule per report (a literal path each, as the OpenAPI document names them).
+for _name in catalog.REPORTS:
+    bp.add_url_rule(f"/{_name}", "report_get", report_get, defaults={"name": _name})
 
 
 @bp.get("/subscription")

@@ -128,6 +128,89 @@ SCHEMAS = {
     ),
 }
 
+_FLOW = {
+    name: INT
+    for name in (
+        "registered",
+        "line1_on_call",
+        "line1_with_article",
+        "line1_later",
+        "line1_resolved",
+        "to_line2",
+        "to_line3",
+        "moved_down",
+        "defect_linked",
+    )
+} | {
+    name: NUM
+    for name in (
+        "line1_percent",
+        "line1_on_call_percent",
+        "line1_with_article_percent",
+        "line1_later_percent",
+        "to_line2_percent",
+        "to_line3_percent",
+        "moved_down_percent",
+        "defect_linked_percent",
+    )
+}
+_KB = {
+    "deflections": INT,
+    "web_tickets": INT,
+    "deflection_percent": NUM,
+    "phone_tickets": INT,
+    "resolved_on_call": INT,
+    "first_contact_percent": NUM,
+}
+NULLABLE_INT = {"type": "integer", "nullable": True}
+SCHEMAS |= {
+    "ReportAgentsOut": _obj(
+        filters=FILTERS,
+        items=_rows(
+            agent_id=INT,
+            agent=STR,
+            line=NULLABLE_INT,
+            tickets=INT,
+            replies=INT,
+            first_replies=INT,
+            resolutions=INT,
+            reopened=INT,
+            phone_on_call=INT,
+            sla_met=INT,
+            sla_breached=INT,
+            first_response_median_seconds=NULLABLE_INT,
+            resolution_median_seconds=NULLABLE_INT,
+            reopen_percent=NUM,
+            csat_average=NUM,
+            csat_ratings=INT,
+            sla_percent=NUM,
+        ),
+    ),
+    "ReportFlowOut": _obj(
+        filters=FILTERS,
+        totals=_obj(**_FLOW, defects_filed=INT),
+        series=_rows(period=DAY, **_FLOW),
+        by_category=_rows(category_id=INT, category=STR, **_FLOW),
+        time_on_line=_rows(line=INT, tickets=INT, median_seconds=NULLABLE_INT),
+    ),
+    "ReportKbOut": _obj(
+        filters=FILTERS,
+        totals=_obj(**_KB),
+        series=_rows(period=DAY, **_KB),
+        top_articles=_rows(
+            article_id=INT,
+            title=STR,
+            linked_tickets=INT,
+            resolved_on_call=INT,
+            deflections=INT,
+            resolved=INT,
+        ),
+        searches_without_results=_rows(
+            query=STR, searches=INT, last_at={"type": "string", "format": "date-time"}
+        ),
+    ),
+}
+
 # name -> (summary, response schema, filters, who)
 REPORTS = {
     "volume": (
@@ -139,6 +222,26 @@ REPORTS = {
         "Satisfaction: average rating and share of 4-5 by period, line, agent, category, organisation; comments newest first",
         "ReportCsatOut",
         ("line", "agent", "category", "organization", "cursor", "limit"),
+    ),
+    "agents": (
+        "Agents: per staff member, tickets handled, first replies, resolutions, median "
+        "business times (seconds), reopen rate, calls resolved on the call, satisfaction, "
+        "SLA compliance; an agent gets only their own row",
+        "ReportAgentsOut",
+        ("line", "agent", "sort", "order"),
+    ),
+    "flow": (
+        "Flow between lines: of the tickets registered in the period, resolved by line 1 "
+        "(on the call, with an article, later), reached line 2 and 3, moved back down, "
+        "linked to a defect; median wall-clock seconds on each line",
+        "ReportFlowOut",
+        ("channel", "category"),
+    ),
+    "kb": (
+        "Knowledge base: deflection and first-contact-resolution trends, the articles "
+        "that resolve the most, the searches that found nothing",
+        "ReportKbOut",
+        (),
     ),
 }
 MANAGERS = "Managers and admins only (others: 403)."
