@@ -147,6 +147,9 @@ def _export_args(filters) -> dict:
     for key in ("line", "channel", "category", "priority", "agent", "organization"):
         if echo.get(key) is not None:
             args[key] = echo[key]
+    for key in ("sort", "order"):  # the agents' table keeps its order in links
+        if request.args.get(key):
+            args[key] = request.args[key]
     return args
 
 

@@ -276,3 +276,18 @@ def test_every_report_page_draws_its_tables(client, login, world):
         page = client.get(f"/reports/{name}?{PERIOD}")
         assert page.status_code == 200, name
         assert 'id="report-chart-data"' in page.get_data(as_text=True)
+
+
+def test_the_agents_table_sorts_by_a_column_from_its_heading(client, login, world):
+    login(world[0])
+
+    def table(order: str) -> str:
+        url = f"/reports/agents?{PERIOD}&sort=agent&order={order}"
+        html = client.get(url).get_data(as_text=True)
+        return html[html.index('id="table-agents"') :]
+
+    ascending = table("asc")
+    assert 'aria-sort="ascending"' in ascending
+    assert ascending.index(">Anna<") < ascending.index(">Boris<")
+    descending = table("desc")
+    assert descending.index(">Boris<") < descending.index(">Anna<")
