@@ -4,7 +4,7 @@ categories and agents, rates."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -15,7 +15,7 @@ from helpdesk.models import Category, User
 from reports.periods import Period
 from sla.service.rollups import bucket_bounds, bucket_of
 
-__all__ = ["bucket_of", "Filters", "median_of_buckets", "rate", "percent"]
+__all__ = ["Filters", "bucket_of", "median_of_buckets", "rate"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,6 @@ class Filters:
     priority: str | None = None
     agent_id: int | None = None
     organization: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def echo(self) -> dict[str, Any]:
         """The filters as the API and the links send them."""
@@ -65,10 +64,6 @@ def median_of_buckets(buckets: Mapping[int, int]) -> int | None:
 def rate(part: int, whole: int) -> float | None:
     """``part / whole`` as a percentage with one decimal; None of nothing."""
     return round(100.0 * part / whole, 1) if whole else None
-
-
-def percent(part: int, whole: int) -> float | None:
-    return rate(part, whole)
 
 
 def category_names(ids: Iterable[int], locale: str) -> dict[int, str]:
