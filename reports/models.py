@@ -60,6 +60,19 @@ class ReportVolumeDay(Base):
     resolved: Mapped[int]
 
 
+class ReportVolumeSeries(Base):
+    """``ReportVolumeDay`` without dimensions: the unfiltered day series."""
+
+    __tablename__ = "report_volume_series"
+    __table_args__ = ROWLESS
+
+    zone: Mapped[str] = mapped_column(ZONE, primary_key=True)
+    grain: Mapped[str] = mapped_column(GRAIN, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    created: Mapped[int]
+    resolved: Mapped[int]
+
+
 class ReportRatingDay(Base):
     """Satisfaction ratings given on a local day, by the rated ticket's line,
     assignee (0: none), category and requester's organisation ("": none)."""
@@ -77,6 +90,20 @@ class ReportRatingDay(Base):
     ratings: Mapped[int]
     score_sum: Mapped[int]
     good: Mapped[int]  # scores of 4 and 5
+
+
+class ReportRatingSeries(Base):
+    """``ReportRatingDay`` without dimensions: the unfiltered trend."""
+
+    __tablename__ = "report_rating_series"
+    __table_args__ = ROWLESS
+
+    zone: Mapped[str] = mapped_column(ZONE, primary_key=True)
+    grain: Mapped[str] = mapped_column(GRAIN, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    ratings: Mapped[int]
+    score_sum: Mapped[int]
+    good: Mapped[int]
 
 
 class ReportAgentDay(Base):
@@ -172,6 +199,22 @@ class ReportDayCounts(Base):
     phone_tickets: Mapped[int]
     resolved_on_call: Mapped[int]
     defects_filed: Mapped[int]
+
+
+class ReportKbArticleDay(Base):
+    """Per article and local day: tickets it was linked to (by an agent or
+    on the call) and deflections - what it resolved."""
+
+    __tablename__ = "report_kb_article_days"
+    __table_args__ = ROWLESS
+
+    zone: Mapped[str] = mapped_column(ZONE, primary_key=True)
+    grain: Mapped[str] = mapped_column(GRAIN, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(primary_key=True)
+    linked: Mapped[int]
+    on_call: Mapped[int]
+    deflections: Mapped[int]
 
 
 class KbSearchMiss(Base):

@@ -67,6 +67,13 @@ def upgrade():
         ],
         ["created", "resolved"],
     )
+    _rollup("report_volume_series", [], ["created", "resolved"])
+    _rollup("report_rating_series", [], ["ratings", "score_sum", "good"])
+    _rollup(
+        "report_kb_article_days",
+        [sa.Column("article_id", sa.Integer(), nullable=False)],
+        ["linked", "on_call", "deflections"],
+    )
     _rollup(
         "report_rating_days",
         [
@@ -195,6 +202,9 @@ def downgrade():
     op.drop_index("ix_report_kb_search_misses_day", "report_kb_search_misses")
     op.drop_table("report_kb_search_misses")
     for name in (
+        "report_kb_article_days",
+        "report_rating_series",
+        "report_volume_series",
         "report_day_counts",
         "report_flow_times",
         "report_flow_days",

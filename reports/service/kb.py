@@ -18,8 +18,9 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from knowledge_base.models import Article, ArticleTicketLink, Deflection, LinkKind
-from reports.models import KbSearchMiss
-from reports.service import day_counts
+from reports.models import KbSearchMiss, ReportKbArticleDay
+from reports.periods import Period
+from reports.service import day_counts, rollups
 from reports.service.common import Filters, rate
 
 TOP = 10
@@ -49,28 +50,26 @@ def report(f: Filters) -> dict[str, Any]:
         for c in day_counts.COUNTS:
             series[f.period.bucket(day)][c] += sums[c]
     total = {c: sum(v[c] for v in by_day.values()) for c in day_counts.COUNTS}
-    start, end = f.period.start_at, f.period.end_at
     return {
         "filters": f.echo(),
         "totals": _rates(total),
         "series": [{"period": k} | _rates(v) for k, v in sorted(series.items())],
-        "top_articles": top_articles(start, end),
+        "top_articles": top_articles(f.period),
         "searches_without_results": misses(f),
     }
 
 
-def top_articles(start: datetime, end: datetime, *, limit: int = TOP) -> list[dict]:
-    """Articles by tickets they resolved in ``[start, end)``: links by
-    agents and on the call, plus deflections."""
-    links = (
+def _count_articles(start: datetime, end: datetime) -> list[dict]:
+    rows = []
+    links = db.session.execute(
         sa.select(
-            ArticleTicketLink.article_id.label("article_id"),
-            sa.func.count().label("tickets"),
+            ArticleTicketLink.article_id,
+            sa.func.count(),
             sa.func.sum(
                 sa.case(
                     (ArticleTicketLink.kind == LinkKind.RESOLVED_ON_CALL, 1), else_=0
                 )
-            ).label("on_call"),
+            ),
         )
         .where(
             ArticleTicketLink.kind.in_([LinkKind.LINKED, LinkKind.RESOLVED_ON_CALL]),
@@ -78,40 +77,59 @@ def top_articles(start: datetime, end: datetime, *, limit: int = TOP) -> list[di
             ArticleTicketLink.created_at < end,
         )
         .group_by(ArticleTicketLink.article_id)
-        .subquery()
     )
-    deflections = (
-        sa.select(Deflection.article_id.label("article_id"), sa.func.count().label("n"))
+    for article_id, n, on_call in links:
+        rows.append(
+            {"article_id": article_id, "linked": int(n), "on_call": int(on_call)}
+        )
+    deflections = db.session.execute(
+        sa.select(Deflection.article_id, sa.func.count())
         .where(Deflection.created_at >= start, Deflection.created_at < end)
         .group_by(Deflection.article_id)
-        .subquery()
     )
-    zero = sa.func.coalesce
-    resolved = zero(links.c.tickets, 0) + zero(deflections.c.n, 0)
-    query = (
-        sa.select(
-            Article.id,
-            Article.title,
-            zero(links.c.tickets, 0),
-            zero(links.c.on_call, 0),
-            zero(deflections.c.n, 0),
-        )
-        .outerjoin(links, links.c.article_id == Article.id)
-        .outerjoin(deflections, deflections.c.article_id == Article.id)
-        .where(sa.or_(links.c.tickets.is_not(None), deflections.c.n.is_not(None)))
-        .order_by(resolved.desc(), Article.id)
-        .limit(limit)
+    for article_id, n in deflections:
+        rows.append({"article_id": article_id, "deflections": int(n)})
+    return rollups.merge_rows(rows, ("article_id",), ARTICLE_COUNTS)
+
+
+ARTICLE_COUNTS = ("linked", "on_call", "deflections")
+ARTICLES = rollups.register(
+    rollups.Fact(
+        "kb_articles",
+        ReportKbArticleDay,
+        ("article_id",),
+        ARTICLE_COUNTS,
+        _count_articles,
+    )
+)
+
+
+def top_articles(period: Period, *, limit: int = TOP) -> list[dict]:
+    """Articles by what they resolved in the period: tickets linked to them
+    (by agents and on the call) plus deflections."""
+    sums = rollups.read(ARTICLES, period, group=("article_id",))
+    ranked = sorted(
+        sums.items(),
+        key=lambda kv: (-(kv[1]["linked"] + kv[1]["deflections"]), kv[0][0]),
+    )[:limit]
+    titles = dict(
+        db.session.execute(
+            sa.select(Article.id, Article.title).where(
+                Article.id.in_([k[0] for k, _v in ranked])
+            )
+        ).all()
     )
     return [
         {
-            "article_id": id_,
-            "title": title,
-            "linked_tickets": int(tickets),
-            "resolved_on_call": int(on_call),
-            "deflections": int(n),
-            "resolved": int(tickets) + int(n),
+            "article_id": article_id,
+            "title": titles.get(article_id, ""),
+            "linked_tickets": v["linked"],
+            "resolved_on_call": v["on_call"],
+            "deflections": v["deflections"],
+            "resolved": v["linked"] + v["deflections"],
         }
-        for id_, title, tickets, on_call, n in db.session.execute(query)
+        for (article_id,), v in ranked
+        if article_id in titles
     ]
 
 

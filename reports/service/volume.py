@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import ACTIVE_STATUSES, Ticket, format_ticket_number
-from reports.models import ReportVolumeDay
+from reports.models import ReportVolumeDay, ReportVolumeSeries
 from reports.service import rollups
 from reports.service.common import Filters, category_names, series
 
@@ -64,7 +64,26 @@ def _count(start: datetime, end: datetime) -> list[dict]:
     return rollups.merge_rows(rows, KEYS, COUNTS)
 
 
+def _count_series(start: datetime, end: datetime) -> list[dict]:
+    def count(column):
+        return (
+            sa.select(sa.func.count())
+            .select_from(Ticket)
+            .where(column >= start, column < end)
+            .scalar_subquery()
+        )
+
+    created, resolved = db.session.execute(
+        sa.select(count(Ticket.created_at), count(Ticket.resolved_at))
+    ).one()
+    return [{"created": int(created), "resolved": int(resolved)}]
+
+
 FACT = rollups.register(rollups.Fact("volume", ReportVolumeDay, KEYS, COUNTS, _count))
+# The day series without filters: a row a day instead of one per combination.
+SERIES = rollups.register(
+    rollups.Fact("volume_series", ReportVolumeSeries, (), COUNTS, _count_series)
+)
 
 
 def _sum_by(cells: dict[tuple, dict], index: int) -> dict[tuple, dict]:
@@ -88,7 +107,10 @@ def _where(f: Filters) -> dict[str, Any]:
 def report(f: Filters, *, now: datetime, locale: str) -> dict[str, Any]:
     """Every figure of the volume report (the page, the API, the exports)."""
     where = _where(f)
-    by_day = rollups.read(FACT, f.period, group=("day",), where=where)
+    if any(v is not None for v in where.values()):
+        by_day = rollups.read(FACT, f.period, group=("day",), where=where)
+    else:
+        by_day = rollups.read(SERIES, f.period, group=("day",))
     # One read for both breakdowns (month rows and the days at the ends).
     cells = rollups.read(FACT, f.period, group=("channel", "category_id"), where=where)
     by_channel = _sum_by(cells, 0)
