@@ -147,17 +147,20 @@ def zones_in_use() -> list[str]:
     return sorted({zone_of(name) for name in names})
 
 
-def roll(*, now: datetime, max_days: int | None = MAX_DAYS_PER_RUN) -> dict[str, int]:
+def roll(
+    *, now: datetime, max_days: int | None = MAX_DAYS_PER_RUN, changes: bool = True
+) -> dict[str, int]:
     """One run of the job: for each zone in use, count the local days that
     ended since the last run (at most ``max_days``, oldest first) and recount
-    the days touched by changed tickets. Idempotent: a doubled run recounts
-    the same days to the same rows. Flushes; the caller commits. Answers the
-    days counted per zone."""
+    the days touched by changed tickets (unless ``changes`` is false: a
+    later step of the same run). Idempotent: a doubled run recounts the same
+    days to the same rows. Flushes; the caller commits. Answers the days
+    counted per zone."""
     done = {}
     for zone in zones_in_use():
         state = _claim(zone)
         if state is not None:
-            done[zone] = _roll_zone(state, now=now, max_days=max_days)
+            done[zone] = _roll_zone(state, now=now, max_days=max_days, changes=changes)
     return done
 
 
@@ -167,18 +170,29 @@ def _claim(zone: str) -> ReportRollupState | None:
         query = query.with_for_update(skip_locked=True)
     state = db.session.scalar(query)
     if state is None:
+        # Locked by another scheduler (PostgreSQL): it counts this zone now.
+        taken = sa.select(ReportRollupState.zone).where(ReportRollupState.zone == zone)
+        if db.session.scalar(taken) is not None:
+            return None
         state = ReportRollupState(zone=zone)
         db.session.add(state)
     return state
 
 
-def _roll_zone(state: ReportRollupState, *, now: datetime, max_days: int | None) -> int:
+def _roll_zone(
+    state: ReportRollupState,
+    *,
+    now: datetime,
+    max_days: int | None,
+    changes: bool = True,
+) -> int:
     zone = state.zone
     yesterday = local_date(now, zone) - timedelta(days=1)
     days: set[date] = set()
     if state.rolled_through is not None and state.checked_at is not None:
-        touched = changed_days(zone, since=state.checked_at - OVERLAP)
-        days |= {d for d in touched if d <= state.rolled_through}
+        if changes:
+            touched = changed_days(zone, since=state.checked_at - OVERLAP)
+            days |= {d for d in touched if d <= state.rolled_through}
         first_new = state.rolled_through + timedelta(days=1)
     else:
         first_new = _first_day(zone) or yesterday + timedelta(days=1)
@@ -197,7 +211,8 @@ def _roll_zone(state: ReportRollupState, *, now: datetime, max_days: int | None)
     for month in sorted({month_of(d) for d in days}):
         if next_month(month) - timedelta(days=1) <= state.rolled_through:
             recount_month(zone, month)
-    state.checked_at = now
+    if changes or state.checked_at is None:
+        state.checked_at = now
     db.session.flush()
     log.info(
         "reports.rollup zone=%s days=%s through=%s",
@@ -261,7 +276,12 @@ def rebuild(zone: str | None = None, *, now: datetime) -> dict[str, int]:
             sa.delete(ReportRollupState).where(ReportRollupState.zone == name)
         )
     db.session.flush()
-    return {name: _roll_zone(_claim(name), now=now, max_days=None) for name in zones}
+    done = {}
+    for name in zones:
+        state = _claim(name)
+        if state is not None:
+            done[name] = _roll_zone(state, now=now, max_days=None)
+    return done
 
 
 # --- reading ----------------------------------------------------------------------
