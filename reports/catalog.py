@@ -265,7 +265,7 @@ def _flow_charts(figures: dict) -> list[dict]:
             [_l("Line %(line)s", line=r["line"]) for r in figures["time_on_line"]],
             [
                 (
-                    _l("Hours"),
+                    _l("Hours on the line"),
                     [
                         round(r["median_seconds"] / 3600, 1)
                         if r["median_seconds"] is not None

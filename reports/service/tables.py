@@ -313,7 +313,7 @@ def kb_tables(figures: dict) -> list[Table]:
             "searches_without_results",
             _l("Searches that found nothing"),
             [
-                ("query", _l("Search")),
+                ("query", _l("Search text")),
                 ("searches", _l("Times")),
                 ("last", _l("Last (%(zone)s)", zone=figures["filters"]["time_zone"])),
             ],
