@@ -20,6 +20,12 @@ counts everything at once (``flask reports rollups --rebuild``).
 
 On PostgreSQL a zone's state row is claimed with ``FOR UPDATE SKIP LOCKED``,
 so two schedulers never count the same zone at once.
+
+Limits: a zone nobody used before (a manager moved to another time zone) is
+counted from the tickets until the job has caught up with it, a few weeks of
+days per run; a requester's organisation renamed later leaves older ratings
+under the old name until ``rebuild``; rows loaded around the ORM with an old
+``updated_at`` (imports, benchmarks) need ``rebuild``.
 """
 
 from __future__ import annotations
