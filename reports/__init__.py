@@ -38,9 +38,20 @@ def init_app(app: Flask) -> None:
 def _connect() -> None:
     """Count the knowledge base's searches that found nothing (once per
     process: blinker receivers are global)."""
+    from helpdesk import events
     from knowledge_base.service.articles import search_found_nothing
 
     search_found_nothing.connect(_on_search_found_nothing, weak=False)
+    events.tickets_imported.connect(_on_tickets_imported, weak=False)
+
+
+def _on_tickets_imported(_sender, *, items, now, **_) -> None:
+    """History imported with old dates: those days are counted again."""
+    from reports.service import rollups
+
+    instants = [item.ticket.created_at for item in items if item.ticket.created_at]
+    if instants:
+        rollups.forget_from(min(instants))
 
 
 def _on_search_found_nothing(text: str, *, actor, now) -> None:

@@ -293,6 +293,17 @@ def rebuild(zone: str | None = None, *, now: datetime) -> dict[str, int]:
 # --- reading ----------------------------------------------------------------------
 
 
+def forget_from(instant: datetime) -> None:
+    """Days from ``instant``'s on must be counted again (tickets imported
+    with old dates): every zone's roll-ups are marked complete only up to
+    the day before, so the job recounts the rest and reads count them from
+    the tickets meanwhile. One UPDATE per zone; flushes nothing else."""
+    for state in db.session.scalars(sa.select(ReportRollupState)):
+        day = local_date(instant, state.zone) - timedelta(days=1)
+        if state.rolled_through is not None and state.rolled_through > day:
+            state.rolled_through = day
+
+
 def rolled_through(zone: str) -> date | None:
     return db.session.scalar(
         sa.select(ReportRollupState.rolled_through).where(
