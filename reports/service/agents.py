@@ -171,6 +171,12 @@ def _count(start: datetime, end: datetime, day_of=None) -> list[dict]:
 
 
 def _stopped_clocks(start: datetime, end: datetime) -> list:
+    return rollups.shared(
+        "agents", start, end, lambda: _read_stopped_clocks(start, end)
+    )
+
+
+def _read_stopped_clocks(start: datetime, end: datetime) -> list:
     """Clocks stopped by their own event in ``[start, end)``: a clock stops
     with a reply or a status change, so only those events' tickets are read."""
     ticket_ids = sorted(

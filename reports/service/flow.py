@@ -46,6 +46,10 @@ KEYS = ("channel", "category_id")
 
 
 def _cohort(start: datetime, end: datetime) -> list[dict]:
+    return rollups.shared("flow", start, end, lambda: _read_cohort(start, end))
+
+
+def _read_cohort(start: datetime, end: datetime) -> list[dict]:
     """The tickets registered in ``[start, end)``, each with its line moves
     (oldest first), whether an article and a defect were linked to it."""
     tickets = {

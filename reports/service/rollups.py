@@ -75,6 +75,20 @@ class Fact:
 FACTS: dict[str, Fact] = {}
 
 
+def shared(
+    name: str, start: datetime, end: datetime, compute: Callable[[], Any]
+) -> Any:
+    """``compute()`` once for two facts that read the same rows of the same
+    span (the flow and its times, the agents and their times): the last
+    answer per name is kept in the session, which ends with its request or
+    job run."""
+    cache = db.session.info.setdefault("reports.shared", {})
+    key = (start, end)
+    if name not in cache or cache[name][0] != key:
+        cache[name] = (key, compute())
+    return cache[name][1]
+
+
 def register(fact: Fact) -> Fact:
     FACTS[fact.name] = fact
     return fact
