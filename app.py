@@ -28,6 +28,7 @@ def create_app(
 
     import helpdesk
     import knowledge_base
+    import reports
     import routing
     import sla
 
@@ -35,4 +36,6 @@ def create_app(
     sla.init_app(app)
     knowledge_base.init_app(app)
     routing.init_app(app)
+    # Last: the reports read every other package.
+    reports.init_app(app)
     return app

@@ -137,6 +137,10 @@ class Config:
     SCHEDULER_LATE_INTERVALS = _env_int("SCHEDULER_LATE_INTERVALS", 3)
     SCHEDULER_EXPECTED = _env_bool("SCHEDULER_EXPECTED", True)
     ROUTING_SWEEP_SECONDS = _env_int("ROUTING_SWEEP_SECONDS", 60)
+    # The reports' daily roll-ups are brought up to date this often
+    # (reports/service/rollups.py); summary e-mails are looked for as often.
+    REPORTS_ROLLUP_SECONDS = _env_int("REPORTS_ROLLUP_SECONDS", 300)
+    REPORTS_MAIL_SECONDS = _env_int("REPORTS_MAIL_SECONDS", 300)
     # Backups (helpdesk/backup/): one .tar per backup in BACKUP_DIR
     # (instance/backups when unset). The scheduler looks every
     # BACKUP_CHECK_SECONDS and backs up when the newest is

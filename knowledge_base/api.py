@@ -44,6 +44,11 @@ def search():
     hits = article_service.search_articles(
         current_user, query["q"], limit=query["limit"], filters=filters
     )
+    if not hits:
+        article_service.search_found_nothing.send(
+            query["q"], actor=current_user, now=get_clock().now()
+        )
+        db.session.commit()
     return {"items": SearchHitOut(many=True).dump(hits), "next_cursor": None}
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import defer, joinedload, lazyload
@@ -278,6 +279,13 @@ class SearchHit:
     score: float
     title_html: Markup
     snippet: Markup
+
+
+# Sent by the search page and the API's search when a query found nothing
+# (sender: the text searched; ``actor``, ``now``): the managers' reports
+# count them (what to write next). Receivers write in the request's
+# transaction and never commit; the view commits.
+search_found_nothing = Namespace().signal("kb-search-found-nothing")
 
 
 def search_articles(

@@ -43,6 +43,8 @@ def article_list():
         hits = article_service.search_articles(
             current_user, query["q"], limit=SEARCH_PAGE_SIZE, filters=filters
         )
+        if not hits:
+            _found_nothing(query["q"])
     else:
         limit = current_app.config["PAGE_SIZE"]
         rows = article_service.list_articles(
@@ -61,6 +63,13 @@ def article_list():
         next_cursor=next_cursor,
         categories=queries.active_categories(),
     )
+
+
+def _found_nothing(text: str) -> None:
+    article_service.search_found_nothing.send(
+        text, actor=current_user, now=get_clock().now()
+    )
+    db.session.commit()
 
 
 def _filters(query: dict) -> dict:

@@ -79,6 +79,8 @@ PARITY = {
     "routing.rule_move": "PATCH /v1/routing/rules/{id}",
     "routing.task_tick": "POST /v1/routing/tasks/{id}/completions",
     "routing.task_untick": "DELETE /v1/routing/tasks/{id}/completions",
+    # reports
+    "reports.subscription_update": "PUT /v1/reports/subscription",
     # SLA
     "sla.calendar_new": "POST /v1/sla/calendars",
     "sla.calendar_edit": "PATCH /v1/sla/calendars/{id}",

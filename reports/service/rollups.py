@@ -1,0 +1,437 @@
+"""Daily roll-ups per time zone, kept current by the scheduler, and the one
+way the reports read them.
+
+A *fact* is a roll-up table and the function that counts one span of UTC
+instants into its rows (``count(start, end)``: key columns and counts). The
+same function fills the table (``recount_day``) and answers for the days not
+rolled up yet, so a figure is the same whichever way it was read; the tests
+compare both with counts of their own.
+
+How the rows stay current (``roll``, the ``reports-rollup`` job): for every
+time zone a staff member uses, each local day that has ended is counted once;
+then every ticket changed since the last run (``updated_at``, which every
+timeline event touches) has the local days of its registration, resolution,
+rating and events recounted - a reopened ticket leaves its old resolution
+day, a moved ticket its old line. Reads take the rolled-up days from the
+tables and count the rest (today, and any day not rolled up yet) from the
+tickets: a figure of an old day may lag a change by one job interval, never
+a new ticket. Each run is bounded (``max_days`` new days a run); ``rebuild``
+counts everything at once (``flask reports rollups --rebuild``).
+
+On PostgreSQL a zone's state row is claimed with ``FOR UPDATE SKIP LOCKED``,
+so two schedulers never count the same zone at once.
+
+Limits: a zone nobody used before (a manager moved to another time zone) is
+counted from the tickets until the job has caught up with it, a few weeks of
+days per run; a requester's organisation renamed later leaves older ratings
+under the old name until ``rebuild``; rows loaded around the ORM with an old
+``updated_at`` (imports, benchmarks) need ``rebuild``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import STAFF_ROLES, Rating, Ticket, TicketEvent, User
+from reports.models import ReportRollupState
+from reports.periods import Period, day_span, local_date, zone_of
+
+log = logging.getLogger(__name__)
+
+# Transactions still open when the job reads "changed since" commit a little
+# later with an earlier updated_at: look back this far again each run.
+OVERLAP = timedelta(minutes=10)
+MAX_DAYS_PER_RUN = 62
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A roll-up table (``model``: zone, day, ``keys``, ``counts``) and how
+    one span ``[start, end)`` of UTC instants is counted into its rows."""
+
+    name: str
+    model: Any
+    keys: tuple[str, ...]
+    counts: tuple[str, ...]
+    count: Callable[[datetime, datetime], Iterable[dict]]
+    # Whether counting a span of several days gives the sum of counting each
+    # day (false for "distinct per day" counts): then days not rolled up
+    # are counted in one call where the figures need no day.
+    additive: bool = True
+    # Or: ``count(start, end, day_of=...)`` splits a span into local days
+    # itself (``day_of(instant)`` -> date, a "day" in each row), in one call.
+    splits_days: bool = False
+
+
+FACTS: dict[str, Fact] = {}
+
+
+def shared(
+    name: str, start: datetime, end: datetime, compute: Callable[[], Any]
+) -> Any:
+    """``compute()`` once for two facts that read the same rows of the same
+    span (the flow and its times, the agents and their times): the last
+    answer per name is kept in the session, which ends with its request or
+    job run."""
+    cache = db.session.info.setdefault("reports.shared", {})
+    key = (start, end)
+    if name not in cache or cache[name][0] != key:
+        cache[name] = (key, compute())
+    return cache[name][1]
+
+
+def register(fact: Fact) -> Fact:
+    FACTS[fact.name] = fact
+    return fact
+
+
+# --- counting days ---------------------------------------------------------------
+
+
+def recount_day(zone: str, day: date) -> int:
+    """Replace every fact's rows of local ``day`` in ``zone``; flushes.
+    Answers how many rows were written."""
+    start, end = day_span(day, zone)
+    written = 0
+    for fact in FACTS.values():
+        table = fact.model.__table__
+        db.session.execute(
+            table.delete().where(
+                table.c.zone == zone, table.c.grain == "D", table.c.day == day
+            )
+        )
+        rows = [
+            {"zone": zone, "grain": "D", "day": day, **row}
+            for row in fact.count(start, end)
+            if any(row[c] for c in fact.counts)
+        ]
+        if rows:
+            db.session.execute(table.insert(), rows)
+            written += len(rows)
+    return written
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def recount_month(zone: str, month: date) -> None:
+    """Replace every fact's month row of ``month`` by the sum of its day
+    rows (in SQL); flushes."""
+    for fact in FACTS.values():
+        table = fact.model.__table__
+        db.session.execute(
+            table.delete().where(
+                table.c.zone == zone, table.c.grain == "M", table.c.day == month
+            )
+        )
+        keys = [table.c[k] for k in fact.keys]
+        sums = sa.select(
+            sa.literal(zone),
+            sa.literal("M"),
+            sa.literal(month, sa.Date),
+            *keys,
+            *(sa.func.sum(table.c[c]) for c in fact.counts),
+        ).where(
+            table.c.zone == zone,
+            table.c.grain == "D",
+            table.c.day >= month,
+            table.c.day < next_month(month),
+        )
+        # No keys: one row - none at all for a month without day rows.
+        sums = sums.group_by(*keys) if keys else sums.having(sa.func.count() > 0)
+        columns = ["zone", "grain", "day", *fact.keys, *fact.counts]
+        db.session.execute(table.insert().from_select(columns, sums))
+
+
+def zones_in_use() -> list[str]:
+    """The time zones of active staff (whose reports are read in them)."""
+    names = db.session.scalars(
+        sa.select(User.timezone)
+        .where(User.role.in_(sorted(STAFF_ROLES)), User.active.is_(True))
+        .distinct()
+    )
+    return sorted({zone_of(name) for name in names})
+
+
+def roll(
+    *, now: datetime, max_days: int | None = MAX_DAYS_PER_RUN, changes: bool = True
+) -> dict[str, int]:
+    """One run of the job: for each zone in use, count the local days that
+    ended since the last run (at most ``max_days``, oldest first) and recount
+    the days touched by changed tickets (unless ``changes`` is false: a
+    later step of the same run). Idempotent: a doubled run recounts the same
+    days to the same rows. Flushes; the caller commits. Answers the days
+    counted per zone."""
+    done = {}
+    for zone in zones_in_use():
+        state = _claim(zone)
+        if state is not None:
+            done[zone] = _roll_zone(state, now=now, max_days=max_days, changes=changes)
+    return done
+
+
+def _claim(zone: str) -> ReportRollupState | None:
+    query = sa.select(ReportRollupState).where(ReportRollupState.zone == zone)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    state = db.session.scalar(query)
+    if state is None:
+        # Locked by another scheduler (PostgreSQL): it counts this zone now.
+        taken = sa.select(ReportRollupState.zone).where(ReportRollupState.zone == zone)
+        if db.session.scalar(taken) is not None:
+            return None
+        state = ReportRollupState(zone=zone)
+        db.session.add(state)
+    return state
+
+
+def _roll_zone(
+    state: ReportRollupState,
+    *,
+    now: datetime,
+    max_days: int | None,
+    changes: bool = True,
+) -> int:
+    zone = state.zone
+    yesterday = local_date(now, zone) - timedelta(days=1)
+    days: set[date] = set()
+    if state.rolled_through is not None and state.checked_at is not None:
+        if changes:
+            touched = changed_days(zone, since=state.checked_at - OVERLAP)
+            days |= {d for d in touched if d <= state.rolled_through}
+        first_new = state.rolled_through + timedelta(days=1)
+    else:
+        first_new = _first_day(zone) or yesterday + timedelta(days=1)
+    last_new = yesterday
+    if max_days is not None:
+        last_new = min(last_new, first_new + timedelta(days=max_days - 1))
+    day = first_new
+    while day <= last_new:
+        days.add(day)
+        day += timedelta(days=1)
+    for day in sorted(days):
+        recount_day(zone, day)
+    if last_new >= first_new or state.rolled_through is None:
+        state.rolled_through = max(last_new, first_new - timedelta(days=1))
+    # The month rows of every complete month a recounted day belongs to.
+    for month in sorted({month_of(d) for d in days}):
+        if next_month(month) - timedelta(days=1) <= state.rolled_through:
+            recount_month(zone, month)
+    if changes or state.checked_at is None:
+        state.checked_at = now
+    db.session.flush()
+    log.info(
+        "reports.rollup zone=%s days=%s through=%s",
+        zone,
+        len(days),
+        state.rolled_through,
+    )
+    return len(days)
+
+
+def _first_day(zone: str) -> date | None:
+    first = db.session.scalar(sa.select(sa.func.min(Ticket.created_at)))
+    return local_date(first, zone) if first else None
+
+
+def changed_days(zone: str, *, since: datetime) -> set[date]:
+    """The local days whose figures a ticket changed at or after ``since``
+    may have touched: its registration, resolution and rating, and every
+    event of its timeline; plus the days of knowledge-base and defect rows
+    written since (see ``EXTRA_CHANGES``)."""
+    instants: list[datetime] = []
+    changed = db.session.execute(
+        sa.select(Ticket.id, Ticket.created_at, Ticket.resolved_at).where(
+            Ticket.updated_at >= since
+        )
+    ).all()
+    for _id, created_at, resolved_at in changed:
+        instants += [created_at] + ([resolved_at] if resolved_at else [])
+    ids = [row[0] for row in changed]
+    for chunk in _chunks(ids):
+        instants += db.session.scalars(
+            sa.select(TicketEvent.created_at).where(TicketEvent.ticket_id.in_(chunk))
+        )
+        instants += db.session.scalars(
+            sa.select(Rating.created_at).where(Rating.ticket_id.in_(chunk))
+        )
+    for column in EXTRA_CHANGES:
+        instants += db.session.scalars(sa.select(column).where(column >= since))
+    return {local_date(at, zone) for at in instants}
+
+
+# Instants of rows outside the tickets that facts count (deflections, links,
+# defects): their days are recounted when rows appear after ``since``.
+EXTRA_CHANGES: list[Any] = []
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def rebuild(zone: str | None = None, *, now: datetime) -> dict[str, int]:
+    """Forget and recount every roll-up (of ``zone``, or of every zone in
+    use) up to yesterday; flushes."""
+    zones = [zone] if zone else zones_in_use()
+    for name in zones:
+        for fact in FACTS.values():
+            table = fact.model.__table__
+            db.session.execute(table.delete().where(table.c.zone == name))
+        db.session.execute(
+            sa.delete(ReportRollupState).where(ReportRollupState.zone == name)
+        )
+    db.session.flush()
+    done = {}
+    for name in zones:
+        state = _claim(name)
+        if state is not None:
+            done[name] = _roll_zone(state, now=now, max_days=None)
+    return done
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+def forget_from(instant: datetime) -> None:
+    """Days from ``instant``'s on must be counted again (tickets imported
+    with old dates): every zone's roll-ups are marked complete only up to
+    the day before, so the job recounts the rest and reads count them from
+    the tickets meanwhile. One UPDATE per zone; flushes nothing else."""
+    for state in db.session.scalars(sa.select(ReportRollupState)):
+        day = local_date(instant, state.zone) - timedelta(days=1)
+        if state.rolled_through is not None and state.rolled_through > day:
+            state.rolled_through = day
+
+
+def rolled_through(zone: str) -> date | None:
+    return db.session.scalar(
+        sa.select(ReportRollupState.rolled_through).where(
+            ReportRollupState.zone == zone
+        )
+    )
+
+
+def read(
+    fact: Fact,
+    period: Period,
+    *,
+    group: tuple[str, ...],
+    where: Mapping[str, Any] | None = None,
+) -> dict[tuple, dict[str, int]]:
+    """The fact's counts over ``period``, summed by ``group`` (key columns,
+    and "day" for the local date); ``where`` keeps rows whose key equals the
+    value (None: no condition). Rolled-up days from the table, the rest
+    counted now."""
+    where = {k: v for k, v in (where or {}).items() if v is not None}
+    through = rolled_through(period.zone)
+    split = (
+        period.first
+        if through is None
+        else max(period.first, through + timedelta(days=1))
+    )
+    out: dict[tuple, dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(fact.counts, 0)
+    )
+    if split > period.first:
+        _read_table(
+            fact, period.zone, period.first, min(split, period.end), group, where, out
+        )
+    if split >= period.end:
+        return dict(out)
+    if fact.splits_days:
+        zone = period.zone
+        rows = fact.count(
+            day_span(split, zone)[0],
+            period.end_at,
+            day_of=lambda at: local_date(at, zone),
+        )
+        spans = [(None, rows)]
+    elif fact.additive and "day" not in group:
+        spans = [(None, fact.count(day_span(split, period.zone)[0], period.end_at))]
+    else:
+        spans = [
+            (d, fact.count(*day_span(d, period.zone))) for d in _days(split, period.end)
+        ]
+    for day, rows in spans:
+        for row in rows:
+            if all(row[k] == v for k, v in where.items()):
+                row = {"day": day} | row
+                sums = out[tuple(row[g] for g in group)]
+                for c in fact.counts:
+                    sums[c] += row[c]
+    return dict(out)
+
+
+def _days(first: date, end: date) -> Iterator[date]:
+    day = first
+    while day < end:
+        yield day
+        day += timedelta(days=1)
+
+
+def _read_table(fact, zone, first, end, group, where, out) -> None:
+    """Sum the rolled-up rows of local days ``[first, end)``: whole months
+    from their month rows (unless the figures go by day), the rest by day."""
+    table = fact.model.__table__
+    month_first = first if first.day == 1 else next_month(first)
+    month_end = month_of(end)
+    if "day" in group or month_first >= month_end:
+        spans = table.c.grain == "D"
+        spans = sa.and_(spans, table.c.day >= first, table.c.day < end)
+    else:
+        days = sa.and_(
+            table.c.grain == "D",
+            sa.or_(
+                sa.and_(table.c.day >= first, table.c.day < month_first),
+                sa.and_(table.c.day >= month_end, table.c.day < end),
+            ),
+        )
+        months = sa.and_(
+            table.c.grain == "M",
+            table.c.day >= month_first,
+            table.c.day < month_end,
+        )
+        spans = sa.or_(days, months)
+    query = (
+        sa.select(
+            *(table.c[g] for g in group),
+            *(sa.func.sum(table.c[c]).label(c) for c in fact.counts),
+        )
+        .where(table.c.zone == zone, spans)
+        .where(*(table.c[k] == v for k, v in where.items()))
+        .group_by(*(table.c[g] for g in group))
+    )
+    for row in db.session.execute(query):
+        sums = out[tuple(row[: len(group)])]
+        for c, value in zip(fact.counts, row[len(group) :], strict=True):
+            sums[c] += int(value or 0)
+
+
+def merge_rows(
+    rows: Iterable[dict], keys: tuple[str, ...], counts: tuple[str, ...]
+) -> list[dict]:
+    """Rows of several queries with the same keys summed into one each."""
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        target = merged.setdefault(
+            key, {k: row[k] for k in keys} | dict.fromkeys(counts, 0)
+        )
+        for c in counts:
+            target[c] += int(row.get(c) or 0)
+    return list(merged.values())
