@@ -84,6 +84,7 @@ def open_ticket(
         priority=data.get("priority") or Priority.P3,
         channel=channel,
         requester_id=requester.id,
+        organisation_id=requester.organisation_id,
         status=TicketStatus.NEW,
         line=1,
         created_at=now,
@@ -220,6 +221,9 @@ def ensure_may_change_status(
         raise PermissionDenied(
             _l("You can only mark your ticket resolved or reopen it.")
         )
+    elif actor.id != ticket.requester_id:
+        # Watchers and the organisation's contacts follow it and reply.
+        raise PermissionDenied(_l("Only the requester resolves or reopens a request."))
     if not ticket.can_transition_to(status):
         raise InvalidTransition(
             _l(
