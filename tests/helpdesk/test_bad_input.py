@@ -850,11 +850,6 @@ SIGNUP = {"name": "Newcomer", "email": "new@example.test", "password": "long-eno
             SIGNUP | {"password": "x" * 129}, "password", id="password-too-long"
         ),
         pytest.param(SIGNUP | {"phone": "1" * 41}, "phone", id="phone-too-long"),
-        pytest.param(
-            SIGNUP | {"organization": "x" * 121},
-            "organization",
-            id="organization-too-long",
-        ),
     ],
 )
 def test_signup_form_validation(data, field, app, client):
