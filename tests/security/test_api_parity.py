@@ -20,6 +20,14 @@ PARITY = {
     "helpdesk.user_edit": "PATCH /v1/users/{id}",
     "helpdesk.user_notifications_update": "PUT /v1/users/{id}/notifications",
     "helpdesk.phone_caller_create": "POST /v1/users",
+    # organisations
+    "helpdesk.organisation_new": "POST /v1/organisations",
+    "helpdesk.organisation_edit": "PATCH /v1/organisations/{id}",
+    "helpdesk.organisation_member_add": "POST /v1/organisations/{id}/members",
+    "helpdesk.organisation_member_update": "POST /v1/organisations/{id}/members",
+    "helpdesk.organisation_member_remove": (
+        "DELETE /v1/organisations/{id}/members/{user_id}"
+    ),
     # tickets
     "helpdesk.ticket_new": "POST /v1/tickets",
     "helpdesk.phone_ticket_create": "POST /v1/tickets",
@@ -29,6 +37,8 @@ PARITY = {
     "helpdesk.ticket_update": "PATCH /v1/tickets/{id}",
     "helpdesk.ticket_rate": "POST /v1/tickets/{id}/ratings",
     "helpdesk.ticket_transition": "POST /v1/tickets/{id}/transitions",
+    "helpdesk.ticket_watcher_add": "POST /v1/tickets/{id}/watchers",
+    "helpdesk.ticket_watcher_remove": "DELETE /v1/tickets/{id}/watchers/{user_id}",
     "helpdesk.attachment_download": "GET /v1/attachments/{id}/content",
     "helpdesk.undo_action": "POST /v1/undo/{id}",
     # the queue
