@@ -43,11 +43,11 @@ def init_app(app: Flask) -> None:
     from helpdesk.labels import TEMPLATE_GLOBALS
     from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
-    from helpdesk.outbox.models import OutboxMessage
-    from helpdesk.undo import jobs as undo_jobs
     from helpdesk.organisations import api as organisations_api
     from helpdesk.organisations import service as organisations
     from helpdesk.organisations import views as _organisation_pages  # noqa: F401
+    from helpdesk.outbox.models import OutboxMessage
+    from helpdesk.undo import jobs as undo_jobs
     from helpdesk.undo import service as undo_service
     from helpdesk.watchers import api as watchers_api
     from helpdesk.watchers import service as watchers

@@ -100,6 +100,7 @@ def make_actor(given, actor: str, requester):
         )
     return given(make_user, role=ROLES[actor])
 
+
 # Anonymous on a protected route: the login page for pages, 401 for the API.
 LOGIN = "login"
 

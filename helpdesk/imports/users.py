@@ -199,7 +199,9 @@ def _organisation_problems(line, data, by_email, owners, named) -> list[Problem]
 
 def write_organisations(rows: list[Row], context: RunContext) -> Outcome:
     names = [data["organisation"] for _line, data in rows]
-    existing = {o.name_key for o in organisations.get_by_keys(map(organisation_key, names))}
+    existing = {
+        o.name_key for o in organisations.get_by_keys(map(organisation_key, names))
+    }
     named = organisations.ensure_named(names, now=context.now)
     ids = [data["user_id"] for _line, data in rows if data.get("user_id")]
     users = (

@@ -187,8 +187,7 @@ def add_openapi_paths(spec) -> None:
             "get": operation(
                 "The organisation's members (staff); `contact`: a designated "
                 "contact, who sees all the organisation's tickets",
-                {"200": {"description": "Members", **list_of("MemberOut")}}
-                | FORBIDDEN,
+                {"200": {"description": "Members", **list_of("MemberOut")}} | FORBIDDEN,
                 params=[ID_PARAM, *PAGE_PARAMS],
                 errors=("401", "404", "422"),
             ),

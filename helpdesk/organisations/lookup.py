@@ -21,7 +21,9 @@ def by_name(name: str) -> Organisation | None:
     key = organisation_key(name or "")
     if not key:
         return None
-    return db.session.scalar(sa.select(Organisation).where(Organisation.name_key == key))
+    return db.session.scalar(
+        sa.select(Organisation).where(Organisation.name_key == key)
+    )
 
 
 def named(name: str | None, *, field: str = "organisation") -> Organisation | None:

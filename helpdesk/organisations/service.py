@@ -27,7 +27,9 @@ _BATCH = 500
 
 def ensure_may_manage(actor: User) -> None:
     if not actor.is_manager:
-        raise PermissionDenied(_l("Only managers and administrators manage organisations."))
+        raise PermissionDenied(
+            _l("Only managers and administrators manage organisations.")
+        )
 
 
 def get_organisation(organisation_id: int) -> Organisation:
@@ -165,8 +167,9 @@ def domain_owners(domains: list[str]) -> dict[str, int]:
         return {}
     return dict(
         db.session.execute(
-            sa.select(OrganisationDomain.domain, OrganisationDomain.organisation_id)
-            .where(OrganisationDomain.domain.in_(cleaned))
+            sa.select(
+                OrganisationDomain.domain, OrganisationDomain.organisation_id
+            ).where(OrganisationDomain.domain.in_(cleaned))
         ).all()
     )
 

@@ -163,8 +163,11 @@ def organisation_member_remove(organisation_id: int, user_id: int):
     service.remove_member(organisation, user)
     db.session.commit()
     flash(
-        _("%(name)s no longer belongs to %(organisation)s.", name=user.name,
-          organisation=organisation.name),
+        _(
+            "%(name)s no longer belongs to %(organisation)s.",
+            name=user.name,
+            organisation=organisation.name,
+        ),
         "success",
     )
     return _back(organisation)

@@ -28,8 +28,10 @@ class WatcherIn(Schema):
             "required": REQUIRED_TEXT,
             "invalid": N_("Not a valid email address."),
         },
-        metadata={"description": "of a member of staff or a customer of the "
-                  "requester's organisation"},
+        metadata={
+            "description": "of a member of staff or a customer of the "
+            "requester's organisation"
+        },
     )
 
 

@@ -118,9 +118,7 @@ def add_by_email(ticket: Ticket, email: str, *, actor: User, now: datetime) -> U
     return user
 
 
-def remove_watcher(
-    ticket: Ticket, user: User, *, actor: User, now: datetime
-) -> None:
+def remove_watcher(ticket: Ticket, user: User, *, actor: User, now: datetime) -> None:
     """``user`` stops following ``ticket`` (themselves, or removed by the
     requester or an agent of the ticket)."""
     if actor.id != user.id and not may_manage(actor, ticket):
@@ -196,9 +194,12 @@ def watch_copies(
         user = accounts.find_user_by_email(address)
         if user is None:
             user = _new_colleague(ticket, address, now=now, settings=settings)
-        if user is not None and may_watch(user, ticket):
-            if add_watcher(ticket, user, actor=None, now=now):
-                added.append(user)
+        if (
+            user is not None
+            and may_watch(user, ticket)
+            and add_watcher(ticket, user, actor=None, now=now)
+        ):
+            added.append(user)
     return added
 
 

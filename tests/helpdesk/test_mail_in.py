@@ -41,10 +41,10 @@ from helpdesk.models import (
 )
 from helpdesk.outbox import OutboxMessage
 from helpdesk.service import tickets as ticket_service
+from helpdesk.watchers.models import TicketWatcher
 from sla.models import Target
 from sla.service.clocks import ticket_clocks
 from tests import mail_corpus as corpus
-from helpdesk.watchers.models import TicketWatcher
 from tests.builders import make_category, make_organisation, make_ticket, make_user
 from tests.imap_server import ImapServer
 from tests.security.support import changed_tables, db_state

@@ -22,6 +22,7 @@ from tests.builders import (
     make_ticket,
     make_user,
 )
+from tests.helpdesk.imports.files import write_csv
 from tests.routing.builders import make_rule
 from tests.security.support import assert_unchanged, db_state, error_of
 from tests.sla.builders import make_policy
@@ -246,7 +247,7 @@ def test_the_api_manages_organisations_and_members(app, client, given, bearer):
         f"/api/v1/organisations/{org['id']}/members", headers=bearer(agent)
     ).json
     assert [(m["name"], m["contact"]) for m in members["items"]] == [("Olga", True)]
-    me = client.get("/api/v1/users/%d" % customer.id, headers=headers).json
+    me = client.get(f"/api/v1/users/{customer.id}", headers=headers).json
     assert (me["organisation"], me["org_contact"]) == ("Globex", True)
     left = client.delete(
         f"/api/v1/organisations/{org['id']}/members/{customer.id}", headers=headers
@@ -379,3 +380,62 @@ def test_a_renamed_organisations_members_are_found_by_the_new_name(
     found = client.get("/api/v1/users?q=вектор", headers=agent).json["items"]
     assert {u["name"] for u in found} == {"Anna", "Boris", "Irina"}
     assert {u["organisation"] for u in found} == {"АО Вектор"}
+
+
+# --- imports and the demo --------------------------------------------------------
+
+
+def test_the_organisations_import_creates_records_and_their_contacts(
+    app, runner, given, tmp_path
+):
+    given(make_user, email="ivan@example.test", name="Ivan")
+    given(make_user, role=Role.LINE1, email="olga@example.test")
+    given(make_organisation, "Acme", domains=["acme.example"])
+    rows = [
+        ["organisation", "email", "contact", "domains", "plan", "phone"],
+        ["АО Вектор", "IVAN@example.test", "да", "vector.example", "premium", "+7 1"],
+        ["АО Вектор", "", "", "", "", ""],
+        ["Initech", "", "", "acme.example", "", ""],
+        ["Initech", "olga@example.test", "", "", "", ""],
+    ]
+    path = write_csv(tmp_path / "orgs.csv", rows)
+    result = runner.invoke(args=["import", "organisations", str(path)])
+    assert "Line 4, column “domains”: acme.example is a domain of another" in (
+        result.output
+    )
+    assert "Line 5, column “email”: Only customers belong to an organisation." in (
+        result.output
+    )
+    with app.app_context():
+        vector = db.session.scalar(
+            sa.select(Organisation).where(Organisation.name == "АО Вектор")
+        )
+        assert (vector.domains, vector.plan, vector.phone) == (
+            ["vector.example"],
+            "premium",
+            "+7 1",
+        )
+        ivan = accounts.find_user_by_email("ivan@example.test")
+        assert (ivan.organisation_id, ivan.org_contact) == (vector.id, True)
+    again = runner.invoke(args=["import", "organisations", str(path)])
+    assert again.exit_code == 0, again.output
+    with app.app_context():
+        names = db.session.scalars(
+            sa.select(Organisation.name).order_by(Organisation.id)
+        )
+        assert list(names) == ["Acme", "АО Вектор"]  # idempotent: no duplicates
+
+
+def test_the_demo_has_an_organisation_whose_contact_sees_its_requests(
+    app, runner, client
+):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    client.post("/login", data={"email": "contact@example.com", "password": "demo"})
+    page = client.get("/tickets").get_data(as_text=True)
+    assert "Не печатает принтер в бухгалтерии" in page  # Анна's request
+    assert "Cannot log in after password change" not in page  # Acme's
+    with app.app_context():
+        romashka = db.session.scalar(
+            sa.select(Organisation).where(Organisation.name == "ООО Ромашка")
+        )
+        assert (romashka.plan, romashka.domains) == ("premium", ["romashka.example"])

@@ -172,7 +172,10 @@ def test_an_agent_adds_staff_and_the_ticket_lists_its_watchers(
     listed = client.get(
         f"/api/v1/tickets/{ticket.id}/watchers", headers=bearer(office["anna"])
     ).json
-    assert listed == {"items": [{"id": colleague.id, "name": "Ivan"}], "next_cursor": None}
+    assert listed == {
+        "items": [{"id": colleague.id, "name": "Ivan"}],
+        "next_cursor": None,
+    }
     login(office["anna"])
     page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert "Ivan follows the ticket." in page  # the timeline says so
@@ -193,7 +196,9 @@ def test_a_watcher_stops_following_and_the_ticket_leaves_their_list(
 
 def _watch(ticket_id: int, user_id: int) -> TicketWatcher:
     ticket = db.session.get(Ticket, ticket_id)
-    row = TicketWatcher(ticket_id=ticket_id, user_id=user_id, created_at=ticket.created_at)
+    row = TicketWatcher(
+        ticket_id=ticket_id, user_id=user_id, created_at=ticket.created_at
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -211,7 +216,9 @@ def test_watchers_hear_the_resolution_without_the_requesters_links(
     ticket = db.session.get(Ticket, office["ticket"].id)
     _watch(ticket.id, office["boris"].id)
     agent = db.session.get(User, office["lena"].id)
-    ticket_service.change_status(ticket, TicketStatus.RESOLVED, actor=agent, now=clock.now())
+    ticket_service.change_status(
+        ticket, TicketStatus.RESOLVED, actor=agent, now=clock.now()
+    )
     resolved = {m.recipient: m for m in outbox_mails(Notice.TICKET_RESOLVED.value)}
     assert set(resolved) == {office["anna"].email, office["boris"].email}
     assert "#rate" in resolved[office["anna"].email].body

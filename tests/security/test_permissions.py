@@ -38,6 +38,7 @@ from helpdesk.models import Priority, Role, Ticket, TicketStatus, User
 from helpdesk.service import password_links
 from helpdesk.service import tickets as ticket_service
 from helpdesk.undo import UndoKind
+from helpdesk.watchers.models import TicketWatcher
 from tests.builders import (
     PASSWORD,
     make_attachment,
@@ -45,7 +46,6 @@ from tests.builders import (
     make_ticket,
     make_user,
 )
-from helpdesk.watchers.models import TicketWatcher
 from tests.permission_matrix import (
     ACTORS,
     AGENTS,
@@ -149,7 +149,9 @@ ORG_FORM = {"name": "Globex", "domains": "globex.example", "plan": "premium"}
 ORGANISATION_CASES = [
     # --- organisations: managers and admins manage them; staff read them
     Case("organisations", "GET", "/admin/organisations", managers_only(200)),
-    Case("organisation-new-page", "GET", "/admin/organisations/new", managers_only(200)),
+    Case(
+        "organisation-new-page", "GET", "/admin/organisations/new", managers_only(200)
+    ),
     Case(
         "organisation-create",
         "POST",
