@@ -23,6 +23,7 @@ from helpdesk.openapi_parts import (
 )
 from helpdesk.organisations import service
 from helpdesk.organisations.schemas import (
+    DepartureIn,
     MemberIn,
     MemberOut,
     OrganisationIn,
@@ -114,24 +115,20 @@ def member_create(organisation_id: int):
     return MemberOut().dump(user), 201 if joined else 200
 
 
-@bp.delete("/v1/organisations/<int:organisation_id>/members/<int:user_id>")
+@bp.post("/v1/organisations/<int:organisation_id>/departures")
 @login_required
-def member_delete(organisation_id: int, user_id: int):
+def departure_create(organisation_id: int):
+    """A member leaves the organisation (their tickets with them)."""
     service.ensure_may_manage(current_user)
     organisation = service.get_organisation(organisation_id)
-    user = service.ensure_member(organisation, db.session.get(User, user_id))
+    data = DepartureIn().load(json_body())
+    user = service.ensure_member(organisation, db.session.get(User, data["user_id"]))
     service.remove_member(organisation, user)
     db.session.commit()
-    return "", 204
+    return MemberOut().dump(user), 201
 
 
 FORBIDDEN = {"403": {"description": "Not allowed to your role"}}
-USER_ID_PARAM = {
-    "in": "path",
-    "name": "user_id",
-    "required": True,
-    "schema": {"type": "integer"},
-}
 
 
 def add_openapi_paths(spec) -> None:
@@ -207,13 +204,16 @@ def add_openapi_paths(spec) -> None:
         },
     )
     spec.path(
-        path="/v1/organisations/{id}/members/{user_id}",
+        path="/v1/organisations/{id}/departures",
         operations={
-            "delete": operation(
-                "A member leaves the organisation (managers and admins)",
-                {"204": {"description": "Left"}} | FORBIDDEN,
-                params=[ID_PARAM, USER_ID_PARAM],
-                errors=("401", "404"),
+            "post": operation(
+                "A member leaves the organisation, their tickets with them "
+                "(managers and admins); not a member: 404",
+                {"201": {"description": "Left: of no organisation now", **member}}
+                | FORBIDDEN,
+                body=DepartureIn,
+                params=[ID_PARAM],
+                errors=("401", "404", "422"),
             )
         },
     )

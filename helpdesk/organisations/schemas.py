@@ -54,6 +54,10 @@ class MemberIn(Schema):
     )
 
 
+class DepartureIn(Schema):
+    user_id = Id(required=True)
+
+
 class OrganisationOut(Schema):
     id = fields.Integer()
     name = fields.String()

@@ -58,7 +58,10 @@ def follows(user: User, ticket: Ticket) -> bool:
         return True
     if user.is_org_contact and ticket.organisation_id == user.organisation_id:
         return True
-    return db.session.get(TicketWatcher, (ticket.id, user.id)) is not None
+    watched = sa.select(TicketWatcher.id).where(
+        TicketWatcher.ticket_id == ticket.id, TicketWatcher.user_id == user.id
+    )
+    return db.session.scalar(watched) is not None
 
 
 def get_visible_ticket(actor: User, ticket_id: int) -> Ticket:

@@ -17,16 +17,18 @@ class TicketWatcher(Base):
 
     __tablename__ = "ticket_watchers"
     __table_args__ = (
+        # Once per ticket; the ticket's list of watchers.
+        sa.UniqueConstraint("ticket_id", "user_id"),
         # A watcher's portal list: the tickets they follow, newest first.
         sa.Index("ix_ticket_watchers_user_id_ticket_id", "user_id", "ticket_id"),
     )
 
+    # Its own id: the API names one watcher with one path parameter.
+    id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("tickets.id", ondelete="CASCADE")
     )
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     added_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

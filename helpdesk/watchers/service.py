@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager
 
 from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
@@ -47,6 +48,28 @@ def may_watch(user: User, ticket: Ticket) -> bool:
     )
 
 
+def watcher_row(ticket_id: int, user_id: int) -> TicketWatcher | None:
+    """The row saying ``user_id`` follows ``ticket_id`` (its unique key)."""
+    return db.session.scalar(
+        sa.select(TicketWatcher).where(
+            TicketWatcher.ticket_id == ticket_id, TicketWatcher.user_id == user_id
+        )
+    )
+
+
+def watcher_rows(ticket: Ticket) -> list[TicketWatcher]:
+    """The ticket's watchers' rows with their users, by name (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(TicketWatcher)
+            .join(TicketWatcher.user)
+            .options(contains_eager(TicketWatcher.user))
+            .where(TicketWatcher.ticket_id == ticket.id)
+            .order_by(User.name, User.id)
+        )
+    )
+
+
 def watchers_of(ticket: Ticket) -> list[User]:
     """The ticket's watchers by name (one query)."""
     return list(
@@ -81,7 +104,7 @@ def add_watcher(
             "this ticket."
         )
         raise InvalidInput(message, fields={"user": [message]})
-    if db.session.get(TicketWatcher, (ticket.id, user.id)) is not None:
+    if watcher_row(ticket.id, user.id) is not None:
         return False
     if _count(ticket) >= MAX_WATCHERS:
         message = _l("A ticket has at most %(count)s watchers.", count=MAX_WATCHERS)
@@ -99,7 +122,9 @@ def add_watcher(
     return True
 
 
-def add_by_email(ticket: Ticket, email: str, *, actor: User, now: datetime) -> User:
+def add_by_email(
+    ticket: Ticket, email: str, *, actor: User, now: datetime
+) -> TicketWatcher:
     """The requester or an agent adds someone by e-mail. An unknown address
     and someone who may not follow the ticket get the same answer, so the
     form tells nobody which addresses have an account."""
@@ -115,7 +140,7 @@ def add_by_email(ticket: Ticket, email: str, *, actor: User, now: datetime) -> U
     if not add_watcher(ticket, user, actor=actor, now=now):
         message = _l("%(name)s follows this ticket already.", name=user.name)
         raise Conflict(message, fields={"email": [message]})
-    return user
+    return watcher_row(ticket.id, user.id)
 
 
 def remove_watcher(ticket: Ticket, user: User, *, actor: User, now: datetime) -> None:
@@ -123,7 +148,7 @@ def remove_watcher(ticket: Ticket, user: User, *, actor: User, now: datetime) ->
     requester or an agent of the ticket)."""
     if actor.id != user.id and not may_manage(actor, ticket):
         raise PermissionDenied(_l("Only the requester and its agents remove people."))
-    row = db.session.get(TicketWatcher, (ticket.id, user.id))
+    row = watcher_row(ticket.id, user.id)
     if row is None:
         raise NotFound(_l("This person does not follow the ticket."))
     db.session.delete(row)

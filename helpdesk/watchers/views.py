@@ -23,7 +23,7 @@ from helpdesk.watchers import service
 def ticket_watcher_add(ticket_id: int):
     ticket = access.get_visible_ticket(current_user, ticket_id)
     try:
-        user = service.add_by_email(
+        watcher = service.add_by_email(
             ticket,
             request.form.get("email", "").strip(),
             actor=current_user,
@@ -34,7 +34,7 @@ def ticket_watcher_add(ticket_id: int):
         ticket = access.get_visible_ticket(current_user, ticket_id)
         return render_ticket(ticket, errors=errors, status=status)
     db.session.commit()
-    flash(_("%(name)s follows this ticket now.", name=user.name), "success")
+    flash(_("%(name)s follows this ticket now.", name=watcher.user.name), "success")
     return redirect(url_for("helpdesk.ticket_detail", ticket_id=ticket.id))
 
 

@@ -121,6 +121,7 @@ def upgrade():
         )
     op.create_table(
         "ticket_watchers",
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("added_by_id", sa.Integer(), nullable=True),
@@ -143,7 +144,10 @@ def upgrade():
             name=op.f("fk_ticket_watchers_user_id_users"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("ticket_id", "user_id", name=op.f("pk_ticket_watchers")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_watchers")),
+        sa.UniqueConstraint(
+            "ticket_id", "user_id", name=op.f("uq_ticket_watchers_ticket_id")
+        ),
     )
     op.create_index(
         "ix_ticket_watchers_user_id_ticket_id",

@@ -249,10 +249,18 @@ def test_the_api_manages_organisations_and_members(app, client, given, bearer):
     assert [(m["name"], m["contact"]) for m in members["items"]] == [("Olga", True)]
     me = client.get(f"/api/v1/users/{customer.id}", headers=headers).json
     assert (me["organisation"], me["org_contact"]) == ("Globex", True)
-    left = client.delete(
-        f"/api/v1/organisations/{org['id']}/members/{customer.id}", headers=headers
+    left = client.post(
+        f"/api/v1/organisations/{org['id']}/departures",
+        headers=headers,
+        json={"user_id": customer.id},
     )
-    assert left.status_code == 204
+    assert left.status_code == 201
+    again = client.post(
+        f"/api/v1/organisations/{org['id']}/departures",
+        headers=headers,
+        json={"user_id": customer.id},
+    )
+    assert again.status_code == 404
 
 
 def test_an_agent_reads_organisations_but_changes_none(client, given, bearer, app):
@@ -272,9 +280,9 @@ def test_the_openapi_document_describes_organisations_and_watchers(client):
     assert {"get", "post"} <= set(paths["/v1/organisations"])
     assert {"get", "patch"} <= set(paths["/v1/organisations/{id}"])
     assert {"get", "post"} <= set(paths["/v1/organisations/{id}/members"])
-    assert "delete" in paths["/v1/organisations/{id}/members/{user_id}"]
+    assert "post" in paths["/v1/organisations/{id}/departures"]
     assert {"get", "post"} <= set(paths["/v1/tickets/{id}/watchers"])
-    assert "delete" in paths["/v1/tickets/{id}/watchers/{user_id}"]
+    assert "delete" in paths["/v1/watchers/{id}"]
 
 
 # --- new customers by their e-mail's domain -------------------------------------

@@ -172,10 +172,11 @@ def test_an_agent_adds_staff_and_the_ticket_lists_its_watchers(
     listed = client.get(
         f"/api/v1/tickets/{ticket.id}/watchers", headers=bearer(office["anna"])
     ).json
-    assert listed == {
-        "items": [{"id": colleague.id, "name": "Ivan"}],
-        "next_cursor": None,
-    }
+    assert [(w["user_id"], w["name"]) for w in listed["items"]] == [
+        (colleague.id, "Ivan")
+    ]
+    assert listed["items"][0]["id"] == added.json["id"]
+    assert added.headers["Location"] == f"/api/v1/watchers/{added.json['id']}"
     login(office["anna"])
     page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert "Ivan follows the ticket." in page  # the timeline says so

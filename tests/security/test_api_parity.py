@@ -25,9 +25,7 @@ PARITY = {
     "helpdesk.organisation_edit": "PATCH /v1/organisations/{id}",
     "helpdesk.organisation_member_add": "POST /v1/organisations/{id}/members",
     "helpdesk.organisation_member_update": "POST /v1/organisations/{id}/members",
-    "helpdesk.organisation_member_remove": (
-        "DELETE /v1/organisations/{id}/members/{user_id}"
-    ),
+    "helpdesk.organisation_member_remove": "POST /v1/organisations/{id}/departures",
     # tickets
     "helpdesk.ticket_new": "POST /v1/tickets",
     "helpdesk.phone_ticket_create": "POST /v1/tickets",
@@ -38,7 +36,7 @@ PARITY = {
     "helpdesk.ticket_rate": "POST /v1/tickets/{id}/ratings",
     "helpdesk.ticket_transition": "POST /v1/tickets/{id}/transitions",
     "helpdesk.ticket_watcher_add": "POST /v1/tickets/{id}/watchers",
-    "helpdesk.ticket_watcher_remove": "DELETE /v1/tickets/{id}/watchers/{user_id}",
+    "helpdesk.ticket_watcher_remove": "DELETE /v1/watchers/{id}",
     "helpdesk.attachment_download": "GET /v1/attachments/{id}/content",
     "helpdesk.undo_action": "POST /v1/undo/{id}",
     # the queue

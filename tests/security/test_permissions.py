@@ -235,10 +235,11 @@ ORGANISATION_CASES = [
         writes=True,
     ),
     Case(
-        "api-organisation-member-remove",
-        "DELETE",
-        "/api/v1/organisations/{organisation}/members/{user}",
-        managers_only(204),
+        "api-organisation-departure",
+        "POST",
+        "/api/v1/organisations/{organisation}/departures",
+        managers_only(201),
+        json=lambda w: {"user_id": w.customer.id},
         writes=True,
     ),
 ]
@@ -280,7 +281,7 @@ WATCHER_CASES = [
     Case(
         "api-watcher-remove",
         "DELETE",
-        "/api/v1/tickets/{ticket}/watchers/{watcher}",
+        "/api/v1/watchers/{watcher_row}",
         watchers_managed(204),
         writes=True,
         setup={"watcher": True},
@@ -1072,8 +1073,9 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     )
     world.outsider = given(make_user, name="Outsider")
     world.organisation = given(organisation_of, customer)
-    if setup["watcher"]:
-        given(_watch, ticket, world.colleague)
+    world.watcher_row = (
+        given(_watch, ticket, world.colleague) if setup["watcher"] else None
+    )
     if setup["actor_watches"] and user is not None:
         given(_watch, ticket, user)
     world.survivor = (
@@ -1101,6 +1103,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         "reset_link": _reset_link(fx.app, customer),
         "organisation": world.organisation.id,
         "watcher": world.colleague.id,
+        "watcher_row": world.watcher_row.id if world.watcher_row else 0,
         "me": user.id if user else 0,
     }
     return world
