@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from helpdesk.extensions import db
 from helpdesk.models import Priority, Ticket, TicketStatus, User
+from helpdesk.organisations.models import Organisation
 from helpdesk.service import accounts, lines
 from helpdesk.service import tickets as ticket_service
 from knowledge_base.models import Article, CannedResponse
@@ -44,6 +45,7 @@ ARGUMENT_MODELS = {
     "calendar_id": BusinessCalendar,
     "user_id": User,
     "canned_id": CannedResponse,
+    "organisation_id": Organisation,
 }
 # Not pages: files, feeds and machine endpoints.
 NOT_PAGES = re.compile(r"^/(api|static|kb/static|healthz|metrics)\b|\.\w+$")
