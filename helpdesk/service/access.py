@@ -52,6 +52,24 @@ def visible_tickets(actor: User) -> sa.Select[tuple[Ticket]]:
     return query
 
 
+def visible_ids(actor: User) -> sa.CompoundSelect | None:
+    """The ids of the tickets a customer sees, as one UNION ALL of indexed
+    reads: a search over them costs what they see, whatever the number of
+    tickets (an OR of the terms lets SQLite walk a status index instead).
+    None: staff, who see every ticket."""
+    if actor.is_staff:
+        return None
+    parts = [
+        sa.select(Ticket.id).where(Ticket.requester_id == actor.id),
+        sa.select(TicketWatcher.ticket_id).where(TicketWatcher.user_id == actor.id),
+    ]
+    if actor.is_org_contact:
+        parts.append(
+            sa.select(Ticket.id).where(Ticket.organisation_id == actor.organisation_id)
+        )
+    return sa.union_all(*parts)
+
+
 def follows(user: User, ticket: Ticket) -> bool:
     """Whether ``user`` may see ``ticket`` (and so reply on it)."""
     if user.is_staff or ticket.requester_id == user.id:

@@ -447,3 +447,17 @@ def test_the_demo_has_an_organisation_whose_contact_sees_its_requests(
             sa.select(Organisation).where(Organisation.name == "ООО Ромашка")
         )
         assert (romashka.plan, romashka.domains) == ("premium", ["romashka.example"])
+
+
+def test_a_contacts_search_covers_the_organisations_tickets_a_members_their_own(
+    client, bearer, romashka
+):
+    def found(who: str, words: str) -> list[int]:
+        response = client.get(
+            f"/api/v1/tickets?q={words}&status=new", headers=bearer(romashka[who])
+        )
+        return [t["id"] for t in response.json["items"]]
+
+    assert found("irina", "printer") == [romashka["annas"].id]
+    assert found("boris", "printer") == []
+    assert found("dave", "printer") == []
