@@ -71,7 +71,10 @@ def watcher_rows(ticket: Ticket) -> list[TicketWatcher]:
 
 
 def watchers_of(ticket: Ticket) -> list[User]:
-    """The ticket's watchers by name (one query)."""
+    """The ticket's watchers by name (one query; none for a ticket whose
+    intake is not written yet - asking would write it before its time)."""
+    if sa.inspect(ticket).pending:
+        return []
     return list(
         db.session.scalars(
             sa.select(User)
