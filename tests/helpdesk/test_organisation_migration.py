@@ -1,12 +1,11 @@
-"""Migration 0031 on data: the customers' free-text organisations become
+"""Migration 0031 on data (on SQLite and on PostgreSQL): the customers' free-text organisations become
 records (one per name in any case and spacing), members and their tickets
 carry them, the addresses copied on tickets' mail become watchers where they
 may; and back. The models match the migrations."""
 
 from __future__ import annotations
 
-import os
-from datetime import datetime
+from datetime import UTC, datetime
 
 import flask_migrate
 import pytest
@@ -18,21 +17,31 @@ from app import create_app
 from config import TestingConfig
 from helpdesk.extensions import db
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("HELPDESK_TEST_DB") == "postgresql",
-    reason="a throwaway SQLite file of its own; the suite's PostgreSQL runs 0031 too",
-)
-
-AT = datetime(2026, 11, 23, 9, 0)  # as UTCDateTime stores instants on SQLite
+AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def old_database(tmp_path):
+def scratch_url(database_url, tmp_path):
+    """An empty database of its own: a SQLite file, or a database created on
+    the suite's PostgreSQL server."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    name = "helpdesk_migration_0031"
+    server = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    yield database_url.rsplit("/", 1)[0] + "/" + name
+    with server.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    server.dispose()
+
+
+@pytest.fixture
+def old_database(scratch_url):
     """A database at revision 0024 with free-text organisations."""
-    app = create_app(
-        TestingConfig,
-        overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"},
-    )
+    app = create_app(TestingConfig, overrides={"SQLALCHEMY_DATABASE_URI": scratch_url})
     with app.app_context():
         flask_migrate.upgrade(revision="0024")
         people = [
@@ -49,22 +58,25 @@ def old_database(tmp_path):
                     "INSERT INTO users (id, email, name, role, organization, "
                     "lookup_text, timezone, active, created_at, notification_settings,"
                     " session_version) VALUES (:id, :email, :name, :role, :org, "
-                    "lower(:name), 'UTC', 1, :at, '{}', 0)"
+                    ":lookup, 'UTC', :yes, :at, '{}', 0)"
                 ),
                 {
                     "id": user_id,
                     "email": email,
                     "name": name,
+                    "lookup": name.lower(),
                     "role": role,
                     "org": organization,
                     "at": AT,
+                    "yes": True,
                 },
             )
         db.session.execute(
             sa.text(
                 "INSERT INTO categories (id, code, name_en, name_ru, active) "
-                "VALUES (1, 'access', 'Access', 'Доступ', 1)"
-            )
+                "VALUES (1, 'access', 'Access', 'Доступ', :yes)"
+            ),
+            {"yes": True},
         )
         for ticket_id, requester in ((10, 1), (11, 4), (12, 6)):
             db.session.execute(
@@ -91,6 +103,7 @@ def old_database(tmp_path):
         db.session.commit()
     yield app
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
