@@ -461,3 +461,21 @@ def test_a_contacts_search_covers_the_organisations_tickets_a_members_their_own(
     assert found("irina", "printer") == [romashka["annas"].id]
     assert found("boris", "printer") == []
     assert found("dave", "printer") == []
+
+
+def test_an_imported_ticket_carries_its_requesters_organisation(
+    app, runner, given, tmp_path
+):
+    given(make_category, "access")
+    anna = given(make_user, email="anna@romashka.example", organisation="ООО Ромашка")
+    rows = [
+        ["external_id", "subject", "category", "requester", "created_at"],
+        ["T-1", "Old printer", "access", anna.email, "2026-01-10T09:00:00Z"],
+    ]
+    result = runner.invoke(
+        args=["import", "tickets", str(write_csv(tmp_path / "t.csv", rows))]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket))
+        assert ticket.organisation_id == anna.organisation_id is not None
