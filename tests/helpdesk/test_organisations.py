@@ -479,3 +479,18 @@ def test_an_imported_ticket_carries_its_requesters_organisation(
     with app.app_context():
         ticket = db.session.scalar(sa.select(Ticket))
         assert ticket.organisation_id == anna.organisation_id is not None
+
+
+def test_a_large_organisations_members_come_page_by_page(app, client, given, login):
+    given(make_organisation, "Globex")
+    for n in range(app.config["PAGE_SIZE"] + 1):
+        given(make_user, name=f"Member {n:03d}", organisation="Globex")
+    login(given(make_user, role=Role.ADMIN))
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+    first = client.get(f"/admin/organisations/{org_id}").get_data(as_text=True)
+    more = re.search(r'href="([^"]+cursor=[^"#]+)#members"', first)
+    assert more, "a link to the next members"
+    second = client.get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    last = f"Member {app.config['PAGE_SIZE']:03d}"
+    assert last not in first and last in second
