@@ -16,6 +16,7 @@ from helpdesk.extensions import db
 from helpdesk.models import ApiToken, Role, Ticket, User
 from helpdesk.organisations import lookup as organisations
 from helpdesk.organisations.models import Organisation
+from helpdesk.watchers.models import TicketWatcher
 
 # A password hash that no password matches, so unknown e-mails cost the same
 # time as wrong passwords (no user enumeration by timing).
@@ -80,7 +81,9 @@ def set_membership(
     """Make ``user`` a member of ``organisation`` (None: of none), its
     designated contact when ``contact``. Only customers belong to one. Their
     tickets follow them (``Ticket.organisation_id``: one indexed UPDATE), so
-    the organisation's contacts see what its members asked, and no more."""
+    the organisation's contacts see what its members asked, and no more; and
+    they stop watching their former colleagues' tickets (a customer watches
+    only tickets of their own organisation)."""
     if organisation is not None and user.role != Role.CUSTOMER:
         message = _l("Only customers belong to an organisation.")
         raise InvalidInput(message, fields={"organisation": [message]})
@@ -90,6 +93,9 @@ def set_membership(
             sa.update(Ticket)
             .where(Ticket.requester_id == user.id)
             .values(organisation_id=new_id)
+        )
+        db.session.execute(
+            sa.delete(TicketWatcher).where(TicketWatcher.user_id == user.id)
         )
     user.organisation = organisation
     user.org_contact = bool(contact) and organisation is not None

@@ -254,3 +254,19 @@ def test_a_merge_keeps_the_watchers_and_its_undo_takes_them_off_again(
     assert undone.status_code == 200, undone.json
     assert watchers(app, survivor.id) == []
     assert watchers(app, duplicate.id) == [boris.id]
+
+
+def test_a_colleague_who_leaves_the_organisation_stops_watching(
+    app, client, bearer, office
+):
+    from helpdesk.models import User
+    from helpdesk.service import accounts
+
+    ticket, boris = office["ticket"], office["boris"]
+    with app.app_context():
+        _watch(ticket.id, boris.id)
+        accounts.set_membership(db.session.get(User, boris.id), None, contact=False)
+        db.session.commit()
+    assert watchers(app, ticket.id) == []
+    seen = client.get(f"/api/v1/tickets/{ticket.id}", headers=bearer(boris))
+    assert seen.status_code == 404
