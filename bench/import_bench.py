@@ -40,6 +40,7 @@ from helpdesk.extensions import db  # noqa: E402
 from helpdesk.imports.kinds import get_kind  # noqa: E402
 from helpdesk.imports.service import run_import  # noqa: E402
 from helpdesk.models import Category, Comment, Role, Ticket, TicketEvent, User  # noqa: E402
+from helpdesk.organisations.models import Organisation  # noqa: E402
 from helpdesk.outbox.models import OutboxMessage  # noqa: E402
 from sla.models import BusinessCalendar, SlaClock, SlaPolicy, WorkingInterval  # noqa: E402
 
@@ -57,9 +58,18 @@ HEADERS = [
 
 def seed() -> None:
     at = NOW - timedelta(days=800)
+    orgs = [
+        Organisation(
+            name=f"ООО Ромашка {n}",
+            name_key=f"ооо ромашка {n}",
+            created_at=at,
+            updated_at=at,
+        )
+        for n in range(50)
+    ]
     users = [
         User(email=f"c{i}@example.com", name=f"Клиент {i}", role=Role.CUSTOMER,
-             organization=f"ООО Ромашка {i % 50}", created_at=at)
+             organisation=orgs[i % 50], created_at=at)
         for i in range(CUSTOMERS)
     ] + [
         User(email=f"a{i}@example.com", name=f"Агент {i}", role=(Role.LINE1, Role.LINE2, Role.LINE3)[i % 3], created_at=at)

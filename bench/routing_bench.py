@@ -40,6 +40,7 @@ from config import TestingConfig  # noqa: E402
 from helpdesk.clock import FrozenClock  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.models import Category, Priority, Role, User  # noqa: E402
+from helpdesk.organisations import service as organisations  # noqa: E402
 from helpdesk.service import accounts  # noqa: E402
 from helpdesk.service import tickets as ticket_service  # noqa: E402
 from routing.models import RoutingRule  # noqa: E402
@@ -67,7 +68,8 @@ def build_app(path: Path):
                 _user(f"{role.value}.{n}@bench.test", role)
         _user("admin@bench.test", Role.ADMIN)
         for n in range(50):
-            _user(f"customer{n}@bench.test", Role.CUSTOMER, organization=f"Org {n}")
+            organisations.create_organisation({"name": f"Org {n}"}, now=NOW)
+            _user(f"customer{n}@bench.test", Role.CUSTOMER, organisation=f"Org {n}")
         db.session.commit()
     return app
 

@@ -42,6 +42,7 @@ from config import TestingConfig  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.fulltext import index_text  # noqa: E402
 from helpdesk.models import Category, Role, Ticket, User  # noqa: E402
+from helpdesk.organisations.models import Organisation  # noqa: E402
 from helpdesk.search import tickets as ticket_search  # noqa: E402
 from helpdesk.service import accounts  # noqa: E402
 
@@ -265,6 +266,20 @@ def seed(app, n_tickets: int, seed_value: int) -> dict:
                 for c in CATEGORIES
             ],
         )
+        db.session.execute(
+            sa.insert(Organisation),
+            [
+                {
+                    "id": n + 1,
+                    "name": f"Org {n}",
+                    "name_key": f"org {n}",
+                    "notes": "",
+                    "created_at": start,
+                    "updated_at": start,
+                }
+                for n in range(ORGANISATIONS)
+            ],
+        )
         users = [
             {
                 "email": f"agent{line}.{i}@example.com",
@@ -282,7 +297,7 @@ def seed(app, n_tickets: int, seed_value: int) -> dict:
                 "email": f"customer{i}@org{i % ORGANISATIONS}.example",
                 "name": f"Customer {i}",
                 "phone": f"+7495{i:07d}",
-                "organization": f"Org {i % ORGANISATIONS}",
+                "organisation_id": i % ORGANISATIONS + 1,
                 "role": Role.CUSTOMER,
                 "timezone": "UTC",
                 "active": True,
@@ -362,6 +377,12 @@ def seed(app, n_tickets: int, seed_value: int) -> dict:
             raw.commit()
             counts["comments"] += len(comments)
             print(f"  seeded {tid:,} tickets", flush=True)
+        # Tickets carry their requester's organisation.
+        cur.execute(
+            "UPDATE tickets SET organisation_id = (SELECT organisation_id FROM users "
+            "WHERE users.id = tickets.requester_id)"
+        )
+        raw.commit()
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
         raw.close()

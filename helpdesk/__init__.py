@@ -52,11 +52,17 @@ def init_app(app: Flask) -> None:
     from helpdesk.macros import api as macros_api  # noqa: F401 - joins api.bp
     from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
+    from helpdesk.organisations import api as organisations_api
+    from helpdesk.organisations import service as organisations
+    from helpdesk.organisations import views as _organisation_pages  # noqa: F401
     from helpdesk.outbox.models import OutboxMessage
     from helpdesk.signin import jobs as signin_jobs
     from helpdesk.signin import throttle, two_factor
     from helpdesk.undo import jobs as undo_jobs
     from helpdesk.undo import service as undo_service
+    from helpdesk.watchers import api as watchers_api
+    from helpdesk.watchers import service as watchers
+    from helpdesk.watchers import views as _watcher_pages  # noqa: F401
 
     # Before any blueprint adds a rule: every package's <int:...> is bounded.
     app.url_map.converters["int"] = http.IdConverter
@@ -95,6 +101,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["filename"] = files.clean_filename
     app.context_processor(lambda: {"current_locale": str(get_locale())})
     hooks.init_app(app)
+    app.jinja_env.globals["organisation_names"] = organisations.all_names
+    hooks.add_panel(app, "nav_admin", "helpdesk/panels/nav_organisations.html")
+    hooks.add_undo_participant(
+        app, "watchers", watchers.snapshot_for_undo, watchers.restore_for_undo
+    )
     # The core's API modules beside helpdesk.api (their routes join api.bp).
     for api_part in (
         api_attachments,
@@ -103,6 +114,8 @@ def init_app(app: Flask) -> None:
         api_people,
         api_queue,
         api_signin,
+        organisations_api,
+        watchers_api,
     ):
         hooks.add_openapi_paths(app, api_part.add_openapi_paths)
     metrics.init_app(app)
@@ -118,6 +131,8 @@ def init_app(app: Flask) -> None:
     backup.init_app(app)
     audit.init_app(app)
     macros.init_app(app)
+    audit.audit_table("organisations", "organisation")
+    audit.audit_table("organisation_domains", "organisation_domain")
     if app.config.get("MAIL_IMAP_HOST"):
         hooks.add_job(app, "mail-poll", inbound.poll_job, "MAIL_POLL_SECONDS")
 

@@ -258,7 +258,8 @@ def add_openapi_paths(spec) -> None:
             "post": operation(
                 "Admins: create a user (`role`; no password mails an invitation). "
                 "Other staff: register a caller (`name`, `email`, `phone`, "
-                "`organization`, `send_invitation`)",
+                "`organisation` by name - without one, the organisation of the "
+                "e-mail's domain -, `send_invitation`)",
                 {"201": {"description": "Created", **user}} | FORBIDDEN,
                 body=UserAdminIn,
                 errors=("401", "422"),
@@ -275,8 +276,9 @@ def add_openapi_paths(spec) -> None:
                 errors=("401", "404"),
             ),
             "patch": operation(
-                "Admins: change any of role, name, phone, organisation, active, "
-                "password (deactivating ends their sessions and tokens)",
+                "Admins: change any of role, name, phone, organisation (by name; "
+                "empty: none), org_contact, active, password (deactivating ends "
+                "their sessions and tokens)",
                 {"200": {"description": "User", **user}} | FORBIDDEN,
                 body=UserAdminPatchIn,
                 params=[ID_PARAM],

@@ -1,4 +1,5 @@
-"""Demo data: one or more users per role (password ``demo``), categories, tickets.
+"""Demo data: one or more users per role (password ``demo``), organisations
+(one with a designated contact), categories, tickets.
 
 Idempotent: users and categories are looked up by their unique keys, and
 demo tickets are only created when the demo customer has none.
@@ -31,6 +32,8 @@ from helpdesk.models import (
     Ticket,
     TicketStatus,
 )
+from helpdesk.organisations import lookup as organisations
+from helpdesk.organisations import service as organisation_service
 from helpdesk.service import accounts
 from helpdesk.service import tickets as ticket_service
 
@@ -51,12 +54,34 @@ DEMO_USERS = (
         "Acme Ltd",
         "en",
     ),
+    # ООО Ромашка's designated contact: sees Анна's requests too.
+    (
+        "contact@example.com",
+        "Игорь Соколов",
+        Role.CUSTOMER,
+        "+74951234568",
+        "ООО Ромашка",
+        "ru",
+    ),
     ("line1@example.com", "Ольга Первая", Role.LINE1, None, None, "ru"),
     ("line2@example.com", "Пётр Конфигуратов", Role.LINE2, None, None, "ru"),
     ("line3@example.com", "Dana Developer", Role.LINE3, None, None, "en"),
     ("manager@example.com", "Мария Руководитель", Role.MANAGER, None, None, "ru"),
     ("admin@example.com", "Admin", Role.ADMIN, None, None, "en"),
 )
+
+# name, e-mail domains, phone, plan, notes
+DEMO_ORGANISATIONS = (
+    (
+        "ООО Ромашка",
+        ("romashka.example",),
+        "+74951230000",
+        "premium",
+        "Бухгалтерия на 3 этаже; договор до конца года.",
+    ),
+    ("Acme Ltd", ("acme.example",), "+442070000000", "basic", ""),
+)
+DEMO_CONTACTS = frozenset({"contact@example.com"})
 
 DEMO_CATEGORIES = (
     ("access", "Access and passwords", "Доступ и пароли"),
@@ -143,9 +168,11 @@ def every_name(value: Mapping[str, str] | str) -> set[str]:
 
 
 def load_demo_people(*, now: datetime) -> int:
-    """Users and categories that are missing; returns how many users were created."""
+    """Organisations, users and categories that are missing; returns how
+    many users were created."""
+    _load_demo_organisations(now=now)
     created = 0
-    for email, name, role, phone, organization, locale in DEMO_USERS:
+    for email, name, role, phone, organisation, locale in DEMO_USERS:
         if accounts.find_user_by_email(email) is None:
             accounts.create_user(
                 {
@@ -153,7 +180,8 @@ def load_demo_people(*, now: datetime) -> int:
                     "name": name,
                     "role": role,
                     "phone": phone,
-                    "organization": organization,
+                    "organisation": organisation,
+                    "org_contact": email in DEMO_CONTACTS,
                     "locale": locale,
                     "password": "demo",
                     "timezone": "Europe/Moscow",
@@ -166,6 +194,21 @@ def load_demo_people(*, now: datetime) -> int:
             db.session.add(Category(code=code, name_en=name_en, name_ru=name_ru))
     db.session.flush()
     return created
+
+
+def _load_demo_organisations(*, now: datetime) -> None:
+    for name, domains, phone, plan, notes in DEMO_ORGANISATIONS:
+        if organisations.by_name(name) is None:
+            organisation_service.create_organisation(
+                {
+                    "name": name,
+                    "domains": list(domains),
+                    "phone": phone,
+                    "plan": plan,
+                    "notes": notes,
+                },
+                now=now,
+            )
 
 
 def load_demo_tickets(*, now: datetime) -> None:

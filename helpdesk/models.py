@@ -14,6 +14,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from helpdesk.db import MAX_ID, Base, str_enum
+from helpdesk.organisations.models import Organisation
 
 
 class Role(enum.StrEnum):
@@ -143,6 +144,9 @@ class EventKind(enum.StrEnum):
     LINE_CHANGED = "routing_line_changed"
     # An undoable operation taken back (helpdesk.undo); data names the operation.
     UNDONE = "undone"
+    # Someone began or stopped following the ticket (helpdesk.watchers).
+    WATCHER_ADDED = "watcher_added"
+    WATCHER_REMOVED = "watcher_removed"
 
 
 class User(UserMixin, Base):
@@ -154,13 +158,18 @@ class User(UserMixin, Base):
     phone: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     # The caller lookup's keys (helpdesk.phones, accounts.find_callers): the
     # number in E.164, its digits reversed (a local number is how it ends),
-    # and name, e-mail and organisation lower-cased with ё as е.
+    # and name, e-mail and organisation's name lower-cased with ё as е.
     phone_e164: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     phone_reversed: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     lookup_text: Mapped[str] = mapped_column(
         sa.String(500), default="", server_default=""
     )
-    organization: Mapped[str | None] = mapped_column(sa.String(120), index=True)
+    # A customer's organisation; its designated contacts (``org_contact``)
+    # see all of its tickets (helpdesk.service.access).
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    org_contact: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"), index=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
@@ -188,6 +197,21 @@ class User(UserMixin, Base):
     tokens: WriteOnlyMapped[ApiToken] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+    # Joined with every user (a primary-key join): policies, rules, lists and
+    # mails read the name and plan of a requester's organisation without a
+    # query of their own.
+    organisation: Mapped[Organisation | None] = relationship(
+        back_populates="members", lazy="joined"
+    )
+
+    @property
+    def organisation_name(self) -> str | None:
+        return self.organisation.name if self.organisation else None
+
+    @property
+    def is_org_contact(self) -> bool:
+        """A designated contact of an organisation (sees all its tickets)."""
+        return self.org_contact and self.organisation_id is not None
 
     @property
     def is_active(self) -> bool:  # flask-login: inactive users cannot log in
@@ -269,6 +293,8 @@ class Ticket(Base):
         sa.Index("ix_tickets_requester_id_id", "requester_id", "id"),
         sa.Index("ix_tickets_assignee_id_id", "assignee_id", "id"),
         sa.Index("ix_tickets_assignee_id_status_id", "assignee_id", "status", "id"),
+        # An organisation's tickets: its contacts' portal, the organisation filter.
+        sa.Index("ix_tickets_organisation_id_id", "organisation_id", "id"),
         sa.CheckConstraint("line BETWEEN 1 AND 3", name="line_range"),
     )
 
@@ -288,6 +314,11 @@ class Ticket(Base):
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"), index=True)
     requester_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The requester's organisation, kept with the requester's membership
+    # (helpdesk.organisations.service), so lists by organisation walk an index.
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id")
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]

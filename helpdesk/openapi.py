@@ -72,7 +72,10 @@ TICKET_LIST_PARAMS = (
     ("category", {"type": "string", "description": "category code"}),
     ("assignee", {"type": "integer", "description": "user id; 0 = unassigned"}),
     ("requester", {"type": "integer"}),
-    ("organization", {"type": "string", "description": "the requester's"}),
+    (
+        "organization",
+        {"type": "string", "description": "the requester's organisation, by name"},
+    ),
     ("tag", {"type": "string"}),
     (
         "number",

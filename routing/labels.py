@@ -30,6 +30,7 @@ FIELD_LABELS = {
     "sla_target": _l("SLA target"),
     "line": _l("line"),
     "organization": _l("requester's organisation"),
+    "plan": _l("plan of the requester's organisation"),
     "subject": _l("subject"),
     "description": _l("description"),
     "text": _l("subject or description"),

@@ -52,7 +52,7 @@ def weekday_label(weekday: int, locale: str) -> str:
 
 
 ACTIONS = ("notify_assignee", "notify_line", "notify_managers", "escalate")
-CONDITION_KEYS = ("priority", "category", "organization", "channel")
+CONDITION_KEYS = ("priority", "category", "organization", "plan", "channel")
 WEEK_MINUTES = 7 * 1440
 
 
@@ -244,7 +244,9 @@ def _holiday(item: object) -> dict[str, Any] | str:
 
 class ConditionsField(fields.Field):
     """``{"priority": ["P1"], "category": ["access"], "organization": [...],
-    "channel": ["phone"]}``; a missing or empty list matches anything.
+    "plan": ["premium"], "channel": ["phone"]}``; a missing or empty list
+    matches anything. ``organization`` names the requester's organisation,
+    ``plan`` its plan.
     Values are checked here by shape and enum; category codes by the service."""
 
     openapi = {
@@ -262,7 +264,10 @@ class ConditionsField(fields.Field):
         unknown = set(value) - set(CONDITION_KEYS)
         if unknown:
             raise ValidationError(
-                N_("Conditions may name priority, category, organization and channel.")
+                N_(
+                    "Conditions may name priority, category, organization, plan "
+                    "and channel."
+                )
             )
         result: dict[str, list[str]] = {}
         for key in CONDITION_KEYS:

@@ -89,8 +89,9 @@ class Holiday(Base):
 class SlaPolicy(Base):
     """Targets for the tickets its conditions match; the lowest position wins.
 
-    ``conditions`` maps ``priority``/``category``/``organization``/``channel``
-    to lists of accepted values; a missing or empty list accepts anything.
+    ``conditions`` maps ``priority``/``category``/``organization`` (the
+    requester's organisation's name)/``plan`` (its plan)/``channel`` to lists
+    of accepted values; a missing or empty list accepts anything.
     ``on_warning``/``on_breach`` list actions: ``notify_assignee``,
     ``notify_line``, ``notify_managers``, ``escalate``.
     """

@@ -354,6 +354,7 @@ def _policy_input(form: MultiDict) -> dict[str, Any]:
     """The form's fields in the API's shape (checkbox groups → lists, blank
     targets → none), for ``PolicyIn`` to check."""
     organizations = re.split(r"[,\n]", form.get("organization", ""))
+    plans = re.split(r"[,\n]", form.get("plan", ""))
     return {
         "name": form.get("name", ""),
         "active": "active" in form,
@@ -369,6 +370,7 @@ def _policy_input(form: MultiDict) -> dict[str, Any]:
             "category": form.getlist("category"),
             "channel": form.getlist("channel"),
             "organization": [o.strip() for o in organizations if o.strip()],
+            "plan": [p.strip() for p in plans if p.strip()],
         },
         "on_warning": form.getlist("on_warning"),
         "on_breach": form.getlist("on_breach"),

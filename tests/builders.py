@@ -20,6 +20,9 @@ from helpdesk.models import (
     Ticket,
     User,
 )
+from helpdesk.organisations import lookup as organisation_lookup
+from helpdesk.organisations import service as organisation_service
+from helpdesk.organisations.models import Organisation
 from helpdesk.outbox import OutboxMessage
 from helpdesk.service import accounts, attachments
 from helpdesk.service import tickets as ticket_service
@@ -33,9 +36,22 @@ _sequence = itertools.count(1)
 _AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
+def make_organisation(name: str = "Acme", **fields) -> Organisation:
+    """The organisation of this name (created through the service when
+    missing): ``domains``, ``phone``, ``plan``, ``notes``."""
+    existing = organisation_lookup.by_name(name)
+    if existing is not None:
+        return existing
+    return organisation_service.create_organisation({"name": name} | fields, now=_AT)
+
+
 def make_user(
     *, role: Role = Role.CUSTOMER, email: str | None = None, **fields
 ) -> User:
+    """A user through the service; ``organisation="Acme"`` (created when
+    missing) and ``org_contact=True`` make a member, a designated contact."""
+    if fields.get("organisation"):
+        make_organisation(fields["organisation"])
     n = next(_sequence)
     data = {
         "email": email or f"{role.value}{n}@example.test",

@@ -35,12 +35,16 @@ import pytest
 from werkzeug.routing import Rule
 
 from helpdesk.models import Role
+from tests.builders import make_user
 from tests.security.support import changed_tables, db_state, error_of
 
 ACTORS = (
     "anonymous",
     "customer",  # the requester of the world's ticket
-    "other_customer",
+    "other_customer",  # a customer of no organisation
+    # The requester belongs to an organisation (``make_requester``):
+    "org_contact",  # its designated contact, who sees all its tickets
+    "org_member",  # a plain member, a colleague who sees only their own
     "line1",
     "line2",
     "line3",
@@ -50,6 +54,8 @@ ACTORS = (
 ROLES = {
     "customer": Role.CUSTOMER,
     "other_customer": Role.CUSTOMER,
+    "org_contact": Role.CUSTOMER,
+    "org_member": Role.CUSTOMER,
     "line1": Role.LINE1,
     "line2": Role.LINE2,
     "line3": Role.LINE3,
@@ -58,6 +64,42 @@ ROLES = {
 }
 AGENTS = ("line1", "line2", "line3")
 STAFF = (*AGENTS, "manager", "admin")
+CUSTOMERS = ("customer", "other_customer", "org_contact", "org_member")
+# The organisation the world's requester belongs to.
+REQUESTERS_ORGANISATION = "Requester & Co"
+
+
+def make_requester(given, **fields):
+    """The requester of a world's tickets: a member of
+    ``REQUESTERS_ORGANISATION``, so that its contact and its plain members
+    can act beside the customer of no organisation."""
+    return given(
+        make_user,
+        role=Role.CUSTOMER,
+        name="Requester",
+        organisation=REQUESTERS_ORGANISATION,
+        **fields,
+    )
+
+
+def make_actor(given, actor: str, requester):
+    """The acting user of a cell (a snapshot; None for anonymous): the
+    requester itself, a designated contact or a plain member of its
+    organisation, or a new user of the actor's role."""
+    if actor == "anonymous":
+        return None
+    if actor == "customer":
+        return requester
+    if actor in ("org_contact", "org_member"):
+        return given(
+            make_user,
+            role=Role.CUSTOMER,
+            name=actor.replace("_", " ").title(),
+            organisation=REQUESTERS_ORGANISATION,
+            org_contact=actor == "org_contact",
+        )
+    return given(make_user, role=ROLES[actor])
+
 
 # Anonymous on a protected route: the login page for pages, 401 for the API.
 LOGIN = "login"

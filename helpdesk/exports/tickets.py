@@ -63,7 +63,7 @@ def _row(t: Ticket, legacy_number: str) -> tuple:
         t.line,
         t.requester.email,
         t.requester.name,
-        t.requester.organization or "",
+        t.requester.organisation_name or "",
         t.assignee.email if t.assignee else "",
         iso_utc(t.created_at),
         iso_utc(t.updated_at),

@@ -78,6 +78,8 @@ class TicketDraft:
         return row | {
             "category_id": self.category.id,
             "requester_id": self.requester_id,
+            # A ticket carries its requester's organisation (its contacts see it).
+            "organisation_id": self.requester.organisation_id,
             "assignee_id": self.assignee_id,
             "merged_into_id": None,
         }

@@ -1,8 +1,12 @@
 """The ``users`` and ``organisations`` imports.
 
-Organisations are a free-text field on users today (``User.organization``,
-what SLA policy conditions match), so the ``organisations`` import sets that
-field on existing users found by e-mail; ``users`` can set it too.
+Organisations are records (``helpdesk.organisations``), named in the files
+as legacy systems wrote them: a name no organisation has yet creates one.
+``users`` puts a customer into the organisation its ``organisation`` column
+names (staff belong to none: the column is ignored for them);
+``organisations`` creates or updates organisations (domains, phone, plan,
+notes) and, on rows with an ``email``, puts that customer into it (as its
+designated contact when ``contact`` says yes).
 """
 
 from __future__ import annotations
@@ -20,7 +24,15 @@ from helpdesk.imports.fields import Code, Flag, max_length
 from helpdesk.imports.fields import text as _text
 from helpdesk.imports.kinds import Column, Kind, Outcome, Problem, Row, RunContext
 from helpdesk.models import Role, User
-from helpdesk.service.accounts import end_sessions, normalise_email, normalise_phone
+from helpdesk.organisations import service as organisations
+from helpdesk.organisations.models import clean_domain, organisation_key
+from helpdesk.service.accounts import (
+    end_sessions,
+    normalise_email,
+    normalise_phone,
+    refresh_lookup,
+    set_membership,
+)
 
 
 def email_field() -> fields.Email:
@@ -53,8 +65,16 @@ class UserRowIn(Schema):
 
 
 class OrganisationRowIn(Schema):
-    email = email_field()
     organisation = _text(120, required=True)
+    email = fields.Email(
+        validate=max_length(254),
+        error_messages={"invalid": N_("Not a valid email address.")},
+    )
+    contact = Flag()
+    domains = _text(1000)
+    phone = _text(40)
+    plan = _text(40)
+    notes = _text(5000)
 
 
 def _users_by_email(emails) -> dict[str, User]:
@@ -82,6 +102,10 @@ def check_users(rows: list[Row], context: RunContext) -> list[Problem]:
 
 
 def write_users(rows: list[Row], context: RunContext) -> Outcome:
+    named = organisations.ensure_named(
+        [data["organisation"] for _line, data in rows if "organisation" in data],
+        now=context.now,
+    )
     ids = [data["user_id"] for _line, data in rows if data["user_id"]]
     existing = (
         {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
@@ -96,6 +120,9 @@ def write_users(rows: list[Row], context: RunContext) -> Outcome:
             db.session.add(user)
             new.append((user, data.get("external_id")))
         _apply_user(user, data)
+        if "organisation" in data:
+            _join(user, named[organisation_key(data["organisation"])])
+        refresh_lookup(user)
     db.session.flush()
     for user, external_id in new:
         if external_id:
@@ -112,31 +139,89 @@ def _apply_user(user: User, data: dict) -> None:
     user.active = data["active"]
     if "phone" in data:
         user.phone = normalise_phone(data["phone"])
-    if "organisation" in data:
-        user.organization = data["organisation"]
     if "locale" in data:
         user.locale = data["locale"]
     user.timezone = data.get("timezone") or user.timezone or "UTC"
 
 
+def _join(user: User, organisation, *, contact: bool | None = None) -> None:
+    """Staff belong to no organisation: the column says nothing for them."""
+    if user.role != Role.CUSTOMER:
+        return
+    if contact is None:  # kept while they stay in the same organisation
+        contact = user.org_contact and user.organisation_id == organisation.id
+    set_membership(user, organisation, contact=contact)
+
+
+def _domains(data: dict) -> list[str]:
+    return [clean_domain(d) for d in data.get("domains", "").split(",") if d.strip()]
+
+
 def check_organisations(rows: list[Row], context: RunContext) -> list[Problem]:
-    by_email = _users_by_email(data["email"] for _line, data in rows)
+    by_email = _users_by_email(data["email"] for _line, data in rows if "email" in data)
+    owners = organisations.domain_owners(
+        [d for _line, data in rows for d in _domains(data)]
+    )
+    named = {
+        o.name_key: o.id
+        for o in (
+            organisations.get_by_keys(
+                [organisation_key(data["organisation"]) for _line, data in rows]
+            )
+        )
+    }
     problems = []
     for line, data in rows:
+        problems += _organisation_problems(line, data, by_email, owners, named)
+    return problems
+
+
+def _organisation_problems(line, data, by_email, owners, named) -> list[Problem]:
+    key = organisation_key(data["organisation"])
+    problems = []
+    for domain in _domains(data):
+        # A domain belongs to one organisation: the first to claim it here.
+        owner = owners.setdefault(domain, named.get(key, key))
+        if owner != named.get(key, key):
+            message = N_("%(domain)s is a domain of another organisation.")
+            problems.append((line, "domains", message, {"domain": domain}))
+    if "email" in data:
         user = by_email.get(normalise_email(data["email"]))
         if user is None:
             problems.append((line, "email", N_("No user has this e-mail."), {}))
+        elif user.role != Role.CUSTOMER:
+            message = N_("Only customers belong to an organisation.")
+            problems.append((line, "email", message, {}))
         else:
             data["user_id"] = user.id
     return problems
 
 
 def write_organisations(rows: list[Row], context: RunContext) -> Outcome:
-    names = {data["user_id"]: data["organisation"] for _line, data in rows}
-    users = db.session.scalars(sa.select(User).where(User.id.in_(list(names))))
-    for user in users:
-        user.organization = names[user.id]
-    return Outcome(0, len(names))
+    names = [data["organisation"] for _line, data in rows]
+    existing = {
+        o.name_key for o in organisations.get_by_keys(map(organisation_key, names))
+    }
+    named = organisations.ensure_named(names, now=context.now)
+    ids = [data["user_id"] for _line, data in rows if data.get("user_id")]
+    users = (
+        {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    for _line, data in rows:
+        organisation = named[organisation_key(data["organisation"])]
+        for field in ("phone", "plan", "notes"):
+            if field in data:
+                setattr(organisation, field, data[field])
+        if "domains" in data:
+            organisations.set_domains(organisation, _domains(data))
+        organisation.updated_at = context.now
+        if data.get("user_id"):
+            _join(users[data["user_id"]], organisation, contact=data.get("contact"))
+    db.session.flush()
+    created = len(set(named) - existing)
+    return Outcome(created, len(rows) - created)
 
 
 USERS = Kind(
@@ -178,9 +263,32 @@ ORGANISATIONS = Kind(
     title=_l("Organisations"),
     columns=(
         Column(
-            "email", True, _l("E-mail of an existing user."), "ivan.petrov@example.com"
+            "organisation",
+            True,
+            _l("The organisation's name: created when new, else updated."),
+            "ООО Ромашка",
         ),
-        Column("organisation", True, _l("The user's organisation."), "ООО Ромашка"),
+        Column(
+            "email",
+            False,
+            _l("E-mail of an existing customer who belongs to it."),
+            "ivan.petrov@example.com",
+        ),
+        Column(
+            "contact",
+            False,
+            _l("yes: that customer is a designated contact (sees all its tickets)."),
+            "no",
+        ),
+        Column(
+            "domains",
+            False,
+            _l("E-mail domains, comma-separated: their unknown senders join it."),
+            "romashka.ru",
+        ),
+        Column("phone", False, _l("Phone number."), "+7 495 123-45-67"),
+        Column("plan", False, _l("Plan (SLA policies match it)."), "premium"),
+        Column("notes", False, _l("Notes for the staff."), ""),
     ),
     schema=OrganisationRowIn,
     check=check_organisations,

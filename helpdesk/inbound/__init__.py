@@ -5,8 +5,9 @@ Tracker's mailgate does); ``flask mail poll`` and the scheduler's ``mail-poll``
 job (``jobs``) read an IMAP folder (``imap``). ``parse`` turns a message into
 plain data, ``service`` routes it, ``outcomes`` writes what it becomes through
 the core's ticket services, ``quarantine`` keeps what could not be ingested;
-``models`` holds the Message-IDs seen, the quarantine and the addresses
-copied on a ticket's mail.
+``models`` holds the Message-IDs seen and the quarantine. The people the
+requester copies on a ticket's mail follow it as its watchers
+(``helpdesk.watchers``).
 """
 
 from helpdesk.inbound.jobs import poll_job
@@ -15,7 +16,6 @@ from helpdesk.inbound.models import (
     Outcome,
     QuarantinedMessage,
     QuarantineReason,
-    TicketCopy,
 )
 from helpdesk.inbound.service import IngestResult, ingest_message
 
@@ -25,7 +25,6 @@ __all__ = [
     "Outcome",
     "QuarantineReason",
     "QuarantinedMessage",
-    "TicketCopy",
     "ingest_message",
     "poll_job",
 ]

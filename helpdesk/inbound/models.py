@@ -1,6 +1,6 @@
-"""Mail-in tables: every message ever handled (so none is ingested twice),
-the quarantine of messages that could not be, and the people copied on a
-ticket's mail (who may answer it as well as its requester)."""
+"""Mail-in tables: every message ever handled (so none is ingested twice) and
+the quarantine of messages that could not be. (The people copied on a
+ticket's mail are its watchers: ``helpdesk.watchers``.)"""
 
 from __future__ import annotations
 
@@ -89,18 +89,3 @@ class QuarantinedMessage(Base):
     # Deferred: the list never pulls the messages themselves.
     raw: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     received_at: Mapped[datetime]
-
-
-class TicketCopy(Base):
-    """An address copied (Cc) on a ticket's mail by its requester: it may
-    answer the ticket by mail too."""
-
-    __tablename__ = "inbound_ticket_copies"
-
-    ticket_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
-    )
-    # Declared so the unit of work writes a new ticket before this row
-    # (helpdesk.ticket_ids: the ticket's id is known before it is written).
-    ticket: Mapped[Ticket] = relationship()
-    email: Mapped[str] = mapped_column(sa.String(254), primary_key=True)

@@ -15,13 +15,14 @@ from flask_babel import gettext as _
 
 from helpdesk.extensions import db
 from helpdesk.inbound.addresses import Mailbox
-from helpdesk.inbound.models import InboundMessage, Outcome, TicketCopy
+from helpdesk.inbound.models import InboundMessage, Outcome
 from helpdesk.inbound.parse import MailAttachment, ParsedMail
-from helpdesk.models import Category, Channel, Ticket, User
+from helpdesk.models import Category, Channel, Ticket, TicketStatus, User
 from helpdesk.outbox import OutboxChannel, enqueue
 from helpdesk.service import attachments as attachment_service
 from helpdesk.service import followups
 from helpdesk.service import tickets as ticket_service
+from helpdesk.watchers import service as watchers
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def add_reply_from_mail(
     ticket_service.add_comment(ticket, body=body, internal=False, actor=author, now=now)
     _attach(ticket, kept, author, now=now, settings=settings)
     if author.id == ticket.requester_id:
-        remember_copies(ticket, mail, mailbox)
+        remember_copies(ticket, mail, mailbox, now=now, settings=settings)
 
 
 def _mail_category(settings: Mapping[str, Any]) -> Category:
@@ -161,15 +162,24 @@ def _attach(
         )
 
 
-def remember_copies(ticket: Ticket, mail: ParsedMail, mailbox: Mailbox) -> None:
-    """The people the requester wrote to besides us may answer too."""
+def remember_copies(
+    ticket: Ticket,
+    mail: ParsedMail,
+    mailbox: Mailbox,
+    *,
+    now: datetime,
+    settings: Mapping[str, Any],
+) -> None:
+    """The people the requester wrote to besides us follow the ticket, those
+    who may (``helpdesk.watchers.service.watch_copies``)."""
     requester_email = ticket.requester.email
-    for address in mail.copied[:_MAX_COPIES]:
-        if mailbox.owns(address) or address == requester_email:
-            continue
-        if db.session.get(TicketCopy, (ticket.id, address)) is None:
-            db.session.add(TicketCopy(ticket_id=ticket.id, email=address[:254]))
-    db.session.flush()
+    copied = [
+        address[:254]
+        for address in mail.copied
+        if not mailbox.owns(address) and address != requester_email
+    ]
+    if copied and ticket.status != TicketStatus.CLOSED:
+        watchers.watch_copies(ticket, copied, now=now, settings=settings)
 
 
 def send_refusal(

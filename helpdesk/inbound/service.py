@@ -10,11 +10,14 @@ The routing, in order:
    (``parse.automated_reason``): recorded as ignored, never answered.
 4. A reply: the ticket is found by a ``<ticket-N@our domain>`` id in
    In-Reply-To/References, else by a ``+HD-000123`` tag on one of our
-   addresses it was sent to, else by ``HD-000123`` in the subject. Only its
-   requester or an address the requester copied may answer it; anyone else's
-   mail opens a ticket of its own. A closed ticket is followed by a new one.
+   addresses it was sent to, else by ``HD-000123`` in the subject. Only the
+   customers who follow it (its requester, its watchers - whom the
+   requester's Cc made watchers too -, its organisation's designated
+   contacts) may answer it; anyone else's mail opens a ticket of its own. A
+   closed ticket is followed by a new one.
 5. Otherwise a new ticket (channel ``email``) for the sender, who is created
-   as a customer when ``MAIL_CREATE_REQUESTERS`` allows it and else refused
+   as a customer (a member of the organisation of their address's domain, if
+   one has it) when ``MAIL_CREATE_REQUESTERS`` allows it and else refused
    with one polite mail a day at most.
 
 Everything a message produces (ticket or comment, attachments, the record of
@@ -34,12 +37,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.inbound.addresses import Mailbox
-from helpdesk.inbound.models import (
-    InboundMessage,
-    Outcome,
-    QuarantineReason,
-    TicketCopy,
-)
+from helpdesk.inbound.models import InboundMessage, Outcome, QuarantineReason
 from helpdesk.inbound.outcomes import (
     add_reply_from_mail,
     open_ticket_from_mail,
@@ -55,7 +53,7 @@ from helpdesk.inbound.parse import (
 )
 from helpdesk.inbound.quarantine import quarantine
 from helpdesk.models import Role, Ticket, TicketStatus, User, parse_ticket_number
-from helpdesk.service import accounts
+from helpdesk.service import access, accounts
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +184,7 @@ def _route(
     ticket = open_ticket_from_mail(
         mail, author, now=now, settings=settings, follow_up_of=follow_up_of
     )
-    remember_copies(ticket, mail, mailbox)
+    remember_copies(ticket, mail, mailbox, now=now, settings=settings)
     return _finish(record, Outcome.TICKET_CREATED, ticket=ticket)
 
 
@@ -250,9 +248,12 @@ def _carried_on(ticket: Ticket) -> Ticket:
 
 
 def _may_answer(ticket: Ticket, sender: str) -> bool:
+    """The requester, and the customers who follow the ticket. (Staff
+    answer on the ticket's page: by mail they would skip its checks.)"""
     if ticket.requester.email == sender:
         return True
-    return db.session.get(TicketCopy, (ticket.id, sender)) is not None
+    user = accounts.find_user_by_email(sender)
+    return user is not None and not user.is_staff and access.follows(user, ticket)
 
 
 def _person(

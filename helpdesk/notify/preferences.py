@@ -23,6 +23,9 @@ class Notice(enum.StrEnum):
     TICKET_RESOLVED = "ticket_resolved"
     TICKET_REOPENED = "ticket_reopened"
     TICKET_MERGED = "ticket_merged"
+    # to the requester and the watchers: a watcher, a colleague or the
+    # requester wrote on a request they follow
+    OTHER_REPLIED = "other_replied"
     # to agents
     ASSIGNED_TO_YOU = "assigned_to_you"
     CUSTOMER_REPLIED = "customer_replied"
@@ -37,6 +40,7 @@ REQUESTER_NOTICES = (
     Notice.TICKET_RESOLVED,
     Notice.TICKET_REOPENED,
     Notice.TICKET_MERGED,
+    Notice.OTHER_REPLIED,
 )
 AGENT_NOTICES = (
     Notice.ASSIGNED_TO_YOU,
@@ -54,6 +58,7 @@ NOTICE_LABELS = {
     Notice.TICKET_RESOLVED: _l("My request was resolved"),
     Notice.TICKET_REOPENED: _l("My request was reopened"),
     Notice.TICKET_MERGED: _l("My request was merged into another"),
+    Notice.OTHER_REPLIED: _l("Someone else replied on a request I follow"),
     Notice.ASSIGNED_TO_YOU: _l("A ticket was assigned to me"),
     Notice.CUSTOMER_REPLIED: _l(
         "A customer replied on my ticket or my line's unassigned one"

@@ -6,6 +6,10 @@ outbox rows, delivered after the commit.
   number in writing), an agent's public reply with its text, waiting on you
   (pending), resolved (with links to rate and to reopen), reopened by someone
   else. Never an internal note, never internal fields.
+- the watchers (``helpdesk.watchers``) the same public mails but the
+  registration, worded for someone who follows the request (no rating
+  links); the requester and the watchers also get a reply someone else of
+  them wrote.
 - agents: a ticket assigned to you (by someone else), the customer replied on
   your ticket (or on your line's unassigned one), a ticket moved to your line.
 """
@@ -23,6 +27,7 @@ from helpdesk.models import Comment, Ticket, TicketStatus, User
 from helpdesk.notify.audience import line_agents
 from helpdesk.notify.mail import email_about_ticket, ticket_link
 from helpdesk.notify.preferences import Notice
+from helpdesk.watchers.service import active_watchers
 
 
 def _tell(users, ticket: Ticket, notice: Notice, headline, *, now, **texts) -> None:
@@ -47,7 +52,14 @@ def _subject(notice: Notice) -> str:
         Notice.TICKET_REOPENED: _("Reopened"),
         Notice.ASSIGNED_TO_YOU: _("Assigned to you"),
         Notice.CUSTOMER_REPLIED: _("The customer replied"),
+        Notice.OTHER_REPLIED: _("New reply"),
     }[notice]
+
+
+def _followers(ticket: Ticket, actor: User | None) -> list[User]:
+    """The watchers a mail about ``ticket`` goes to: not its author."""
+    besides = [ticket.requester_id] + ([actor.id] if actor is not None else [])
+    return active_watchers(ticket, besides=besides)
 
 
 def on_ticket_created(ticket: Ticket, *, now: datetime, **_kw) -> None:
@@ -73,6 +85,12 @@ def on_public_reply(
     by_agent: bool,
     **_kw,
 ) -> None:
+    def replied_on() -> str:
+        return _(
+            "%(name)s replied on %(number)s:", name=actor.name, number=ticket.number
+        )
+
+    followers = _followers(ticket, actor)
     if by_agent:
         _tell(
             [ticket.requester],
@@ -83,16 +101,32 @@ def on_public_reply(
             detail_html=(lambda: comment.body_html) if comment.body_html else None,
             now=now,
         )
+        _tell(
+            followers,
+            ticket,
+            Notice.AGENT_REPLIED,
+            replied_on,
+            detail=lambda: comment.body,
+            now=now,
+        )
         return
+    # A watcher or a contact of the organisation wrote: the requester too.
+    others = followers + ([ticket.requester] if actor.id != ticket.requester_id else [])
+    _tell(
+        [u for u in others if u.active],
+        ticket,
+        Notice.OTHER_REPLIED,
+        replied_on,
+        detail=lambda: comment.body,
+        now=now,
+    )
     # The customer wrote: their agent, or the line's agents while nobody is.
     users = [ticket.assignee] if ticket.assignee else line_agents(ticket.line)
     _tell(
         [u for u in users if u.active and u.id != actor.id],
         ticket,
         Notice.CUSTOMER_REPLIED,
-        lambda: _(
-            "%(name)s replied on %(number)s:", name=actor.name, number=ticket.number
-        ),
+        replied_on,
         detail=lambda: comment.body,
         now=now,
     )
@@ -101,6 +135,8 @@ def on_public_reply(
 def on_status_changed(
     ticket: Ticket, *, actor: User | None, now: datetime, new: TicketStatus, **_kw
 ) -> None:
+    if new in (TicketStatus.PENDING, TicketStatus.RESOLVED, TicketStatus.REOPENED):
+        _tell_followers(ticket, actor=actor, now=now, new=new)
     if actor is not None and actor.id == ticket.requester_id:
         return  # they did it themselves
     if new == TicketStatus.PENDING:
@@ -133,6 +169,33 @@ def on_status_changed(
             lambda: _("Your request %(number)s is open again.", number=ticket.number),
             now=now,
         )
+
+
+def _tell_followers(
+    ticket: Ticket, *, actor: User | None, now: datetime, new: TicketStatus
+) -> None:
+    """The watchers' side of the requester's status notices."""
+    if new == TicketStatus.RESOLVED and ticket.merged_into_id is not None:
+        return  # the merge notice says where it goes on
+    notice, headline = {
+        TicketStatus.PENDING: (
+            Notice.WAITING_ON_YOU,
+            lambda: _(
+                "%(number)s waits for an answer from you or its requester: "
+                "reply to this e-mail or on the request's page.",
+                number=ticket.number,
+            ),
+        ),
+        TicketStatus.RESOLVED: (
+            Notice.TICKET_RESOLVED,
+            lambda: _("%(number)s is resolved.", number=ticket.number),
+        ),
+        TicketStatus.REOPENED: (
+            Notice.TICKET_REOPENED,
+            lambda: _("%(number)s is open again.", number=ticket.number),
+        ),
+    }[new]
+    _tell(_followers(ticket, actor), ticket, notice, headline, now=now)
 
 
 def _resolved_links(ticket: Ticket) -> list[tuple[str, str]]:

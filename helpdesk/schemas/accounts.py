@@ -53,8 +53,16 @@ class SignupIn(StrippedSchema):
         },
     )
     phone = text(40, required=False, message=N_("The phone number is too long."))
-    organization = text(
-        120, required=False, message=N_("The organisation name is too long.")
+    # No organisation here: a customer's e-mail domain decides it, or staff.
+
+
+def organisation_name() -> fields.String:
+    """A customer's organisation by its name (any case); empty: none."""
+    return text(
+        120,
+        required=False,
+        message=N_("The organisation name is too long."),
+        metadata={"description": "the organisation's name; empty: none"},
     )
 
 
@@ -71,9 +79,7 @@ class CallerCreateIn(StrippedSchema):
         },
     )
     phone = text(40, required=False, message=N_("The phone number is too long."))
-    organization = text(
-        120, required=False, message=N_("The organisation name is too long.")
-    )
+    organisation = organisation_name()
     # The form's checkbox: mail the caller a "set your password" link.
     send_invitation = fields.Boolean(load_default=False)
 
@@ -87,6 +93,10 @@ class UserAdminIn(SignupIn):
     )
     active = fields.Boolean(load_default=True)
     password = new_password(required=False)
+    organisation = organisation_name()
+    org_contact = fields.Boolean(
+        metadata={"description": "a designated contact: sees all its tickets"}
+    )
 
 
 def _valid_timezone(value: str) -> None:
@@ -138,7 +148,11 @@ class UserBriefOut(Schema):
 class UserOut(UserBriefOut):
     role = fields.Enum(Role, by_value=True)
     phone = fields.String(allow_none=True)
-    organization = fields.String(allow_none=True)
+    organisation = fields.Function(
+        lambda u: u.organisation_name,
+        metadata={"type": "string", "nullable": True},
+    )
+    org_contact = fields.Boolean()
     locale = fields.String(allow_none=True)
     timezone = fields.String()
     active = fields.Boolean()

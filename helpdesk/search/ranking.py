@@ -15,7 +15,9 @@ bounded number of rows whatever the number of tickets:
   the filters (an index walk; by creation time with dates), checked for the
   words in their stemmed columns; the score
   counts where each word occurs (subject 4, elsewhere 1). A customer with a
-  thousand tickets costs a thousand row reads, never a walk of the index.
+  thousand tickets costs a thousand row reads, never a walk of the index
+  (an organisation's contact: the organisation's tickets, a watcher: those
+  watched too).
 
 Scores are floats, higher is better; the key of a page is (score, id, where
 the ranked range starts), so later pages rank the same range.

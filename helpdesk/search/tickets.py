@@ -23,7 +23,7 @@ from helpdesk.models import Ticket, User, parse_ticket_number
 from helpdesk.pagination import decode_key, page
 from helpdesk.search import ranking
 from helpdesk.service import queries
-from helpdesk.service.access import visible_tickets
+from helpdesk.service.access import visible_ids, visible_tickets
 from helpdesk.service.queries import list_conditions
 
 
@@ -56,14 +56,14 @@ def search_tickets(
     if after is not None and None in after:
         after = None
     conditions = list_conditions(filters)
-    visibility = visible_tickets(actor).whereclause
-    if visibility is not None:
-        conditions.append(visibility)
+    visible = visible_ids(actor)
+    if visible is not None:
+        conditions.append(Ticket.id.in_(visible))
     ranked = ranking.ranked_ids(
         query,
         conditions,
         ranking.STAFF_COLUMNS if actor.is_staff else ranking.PUBLIC_COLUMNS,
-        narrow=ranking.by_filters(filters, own_only=visibility is not None),
+        narrow=ranking.by_filters(filters, own_only=visible is not None),
         after=after,
         limit=limit + 1,
         window=window,

@@ -1,4 +1,4 @@
-"""Users, passwords and API tokens."""
+"""Users, passwords, API tokens, and which organisation a customer belongs to."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from helpdesk import phones
 from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import ApiToken, Role, User
+from helpdesk.models import ApiToken, Role, Ticket, User
+from helpdesk.organisations import lookup as organisations
+from helpdesk.organisations.models import Organisation
 from helpdesk.signin import sessions
+from helpdesk.watchers.models import TicketWatcher
 
 # A password hash that no password matches, so unknown e-mails cost the same
 # time as wrong passwords (no user enumeration by timing).
@@ -37,6 +40,11 @@ def create_user(data: dict, *, now: datetime) -> User:
     A user without a password (a caller registered by phone, a sender of
     mail) gets in through an invitation or "Forgot password?"
     (helpdesk.service.password_links).
+
+    ``organisation`` names the customer's organisation; a customer created
+    without one (sign-up, mail in, a caller whose organisation line 1 did
+    not know) joins the organisation of their e-mail's domain, if any.
+    ``org_contact``: as its designated contact.
     """
     email = normalise_email(data["email"])
     if find_user_by_email(email):
@@ -49,7 +57,6 @@ def create_user(data: dict, *, now: datetime) -> User:
         email=email,
         name=data["name"].strip(),
         phone=normalise_phone(data.get("phone")),
-        organization=(data.get("organization") or "").strip() or None,
         role=data.get("role", Role.CUSTOMER),
         locale=data.get("locale"),
         timezone=data.get("timezone") or "UTC",
@@ -57,10 +64,43 @@ def create_user(data: dict, *, now: datetime) -> User:
         active=data.get("active", True),
         created_at=now,
     )
-    refresh_lookup(user)
+    if (data.get("organisation") or "").strip():
+        organisation = organisations.named(data["organisation"])
+    elif user.role == Role.CUSTOMER:
+        organisation = organisations.by_email_domain(email)
+    else:
+        organisation = None
+    set_membership(user, organisation, contact=data.get("org_contact", False))
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def set_membership(
+    user: User, organisation: Organisation | None, *, contact: bool
+) -> None:
+    """Make ``user`` a member of ``organisation`` (None: of none), its
+    designated contact when ``contact``. Only customers belong to one. Their
+    tickets follow them (``Ticket.organisation_id``: one indexed UPDATE), so
+    the organisation's contacts see what its members asked, and no more; and
+    they stop watching their former colleagues' tickets (a customer watches
+    only tickets of their own organisation)."""
+    if organisation is not None and user.role != Role.CUSTOMER:
+        message = _l("Only customers belong to an organisation.")
+        raise InvalidInput(message, fields={"organisation": [message]})
+    new_id = organisation.id if organisation is not None else None
+    if user.id is not None and user.organisation_id != new_id:
+        db.session.execute(
+            sa.update(Ticket)
+            .where(Ticket.requester_id == user.id)
+            .values(organisation_id=new_id)
+        )
+        db.session.execute(
+            sa.delete(TicketWatcher).where(TicketWatcher.user_id == user.id)
+        )
+    user.organisation = organisation
+    user.org_contact = bool(contact) and organisation is not None
+    refresh_lookup(user)
 
 
 def update_user(user: User, data: dict, *, actor: User) -> User:
@@ -75,8 +115,7 @@ def update_user(user: User, data: dict, *, actor: User) -> User:
     for field in ("name", "role", "active", "locale", "timezone"):
         if field in data:
             setattr(user, field, data[field])
-    if "organization" in data:
-        user.organization = (data["organization"] or "").strip() or None
+    _update_membership(user, data)
     if "phone" in data:
         user.phone = normalise_phone(data["phone"])
     if data.get("password"):
@@ -86,6 +125,20 @@ def update_user(user: User, data: dict, *, actor: User) -> User:
     refresh_lookup(user)
     db.session.flush()
     return user
+
+
+def _update_membership(user: User, data: dict) -> None:
+    """The admin form's organisation and contact box; staff belong to none
+    (a customer made an agent leaves their organisation)."""
+    if user.role != Role.CUSTOMER:
+        organisation = None
+    elif "organisation" in data:
+        organisation = organisations.named(data["organisation"])
+    else:
+        organisation = user.organisation
+    contact = data.get("org_contact", user.org_contact)
+    if organisation != user.organisation or contact != user.org_contact:
+        set_membership(user, organisation, contact=contact)
 
 
 def update_profile(user: User, data: dict, *, keep_session: int | None = None) -> User:
@@ -141,7 +194,7 @@ def refresh_lookup(user: User) -> None:
     organisation or phone."""
     user.phone_e164 = phones.to_e164(user.phone)
     user.phone_reversed = phones.reversed_digits(user.phone_e164)
-    user.lookup_text = lookup_text(user.name, user.email, user.organization)
+    user.lookup_text = lookup_text(user.name, user.email, user.organisation_name)
 
 
 def lookup_text(*parts: str | None) -> str:

@@ -19,6 +19,7 @@ from helpdesk.search import index as search_index
 from helpdesk.service.access import can_work_on, ensure_can_work_on
 from helpdesk.service.tickets import change_status
 from helpdesk.service.timeline import record_event
+from helpdesk.watchers import service as watchers
 
 
 def merge_ticket(
@@ -30,8 +31,9 @@ def merge_ticket(
     settings: Mapping[str, Any],
 ) -> Ticket:
     """Close ``duplicate`` into ``survivor``: its comments and attachments
-    move over, both timelines say so, and the duplicate's requester is told
-    by e-mail where the conversation continues."""
+    move over, its watchers follow the survivor too, both timelines say so,
+    and the duplicate's requester and watchers are told by e-mail where the
+    conversation continues."""
     if duplicate.id == survivor.id:
         message = _l("A ticket cannot be merged into itself.")
         raise InvalidInput(message, fields={"into": [message]})
@@ -64,12 +66,16 @@ def merge_ticket(
             .values(ticket_id=survivor.id)
         ).rowcount
     search_index.absorb(duplicate, survivor)
+    # Named in the event: an undo of the merge takes them off again.
+    carried = watchers.carry_over(duplicate, survivor, now=now)
     record_event(
         survivor,
         EventKind.MERGED,
         actor=actor,
         now=now,
-        data={"from": duplicate.number, "from_id": duplicate.id} | moved,
+        data={"from": duplicate.number, "from_id": duplicate.id}
+        | moved
+        | ({"watchers": carried} if carried else {}),
     )
     record_event(
         duplicate,
@@ -89,23 +95,39 @@ def merge_ticket(
 def _tell_requester(
     duplicate: Ticket, survivor: Ticket, *, now: datetime, settings: Mapping[str, Any]
 ) -> None:
-    """The requester learns where the conversation continues; the mail
-    belongs to the survivor's thread, so replies land there."""
-    email_about_ticket(
+    """The requester and the watchers learn where the conversation
+    continues; the mail belongs to the survivor's thread, so replies land
+    there."""
+
+    def tell(users, headline) -> None:
+        email_about_ticket(
+            users,
+            survivor,
+            headline,
+            subject=lambda: _(
+                "%(number)s was merged into %(survivor)s",
+                number=duplicate.number,
+                survivor=survivor.number,
+            ),
+            notice=Notice.TICKET_MERGED,
+            now=now,
+            settings=settings,
+        )
+
+    numbers = {"number": duplicate.number, "survivor": survivor.number}
+    tell(
         [duplicate.requester],
-        survivor,
         lambda: _(
             "Your request %(number)s describes the same problem as %(survivor)s. "
             "We merged them: please follow and answer %(survivor)s from now on.",
-            number=duplicate.number,
-            survivor=survivor.number,
+            **numbers,
         ),
-        subject=lambda: _(
-            "%(number)s was merged into %(survivor)s",
-            number=duplicate.number,
-            survivor=survivor.number,
+    )
+    tell(
+        watchers.active_watchers(duplicate, besides=[duplicate.requester_id]),
+        lambda: _(
+            "%(number)s, which you follow, describes the same problem as "
+            "%(survivor)s. We merged them: please follow %(survivor)s from now on.",
+            **numbers,
         ),
-        notice=Notice.TICKET_MERGED,
-        now=now,
-        settings=settings,
     )

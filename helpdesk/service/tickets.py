@@ -85,6 +85,7 @@ def open_ticket(
         priority=data.get("priority") or Priority.P3,
         channel=channel,
         requester_id=requester.id,
+        organisation_id=requester.organisation_id,
         status=TicketStatus.NEW,
         line=category.default_line,
         created_at=now,
@@ -277,6 +278,9 @@ def ensure_may_change_status(
         raise PermissionDenied(
             _l("You can only mark your ticket resolved or reopen it.")
         )
+    elif actor.id != ticket.requester_id:
+        # Watchers and the organisation's contacts follow it and reply.
+        raise PermissionDenied(_l("Only the requester resolves or reopens a request."))
     current = from_status or ticket.status
     if status not in TRANSITIONS[current]:
         raise InvalidTransition(

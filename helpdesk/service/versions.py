@@ -153,6 +153,12 @@ def _what(event: TicketEvent) -> str:
             )
         ),
         EventKind.RATED: lambda: _("Rated %(score)s of 5.", score=d["score"]),
+        EventKind.WATCHER_ADDED: lambda: _(
+            "%(name)s follows the ticket.", name=d["name"]
+        ),
+        EventKind.WATCHER_REMOVED: lambda: _(
+            "%(name)s no longer follows the ticket.", name=d["name"]
+        ),
         EventKind.UNDONE: lambda: _("An operation was undone."),
     }
     try:

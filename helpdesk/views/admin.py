@@ -52,11 +52,13 @@ def user_new():
             "helpdesk/admin_user_form.html", user=None, errors={}, form={}
         )
     form = request.form.to_dict()
-    form.setdefault("active", "false")  # an unticked checkbox sends nothing
+    # An unticked checkbox sends nothing.
+    form.setdefault("active", "false")
+    form.setdefault("org_contact", "false")
     try:
         data = UserAdminIn().load(form, unknown="exclude")
         user = accounts.create_user(data, now=get_clock().now())
-    except (ValidationError, Conflict) as err:
+    except (ValidationError, Conflict, InvalidInput) as err:
         errors, status = form_error(err)
         return render_template(
             "helpdesk/admin_user_form.html", user=None, form=request.form, errors=errors
@@ -88,7 +90,9 @@ def user_edit(user_id: int):
         )
     form = request.form.to_dict()
     form["email"] = user.email  # the login name does not change here
-    form.setdefault("active", "false")  # an unticked checkbox sends nothing
+    # An unticked checkbox sends nothing.
+    form.setdefault("active", "false")
+    form.setdefault("org_contact", "false")
     try:
         data = UserAdminIn().load(form, unknown="exclude")
         data.pop("email")

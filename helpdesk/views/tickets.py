@@ -75,6 +75,7 @@ from helpdesk.undo import UndoKind
 from helpdesk.views import bp
 from helpdesk.views import undo as undo_view
 from helpdesk.views.uploads import read_upload, save_upload
+from helpdesk.watchers import service as watchers
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -113,6 +114,9 @@ def render_ticket(
         "takes_follow_up": followups.takes_follow_up(ticket, current_user),
         "form": form or (request.form if request.method == "POST" else {}),
         "people": _people_named_in(events),
+        "watchers": watchers.watchers_of(ticket),
+        "manages_watchers": watchers.may_manage(current_user, ticket),
+        "is_requester": current_user.id == ticket.requester_id,
         "category_names": {
             c.code: c.display_name(str(get_locale()))
             for c in db.session.scalars(sa.select(Category))

@@ -275,7 +275,7 @@ def phone_caller_create():
         data["role"] = Role.CUSTOMER
         invite = data.pop("send_invitation")
         caller = accounts.create_user(data, now=get_clock().now())
-    except (ValidationError, Conflict) as err:
+    except (ValidationError, Conflict, InvalidInput) as err:
         errors, _status = form_error(err)
         return _phone_form_error(caller_errors=errors)
     if invite:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from helpdesk.extensions import db
 from helpdesk.models import Rating, Ticket, User, format_ticket_number
+from helpdesk.organisations.models import Organisation
 from helpdesk.pagination import decode_key, page
 from reports.models import ReportRatingDay, ReportRatingSeries
 from reports.service import rollups
@@ -28,7 +29,7 @@ Requester = aliased(User)
 
 def _count(start: datetime, end: datetime) -> list[dict]:
     agent = sa.func.coalesce(Ticket.assignee_id, 0)
-    organization = sa.func.coalesce(Requester.organization, "")
+    organization = sa.func.coalesce(Organisation.name, "")
     query = (
         sa.select(
             Ticket.line,
@@ -41,6 +42,7 @@ def _count(start: datetime, end: datetime) -> list[dict]:
         )
         .join(Ticket, Ticket.id == Rating.ticket_id)
         .join(Requester, Requester.id == Ticket.requester_id)
+        .outerjoin(Organisation, Organisation.id == Requester.organisation_id)
         .where(Rating.created_at >= start, Rating.created_at < end)
         .group_by(Ticket.line, agent, Ticket.category_id, organization)
     )
@@ -182,9 +184,9 @@ def comment_page(
     if f.category_id:
         query = query.where(Ticket.category_id == f.category_id)
     if f.organization:
-        query = query.join(Requester, Requester.id == Ticket.requester_id).where(
-            Requester.organization == f.organization
-        )
+        query = query.join(
+            Organisation, Organisation.id == Ticket.organisation_id
+        ).where(Organisation.name == f.organization)
     after = decode_key(cursor, datetime, int)
     if after is not None:
         at, rating_id = after

@@ -51,7 +51,8 @@ FIELDS: dict[str, str] = {
     "status": "choice",
     "sla_target": "choice",  # set only for the SLA triggers
     "line": "number",
-    "organization": "text",  # the requester's organisation
+    "organization": "text",  # the requester's organisation (its name)
+    "plan": "text",  # the requester's organisation's plan
     "subject": "text",
     "description": "text",
     "text": "text",  # subject and description together

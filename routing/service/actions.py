@@ -40,14 +40,17 @@ _ACTIVE = frozenset(s.value for s in ACTIVE_STATUSES)
 
 
 def ticket_facts(ticket: Ticket, *, sla_target: str | None = None) -> dict[str, Any]:
-    """What conditions look at (see ``routing.rules.FIELDS``)."""
+    """What conditions look at (see ``routing.rules.FIELDS``); the
+    requester's organisation is joined with the requester (no query)."""
+    organisation = ticket.requester.organisation
     return {
         "category": ticket.category.code,
         "priority": ticket.priority.value,
         "channel": ticket.channel.value,
         "status": ticket.status.value,
         "line": ticket.line,
-        "organization": ticket.requester.organization,
+        "organization": ticket.requester.organisation_name,
+        "plan": organisation.plan if organisation else None,
         "subject": ticket.subject,
         "description": ticket.description,
         "assignee": ticket.assignee_id,

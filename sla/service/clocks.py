@@ -46,11 +46,14 @@ def calendar_spec(calendar: BusinessCalendar) -> CalendarSpec:
 
 
 def ticket_facts(ticket: Ticket) -> dict[str, str | None]:
-    """What policy conditions look at."""
+    """What policy conditions look at: the requester's organisation by name
+    and its plan (joined with the requester: no query)."""
+    organisation = ticket.requester.organisation
     return {
         "priority": ticket.priority.value,
         "category": ticket.category.code,
-        "organization": ticket.requester.organization,
+        "organization": ticket.requester.organisation_name,
+        "plan": organisation.plan if organisation else None,
         "channel": ticket.channel.value,
     }
 

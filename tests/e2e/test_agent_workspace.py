@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from helpdesk.models import Role
-from tests.builders import make_category, make_ticket, make_user
+from tests.builders import make_category, make_organisation, make_ticket, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -19,6 +19,7 @@ def test_line1_agent_registers_a_phone_call_for_a_new_caller_and_resolves_it_on_
     given(make_category, "email", name_en="E-mail", name_ru="Почта")
     agent = given(make_user, role=Role.LINE1, name="Lena Agent")
     given(make_user, role=Role.CUSTOMER, email="olga.petrova@example.test", name="Olga")
+    given(make_organisation, "Orlov & Sons")
 
     log_in(page, agent)
     expect(page).to_have_url(re.compile(r"/phone$"))

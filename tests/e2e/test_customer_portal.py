@@ -24,7 +24,6 @@ def test_customer_signs_up_submits_a_request_replies_resolves_and_rates_it(
     page.goto("/signup")
     page.get_by_label("Your name").fill("Anna Smirnova")
     page.get_by_label("E-mail").fill("anna@example.test")
-    page.get_by_label("Organisation").fill("Acme")
     page.get_by_role("button", name="Sign up").click()
 
     # The address is confirmed by choosing the password through the mail.

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from helpdesk.extensions import db
 from helpdesk.macros.models import Macro
 from helpdesk.models import Priority, Ticket, TicketStatus, User
+from helpdesk.organisations.models import Organisation
 from helpdesk.service import accounts, lines
 from helpdesk.service import tickets as ticket_service
 from knowledge_base.models import Article, CannedResponse
@@ -46,6 +47,7 @@ ARGUMENT_MODELS = {
     "user_id": User,
     "canned_id": CannedResponse,
     "macro_id": Macro,
+    "organisation_id": Organisation,
 }
 # Not pages: files, feeds and machine endpoints (a queue's rows alone, for
 # its refresh loop).

@@ -845,11 +845,6 @@ SIGNUP = {"name": "Newcomer", "email": "new@example.test"}
             SIGNUP | {"email": "a" * 250 + "@x.io"}, "email", id="email-too-long"
         ),
         pytest.param(SIGNUP | {"phone": "1" * 41}, "phone", id="phone-too-long"),
-        pytest.param(
-            SIGNUP | {"organization": "x" * 121},
-            "organization",
-            id="organization-too-long",
-        ),
     ],
 )
 def test_signup_form_validation(data, field, app, client):

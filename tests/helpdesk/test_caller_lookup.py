@@ -37,13 +37,13 @@ def callers(ctx):
             name="Анна Смирнова",
             email="a.smirnova@romashka.example",
             phone="+7 (495) 123-45-67",
-            organization="ООО Ромашка",
+            organisation="ООО Ромашка",
         ),
         "boris": make_user(
             name="Boris Ivanov",
             email="boris@acme.example",
             phone="8 (812) 555-00-11",
-            organization="Acme",
+            organisation="Acme",
         ),
         "agent": make_user(role=Role.LINE1, name="Анна Агент", phone="+74951234567"),
     }

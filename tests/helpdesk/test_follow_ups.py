@@ -50,7 +50,7 @@ def follow_up_events(app, ticket_id: int) -> list[dict]:
 def test_the_requester_writes_again_on_a_closed_ticket_and_opens_a_follow_up(
     app, client, given, login
 ):
-    ann = given(make_user, organization="Acme")
+    ann = given(make_user, organisation="Acme")
     given(make_policy, resolution_minutes=480)
     given(make_category, "network")
     given(

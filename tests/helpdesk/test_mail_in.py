@@ -26,7 +26,6 @@ from helpdesk.inbound import (
     Outcome,
     QuarantinedMessage,
     QuarantineReason,
-    TicketCopy,
     ingest_message,
 )
 from helpdesk.inbound.imap import PROCESSED_KEYWORD
@@ -42,10 +41,11 @@ from helpdesk.models import (
 )
 from helpdesk.outbox import OutboxMessage
 from helpdesk.service import tickets as ticket_service
+from helpdesk.watchers.models import TicketWatcher
 from sla.models import Target
 from sla.service.clocks import ticket_clocks
 from tests import mail_corpus as corpus
-from tests.builders import make_category, make_ticket, make_user
+from tests.builders import make_category, make_organisation, make_ticket, make_user
 from tests.imap_server import ImapServer
 from tests.security.support import changed_tables, db_state
 from tests.sla.builders import make_policy
@@ -384,13 +384,46 @@ def test_a_strangers_reply_opens_a_ticket_of_its_own(app, setup, clock):
         assert new.requester.email == "mallory@example.net"
 
 
-def test_someone_the_requester_copied_may_answer_too(app, setup):
+def watcher_emails(app, ticket_id: int) -> list[str]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(User.email)
+                .join(TicketWatcher, TicketWatcher.user_id == User.id)
+                .where(TicketWatcher.ticket_id == ticket_id)
+                .order_by(User.email)
+            )
+        )
+
+
+@pytest.fixture
+def colleagues(given):
+    """Ann is a member of Example Org, whose mail comes from example.org."""
+    given(make_category, "access")
+    given(make_organisation, "Example Org", domains=["example.org"])
+    return SimpleNamespace(
+        ann=given(
+            make_user, email="ann@example.org", name="Ann", organisation="Example Org"
+        )
+    )
+
+
+def test_a_colleague_the_requester_copied_follows_the_ticket_and_may_answer(
+    app, colleagues
+):
+    """Carol has no account: her address is of Ann's organisation's domain,
+    so she becomes a member of it and a watcher of the ticket."""
     first = ingest(
         app,
         corpus.plain(sender=ANN, Cc="Carol Colleague <carol@example.org>"),
     )
     with app.app_context():
         number = db.session.get(Ticket, first.ticket_id).number
+        carol = db.session.scalar(
+            sa.select(User).where(User.email == "carol@example.org")
+        )
+        assert carol.organisation_name == "Example Org" and not carol.org_contact
+    assert watcher_emails(app, first.ticket_id) == ["carol@example.org"]
 
     result = ingest(
         app,
@@ -408,6 +441,49 @@ def test_someone_the_requester_copied_may_answer_too(app, setup):
     assert comments(app, first.ticket_id) == [
         ("carol@example.org", "Same here on the second floor.", False)
     ]
+
+
+def test_an_outsider_the_requester_copied_does_not_follow_and_opens_their_own(
+    app, colleagues, given
+):
+    """Staff and colleagues may follow a ticket; anyone else copied on the
+    mail may not, and their answer opens a ticket of their own."""
+    given(make_user, email="dave@elsewhere.example", name="Dave")
+    given(make_user, role=Role.LINE2, email="lena@example.org", name="Lena")
+    first = ingest(
+        app,
+        corpus.plain(
+            sender=ANN, Cc="Dave <dave@elsewhere.example>, Lena <lena@example.org>"
+        ),
+    )
+    assert watcher_emails(app, first.ticket_id) == ["lena@example.org"]
+
+    with app.app_context():
+        number = db.session.get(Ticket, first.ticket_id).number
+    result = ingest(
+        app,
+        corpus.plain(
+            sender="dave@elsewhere.example",
+            subject=f"Re: [{number}] The printer does not print",
+            body="Mine too.\n",
+        ),
+    )
+
+    assert result.outcome == Outcome.TICKET_CREATED
+    assert result.ticket_id != first.ticket_id
+    assert comments(app, first.ticket_id) == []
+
+
+def test_an_unknown_sender_of_an_organisations_domain_becomes_its_member(
+    app, colleagues
+):
+    result = ingest(app, corpus.plain(sender="Bob <bob@example.org>"))
+
+    with app.app_context():
+        ticket = db.session.get(Ticket, result.ticket_id)
+        assert ticket.requester.email == "bob@example.org"
+        assert ticket.requester.organisation_name == "Example Org"
+        assert ticket.organisation_id == ticket.requester.organisation_id
 
 
 def test_a_reply_to_a_closed_ticket_opens_a_linked_follow_up(app, setup, clock):
@@ -479,12 +555,17 @@ def test_a_reply_to_a_closed_ticket_opens_a_linked_follow_up(app, setup, clock):
 def test_a_copied_partys_reply_to_a_closed_ticket_opens_their_own(
     app, setup, clock, given
 ):
-    """Only the requester continues a closed ticket; someone they copied gets
-    a ticket of their own that names it."""
-    carol = given(make_user, email="carol@example.org", name="Carol")
-    ticket = waiting_ticket(app, clock, setup.ann, with_policy=False)
+    """Only the requester continues a closed ticket; a watcher gets a ticket
+    of their own that names it."""
+    ann = given(make_user, email="ann.m@example.org", organisation="Example Org")
+    carol = given(
+        make_user, email="carol@example.org", name="Carol", organisation="Example Org"
+    )
+    ticket = waiting_ticket(app, clock, ann, with_policy=False)
     with app.app_context():
-        db.session.add(TicketCopy(ticket_id=ticket.id, email="carol@example.org"))
+        db.session.add(
+            TicketWatcher(ticket_id=ticket.id, user_id=carol.id, created_at=clock.now())
+        )
         db.session.get(Ticket, ticket.id).status = TicketStatus.CLOSED
         db.session.commit()
 

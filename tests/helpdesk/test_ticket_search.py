@@ -96,7 +96,7 @@ def test_a_number_finds_its_ticket_written_either_way(client, given, bearer):
 
 def test_filters_narrow_a_word_search(client, given, bearer):
     agent = given(make_user, role=Role.MANAGER)
-    acme = given(make_user, organization="Acme")
+    acme = given(make_user, organisation="Acme")
     urgent = given(
         make_ticket,
         requester=acme,

@@ -19,20 +19,25 @@ from tests.permission_matrix import (
     ACTORS,
     AGENTS,
     LOGIN,
-    ROLES,
     STAFF,
     Case,
     Matrix,
+    make_actor,
+    make_requester,
 )
 from tests.routing.builders import make_rule, make_task
 
 
 def expect(ok, *, default=403, anonymous=LOGIN, **overrides) -> dict:
-    """``ok`` for the roles named in ``ok`` (a tuple), ``default`` for the rest."""
+    """``ok`` for the roles named in ``ok`` (a tuple), ``default`` for the rest.
+    The requester's organisation's contact sees its tickets as the requester
+    does, a plain member of it as another customer (unless overridden)."""
     roles, status = ok
     result = {a: default for a in ACTORS} | {"anonymous": anonymous}
     result |= dict.fromkeys(roles, status)
-    return result | overrides
+    result |= overrides
+    org = {"org_contact": result["customer"], "org_member": result["other_customer"]}
+    return result | org | {k: v for k, v in overrides.items() if k in org}
 
 
 MANAGERS = ("manager", "admin")
@@ -392,14 +397,10 @@ CASES = [
 def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     given = fx.given
     given(make_category, "access")
-    customer = given(make_user, role=Role.CUSTOMER, name="Requester")
+    customer = make_requester(given)
     filer = given(make_user, role=Role.LINE2, name="Filer")
     colleague = given(make_user, role=Role.LINE2, name="Colleague")
-    user = None
-    if actor == "customer":
-        user = customer
-    elif actor != "anonymous":
-        user = given(make_user, role=ROLES[actor])
+    user = make_actor(given, actor, customer)
     ticket = given(make_ticket, requester=customer, line=2)
     other = given(make_ticket, requester=customer, line=2)
     rule = given(make_rule, name="Existing rule", actions=[{"type": "notify_managers"}])

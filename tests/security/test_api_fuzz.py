@@ -60,6 +60,7 @@ ID_TABLES = {
     "/v1/sla/policies/": "sla_policies",
     "/v1/attachments/": "attachments",
     "/v1/users/": "users",
+    "/v1/organisations/": "organisations",
     "/v1/me/views/": "saved_views",
     "/v1/kb/canned/": "kb_canned_responses",
     "/v1/kb/links/": "kb_article_tickets",

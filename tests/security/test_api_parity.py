@@ -26,6 +26,12 @@ PARITY = {
     "helpdesk.phone_caller_create": "POST /v1/users",
     "helpdesk.category_new": "POST /v1/categories",
     "helpdesk.category_edit": "PATCH /v1/categories/{id}",
+    # organisations
+    "helpdesk.organisation_new": "POST /v1/organisations",
+    "helpdesk.organisation_edit": "PATCH /v1/organisations/{id}",
+    "helpdesk.organisation_member_add": "POST /v1/organisations/{id}/members",
+    "helpdesk.organisation_member_update": "POST /v1/organisations/{id}/members",
+    "helpdesk.organisation_member_remove": "POST /v1/organisations/{id}/departures",
     # tickets
     "helpdesk.ticket_new": "POST /v1/tickets",
     "helpdesk.phone_ticket_create": "POST /v1/tickets",
@@ -35,6 +41,8 @@ PARITY = {
     "helpdesk.ticket_update": "PATCH /v1/tickets/{id}",
     "helpdesk.ticket_rate": "POST /v1/tickets/{id}/ratings",
     "helpdesk.ticket_transition": "POST /v1/tickets/{id}/transitions",
+    "helpdesk.ticket_watcher_add": "POST /v1/tickets/{id}/watchers",
+    "helpdesk.ticket_watcher_remove": "DELETE /v1/watchers/{id}",
     "helpdesk.attachment_download": "GET /v1/attachments/{id}/content",
     "helpdesk.undo_action": "POST /v1/undo/{id}",
     "helpdesk.macro_new": "POST /v1/macros",

@@ -20,7 +20,13 @@ from helpdesk.http import MAX_JSON_DEPTH
 from helpdesk.imports import jobs
 from helpdesk.models import Role, Ticket, User
 from routing.service import defects
-from tests.builders import make_category, make_macro, make_ticket, make_user
+from tests.builders import (
+    make_category,
+    make_macro,
+    make_organisation,
+    make_ticket,
+    make_user,
+)
 from tests.knowledge_base.builders import make_article, make_canned
 from tests.routing.builders import make_rule, make_task
 from tests.security.support import (
@@ -100,6 +106,7 @@ def world(app, given):
         "canned_id": given(make_canned, author=admin).id,
         "job_id": given(_import_job, admin).id,
         "macro_id": given(make_macro).id,
+        "organisation_id": given(make_organisation, "Globex").id,
     }
     return SimpleNamespace(ids=ids, as_admin=auth(issue_bearer(app, admin).raw))
 

@@ -2,9 +2,13 @@
 
 ``CASES`` lists one request per route (some routes twice, for an allowed and
 a refused variant). Each runs as every actor: anonymous, the customer who
-requested the ticket, another customer, an agent of each line and a manager
-and an admin. The ticket lives on line 2, so line 2 is the agent's own line
-and lines 1 and 3 are not.
+requested the ticket, another customer, the designated contact of the
+requester's organisation (who sees and follows all its tickets but does
+only what any follower does: read, reply), a plain member of it (who sees
+only their own), an agent of each line and a manager and an admin. The
+ticket lives on line 2, so line 2 is the agent's own line and lines 1 and 3
+are not. Cases marked ``actor_watches`` make the acting customer a watcher
+of the ticket first: a watcher follows it as a contact does.
 
 The harness in tests/permission_matrix.py runs the cells: pages log in
 through the login form; the API uses bearer tokens. A refused request (401,
@@ -34,6 +38,7 @@ from helpdesk.models import Priority, Role, Ticket, TicketStatus, User
 from helpdesk.service import password_links
 from helpdesk.service import tickets as ticket_service
 from helpdesk.undo import UndoKind
+from helpdesk.watchers.models import TicketWatcher
 from tests.builders import (
     PASSWORD,
     make_attachment,
@@ -43,7 +48,17 @@ from tests.builders import (
     make_ticket,
     make_user,
 )
-from tests.permission_matrix import ACTORS, AGENTS, LOGIN, ROLES, Case, Matrix
+from tests.permission_matrix import (
+    ACTORS,
+    AGENTS,
+    CUSTOMERS,
+    LOGIN,
+    REQUESTERS_ORGANISATION,
+    Case,
+    Matrix,
+    make_actor,
+    make_requester,
+)
 from tests.security.support import assert_unchanged, db_state, error_of
 
 TICKET_LINE = 2  # line 2 is the agent's own line; lines 1 and 3 are not
@@ -65,17 +80,45 @@ def logged_in(status) -> dict:
 
 
 def ticket_read(ok) -> dict:
-    """Staff see every ticket; customers only their own (others: 404)."""
-    return logged_in(ok) | {"other_customer": 404}
+    """Staff see every ticket; customers their own, and the organisation's
+    designated contact its tickets (others: 404)."""
+    return logged_in(ok) | {"other_customer": 404, "org_member": 404}
 
 
-def ticket_action(ok, *, customer) -> dict:
-    """Agents act on their own line; managers and admins on every line."""
-    return ticket_read(ok) | {"customer": customer, "line1": 403, "line3": 403}
+def ticket_action(ok, *, customer, contact=None) -> dict:
+    """Agents act on their own line; managers and admins on every line. The
+    contact may do what any follower does (``contact``, by default as the
+    requester)."""
+    contact = customer if contact is None else contact
+    return ticket_read(ok) | {
+        "customer": customer,
+        "org_contact": contact,
+        "line1": 403,
+        "line3": 403,
+    }
+
+
+def requester_only(ok, *, staff=403) -> dict:
+    """What only the requester does; staff get ``staff``, the contact 403."""
+    return dict.fromkeys(ACTORS, staff) | {
+        "anonymous": LOGIN,
+        "customer": ok,
+        "other_customer": 404,
+        "org_contact": 403,
+        "org_member": 404,
+    }
 
 
 def staff_only(ok) -> dict:
-    return logged_in(ok) | {"customer": 403, "other_customer": 403}
+    return logged_in(ok) | dict.fromkeys(CUSTOMERS, 403)
+
+
+def managers_only(ok) -> dict:
+    return dict.fromkeys(ACTORS, 403) | {
+        "anonymous": LOGIN,
+        "manager": ok,
+        "admin": ok,
+    }
 
 
 def admin_only(ok) -> dict:
@@ -104,6 +147,196 @@ NEW_TICKET = {
     "description": "Every hour.",
     "category": "access",
 }
+
+ORG_FORM = {"name": "Globex", "domains": "globex.example", "plan": "premium"}
+
+ORGANISATION_CASES = [
+    # --- organisations: managers and admins manage them; staff read them
+    Case("organisations", "GET", "/admin/organisations", managers_only(200)),
+    Case(
+        "organisation-new-page", "GET", "/admin/organisations/new", managers_only(200)
+    ),
+    Case(
+        "organisation-create",
+        "POST",
+        "/admin/organisations/new",
+        managers_only(302),
+        form=ORG_FORM,
+        writes=True,
+    ),
+    Case(
+        "organisation-edit-page",
+        "GET",
+        "/admin/organisations/{organisation}",
+        managers_only(200),
+    ),
+    Case(
+        "organisation-save",
+        "POST",
+        "/admin/organisations/{organisation}",
+        managers_only(302),
+        form=lambda w: {"name": w.organisation.name, "plan": "premium"},
+        writes=True,
+    ),
+    Case(
+        "organisation-member-add",
+        "POST",
+        "/admin/organisations/{organisation}/members",
+        managers_only(302),
+        form=lambda w: {"email": w.outsider.email, "contact": "true"},
+        writes=True,
+    ),
+    Case(
+        "organisation-member-contact",
+        "POST",
+        "/admin/organisations/{organisation}/members/{user}",
+        managers_only(302),
+        form={"contact": "true"},
+        writes=True,
+    ),
+    Case(
+        "organisation-member-remove",
+        "POST",
+        "/admin/organisations/{organisation}/members/{user}/removal",
+        managers_only(302),
+        writes=True,
+    ),
+    Case("api-organisations", "GET", "/api/v1/organisations", staff_only(200)),
+    Case(
+        "api-organisation-create",
+        "POST",
+        "/api/v1/organisations",
+        managers_only(201),
+        json={"name": "Globex", "domains": ["globex.example"], "plan": "premium"},
+        writes=True,
+    ),
+    Case(
+        "api-organisation-get",
+        "GET",
+        "/api/v1/organisations/{organisation}",
+        staff_only(200),
+    ),
+    Case(
+        "api-organisation-patch",
+        "PATCH",
+        "/api/v1/organisations/{organisation}",
+        managers_only(200),
+        json={"plan": "premium"},
+        writes=True,
+    ),
+    Case(
+        "api-organisation-members",
+        "GET",
+        "/api/v1/organisations/{organisation}/members",
+        staff_only(200),
+    ),
+    Case(
+        "api-organisation-member-add",
+        "POST",
+        "/api/v1/organisations/{organisation}/members",
+        managers_only(201),
+        json=lambda w: {"user_id": w.outsider.id, "contact": True},
+        writes=True,
+    ),
+    Case(
+        "api-organisation-departure",
+        "POST",
+        "/api/v1/organisations/{organisation}/departures",
+        managers_only(201),
+        json=lambda w: {"user_id": w.customer.id},
+        writes=True,
+    ),
+]
+
+
+def watchers_managed(ok) -> dict:
+    """The requester and the staff who work on the ticket add and remove
+    watchers; its contact follows it but does not."""
+    return ticket_action(ok, customer=ok, contact=403)
+
+
+WATCHER_CASES = [
+    # --- watchers (CC): a colleague of the requester is added, then removed
+    Case(
+        "ticket-watcher-add",
+        "POST",
+        "/tickets/{ticket}/watchers",
+        watchers_managed(302),
+        form=lambda w: {"email": w.colleague.email},
+        writes=True,
+    ),
+    Case(
+        "ticket-watcher-remove",
+        "POST",
+        "/tickets/{ticket}/watchers/{watcher}/removal",
+        watchers_managed(302),
+        writes=True,
+        setup={"watcher": True},
+    ),
+    Case("api-watchers", "GET", "/api/v1/tickets/{ticket}/watchers", ticket_read(200)),
+    Case(
+        "api-watcher-add",
+        "POST",
+        "/api/v1/tickets/{ticket}/watchers",
+        watchers_managed(201),
+        json=lambda w: {"email": w.colleague.email},
+        writes=True,
+    ),
+    Case(
+        "api-watcher-remove",
+        "DELETE",
+        "/api/v1/watchers/{watcher_row}",
+        watchers_managed(204),
+        writes=True,
+        setup={"watcher": True},
+    ),
+    # A plain member who watches the ticket follows it as its contact does:
+    # page, list, replies; and stops following it themselves.
+    Case(
+        "ticket-page-as-watcher",
+        "GET",
+        "/tickets/{ticket}",
+        ticket_read(200) | {"org_member": 200},
+        only=("org_member",),
+        setup={"actor_watches": True},
+    ),
+    Case(
+        "ticket-reply-as-watcher",
+        "POST",
+        "/tickets/{ticket}/comments",
+        ticket_action(302, customer=302) | {"org_member": 302},
+        form={"body": "Same here."},
+        writes=True,
+        only=("org_member",),
+        setup={"actor_watches": True},
+    ),
+    Case(
+        "api-ticket-get-as-watcher",
+        "GET",
+        "/api/v1/tickets/{ticket}",
+        ticket_read(200) | {"org_member": 200},
+        only=("org_member",),
+        setup={"actor_watches": True},
+    ),
+    Case(
+        "api-resolve-as-watcher",
+        "POST",
+        "/api/v1/tickets/{ticket}/transitions",
+        ticket_action(201, customer=201, contact=403) | {"org_member": 403},
+        json={"status": "resolved"},
+        only=("org_member",),
+        setup={"actor_watches": True},
+    ),
+    Case(
+        "ticket-unwatch-self",
+        "POST",
+        "/tickets/{ticket}/watchers/{me}/removal",
+        watchers_managed(302) | {"org_member": 302},
+        writes=True,
+        only=("org_member",),
+        setup={"actor_watches": True},
+    ),
+]
 
 CASES = [
     # --- public pages and operations
@@ -204,7 +437,7 @@ CASES = [
         "POST",
         "/profile/tokens",
         # Customers' tokens are off unless API_TOKENS_FOR_CUSTOMERS is set.
-        logged_in(200) | {"customer": 403, "other_customer": 403},
+        logged_in(200) | dict.fromkeys(CUSTOMERS, 403),
         form={"name": "ci"},
         writes=True,
     ),
@@ -253,7 +486,7 @@ CASES = [
         "my-tickets",
         "GET",
         "/tickets",
-        logged_in(302) | {"customer": 200, "other_customer": 200},
+        logged_in(302) | dict.fromkeys(CUSTOMERS, 200),
     ),
     Case("new-ticket-page", "GET", "/tickets/new", logged_in(200)),
     Case(
@@ -285,7 +518,8 @@ CASES = [
         "ticket-resolve",
         "POST",
         "/tickets/{ticket}/transitions",
-        ticket_action(302, customer=302),
+        # only the requester resolves: followers reply
+        ticket_action(302, customer=302, contact=403),
         form={"status": "resolved"},
         writes=True,
     ),
@@ -320,8 +554,7 @@ CASES = [
         "ticket-follow-up",
         "POST",
         "/tickets/{ticket}/follow-ups",
-        dict.fromkeys(ACTORS, 403)
-        | {"anonymous": LOGIN, "customer": 302, "other_customer": 404},
+        requester_only(302),
         form={"body": "It broke again."},
         writes=True,
         setup={"ticket_status": TicketStatus.CLOSED},
@@ -364,8 +597,7 @@ CASES = [
         "ticket-rating",
         "POST",
         "/tickets/{ticket}/rating",
-        dict.fromkeys(ACTORS, 403)
-        | {"anonymous": LOGIN, "customer": 302, "other_customer": 404},
+        requester_only(302),
         form={"score": "5"},
         writes=True,
         setup={"ticket_status": TicketStatus.RESOLVED},
@@ -707,7 +939,7 @@ CASES = [
         "/api/v1/auth/token",
         # Each actor asks with its own password (anonymous: the customer's);
         # customers' tokens are off unless API_TOKENS_FOR_CUSTOMERS is set.
-        everyone(201) | {"anonymous": 403, "customer": 403, "other_customer": 403},
+        everyone(201) | {"anonymous": 403} | dict.fromkeys(CUSTOMERS, 403),
         json=lambda w: {"email": (w.user or w.customer).email, "password": PASSWORD},
         writes=True,
     ),
@@ -792,7 +1024,7 @@ CASES = [
         "api-resolve",
         "POST",
         "/api/v1/tickets/{ticket}/transitions",
-        ticket_action(201, customer=201),
+        ticket_action(201, customer=201, contact=403),
         json={"status": "resolved"},
         writes=True,
     ),
@@ -817,8 +1049,7 @@ CASES = [
         "api-follow-up",
         "POST",
         "/api/v1/tickets/{ticket}/follow-ups",
-        dict.fromkeys(ACTORS, 403)
-        | {"anonymous": LOGIN, "customer": 201, "other_customer": 404},
+        requester_only(201),
         json={"body": "It broke again."},
         writes=True,
         setup={"ticket_status": TicketStatus.CLOSED},
@@ -827,8 +1058,7 @@ CASES = [
         "api-rating",
         "POST",
         "/api/v1/tickets/{ticket}/ratings",
-        dict.fromkeys(ACTORS, 403)
-        | {"anonymous": LOGIN, "customer": 201, "other_customer": 404},
+        requester_only(201),
         json={"score": 5},
         writes=True,
         setup={"ticket_status": TicketStatus.RESOLVED},
@@ -839,14 +1069,14 @@ CASES = [
         "undo",
         "POST",
         "/undo/{undo}",
-        staff_only(409) | {"customer": 404, "other_customer": 404, "admin": 302},
+        staff_only(409) | dict.fromkeys(CUSTOMERS, 404) | {"admin": 302},
         writes=("admin",),
     ),
     Case(
         "api-undo",
         "POST",
         "/api/v1/undo/{undo}",
-        staff_only(409) | {"customer": 404, "other_customer": 404, "admin": 200},
+        staff_only(409) | dict.fromkeys(CUSTOMERS, 404) | {"admin": 200},
         writes=("admin",),
     ),
     # --- API parity: what the pages do, for programs
@@ -928,7 +1158,7 @@ CASES = [
         "api-user-get",
         "GET",
         "/api/v1/users/{user}",
-        logged_in(200) | {"other_customer": 404},
+        logged_in(200) | {"other_customer": 404, "org_contact": 404, "org_member": 404},
     ),
     Case(
         "api-user-patch",
@@ -981,10 +1211,12 @@ CASES = [
         "api-viewers",
         "POST",
         "/api/v1/tickets/{ticket}/viewers",
-        staff_only(200) | {"other_customer": 404},
+        staff_only(200) | {"other_customer": 404, "org_member": 404},
         json={"activity": "replying"},
         writes=True,
     ),
+    *ORGANISATION_CASES,
+    *WATCHER_CASES,
 ]
 
 
@@ -1003,6 +1235,8 @@ def _world_of(case: Case) -> dict:
         "import": "{import}" in case.path,
         "undo": "{undo}" in case.path,
         "macro": "macro" in case.name,
+        "watcher": case.setup.get("watcher", False),
+        "actor_watches": case.setup.get("actor_watches", False),
     }
 
 
@@ -1045,16 +1279,22 @@ def make_import_job(uploader):
     return job
 
 
+def _watch(ticket, user) -> TicketWatcher:
+    row = TicketWatcher(
+        ticket_id=ticket.id,
+        user_id=user.id,
+        created_at=datetime(2026, 11, 23, 9, tzinfo=UTC),
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
 def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
     given = fx.given
     category = given(make_category, "access")
-    customer = given(make_user, role=Role.CUSTOMER, name="Requester")
-    if actor == "anonymous":
-        user = None
-    elif actor == "customer":
-        user = customer
-    else:
-        user = given(make_user, role=ROLES[actor])
+    customer = make_requester(given)
+    user = make_actor(given, actor, customer)
     ticket = given(
         make_ticket,
         requester=customer,
@@ -1063,6 +1303,18 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         assignee_id=user.id if setup["assign_actor"] and user else None,
     )
     world = SimpleNamespace(customer=customer, user=user, ticket=ticket)
+    # Another plain member of the requester's organisation (added as a
+    # watcher), and a customer of no organisation (who joins one).
+    world.colleague = given(
+        make_user, name="Colleague", organisation=REQUESTERS_ORGANISATION
+    )
+    world.outsider = given(make_user, name="Outsider")
+    world.organisation = given(organisation_of, customer)
+    world.watcher_row = (
+        given(_watch, ticket, world.colleague) if setup["watcher"] else None
+    )
+    if setup["actor_watches"] and user is not None:
+        given(_watch, ticket, user)
     world.survivor = (
         given(make_ticket, requester=customer, line=TICKET_LINE)
         if setup["survivor"]
@@ -1095,8 +1347,16 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         "undo": world.undo.id if world.undo else 0,
         "macro": world.macro.id if world.macro else 0,
         "reset_link": _reset_link(fx.app, customer),
+        "organisation": world.organisation.id,
+        "watcher": world.colleague.id,
+        "watcher_row": world.watcher_row.id if world.watcher_row else 0,
+        "me": user.id if user else 0,
     }
     return world
+
+
+def organisation_of(user):
+    return db.session.get(User, user.id).organisation
 
 
 def _reset_link(app, customer) -> str:

@@ -475,6 +475,7 @@ def test_manager_creates_a_policy_with_conditions_targets_and_actions(
         "resolution_minutes": "120",
         "warning_percents": "90, 50",
         "organization": "ACME\nGlobex",
+        "plan": "premium",
     }
     data = list(form.items()) + [
         ("priority", "P1"),
@@ -493,6 +494,7 @@ def test_manager_creates_a_policy_with_conditions_targets_and_actions(
         "priority": ["P1", "P2"],
         "category": ["access"],
         "organization": ["ACME", "Globex"],
+        "plan": ["premium"],
         "channel": ["phone"],
     }
     assert (

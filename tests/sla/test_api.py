@@ -197,6 +197,7 @@ def test_policy_create_defaults_order_patch_and_delete(client, given, headers):
             "priority": [],
             "category": [],
             "organization": [],
+            "plan": [],
             "channel": [],
         },
         "calendar_id": calendar.id,
