@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         auth_password,  # noqa: F401 - its routes join auth.bp
         backup,
         cli,
+        custom_fields,
         exports,
         files,
         hooks,
@@ -92,6 +93,7 @@ def init_app(app: Flask) -> None:
         hooks.add_openapi_paths(app, api_part.add_openapi_paths)
     subscribers.connect()
     search.init_app(app)
+    custom_fields.init_app(app)
     # Mail and webhooks are the core's: delivered whichever packages are on.
     hooks.add_job(
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"

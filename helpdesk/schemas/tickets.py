@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from helpdesk.custom_fields.schemas import FieldValuesIn
 from helpdesk.db import MAX_ID
 from helpdesk.i18n import N_
 from helpdesk.models import (
@@ -107,6 +108,8 @@ class TicketCreateIn(StrippedSchema):
         20000, message=N_("Enter a description of 1 to 20000 characters.")
     )
     category = text(40, message=N_("Choose a category."))
+    # The category's custom fields (always checked: its required ones too).
+    fields = FieldValuesIn(load_default=dict)
 
 
 class TicketStaffCreateIn(TicketCreateIn):
@@ -213,6 +216,8 @@ class TicketPatchIn(StrippedSchema):
         ),
         validate=validate.Length(max=20, error=N_("At most 20 tags.")),
     )
+    # Custom fields of the ticket's category (after a category change: the new one's).
+    fields = FieldValuesIn()
     version = version_field()
 
 
