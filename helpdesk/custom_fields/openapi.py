@@ -21,9 +21,7 @@ TICKET_FIELDS = {
         "nullable": True,
     },
 }
-CONDITIONS = (
-    " Rules and SLA policies name a field `field:<key>` in their conditions."
-)
+CONDITIONS = " Rules and SLA policies name a field `field:<key>` in their conditions."
 
 
 def add_paths(spec: APISpec) -> None:

@@ -17,9 +17,7 @@ def fields_by_category(categories: list[Category]) -> list[tuple[Category, tuple
     """The active fields of each of these categories that has any (no query
     once cached), for the request form and the phone console."""
     found = book()
-    return [
-        (c, found.of_category(c.id)) for c in categories if found.of_category(c.id)
-    ]
+    return [(c, found.of_category(c.id)) for c in categories if found.of_category(c.id)]
 
 
 def ticket_field_values(ticket: Ticket) -> list[tuple[FieldSpec, values.Value]]:

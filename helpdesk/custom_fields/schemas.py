@@ -103,7 +103,9 @@ class ChoicesField(fields.Field):
         for number, item in enumerate(items, start=1):
             choice = _choice(item)
             if isinstance(choice, str):
-                errors.append(_l("Choice %(row)s: %(problem)s", row=number, problem=_l(choice)))
+                errors.append(
+                    _l("Choice %(row)s: %(problem)s", row=number, problem=_l(choice))
+                )
             elif choice["value"] in seen:
                 errors.append(
                     _l(
@@ -187,9 +189,7 @@ class FieldIn(FieldPatchIn):
 
 class FieldOut(Schema):
     id = fields.Integer()
-    category = fields.Function(
-        lambda f: f.category.code, metadata={"type": "string"}
-    )
+    category = fields.Function(lambda f: f.category.code, metadata={"type": "string"})
     key = fields.String()
     name = fields.Function(
         lambda f: f"field:{f.key}",

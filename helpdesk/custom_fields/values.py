@@ -95,9 +95,7 @@ def _date(spec: FieldSpec, raw: Any) -> date:
             return date.fromisoformat(raw.strip())
     except ValueError:
         pass
-    raise BadValue(
-        _l("“%(field)s” takes a date as YYYY-MM-DD.", field=_label(spec))
-    )
+    raise BadValue(_l("“%(field)s” takes a date as YYYY-MM-DD.", field=_label(spec)))
 
 
 def _choice(spec: FieldSpec, raw: Any) -> str:
@@ -235,6 +233,11 @@ def ticket_fields(
     ]
 
 
+def has_fields(ticket: Ticket) -> bool:
+    """Whether the ticket's category has (or had) fields: if not, nothing is read."""
+    return bool(book().of_category(ticket.category_id, active_only=False))
+
+
 def fields_by_key(tickets: list[Ticket]) -> dict[int, dict[str, Value]]:
     """``{ticket_id: {key: typed value or None}}`` for a page, in one query."""
     stored = stored_values(tickets)
@@ -259,6 +262,8 @@ def search_texts(ticket: Ticket, found: Mapping[int, Value] | None = None) -> li
     """What the staff search finds a ticket by among its values: text fields
     as written, a choice by its value and its labels in both languages.
     ``found``: the ticket's stored values when the caller has them."""
+    if not has_fields(ticket):
+        return []
     if found is None:
         found = stored_values([ticket])[ticket.id]
     texts = []
@@ -271,3 +276,26 @@ def search_texts(ticket: Ticket, found: Mapping[int, Value] | None = None) -> li
             choice = spec.choice(value)
             texts += [str(value), choice.label_en, choice.label_ru] if choice else []
     return texts
+
+
+def condition_facts(ticket: Ticket) -> dict[str, Value]:
+    """What routing rules see of a ticket's fields: ``field:<key>`` -> its
+    value (text, a choice's value, a number, ``YYYY-MM-DD``, a boolean) or
+    None, for its category's fields (from memory for a new ticket)."""
+    if not has_fields(ticket):
+        return {}
+    stored = stored_values([ticket])[ticket.id]
+    return {spec.name: to_json(value) for spec, value in ticket_fields(ticket, stored)}
+
+
+def policy_facts(ticket: Ticket) -> dict[str, str | None]:
+    """What SLA policy conditions see (lists of accepted texts): each value
+    as text - a number as written without a trailing ``.0``, a date as
+    ``YYYY-MM-DD``, a checkbox ``true``/``false`` - or None."""
+    facts: dict[str, str | None] = {}
+    for name, value in condition_facts(ticket).items():
+        if isinstance(value, bool):
+            facts[name] = "true" if value else "false"
+        else:
+            facts[name] = None if value is None else str(value)
+    return facts

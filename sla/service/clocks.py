@@ -16,6 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from helpdesk.custom_fields import values as field_values
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
 from sla.calendar import CalendarSpec, add_business_seconds, business_seconds_between
@@ -46,12 +47,14 @@ def calendar_spec(calendar: BusinessCalendar) -> CalendarSpec:
 
 
 def ticket_facts(ticket: Ticket) -> dict[str, str | None]:
-    """What policy conditions look at."""
+    """What policy conditions look at; ``field:<key>``: a custom field's
+    value as text (``helpdesk.custom_fields.values.policy_facts``)."""
     return {
         "priority": ticket.priority.value,
         "category": ticket.category.code,
         "organization": ticket.requester.organization,
         "channel": ticket.channel.value,
+        **field_values.policy_facts(ticket),
     }
 
 

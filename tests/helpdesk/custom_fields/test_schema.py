@@ -1,6 +1,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+
 from helpdesk.extensions import db
+
 
 def test_the_migrations_match_the_custom_field_models(app):
     include_name = app.extensions["migrate"].configure_args["include_name"]
