@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.db import Base, str_enum
-from helpdesk.models import Category
+from helpdesk.models import Category, Ticket
 
 
 class FieldKind(enum.StrEnum):
@@ -95,3 +95,6 @@ class TicketFieldValue(Base):
     value_bool: Mapped[bool | None]
 
     field: Mapped[CustomField] = relationship()
+    # Declared so the unit of work writes a new ticket before its values
+    # (helpdesk.ticket_ids: the ticket's id is known before it is written).
+    ticket: Mapped[Ticket] = relationship()
