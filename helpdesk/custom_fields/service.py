@@ -130,10 +130,10 @@ def fill_new_ticket(ticket: Ticket, category: Category, raw: Mapping | None) -> 
     sent); every required field of the category must have one. ``None``
     (no form asked: mail, follow-ups) stores nothing and requires nothing.
     Adds the rows for the intake's own flush; keeps them in memory."""
-    if raw is None:
-        values.remember_new(ticket.id, {})  # known: none, nothing to read
-        return
     specs = book().of_category(category.id)
+    if raw is None:  # known: no values, nothing to read back
+        values.remember_new(ticket.id, {}, dict.fromkeys(s.key for s in specs))
+        return
     typed = _parse_all(specs, raw)
     problems = {
         values.error_key(spec): [values.required_message(spec)]
@@ -151,7 +151,9 @@ def fill_new_ticket(ticket: Ticket, category: Category, raw: Mapping | None) -> 
         values.set_row(spec, row, value)
         db.session.add(row)
         stored[spec.id] = value
-    values.remember_new(ticket.id, stored)
+    values.remember_new(
+        ticket.id, stored, {spec.key: typed.get(spec.key) for spec in specs}
+    )
 
 
 def _parse_all(specs: tuple[FieldSpec, ...], raw: Mapping) -> dict[str, Any]:

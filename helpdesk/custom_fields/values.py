@@ -192,9 +192,14 @@ def display(spec: FieldSpec, value: Value, locale: str) -> str:
 # --- the values of a page of tickets -------------------------------------------------
 
 
-def remember_new(ticket_id: int, values: dict[int, Value]) -> None:
-    """The complete values (by field id) of a ticket created in this transaction."""
-    db.session.info.setdefault(_FRESH_KEY, {})[ticket_id] = dict(values)
+def remember_new(
+    ticket_id: int, values: dict[int, Value], by_key: dict[str, Value]
+) -> None:
+    """The complete values of a ticket created in this transaction, by field
+    id and (as ``fields_by_key`` answers) by key: the intake's answer is
+    built after its commit, when even the definitions' cache would ask the
+    database for its stamp again."""
+    db.session.info.setdefault(_FRESH_KEY, {})[ticket_id] = (dict(values), by_key)
 
 
 def stored_values(tickets: Iterable[Ticket]) -> dict[int, dict[int, Value]]:
@@ -205,7 +210,7 @@ def stored_values(tickets: Iterable[Ticket]) -> dict[int, dict[int, Value]]:
     wanted = []
     for ticket in tickets:
         if ticket.id in fresh:
-            found[ticket.id] = dict(fresh[ticket.id])
+            found[ticket.id] = dict(fresh[ticket.id][0])
         else:
             found[ticket.id] = {}
             wanted.append(ticket.id)
@@ -239,12 +244,18 @@ def has_fields(ticket: Ticket) -> bool:
 
 
 def fields_by_key(tickets: list[Ticket]) -> dict[int, dict[str, Value]]:
-    """``{ticket_id: {key: typed value or None}}`` for a page, in one query."""
-    stored = stored_values(tickets)
-    return {
-        t.id: {spec.key: value for spec, value in ticket_fields(t, stored[t.id])}
-        for t in tickets
-    }
+    """``{ticket_id: {key: typed value or None}}`` for a page, in one query
+    (none for the tickets created in this transaction)."""
+    fresh = db.session.info.get(_FRESH_KEY, {})
+    found = {t.id: dict(fresh[t.id][1]) for t in tickets if t.id in fresh}
+    others = [t for t in tickets if t.id not in fresh]
+    if others:
+        stored = stored_values(others)
+        for t in others:
+            found[t.id] = {
+                spec.key: value for spec, value in ticket_fields(t, stored[t.id])
+            }
+    return found
 
 
 def _forget(session: Session, *_args) -> None:
