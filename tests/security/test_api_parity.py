@@ -22,6 +22,8 @@ PARITY = {
     "helpdesk.phone_caller_create": "POST /v1/users",
     "helpdesk.category_new": "POST /v1/categories",
     "helpdesk.category_edit": "PATCH /v1/categories/{id}",
+    "custom_fields.field_new": "POST /v1/categories/{id}/fields",
+    "custom_fields.field_edit": "PATCH /v1/fields/{id}",
     # tickets
     "helpdesk.ticket_new": "POST /v1/tickets",
     "helpdesk.phone_ticket_create": "POST /v1/tickets",
@@ -29,6 +31,7 @@ PARITY = {
     "helpdesk.ticket_follow_up": "POST /v1/tickets/{id}/follow-ups",
     "helpdesk.ticket_merge": "POST /v1/tickets/{id}/merges",
     "helpdesk.ticket_update": "PATCH /v1/tickets/{id}",
+    "custom_fields.ticket_fields_update": "PATCH /v1/tickets/{id}",
     "helpdesk.ticket_rate": "POST /v1/tickets/{id}/ratings",
     "helpdesk.ticket_transition": "POST /v1/tickets/{id}/transitions",
     "helpdesk.attachment_download": "GET /v1/attachments/{id}/content",
