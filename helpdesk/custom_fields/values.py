@@ -292,8 +292,9 @@ def search_texts(ticket: Ticket, found: Mapping[int, Value] | None = None) -> li
 def condition_facts(ticket: Ticket) -> dict[str, Value]:
     """What routing rules see of a ticket's fields: ``field:<key>`` -> its
     value (text, a choice's value, a number, ``YYYY-MM-DD``, a boolean) or
-    None, for its category's fields (from memory for a new ticket)."""
-    if not has_fields(ticket):
+    None, for its category's fields (from memory for a new ticket). An
+    import's draft (not yet a ``Ticket``) has none."""
+    if not isinstance(ticket, Ticket) or not has_fields(ticket):
         return {}
     stored = stored_values([ticket])[ticket.id]
     return {spec.name: to_json(value) for spec, value in ticket_fields(ticket, stored)}
