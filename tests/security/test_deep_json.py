@@ -21,6 +21,7 @@ from helpdesk.imports import jobs
 from helpdesk.models import Role, Ticket, User
 from routing.service import defects
 from tests.builders import make_category, make_ticket, make_user
+from tests.helpdesk.custom_fields.builders import make_field
 from tests.knowledge_base.builders import make_article, make_canned
 from tests.routing.builders import make_rule, make_task
 from tests.security.support import (
@@ -81,7 +82,7 @@ def room_for_deep_bodies(app, monkeypatch):
 
 @pytest.fixture
 def world(app, given):
-    given(make_category, "access")
+    category = given(make_category, "access")
     admin = given(make_user, role=Role.ADMIN)
     ticket = given(make_ticket, line=1)
     calendar = given(make_calendar)
@@ -97,6 +98,8 @@ def world(app, given):
         "action_id": 1,  # no such undo: 404
         "canned_id": given(make_canned, author=admin).id,
         "job_id": given(_import_job, admin).id,
+        "category_id": category.id,
+        "field_id": given(make_field, "asset_tag").id,
     }
     return SimpleNamespace(ids=ids, as_admin=auth(issue_bearer(app, admin).raw))
 
