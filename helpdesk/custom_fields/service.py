@@ -254,8 +254,10 @@ def _announce(
 def restore_values(ticket: Ticket, saved: Mapping[str, Any] | None, **_kw) -> None:
     """Put a ticket's values back as an undo's snapshot had them
     (``{field_id: JSON value}``; None: it had none)."""
-    saved = saved or {}
     specs = book().by_id
+    if not specs:
+        return  # no field anywhere: no values to put back
+    saved = saved or {}
     rows = {
         row.field_id: row
         for row in db.session.scalars(
@@ -281,8 +283,11 @@ def restore_values(ticket: Ticket, saved: Mapping[str, Any] | None, **_kw) -> No
 
 
 def snapshot_values(tickets: list[Ticket]) -> dict[int, dict[str, Any]]:
-    """The undo's snapshot: each ticket's values as JSON by field id (one query)."""
+    """The undo's snapshot: each ticket's values as JSON by field id (one
+    query; none while no category has fields)."""
     specs = book().by_id
+    if not specs:
+        return {}
     stored = values.stored_values(tickets)
     return {
         ticket_id: {

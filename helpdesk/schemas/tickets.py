@@ -256,6 +256,10 @@ class TicketListQuery(PageQuery):
         validate=validate.Range(min=0, max=MAX_ID, error=N_("Not a valid user id.")),
     )
     tag = fields.String(validate=validate.Length(max=40))
+    # A custom field's value: "asset_tag:INV-7" (helpdesk.custom_fields.filters).
+    field = fields.String(
+        validate=validate.Length(max=1100, error=N_("The search is too long."))
+    )
     # Our number or the one an imported ticket had in the legacy system.
     number = fields.String(validate=validate.Length(max=40))
     requester = fields.Integer(

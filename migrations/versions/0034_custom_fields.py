@@ -86,7 +86,7 @@ def upgrade():
         op.create_index(
             f"ix_ticket_field_values_{kind}",
             "ticket_field_values",
-            ["field_id", column],
+            ["field_id", column, "ticket_id"],
         )
 
 

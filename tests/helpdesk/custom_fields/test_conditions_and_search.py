@@ -240,3 +240,33 @@ def test_the_staff_search_finds_a_tickets_text_and_choice_values(
     login(agent)
     page = client.get("/search?q=INV-4711").get_data(as_text=True)
     assert tagged["number"] in page and other.number not in page
+
+
+def test_the_ticket_list_filters_by_a_fields_value(app, client, given, bearer):
+    given(make_field, "severity", FieldKind.CHOICE)
+    given(make_field, "since", FieldKind.DATE, position=2)
+    headers = bearer(given(make_user, role=Role.CUSTOMER))
+    high, low = (
+        client.post(
+            "/api/v1/tickets",
+            json=NEW | {"fields": {"severity": s, "since": "2026-11-20"}},
+            headers=headers,
+        ).json
+        for s in ("high", "low")
+    )
+    staff = bearer(given(make_user, role=Role.MANAGER))
+
+    def listed(query: str):
+        return client.get(f"/api/v1/tickets?{query}", headers=staff)
+
+    assert [t["number"] for t in listed("field=severity:high").json["items"]] == [
+        high["number"]
+    ]
+    assert [t["number"] for t in listed("field=since:2026-11-20").json["items"]] == [
+        low["number"],
+        high["number"],
+    ]
+    assert listed("field=severity:medium").status_code == 422
+    assert error_of(listed("field=nope:x"))["fields"] == {
+        "field": ["No category has a field with the key “nope”."]
+    }
