@@ -26,17 +26,25 @@ instance/secret_key:
 	mkdir -p instance
 	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@.tmp && mv $@.tmp $@
 
+# The web workers and the scheduler count into one folder, read by /metrics
+# (prometheus_client's multiprocess mode); emptied here before either starts.
+METRICS_DIR := $(CURDIR)/instance/prometheus
+
 run: $(VENV)/.dev translations instance/secret_key
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo load
+	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
 	@echo "Serving on http://127.0.0.1:5000 with the scheduler; e-mails are printed"
 	@echo "here by a local SMTP sink on 127.0.0.1:8025. Ctrl-C stops everything."
+	@echo "Metrics: http://127.0.0.1:5000/metrics (from this machine)."
 	@export SMTP_PORT=8025 BASE_URL=http://127.0.0.1:5000; \
 	$(PYTHON) -m aiosmtpd -n -l 127.0.0.1:8025 & sink=$$!; \
+	export PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR); \
 	$(FLASK) scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler $$sink 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/bin/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'app:create_app()'
+	$(VENV)/bin/gunicorn -c ops/gunicorn.conf.py --workers 2 --bind 127.0.0.1:5000 \
+		--access-logfile - 'app:create_app()'
 
 # The whole suite: lint, then every test on SQLite and on a real PostgreSQL.
 # pytest-xdist spreads each suite over the cores; every worker has its own

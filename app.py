@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 from config import Config, ProductionConfig, config_from_env
+from helpdesk import logs
 from helpdesk.clock import Clock, SystemClock
 
 
@@ -25,9 +24,7 @@ def create_app(
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     app.extensions["clock"] = clock or SystemClock()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
 
     import helpdesk
     import knowledge_base

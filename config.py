@@ -6,6 +6,7 @@ One class per environment; ``create_app`` picks one from ``HELPDESK_ENV``
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -23,6 +24,16 @@ def _env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_json_object(name: str) -> dict:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return {}
+    parsed = json.loads(value)
+    if not isinstance(parsed, dict):
+        raise RuntimeError(f"{name} must be a JSON object")
+    return parsed
 
 
 SECRET_KEY_FILE = INSTANCE_DIR / "secret_key"
@@ -65,6 +76,32 @@ class Config:
     # password" link work (each works once).
     PASSWORD_RESET_MAX_AGE_SECONDS = _env_int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
     INVITATION_MAX_AGE_SECONDS = _env_int("INVITATION_MAX_AGE_SECONDS", 7 * 86400)
+    # Throttling (helpdesk/signin/throttle.py), as Flask-Limiter's limit
+    # strings ("5 per minute;30 per hour"). LOGIN: wrong passwords, codes and
+    # token requests per account and per client address; MAIL: reset requests
+    # and sign-ups. The counters are shared by every worker: in the database
+    # (helpdesk-db://, the default) or in Redis (redis://host:6379/0, needs
+    # the redis package).
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "helpdesk-db://")
+    RATELIMIT_LOGIN_ACCOUNT = os.environ.get(
+        "RATELIMIT_LOGIN_ACCOUNT", "5 per minute;30 per hour"
+    )
+    RATELIMIT_LOGIN_ADDRESS = os.environ.get(
+        "RATELIMIT_LOGIN_ADDRESS", "30 per minute;300 per hour"
+    )
+    RATELIMIT_MAIL_ACCOUNT = os.environ.get("RATELIMIT_MAIL_ACCOUNT", "5 per hour")
+    RATELIMIT_MAIL_ADDRESS = os.environ.get("RATELIMIT_MAIL_ADDRESS", "30 per hour")
+    # Sessions (helpdesk/signin/sessions.py): "last seen" is written at most
+    # this often; a session unseen for SESSION_IDLE_DAYS has ended.
+    SESSION_TOUCH_SECONDS = _env_int("SESSION_TOUCH_SECONDS", 300)
+    SESSION_IDLE_DAYS = _env_int("SESSION_IDLE_DAYS", 30)
+    # Two-factor login: the name the authenticator app shows, and how long
+    # the code step waits after the password.
+    TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Tiered Helpdesk")
+    TWO_FACTOR_STEP_SECONDS = _env_int("TWO_FACTOR_STEP_SECONDS", 600)
+    # The scheduler's signin-prune job: ended rate-limit windows, idle sessions.
+    SIGNIN_PRUNE_SECONDS = _env_int("SIGNIN_PRUNE_SECONDS", 3600)
     PAGE_SIZE = 25
     # The largest file the import page takes (100,000 tickets with comments
     # as CSV are about 60 MB).
@@ -73,6 +110,11 @@ class Config:
     # progress); "inline": within the request (tests, where a thread writing
     # after the response would race the next test).
     IMPORT_RUNNER = "thread"
+    # The scheduler's import-watch job (every IMPORT_WATCH_SECONDS) fails the
+    # imports whose process ended mid-way (a crash, a restart), and any import
+    # still unfinished IMPORT_MAX_RUNNING_SECONDS after it started.
+    IMPORT_WATCH_SECONDS = _env_int("IMPORT_WATCH_SECONDS", 300)
+    IMPORT_MAX_RUNNING_SECONDS = _env_int("IMPORT_MAX_RUNNING_SECONDS", 6 * 3600)
     MAX_PAGE_SIZE = 100
     # The region of phone numbers dialled without a country code (ISO 3166
     # code as libphonenumber knows it): "8 495 123-45-67" is Moscow in "RU".
@@ -126,6 +168,20 @@ class Config:
     PRESENCE_TIMEOUT_SECONDS = _env_int("PRESENCE_TIMEOUT_SECONDS", 45)
     # /healthz fails when a message has waited in the outbox this long.
     OUTBOX_MAX_PENDING_SECONDS = _env_int("OUTBOX_MAX_PENDING_SECONDS", 3600)
+    # /metrics (helpdesk/metrics/): answered to a request bearing METRICS_TOKEN
+    # ("Authorization: Bearer ...") or coming from METRICS_ALLOWED_NETWORKS
+    # (CIDRs, comma separated; loopback by default); 404 to anyone else.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    METRICS_ALLOWED_NETWORKS = os.environ.get(
+        "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"
+    )
+    # Set: every process (web workers, the scheduler) writes its counters into
+    # this folder and /metrics adds them up (prometheus_client's multiprocess
+    # mode, which reads the variable itself; ops/gunicorn.conf.py sets it up).
+    PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+    # "json": one JSON object per log line (helpdesk/logs.py); else plain text.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # "https": cookies are Secure and responses carry HSTS (helpdesk/security.py);
@@ -187,6 +243,46 @@ class Config:
     MAIL_DEFAULT_CATEGORY = os.environ.get("MAIL_DEFAULT_CATEGORY") or None
     # The language of mail to senders the helpdesk does not know.
     MAIL_DEFAULT_LOCALE = os.environ.get("MAIL_DEFAULT_LOCALE", "en")
+    # Company directory login (helpdesk/directory/): LDAP or Active Directory.
+    # Off while LDAP_URL is empty. ldap://host:389 (with LDAP_START_TLS) or
+    # ldaps://host:636; the service account searches, each user binds with
+    # their own password.
+    LDAP_URL = os.environ.get("LDAP_URL", "").strip()
+    LDAP_START_TLS = _env_bool("LDAP_START_TLS")
+    # The CA that signed the directory's certificate; unset: the system's.
+    LDAP_CA_CERT_FILE = os.environ.get("LDAP_CA_CERT_FILE") or None
+    LDAP_BIND_DN = os.environ.get("LDAP_BIND_DN", "")
+    LDAP_BIND_PASSWORD = os.environ.get("LDAP_BIND_PASSWORD", "")
+    # Where people are searched, and how: {login} is what was typed in the
+    # e-mail field, {username} its part before "@" (sAMAccountName={username}).
+    LDAP_USER_BASE = os.environ.get("LDAP_USER_BASE", "")
+    LDAP_USER_FILTER = os.environ.get(
+        "LDAP_USER_FILTER", "(&(objectClass=inetOrgPerson)(mail={login}))"
+    )
+    # Only members of this group log in (empty: whoever the filter finds).
+    LDAP_REQUIRED_GROUP = os.environ.get("LDAP_REQUIRED_GROUP", "")
+    # {"<group DN>": "<role>", ...}: the first listed group the user is in
+    # gives the role; LDAP_DEFAULT_ROLE for members of none of them.
+    LDAP_GROUP_ROLES = _env_json_object("LDAP_GROUP_ROLES")
+    LDAP_DEFAULT_ROLE = os.environ.get("LDAP_DEFAULT_ROLE", "customer")
+    # Group membership: the user's memberOf attribute (Active Directory, the
+    # OpenLDAP memberof overlay), or - when LDAP_GROUP_BASE is set - groups
+    # under it matching LDAP_GROUP_FILTER ({dn} is the user's DN).
+    LDAP_MEMBER_OF_ATTRIBUTE = os.environ.get("LDAP_MEMBER_OF_ATTRIBUTE", "memberOf")
+    LDAP_GROUP_BASE = os.environ.get("LDAP_GROUP_BASE", "")
+    LDAP_GROUP_FILTER = os.environ.get(
+        "LDAP_GROUP_FILTER", "(|(member={dn})(uniqueMember={dn}))"
+    )
+    # The attributes copied at each login; the id never changes (AD: objectGUID).
+    LDAP_NAME_ATTRIBUTE = os.environ.get("LDAP_NAME_ATTRIBUTE", "cn")
+    LDAP_EMAIL_ATTRIBUTE = os.environ.get("LDAP_EMAIL_ATTRIBUTE", "mail")
+    LDAP_PHONE_ATTRIBUTE = os.environ.get("LDAP_PHONE_ATTRIBUTE", "telephoneNumber")
+    LDAP_ID_ATTRIBUTE = os.environ.get("LDAP_ID_ATTRIBUTE", "entryUUID")
+    # Connecting and each answer; past it the directory counts as unreachable.
+    LDAP_TIMEOUT_SECONDS = _env_int("LDAP_TIMEOUT_SECONDS", 5)
+    # The scheduler's directory-sync job: how often every directory user is
+    # held against the directory (gone or out of the group: deactivated).
+    LDAP_SYNC_SECONDS = _env_int("LDAP_SYNC_SECONDS", 3600)
 
 
 class DevelopmentConfig(Config):
@@ -228,6 +324,11 @@ class TestingConfig(Config):
     MAIL_DEFAULT_LOCALE = "en"
     API_TOKENS_FOR_CUSTOMERS = False
     DEMO_LOCALE = None
+    METRICS_TOKEN = None
+    METRICS_ALLOWED_NETWORKS = "127.0.0.0/8,::1/128"
+    LOG_FORMAT = "text"
+    # Tests start their own slapd and pass it in.
+    LDAP_URL = ""
 
 
 class ProductionConfig(Config):

@@ -20,18 +20,23 @@ def init_app(app: Flask) -> None:
         api_imports,
         api_people,
         api_queue,
+        api_signin,
         audit,
         auth,
         auth_password,  # noqa: F401 - its routes join auth.bp
+        auth_two_factor,  # noqa: F401 - its routes join auth.bp
         backup,
         cli,
         custom_fields,
+        directory,
         exports,
         files,
         hooks,
         http,
         imports,
         inbound,
+        logs,
+        metrics,
         outbox,
         reference,
         scheduler,
@@ -42,10 +47,13 @@ def init_app(app: Flask) -> None:
         views,
     )
     from helpdesk.audit import api as audit_api  # noqa: F401 - its route joins api.bp
+    from helpdesk.imports import watch as import_watch
     from helpdesk.labels import TEMPLATE_GLOBALS
     from helpdesk.models import TicketEvent
     from helpdesk.notify import subscribers
     from helpdesk.outbox.models import OutboxMessage
+    from helpdesk.signin import jobs as signin_jobs
+    from helpdesk.signin import throttle, two_factor
     from helpdesk.undo import jobs as undo_jobs
     from helpdesk.undo import service as undo_service
 
@@ -60,11 +68,14 @@ def init_app(app: Flask) -> None:
         app, locale_selector=http.select_locale, timezone_selector=http.select_timezone
     )
     auth.init_login(app)
+    throttle.init_app(app)
     reference.init_app(app)
     unit_of_work.append_only(TicketEvent, OutboxMessage)
     unit_of_work.connect()
     undo_service.connect()
     http.register_error_handlers(app)
+    logs.init_app(app)
+    directory.init_app(app)
     security.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
@@ -77,6 +88,7 @@ def init_app(app: Flask) -> None:
         scheduler_late_jobs=scheduler.late_jobs,
         undo_offer=views.undo.pending_offer,
         undo_kind_label=views.undo.kind_label,
+        user_has_two_factor=two_factor.is_enabled,
     )
     # Names stored before they were cleaned are shown cleaned too.
     app.jinja_env.filters["filename"] = files.clean_filename
@@ -89,8 +101,10 @@ def init_app(app: Flask) -> None:
         api_imports,
         api_people,
         api_queue,
+        api_signin,
     ):
         hooks.add_openapi_paths(app, api_part.add_openapi_paths)
+    metrics.init_app(app)
     subscribers.connect()
     search.init_app(app)
     custom_fields.init_app(app)
@@ -99,6 +113,8 @@ def init_app(app: Flask) -> None:
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"
     )
     hooks.add_job(app, "undo-prune", undo_jobs.prune_job, "UNDO_PRUNE_SECONDS")
+    hooks.add_job(app, "signin-prune", signin_jobs.prune_job, "SIGNIN_PRUNE_SECONDS")
+    hooks.add_job(app, "import-watch", import_watch.watch_job, "IMPORT_WATCH_SECONDS")
     backup.init_app(app)
     audit.init_app(app)
     if app.config.get("MAIL_IMAP_HOST"):

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from helpdesk import hooks, undo
+from helpdesk import directory, hooks, undo
 from helpdesk.audit import record_audit
 from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
@@ -51,6 +51,8 @@ from helpdesk.service import (
     versions,
 )
 from helpdesk.service import tickets as ticket_service
+from helpdesk.signin import two_factor
+from helpdesk.signin.throttle import login_limits
 from helpdesk.undo import UndoKind
 from helpdesk.unit_of_work import (
     commit_keeping_state,
@@ -62,9 +64,17 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.post("/v1/auth/token")
+@login_limits
 def token_create():
+    """A bearer token for e-mail and password - and, when the user has
+    two-factor login on, ``code`` (the app's current code or a recovery code)."""
     data = TokenIn().load(json_body())
-    user = accounts.authenticate(data["email"], data["password"])
+    user = directory.authenticate(
+        data["email"],
+        data["password"],
+        settings=current_app.config,
+        now=get_clock().now(),
+    )
     if user is None:
         record_audit("login.failed", data={"email": data["email"][:254], "via": "api"})
         db.session.commit()
@@ -72,11 +82,33 @@ def token_create():
     accounts.ensure_may_hold_tokens(
         user, customers_allowed=current_app.config["API_TOKENS_FOR_CUSTOMERS"]
     )
+    now = get_clock().now()
+    if two_factor.is_enabled(user):
+        if not two_factor.verify(user, data["code"], now=now):
+            record_audit(
+                "login.failed", data={"email": user.email, "via": "api", "step": "code"}
+            )
+            db.session.commit()
+            return json_error(
+                401,
+                "two_factor_required",
+                _(
+                    "Send the current code of your authenticator app (or a recovery code) as “code”."
+                ),
+            )
+    elif two_factor.is_required(user):
+        return json_error(
+            403,
+            "two_factor_enrolment_required",
+            _(
+                "Your role requires two-factor login: set it up on your profile page first."
+            ),
+        )
     record_audit("login.succeeded", actor=user, data={"via": "api"})
     raw, token = accounts.issue_token(
         user,
         name="api",
-        now=get_clock().now(),
+        now=now,
         ttl_days=current_app.config["API_TOKEN_TTL_DAYS"],
     )
     db.session.commit()

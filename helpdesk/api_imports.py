@@ -174,7 +174,7 @@ def import_get(job_id: int):
 def import_mapping_create(job_id: int):
     job = _job(job_id)
     data = MappingIn().load(json_body())
-    jobs.choose_columns(job, data["columns"])
+    jobs.choose_columns(job, data["columns"], now=get_clock().now())
     db.session.commit()
     jobs.dispatch(current_app._get_current_object(), jobs.run_check, job_id)
     db.session.expire_all()
@@ -186,7 +186,7 @@ def import_mapping_create(job_id: int):
 def import_confirmation_create(job_id: int):
     """Write the good rows (``strict``: all or nothing), in one transaction."""
     job = _job(job_id)
-    jobs.confirm(job)
+    jobs.confirm(job, now=get_clock().now())
     db.session.commit()
     jobs.dispatch(current_app._get_current_object(), jobs.run_job, job_id)
     db.session.expire_all()

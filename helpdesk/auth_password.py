@@ -7,12 +7,12 @@ or not, so nobody learns which addresses are registered.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
 from helpdesk.audit import record_audit
-from helpdesk.auth import bp, start_session
+from helpdesk.auth import bp, finish_login
 from helpdesk.clock import get_clock
 from helpdesk.extensions import db
 from helpdesk.http import translate_messages
@@ -20,6 +20,7 @@ from helpdesk.i18n import N_
 from helpdesk.schemas.accounts import new_password
 from helpdesk.schemas.common import REQUIRED_TEXT
 from helpdesk.service import accounts, password_links
+from helpdesk.signin.throttle import mail_limits
 
 
 class ForgotIn(Schema):
@@ -37,6 +38,7 @@ class PasswordSetIn(Schema):
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@mail_limits
 def password_forgot():
     if request.method == "GET":
         return render_template("helpdesk/password_forgot.html", errors={}, form={})
@@ -82,9 +84,9 @@ def password_set(token: str):
         return render_template("helpdesk/password_link_dead.html"), 410
     accounts.set_password(user, data["password"])
     record_audit(f"password.set_by_{kind.value}", actor=user)
-    db.session.commit()
-    start_session(user)
-    flash(
-        _("Your password has been set. Welcome, %(name)s!", name=user.name), "success"
+    # A second factor still applies: the mailbox alone is not enough.
+    return finish_login(
+        user,
+        None,
+        welcome=_("Your password has been set. Welcome, %(name)s!", name=user.name),
     )
-    return redirect(url_for("helpdesk.home"))

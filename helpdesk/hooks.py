@@ -9,7 +9,7 @@ registry per application, so two apps in one process (tests) never share it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -22,6 +22,8 @@ TicketExtras = Callable[[list[Any], datetime], dict[int, dict]]
 OpenApiPaths = Callable[[Any], None]
 # (now) -> None; runs between the core's demo people and its demo tickets
 DemoLoader = Callable[[datetime], None]
+# (now) -> prometheus_client metric families, read from the database at scrape time
+MetricsSource = Callable[[datetime], Iterable[Any]]
 
 
 class UndoParticipant(NamedTuple):
@@ -71,6 +73,7 @@ class _Registry:
     jobs: list[ScheduledJob] = field(default_factory=list)
     timeline: list[TimelineRenderer] = field(default_factory=list)
     undo: list[UndoParticipant] = field(default_factory=list)
+    metrics: list[MetricsSource] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:
@@ -186,3 +189,17 @@ def add_undo_participant(
 
 def undo_participants() -> list[UndoParticipant]:
     return _registry().undo
+
+
+# --- /metrics ----------------------------------------------------------------------------
+
+
+def add_metrics_source(app: Flask, source: MetricsSource) -> None:
+    """Add gauges to /metrics: ``source(now)`` runs inside the scrape's app
+    context and yields metric families (``GaugeMetricFamily``) from a few
+    aggregate queries - never one query per row."""
+    _registry(app).metrics.append(source)
+
+
+def metrics_sources(app: Flask) -> list[MetricsSource]:
+    return list(_registry(app).metrics)

@@ -9,7 +9,6 @@ Retry-After, answered without touching the database again.
 from __future__ import annotations
 
 import logging
-import uuid
 
 from flask import (
     Flask,
@@ -31,6 +30,7 @@ from helpdesk.db import MAX_ID, database_trouble
 from helpdesk.errors import DomainError, MalformedRequest
 from helpdesk.extensions import csrf, db, login_manager
 from helpdesk.i18n import N_
+from helpdesk.logs import request_id
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,8 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None)
         "error": {
             "code": code,
             "message": str(message),
+            # The request's id is in the X-Request-ID header, as in its log
+            # lines (helpdesk/logs.py): the body keeps DESIGN.md's three keys.
             "fields": {k: [str(m) for m in v] for k, v in (fields or {}).items()},
         }
     }
@@ -116,7 +118,11 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None)
 
 def html_error(status: int, message: str):
     page = render_template(
-        "errors/error.html", status=status, message=message, bare=_database_avoided()
+        "errors/error.html",
+        status=status,
+        message=message,
+        bare=_database_avoided(),
+        request_id=request_id(),
     )
     return page, status
 
@@ -263,12 +269,13 @@ def register_error_handlers(app: Flask) -> None:
         # rather than fail again and lose the reference.
         avoid_database()
         discard_transaction()
-        correlation_id = uuid.uuid4().hex[:12]
-        log.error("unhandled error correlation_id=%s", correlation_id, exc_info=err)
+        # The request id is the reference: the user quotes it, the log has it.
+        reference = request_id()
+        log.error("unhandled error request_id=%s", reference, exc_info=err)
         return error_response(
             500,
             "internal_error",
-            gettext("Something went wrong (reference %(ref)s).", ref=correlation_id),
+            gettext("Something went wrong (reference %(ref)s).", ref=reference),
         )
 
 

@@ -25,6 +25,13 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class AuthSource(enum.StrEnum):
+    """Where a user's password is checked."""
+
+    LOCAL = "local"  # the password hash in this database
+    DIRECTORY = "directory"  # the company directory (helpdesk/directory/)
+
+
 AGENT_ROLES = frozenset({Role.LINE1, Role.LINE2, Role.LINE3})
 # Full access: every line, and the pages of the SLA, the rules and the reports.
 MANAGER_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
@@ -167,6 +174,16 @@ class User(UserMixin, Base):
     # Stored in the session at login; bumping it (logout, a password change,
     # deactivation) ends every session of this user on the server.
     session_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    # A directory user has no local password: name, e-mail, phone and role
+    # come from the directory at each login; directory_id is the entry's
+    # stable identifier there (entryUUID, objectGUID), so a changed e-mail
+    # still finds the same user.
+    auth_source: Mapped[AuthSource] = mapped_column(
+        str_enum(AuthSource, "auth_source"),
+        default=AuthSource.LOCAL,
+        server_default=AuthSource.LOCAL.value,
+    )
+    directory_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
 
     tokens: WriteOnlyMapped[ApiToken] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -179,6 +196,11 @@ class User(UserMixin, Base):
     @property
     def is_agent(self) -> bool:
         return self.role in AGENT_ROLES
+
+    @property
+    def from_directory(self) -> bool:
+        """Logs in with the company directory's password, never a local one."""
+        return self.auth_source == AuthSource.DIRECTORY
 
     @property
     def is_staff(self) -> bool:

@@ -141,10 +141,18 @@ def build_spec() -> dict:
         path="/v1/auth/token",
         operations={
             "post": operation(
-                "Exchange e-mail and password for a bearer token",
-                {"201": {"description": "Token", **json_content("TokenOut")}},
+                "Exchange e-mail and password (and, with two-factor login on, "
+                "the current code) for a bearer token",
+                {
+                    "201": {"description": "Token", **json_content("TokenOut")},
+                    # With the company directory login on (helpdesk/directory/).
+                    "503": {
+                        "description": "The company directory cannot be reached",
+                        **json_content("ErrorOut"),
+                    },
+                },
                 body=TokenIn,
-                errors=("401", "422"),
+                errors=("401", "403", "422", "429"),
             )
         },
     )

@@ -14,12 +14,21 @@ ERRORS = {
         "description": "Not authenticated",
         "content": {"application/json": {"schema": "ErrorOut"}},
     },
+    "403": {
+        "description": "Not allowed to you",
+        "content": {"application/json": {"schema": "ErrorOut"}},
+    },
     "404": {
         "description": "Not found or not visible to you",
         "content": {"application/json": {"schema": "ErrorOut"}},
     },
     "422": {
         "description": "Invalid input; `fields` names each bad field",
+        "content": {"application/json": {"schema": "ErrorOut"}},
+    },
+    "429": {
+        "description": "Too many attempts; `Retry-After` says how many seconds to wait",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
         "content": {"application/json": {"schema": "ErrorOut"}},
     },
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from helpdesk.clock import get_clock
 from helpdesk.db import Base, database_trouble
 from helpdesk.extensions import db
 from helpdesk.hooks import ScheduledJob, scheduled_jobs
+from helpdesk.metrics.instruments import count_job_run
 
 log = logging.getLogger(__name__)
 
@@ -64,19 +66,24 @@ def run_watched(app: Flask, job: ScheduledJob) -> object:
     logged and kept on the heartbeat; the next run tries again). A database
     that is locked, read-only or full is no bug: a warning, and the job
     simply runs again at its next interval."""
-    error = None
+    error, outcome = None, "failed"
+    started = time.perf_counter()
     try:
-        return job.run(app)
+        result = job.run(app)
+        outcome = "ok"
+        return result
     except sa.exc.SQLAlchemyError as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         if not database_trouble(exc):
             raise
+        outcome = "database_unavailable"
         log.warning("scheduler.database_unavailable job_id=%s: %s", job.id, exc.orig)
         return None
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         raise
     finally:
+        count_job_run(job.id, outcome, time.perf_counter() - started)
         _beat(app, job.id, error)
 
 

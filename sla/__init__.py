@@ -17,7 +17,7 @@ PANELS = {
 
 
 def init_app(app: Flask) -> None:
-    from sla import cli, handlers, jobs, models  # noqa: F401  (models: tables known to migrations)
+    from sla import cli, handlers, jobs, metrics, models  # noqa: F401  (models: tables known to migrations)
     from sla.demo import load_demo_sla
     from sla.service import rollups
     from sla.service import undo as sla_undo
@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.sla_cli)
     hooks.add_demo_loader(app, load_demo_sla)
     hooks.add_job(app, "sla-sweep", jobs.sweep_clocks, "SLA_SWEEP_SECONDS")
+    hooks.add_metrics_source(app, metrics.sla_gauges)
     hooks.add_undo_participant(app, "sla", sla_undo.snapshot, sla_undo.restore)
     _init_web(app)
 

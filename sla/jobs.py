@@ -10,6 +10,7 @@ from flask import Flask
 
 from helpdesk.clock import get_clock
 from helpdesk.extensions import db
+from sla.metrics import count_sweep
 from sla.service.sweep import SweepCounts, sweep_due_clocks
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ def sweep_clocks(app: Flask) -> SweepCounts:
         for _ in range(MAX_BATCHES):
             counts = sweep_due_clocks(now=now, settings=app.config, limit=SWEEP_BATCH)
             db.session.commit()
+            count_sweep(counts)  # committed: what the alerts' rows say
             total.clocks += counts.clocks
             total.warnings += counts.warnings
             total.breaches += counts.breaches

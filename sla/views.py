@@ -37,6 +37,7 @@ from helpdesk.models import Channel
 from helpdesk.service import queries
 from helpdesk.tabular import XLSX_TYPE
 from helpdesk.views.access import managers_required
+from helpdesk.views.exports import record_export
 from sla.fields import weekday_label
 from sla.schemas import (
     ACTIONS,
@@ -88,8 +89,7 @@ def dashboard_page():
 @bp.get("/export.csv")
 @managers_required
 def dashboard_export():
-    query = SummaryQuery().load(_filled(request.args))
-    filters = dashboard.filters_from(query, now=get_clock().now())
+    filters = _audited_export("csv")
     name = f"sla-{filters.start.date()}-{filters.last_day}.csv"
     return Response(
         stream_with_context(export.csv_text(export.export_rows(filters))),
@@ -101,14 +101,22 @@ def dashboard_export():
 @bp.get("/export.xlsx")
 @managers_required
 def dashboard_export_xlsx():
-    query = SummaryQuery().load(_filled(request.args))
-    filters = dashboard.filters_from(query, now=get_clock().now())
+    filters = _audited_export("xlsx")
     name = f"sla-{filters.start.date()}-{filters.last_day}.xlsx"
     return Response(
         stream_with_context(export.xlsx_bytes(export.export_rows(filters))),
         mimetype=XLSX_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _audited_export(fmt: str) -> dashboard.Filters:
+    """The export's filters, its audit row committed before the rows stream."""
+    args = _filled(request.args)
+    now = get_clock().now()
+    filters = dashboard.filters_from(SummaryQuery().load(args), now=now)
+    record_export("sla", fmt, args, now=now)
+    return filters
 
 
 def _filled(args: MultiDict) -> dict[str, str]:

@@ -23,6 +23,7 @@ from helpdesk.models import (
 from helpdesk.outbox import OutboxMessage
 from helpdesk.service import accounts, attachments
 from helpdesk.service import tickets as ticket_service
+from helpdesk.signin import sessions
 
 PASSWORD = "correct-horse"
 # Hashed once, and cheaply: checking a strong hash at every test login would
@@ -111,6 +112,14 @@ def make_ticket(
         setattr(ticket, key, value)
     db.session.flush()
     return ticket
+
+
+def make_session(user, *, user_agent: str = "Firefox on Linux", address="10.0.0.7"):
+    """A logged-in browser of ``user`` elsewhere (its cookie key is dropped)."""
+    _key, row = sessions.open_session(
+        _load(user), user_agent=user_agent, address=address, now=_AT
+    )
+    return row
 
 
 def _load(user) -> User:

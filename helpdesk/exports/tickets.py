@@ -5,7 +5,7 @@ page of ``batch`` tickets, never the whole result in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from helpdesk.imports import refs
 from helpdesk.models import Ticket, User
@@ -34,13 +34,16 @@ TICKET_COLUMNS = (
 )
 
 
-def ticket_rows(actor: User, filters: dict, *, batch: int = 500) -> Iterator[tuple]:
-    """Every ticket ``filters`` select for ``actor``, in the queue's order."""
+def ticket_rows(
+    actor: User, filters: dict, *, batch: int = 500, page: Callable | None = None
+) -> Iterator[tuple]:
+    """Every ticket ``filters`` select for ``actor``, in the queue's order,
+    or in the order ``page`` lists them (``queries.ticket_page``'s signature;
+    the search's pages for a search export)."""
+    page = page or queries.ticket_page
     cursor = None
     while True:
-        tickets, cursor = queries.ticket_page(
-            actor, filters, cursor=cursor, limit=batch
-        )
+        tickets, cursor = page(actor, filters, cursor=cursor, limit=batch)
         legacy = refs.legacy_numbers(t.id for t in tickets)
         for ticket in tickets:
             yield _row(ticket, legacy.get(ticket.id, ""))

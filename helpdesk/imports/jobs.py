@@ -28,6 +28,7 @@ from helpdesk.imports.models import ImportJob, JobStatus
 from helpdesk.imports.pipeline import MappingNeeded, Progress
 from helpdesk.imports.reading import UnreadableFile, read_table
 from helpdesk.imports.service import preview, run_import
+from helpdesk.imports.watch import start
 from helpdesk.models import User
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,12 @@ def create_job(
         filename=filename[:255],
         content=content,
         strict=strict,
-        status=JobStatus.CHECKING,
         mapping={},
         report={},
         created_by_id=actor.id,
         created_at=now,
     )
+    start(job, JobStatus.CHECKING, now=now)
     db.session.add(job)
     db.session.flush()
     return job
@@ -109,9 +110,9 @@ def file_headers(job: ImportJob) -> list[str]:
     return read_table(job.content, job.filename).headers
 
 
-def choose_columns(job: ImportJob, mapping: dict[str, str]) -> None:
+def choose_columns(job: ImportJob, mapping: dict[str, str], *, now: datetime) -> None:
     """The mapping step: ``{header: field}`` (an empty field ignores the
-    column); the rows are then checked again (``run_check``)."""
+    column); the rows are then checked again (``run_check``) by this process."""
     if job.status != JobStatus.UPLOADED:
         raise Conflict(_l("This import has already run."))
     names = {c.name for c in get_kind(job.kind).columns}
@@ -123,14 +124,15 @@ def choose_columns(job: ImportJob, mapping: dict[str, str]) -> None:
         if target and target not in names:
             message = _l("Not a field of this import.")
             raise InvalidInput(message, fields={header: [message]})
-    job.mapping, job.status = mapping, JobStatus.CHECKING
+    job.mapping = mapping
+    start(job, JobStatus.CHECKING, now=now)
 
 
-def confirm(job: ImportJob) -> None:
-    """The admin's go: the job runs next (``run_job``)."""
+def confirm(job: ImportJob, *, now: datetime) -> None:
+    """The admin's go: the job runs next (``run_job``), in this process."""
     if not can_confirm(job):
         raise Conflict(_l("This import cannot run: see its report."))
-    job.status = JobStatus.RUNNING
+    start(job, JobStatus.RUNNING, now=now)
 
 
 # --- running beside the request -------------------------------------------------

@@ -66,4 +66,9 @@ class ImportJob(Base):
     content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime]
+    # While checking or running: the process doing it ("host:pid") and since
+    # when, so a job whose process ended mid-way is found and failed
+    # (helpdesk.imports.watch).
+    runner: Mapped[str | None] = mapped_column(sa.String(120))
+    started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

@@ -13,6 +13,7 @@ from helpdesk.clock import get_clock
 from helpdesk.extensions import db
 from helpdesk.inbound.imap import poll_mailbox
 from helpdesk.inbound.service import ingest_message
+from helpdesk.metrics.instruments import MAIL_INGESTED
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,10 @@ def poll_once(*, settings: Mapping[str, Any]) -> Counter[str]:
         except BaseException:
             db.session.rollback()
             raise
+        # Counted here, in the long-lived scheduler; not by the mail server's
+        # pipe (`flask mail ingest`): a process per message would leave a
+        # file per message in the metrics folder.
+        MAIL_INGESTED.labels(result.outcome.value).inc()
         return result.outcome.value
 
     counts = poll_mailbox(settings=settings, handle=handle)

@@ -8,7 +8,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -18,6 +18,7 @@ from flask import Flask
 from helpdesk.clock import get_clock
 from helpdesk.db import database_trouble
 from helpdesk.extensions import db
+from helpdesk.metrics.instruments import OUTBOX_DELIVERIES, count_outcomes
 from helpdesk.outbox.models import OutboxMessage
 from helpdesk.outbox.transports import Claimed, Mailer, send
 
@@ -336,6 +337,7 @@ def deliver_outbox(app: Flask) -> DeliveryCounts:
     are retried by a later run."""
     with app.app_context():
         counts = deliver_due_messages(now=get_clock().now(), settings=app.config)
+        count_outcomes(OUTBOX_DELIVERIES, asdict(counts))
         log.info(
             "outbox.deliver sent=%s failed=%s given_up=%s unrecorded=%s",
             counts.sent,

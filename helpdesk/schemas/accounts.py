@@ -41,6 +41,8 @@ class LoginIn(StrippedSchema):
 
 
 class SignupIn(StrippedSchema):
+    """Sign-up asks no password: the mailed link sets it (see auth.signup)."""
+
     name = text(120, message=N_("Enter your name (up to 120 characters)."))
     email = fields.Email(
         required=True,
@@ -50,7 +52,6 @@ class SignupIn(StrippedSchema):
             "invalid": N_("Not a valid email address."),
         },
     )
-    password = new_password(required=True)
     phone = text(40, required=False, message=N_("The phone number is too long."))
     organization = text(
         120, required=False, message=N_("The organisation name is too long.")
@@ -112,6 +113,17 @@ class ProfileIn(StrippedSchema):
 class TokenIn(StrippedSchema):
     email = text(254, message=N_("Enter your e-mail."))
     password = fields.String(required=True, error_messages={"required": REQUIRED_TEXT})
+    # With two-factor login on: the app's current code, or a recovery code.
+    code = fields.String(
+        load_default="",
+        validate=validate.Length(max=32, error=N_("Use at most 32 characters.")),
+    )
+
+
+class CodeIn(StrippedSchema):
+    """The second step of a login: a code from the app, or a recovery code."""
+
+    code = text(32, message=N_("Enter the code from your authenticator app."))
 
 
 # --- output ----------------------------------------------------------------

@@ -14,6 +14,7 @@ from helpdesk import phones
 from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import ApiToken, Role, User
+from helpdesk.signin import sessions
 
 # A password hash that no password matches, so unknown e-mails cost the same
 # time as wrong passwords (no user enumeration by timing).
@@ -87,8 +88,9 @@ def update_user(user: User, data: dict, *, actor: User) -> User:
     return user
 
 
-def update_profile(user: User, data: dict) -> User:
-    """What users may change about themselves: name, phone, language, time zone."""
+def update_profile(user: User, data: dict, *, keep_session: int | None = None) -> User:
+    """What users may change about themselves: name, phone, language, time
+    zone, password (which ends their other sessions, not ``keep_session``)."""
     for field in ("name", "locale", "timezone"):
         if field in data:
             setattr(
@@ -97,23 +99,31 @@ def update_profile(user: User, data: dict) -> User:
     if "phone" in data:
         user.phone = normalise_phone(data["phone"])
     if data.get("password"):
-        set_password(user, data["password"])
+        set_password(user, data["password"], keep_session=keep_session)
     refresh_lookup(user)
     db.session.flush()
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """A new password ends every session and token the old one opened."""
+def set_password(user: User, password: str, *, keep_session: int | None = None) -> None:
+    """A new password ends every session and token the old one opened
+    (except the session ``keep_session``, where the user changed it)."""
+    if user.from_directory:
+        message = _l(
+            "This account logs in with the company directory: change its password there."
+        )
+        raise InvalidInput(message, fields={"password": [message]})
     user.password_hash = generate_password_hash(password)
-    end_sessions(user)
+    end_sessions(user, keep_session=keep_session)
 
 
-def end_sessions(user: User) -> None:
+def end_sessions(user: User, *, keep_session: int | None = None) -> None:
     """Log the user out everywhere: every session cookie carries the old
-    session version (the user loader refuses it) and every API token is
-    revoked, so nothing opened before still works."""
+    session version (the user loader refuses it), every session row but
+    ``keep_session`` is deleted and every API token is revoked, so nothing
+    opened before still works."""
     user.session_version = (user.session_version or 0) + 1
+    sessions.end_all(user, keep=keep_session)
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
     db.session.flush()
 

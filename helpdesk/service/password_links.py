@@ -79,6 +79,7 @@ def user_for_token(token: str) -> tuple[User, LinkKind] | None:
     if (
         user is None
         or not user.active
+        or user.from_directory  # no local password to set
         or not hmac.compare_digest(str(data.get("f")), _fingerprint(user))
     ):
         return None
@@ -104,6 +105,8 @@ def link_for(user: User, kind: LinkKind, settings: Mapping[str, Any]) -> str:
 
 
 def send_reset(user: User, *, now: datetime, settings: Mapping[str, Any]) -> None:
+    if user.from_directory:
+        return send_directory_notice(user, now=now, settings=settings)
     hours = settings["PASSWORD_RESET_MAX_AGE_SECONDS"] // 3600 or 1
     _send(
         user,
@@ -129,6 +132,8 @@ def send_reset(user: User, *, now: datetime, settings: Mapping[str, Any]) -> Non
 
 
 def send_invitation(user: User, *, now: datetime, settings: Mapping[str, Any]) -> None:
+    if user.from_directory:
+        return send_directory_notice(user, now=now, settings=settings)
     days = settings["INVITATION_MAX_AGE_SECONDS"] // 86400 or 1
     _send(
         user,
@@ -153,11 +158,44 @@ def send_invitation(user: User, *, now: datetime, settings: Mapping[str, Any]) -
     )
 
 
+def send_signup_confirmation(
+    user: User, *, now: datetime, settings: Mapping[str, Any]
+) -> None:
+    """A new sign-up: the link that confirms the address by choosing the
+    password (until then the account has none, so nobody gets in with an
+    address that is not theirs)."""
+    days = settings["INVITATION_MAX_AGE_SECONDS"] // 86400 or 1
+    _send(
+        user,
+        "signup_confirm",
+        now=now,
+        subject=lambda: _("Confirm your helpdesk account"),
+        lines=lambda: [
+            _(
+                "Someone (we hope you) signed up at our helpdesk with %(email)s.",
+                email=user.email,
+            ),
+            _(
+                "Choose your password to confirm the address and log in. The "
+                "link works once, for %(days)s days. If it was not you, ignore "
+                "this mail.",
+                days=days,
+            ),
+        ],
+        link=(
+            lambda: _("Choose your password"),
+            link_for(user, LinkKind.INVITATION, settings),
+        ),
+    )
+
+
 def send_signup_notice(
     user: User, *, now: datetime, settings: Mapping[str, Any]
 ) -> None:
     """Someone signed up with an address that has an account: tell its owner
     (the page says only "check your mail", as for any address)."""
+    if user.from_directory:
+        return send_directory_notice(user, now=now, settings=settings)
     _send(
         user,
         "signup_existing",
@@ -176,6 +214,35 @@ def send_signup_notice(
             lambda: _("Choose a new password"),
             link_for(user, LinkKind.RESET, settings),
         ),
+    )
+
+
+def send_directory_notice(
+    user: User, *, now: datetime, settings: Mapping[str, Any]
+) -> None:
+    """Instead of a link that sets a password, for a user who logs in with
+    the company directory: their password is the directory's (the page that
+    asked says what it says for every address)."""
+    base = settings.get("BASE_URL", "").rstrip("/")
+    _send(
+        user,
+        "directory_password",
+        now=now,
+        subject=lambda: _("Your helpdesk password"),
+        lines=lambda: [
+            _(
+                "Someone (we hope you) asked to set the helpdesk password of "
+                "%(email)s. You log in to the helpdesk with your company account: "
+                "its password is the one of the company directory.",
+                email=user.email,
+            ),
+            _(
+                "Change or reset it where you do for the company's other "
+                "services, or ask your IT administrators. If you did not ask, "
+                "ignore this mail."
+            ),
+        ],
+        link=(lambda: _("Log in"), f"{base}/login"),
     )
 
 

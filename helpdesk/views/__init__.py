@@ -6,6 +6,7 @@ bp = Blueprint("helpdesk", __name__)
 
 from helpdesk.views import (  # noqa: E402,F401
     admin,
+    admin_security,
     audit,
     categories,
     exports,

@@ -128,7 +128,7 @@ def import_mapping(job_id: int):
         for index, header in enumerate(jobs.file_headers(job))
     }
     try:
-        jobs.choose_columns(job, mapping)
+        jobs.choose_columns(job, mapping, now=get_clock().now())
     except InvalidInput as err:
         # The form names its fields by column position, not by header.
         positions = {h: f"column-{i}" for i, h in enumerate(mapping)}
@@ -143,7 +143,7 @@ def import_mapping(job_id: int):
 @admin_required
 def import_confirm(job_id: int):
     job = _job(job_id)
-    jobs.confirm(job)
+    jobs.confirm(job, now=get_clock().now())
     db.session.commit()
     jobs.dispatch(current_app._get_current_object(), jobs.run_job, job_id)
     return redirect(url_for("helpdesk.import_detail", job_id=job_id))

@@ -23,19 +23,15 @@ from helpdesk.views.access import staff_required
 @staff_required
 def search():
     """A ticket number opens the ticket; words (and filters) list matches."""
-    args = {k: v for k, v in request.args.to_dict().items() if v.strip() != ""}
+    args = search_args()
     found = ticket_search.find_by_number(current_user, args.get("q", ""))
     if found is not None:
         return redirect(url_for("helpdesk.ticket_detail", ticket_id=found.id))
-    requester_email = args.pop("requester_email", "")
     try:
-        filters = TicketListQuery().load(args)
+        filters = search_filters(args)
     except ValidationError as err:
         # Dates in the wrong order, say: the form as it was, and what to fix.
         return _render_search([], None, errors=translate_messages(err.messages))
-    if requester_email:
-        requester = accounts.find_user_by_email(requester_email)
-        filters["requester_id"] = requester.id if requester else -1
     tickets, next_cursor = ticket_search.ticket_page(
         current_user,
         filters,
@@ -44,6 +40,23 @@ def search():
         window=current_app.config["TICKET_SEARCH_WINDOW"],
     )
     return _render_search(tickets, next_cursor)
+
+
+def search_args() -> dict[str, str]:
+    """The search's query arguments without the empty ones."""
+    return {k: v for k, v in request.args.to_dict().items() if v.strip() != ""}
+
+
+def search_filters(args: dict[str, str]) -> dict:
+    """The filters the search's arguments load to (the page and its exports
+    read the same ones); raises ValidationError."""
+    args = dict(args)
+    requester_email = args.pop("requester_email", "")
+    filters = TicketListQuery().load(args)
+    if requester_email:
+        requester = accounts.find_user_by_email(requester_email)
+        filters["requester_id"] = requester.id if requester else -1
+    return filters
 
 
 def _render_search(tickets, next_cursor, *, errors: dict | None = None):

@@ -1,7 +1,7 @@
 """Custom fields per category and each ticket's values
 
 Revision ID: 0034
-Revises: 0033
+Revises: 0032
 Create Date: 2026-12-03 10:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0034"
-down_revision = "0033"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 

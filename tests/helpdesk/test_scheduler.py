@@ -19,7 +19,13 @@ def test_the_core_alone_delivers_mail(migrated_url, clock):
     app.config["SQLALCHEMY_DATABASE_URI"] = migrated_url
     helpdesk.init_app(app)
 
-    core_jobs = ["outbox-deliver", "undo-prune", "backup-daily"]
+    core_jobs = [
+        "outbox-deliver",
+        "undo-prune",
+        "signin-prune",
+        "import-watch",
+        "backup-daily",
+    ]
     assert [job.id for job in scheduled_jobs(app)] == core_jobs
     scheduler = build_scheduler(app)
     assert [job.id for job in scheduler.get_jobs()] == core_jobs

@@ -160,11 +160,13 @@ class Bearer:
 
 def error_of(response) -> dict:
     """The ``error`` object of a JSON error answer, after checking its shape:
-    ``{"error": {"code": str, "message": str, "fields": {name: [str, ...]}}}``."""
+    ``{"error": {"code": str, "message": str, "fields": {name: [str, ...]}}}``,
+    with the request's id in the X-Request-ID header."""
     body = response.get_json()
     assert isinstance(body, dict) and set(body) == {"error"}, body
-    error = body["error"]
+    error = dict(body["error"])
     assert set(error) == {"code", "message", "fields"}, error
+    assert response.headers.get("X-Request-ID"), "an API error names its request"
     assert isinstance(error["code"], str) and error["code"]
     assert isinstance(error["message"], str) and error["message"]
     assert all(

@@ -16,6 +16,10 @@ PARITY = {
     "auth.notifications_update": "PUT /v1/me/notifications",
     "auth.token_create": "POST /v1/auth/token",
     "auth.token_revoke": "DELETE /v1/me/tokens/{id}",
+    "auth.login_code": "POST /v1/auth/token",
+    "auth.session_revoke": "DELETE /v1/me/sessions/{id}",
+    "helpdesk.security_settings": "PUT /v1/settings/two-factor",
+    "helpdesk.user_two_factor_reset": "POST /v1/users/{id}/two-factor-resets",
     "helpdesk.user_new": "POST /v1/users",
     "helpdesk.user_edit": "PATCH /v1/users/{id}",
     "helpdesk.user_notifications_update": "PUT /v1/users/{id}/notifications",
@@ -92,6 +96,13 @@ BROWSER_ONLY = {
     # changes its user's password with PATCH /v1/me.
     "auth.password_forgot": "a mailed link, for a person",
     "auth.password_set": "a mailed link, for a person",
+    # Enrolling an authenticator app: a person scans the QR code and types
+    # its first code (a token's holder already logs in with "code").
+    "auth.login_enrol": "a person's authenticator app",
+    "auth.two_factor_setup": "a person's authenticator app",
+    "auth.two_factor_confirm": "a person's authenticator app",
+    "auth.two_factor_disable": "a person's authenticator app",
+    "auth.two_factor_recovery_codes": "a person's authenticator app",
 }
 
 

@@ -38,6 +38,7 @@ from tests.builders import (
     PASSWORD,
     make_attachment,
     make_category,
+    make_session,
     make_ticket,
     make_user,
 )
@@ -48,6 +49,8 @@ from tests.security.support import assert_unchanged, db_state, error_of
 TICKET_LINE = 2  # line 2 is the agent's own line; lines 1 and 3 are not
 # A failed login and a logout store nothing but their audit entry.
 AUDITED = frozenset({"audit_log"})
+# ... and a failed login or a reset request counts for the throttle.
+THROTTLED = AUDITED | {"rate_limits"}
 
 
 # --- expectations -----------------------------------------------------------
@@ -113,6 +116,9 @@ CASES = [
     # --- public pages and operations
     Case("home", "GET", "/", logged_in(302)),
     Case("healthz", "GET", "/healthz", everyone(200)),
+    # From loopback (the test client's address); tests/helpdesk/test_metrics.py
+    # has the token and the networks.
+    Case("metrics", "GET", "/metrics", everyone(200)),
     Case("static-file", "GET", "/static/app.css", everyone(200)),
     Case("openapi", "GET", "/api/openapi.json", everyone(200)),
     Case("login-page", "GET", "/login", everyone(200)),
@@ -122,25 +128,31 @@ CASES = [
         "/login",
         everyone(401),
         form=lambda w: {"email": w.customer.email, "password": "not-the-password"},
-        may_change=AUDITED,
+        may_change=THROTTLED,
     ),
+    # The second step of a login: without a login waiting for it, back to
+    # the login page, whoever asks.
+    Case("login-code-page", "GET", "/login/code", everyone(LOGIN)),
+    Case("login-code", "POST", "/login/code", everyone(LOGIN), form={"code": "1"}),
+    Case("login-enrol-page", "GET", "/login/enrol", everyone(LOGIN)),
+    Case("login-enrol", "POST", "/login/enrol", everyone(LOGIN), form={"code": "1"}),
     Case("signup-page", "GET", "/signup", everyone(200)),
     Case(
         "signup",
         "POST",
         "/signup",
-        everyone(302),
-        form={"name": "New", "email": "new@example.test", "password": "long-enough"},
+        everyone(200),  # "check your mail": the link sets the password
+        form={"name": "New", "email": "new@example.test"},
         writes=True,
     ),
     # Logout ends the user's sessions on the server: a new session version,
-    # their API tokens revoked.
+    # their sessions' rows and API tokens gone.
     Case(
         "logout",
         "POST",
         "/logout",
         logged_in(302),
-        may_change=AUDITED | {"users", "api_tokens"},
+        may_change=AUDITED | {"users", "api_tokens", "user_sessions"},
     ),
     # --- forgotten passwords and invitations
     Case("password-forgot-page", "GET", "/password/forgot", everyone(200)),
@@ -158,6 +170,7 @@ CASES = [
         "/password/forgot",
         everyone(200),
         form={"email": "nobody@example.test"},
+        may_change=frozenset({"rate_limits"}),
     ),
     Case("password-set-page", "GET", "/password/set/{reset_link}", everyone(200)),
     Case(
@@ -201,6 +214,39 @@ CASES = [
         logged_in(200) | {"customer": 403, "other_customer": 403},
         form={"name": "ci"},
         writes=True,
+    ),
+    Case(
+        "profile-session-revoke-customers-session",
+        "POST",
+        "/profile/sessions/{session}/revoke",
+        dict.fromkeys(ACTORS, 404) | {"anonymous": LOGIN, "customer": 302},
+        writes=True,
+    ),
+    # Two-factor login on the profile: setting up stores a secret to confirm;
+    # with nothing to confirm, renew or turn off, the profile again.
+    Case(
+        "two-factor-setup", "POST", "/profile/two-factor", logged_in(200), writes=True
+    ),
+    Case(
+        "two-factor-confirm-nothing-pending",
+        "POST",
+        "/profile/two-factor/confirm",
+        logged_in(302),
+        form={"code": "123456"},
+    ),
+    Case(
+        "two-factor-recovery-codes-when-off",
+        "POST",
+        "/profile/two-factor/recovery-codes",
+        logged_in(302),
+        form={"code": "123456"},
+    ),
+    Case(
+        "two-factor-disable-when-off",
+        "POST",
+        "/profile/two-factor/disable",
+        logged_in(302),
+        form={"code": "123456"},
     ),
     Case(
         "profile-token-revoke-customers-token",
@@ -534,6 +580,42 @@ CASES = [
         "/custom-fields/static/custom-fields.js",
         everyone(200),
     ),
+    Case(
+        "admin-user-two-factor-reset",
+        "POST",
+        "/admin/users/{user}/two-factor/reset",
+        admin_only(302),
+        writes=True,
+    ),
+    Case("api-my-sessions", "GET", "/api/v1/me/sessions", logged_in(200)),
+    Case("api-my-session-end", "DELETE", "/api/v1/me/sessions/999", logged_in(404)),
+    Case("api-two-factor-roles", "GET", "/api/v1/settings/two-factor", admin_only(200)),
+    Case(
+        "api-two-factor-roles-put",
+        "PUT",
+        "/api/v1/settings/two-factor",
+        admin_only(200),
+        json={"roles": ["manager"]},
+        writes=True,
+    ),
+    # The requester has no second factor: nothing to turn off but the entry.
+    Case(
+        "api-two-factor-reset",
+        "POST",
+        "/api/v1/users/{user}/two-factor-resets",
+        admin_only(201),
+        may_change=AUDITED,
+    ),
+    # --- sign-in security
+    Case("admin-security-page", "GET", "/admin/security", admin_only(200)),
+    Case(
+        "admin-security-save",
+        "POST",
+        "/admin/security",
+        admin_only(302),
+        form={"roles": "manager"},
+        writes=True,
+    ),
     # --- imports and exports
     Case("admin-imports", "GET", "/admin/imports", admin_only(200)),
     Case(
@@ -569,8 +651,35 @@ CASES = [
         "/admin/imports/templates/tickets.xlsx",
         admin_only(200),
     ),
-    Case("queue-export-csv", "GET", "/queue/export.csv", staff_only(200)),
-    Case("queue-export-xlsx", "GET", "/queue/export.xlsx", staff_only(200)),
+    # Exports are audited.
+    Case(
+        "queue-export-csv",
+        "GET",
+        "/queue/export.csv",
+        staff_only(200),
+        may_change=AUDITED,
+    ),
+    Case(
+        "queue-export-xlsx",
+        "GET",
+        "/queue/export.xlsx",
+        staff_only(200),
+        may_change=AUDITED,
+    ),
+    Case(
+        "search-export-csv",
+        "GET",
+        "/search/export.csv?q=printer",
+        staff_only(200),
+        may_change=AUDITED,
+    ),
+    Case(
+        "search-export-xlsx",
+        "GET",
+        "/search/export.xlsx?status=new",
+        staff_only(200),
+        may_change=AUDITED,
+    ),
     # --- the API
     Case(
         "api-auth-token",
@@ -869,6 +978,7 @@ def _world_of(case: Case) -> dict:
         "survivor": "merge" in case.path,
         "attachment": "{attachment}" in case.path,
         "token": "{token}" in case.path,
+        "session": "{session}" in case.path,
         "quarantine": "{quarantine}" in case.path,
         "import": "{import}" in case.path,
         "undo": "{undo}" in case.path,
@@ -944,6 +1054,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         else None
     )
     world.token = fx.bearer.token(customer) if setup["token"] else None
+    world.signin = given(make_session, customer) if setup["session"] else None
     world.quarantine = given(make_quarantined) if setup["quarantine"] else None
     world.job = given(make_import_job, customer) if setup["import"] else None
     world.undo = given(make_undoable_change, ticket) if setup["undo"] else None
@@ -953,6 +1064,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         "category": category.id,
         "attachment": world.attachment.id if world.attachment else 0,
         "token": world.token.id if world.token else 0,
+        "session": world.signin.id if world.signin else 0,
         "user": customer.id,
         "quarantine": world.quarantine.id if world.quarantine else 0,
         "import": world.job.id if world.job else 0,

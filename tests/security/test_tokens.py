@@ -152,8 +152,8 @@ def test_token_endpoint_refuses_bad_credentials_and_stores_only_the_attempt(
 
     assert response.status_code == 401
     assert error_of(response)["code"] == "invalid_credentials"
-    # Nothing but the failed login's audit entry.
-    assert changed_tables(before, db_state(app)) == ["audit_log"]
+    # Nothing but the failed login's audit entry and the throttle's count.
+    assert changed_tables(before, db_state(app)) == ["audit_log", "rate_limits"]
 
 
 def test_profile_lists_only_ones_own_tokens(app, client, given, login):

@@ -64,8 +64,21 @@ POLICY_JSON = {
 
 CASES = [
     Case("dashboard", "GET", "/sla", managers(200)),
-    Case("dashboard-csv", "GET", "/sla/export.csv", managers(200)),
-    Case("dashboard-xlsx", "GET", "/sla/export.xlsx", managers(200)),
+    # Exports are audited.
+    Case(
+        "dashboard-csv",
+        "GET",
+        "/sla/export.csv",
+        managers(200),
+        may_change=frozenset({"audit_log"}),
+    ),
+    Case(
+        "dashboard-xlsx",
+        "GET",
+        "/sla/export.xlsx",
+        managers(200),
+        may_change=frozenset({"audit_log"}),
+    ),
     Case("calendar-list", "GET", "/sla/calendars", managers(200)),
     Case("calendar-new-page", "GET", "/sla/calendars/new", managers(200)),
     Case(
