@@ -270,3 +270,61 @@ def test_the_ticket_list_filters_by_a_fields_value(app, client, given, bearer):
     assert error_of(listed("field=nope:x"))["fields"] == {
         "field": ["No category has a field with the key “nope”."]
     }
+
+
+def test_the_policy_form_takes_field_conditions_one_per_line(app, client, given, login):
+    given(make_field, "severity", FieldKind.CHOICE)
+    calendar = given(make_calendar, always_open=True, hours=())
+    login(given(make_user, role=Role.ADMIN))
+
+    saved = client.post(
+        "/sla/policies/new",
+        data={
+            "name": "Severe",
+            "active": "true",
+            "calendar_id": str(calendar.id),
+            "first_response_minutes": "30",
+            "field_conditions": "severity: high, low",
+            "warning_percents": "75",
+        },
+    )
+    listed = client.get("/sla/policies").get_data(as_text=True)
+
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    assert "field:severity: high, low" in listed
+
+
+def test_the_rule_editor_offers_the_fields_and_reads_their_kinds(
+    client, given, login, bearer
+):
+    given(make_field, "users", FieldKind.NUMBER, label_en="Users")
+    given(make_field, "urgent", FieldKind.CHECKBOX, position=2)
+    login(given(make_user, role=Role.MANAGER))
+
+    form = client.get("/routing/rules/new").get_data(as_text=True)
+    saved = client.post(
+        "/routing/rules/new",
+        data={
+            "name": "Many users",
+            "trigger": "ticket_created",
+            "match": "all",
+            "cond-0-field": "field:users",
+            "cond-0-op": "gt",
+            "cond-0-value": "50",
+            "cond-1-field": "field:urgent",
+            "cond-1-op": "eq",
+            "cond-1-value": "true",
+            "act-0-type": "escalate",
+            "enabled": "true",
+        },
+    )
+    rules_ = client.get(
+        "/api/v1/routing/rules", headers=bearer(given(make_user, role=Role.MANAGER))
+    ).json["items"]
+
+    assert '<option value="field:users"' in form and "Field: Users" in form
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    assert rules_[0]["conditions"] == [
+        {"field": "field:users", "op": "gt", "value": 50},
+        {"field": "field:urgent", "op": "eq", "value": True},
+    ]
