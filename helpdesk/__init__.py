@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         auth_two_factor,  # noqa: F401 - its routes join auth.bp
         backup,
         cli,
+        custom_fields,
         directory,
         exports,
         files,
@@ -121,6 +122,7 @@ def init_app(app: Flask) -> None:
     metrics.init_app(app)
     subscribers.connect()
     search.init_app(app)
+    custom_fields.init_app(app)
     # Mail and webhooks are the core's: delivered whichever packages are on.
     hooks.add_job(
         app, "outbox-deliver", outbox.deliver_outbox, "OUTBOX_DELIVERY_SECONDS"

@@ -13,6 +13,8 @@ sender and these keyword arguments:
 - ``ticket_line_changed``: ``actor``, ``now``, ``old``, ``new`` (line 1–3),
   ``reason`` (text), ``cause`` (``manual``, ``rule``, ``sla_warning``, ``sla_breach``,
   ``defect_fixed``)
+- ``ticket_fields_changed``: ``actor``, ``now``, ``keys`` (the custom fields'
+  keys whose values an agent changed; see ``helpdesk.custom_fields``)
 
 ``actor`` is None when the system acted (a rule, the SLA sweep).
 
@@ -35,4 +37,5 @@ ticket_priority_changed = _signals.signal("ticket-priority-changed")
 ticket_category_changed = _signals.signal("ticket-category-changed")
 ticket_assigned = _signals.signal("ticket-assigned")
 ticket_line_changed = _signals.signal("ticket-line-changed")
+ticket_fields_changed = _signals.signal("ticket-fields-changed")
 tickets_imported = _signals.signal("tickets-imported")

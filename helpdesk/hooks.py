@@ -91,9 +91,11 @@ def _registry(app: Flask | None = None) -> _Registry:
 def add_panel(app: Flask, slot: str, template: str) -> None:
     """Show a partial template in one of the core pages' slots
     (``ticket_sidebar``, ``ticket_reply_tools``, ``phone_console``,
-    ``ticket_new_form``, ``nav`` (the top bar), ``nav_reports`` and
-    ``nav_admin`` (its two drop-downs), ``queue_bulk_actions``; the SLA dashboard
-    adds ``manager_dashboard``). The partial gets the page's context."""
+    ``phone_ticket_form`` (inside the console's ticket form),
+    ``ticket_new_form``, ``category_edit`` (below a category's form), ``nav``
+    (the top bar), ``nav_reports`` and ``nav_admin`` (its two drop-downs),
+    ``queue_bulk_actions``; the SLA dashboard adds ``manager_dashboard``).
+    The partial gets the page's context."""
     _registry(app).panels[slot].append(template)
 
 

@@ -78,6 +78,16 @@ TICKET_LIST_PARAMS = (
     ),
     ("tag", {"type": "string"}),
     (
+        "field",
+        {
+            "type": "string",
+            "maxLength": 1100,
+            "example": "asset_tag:INV-0042",
+            "description": "a custom field's value, `key:value` (a choice by its "
+            "value, a date as YYYY-MM-DD, a checkbox true or false)",
+        },
+    ),
+    (
         "number",
         {"type": "string", "description": "ours (HD-000123) or a legacy system's"},
     ),

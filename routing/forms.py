@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from routing.rules import ACTIONS, FIELDS, LIST_OPS, NO_VALUE_OPS
+from routing.rules import ACTIONS, FIELD_PREFIX, FIELDS, LIST_OPS, NO_VALUE_OPS
 
 CONDITION_ROWS = 4
 ACTION_ROWS = 3
@@ -19,10 +19,15 @@ UserRef = Callable[[str], Any]  # e-mail or id -> id (or the text, if unknown)
 
 
 def rule_from_form(
-    form: Mapping[str, str], *, user_ref: UserRef
+    form: Mapping[str, str],
+    *,
+    user_ref: UserRef,
+    field_kinds: Mapping[str, str] | None = None,
 ) -> tuple[dict, dict[str, str]]:
     """The rule's data, and where each compacted entry came from
-    (``"conditions.1"`` → ``"cond-3"``) for mapping errors back."""
+    (``"conditions.1"`` → ``"cond-3"``) for mapping errors back.
+    ``field_kinds``: each custom field key's kind (``field:<key>`` values
+    are read as numbers or booleans when their field is one)."""
     rows: dict[str, str] = {}
     conditions, actions = [], []
     for row in _rows(form, "cond"):
@@ -36,7 +41,7 @@ def rule_from_form(
             {
                 "field": field_name,
                 "op": op,
-                "value": _value(field_name, op, raw, user_ref),
+                "value": _value(field_name, op, raw, user_ref, field_kinds or {}),
             }
         )
     for row in _rows(form, "act"):
@@ -77,18 +82,46 @@ def _int_or_text(text: str) -> Any:
     return int(text) if text.isdigit() else text
 
 
+def _number_or_text(text: str) -> Any:
+    text = text.strip()
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() else number
+
+
+def _bool_or_text(text: str) -> Any:
+    word = text.strip().lower()
+    return {"true": True, "yes": True, "false": False, "no": False}.get(word, text)
+
+
 def _tag(text: str) -> str:
     """Tags are lower-case; what is typed is trimmed and lowered."""
     return text.strip().lower()
 
 
-def _value(field_name: str, op: str, raw: str, user_ref: UserRef) -> Any:
+def _value(
+    field_name: str,
+    op: str,
+    raw: str,
+    user_ref: UserRef,
+    field_kinds: Mapping[str, str],
+) -> Any:
     if op in NO_VALUE_OPS:
         return None
     kind = FIELDS.get(field_name)
-    convert = {"number": _int_or_text, "user": user_ref, "tags": _tag}.get(
-        kind, str.strip
-    )
+    if field_name.startswith(FIELD_PREFIX):
+        kind = {"number": "custom_number", "checkbox": "checkbox"}.get(
+            field_kinds.get(field_name[len(FIELD_PREFIX) :], "")
+        )
+    convert = {
+        "number": _int_or_text,
+        "user": user_ref,
+        "tags": _tag,
+        "custom_number": _number_or_text,
+        "checkbox": _bool_or_text,
+    }.get(kind, str.strip)
     if op in LIST_OPS:
         return [convert(part) for part in raw.split(",") if part.strip()]
     if op == "regex":

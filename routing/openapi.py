@@ -53,7 +53,8 @@ def _rule_paths(spec: APISpec) -> None:
             ),
             "post": operation(
                 "Create a rule; validated on save (422 names each bad part, "
-                "e.g. `conditions.0.op`)",
+                "e.g. `conditions.0.op`). A condition's `field` may name a custom "
+                "field as `field:<key>`, with the operators of its kind",
                 {"201": {"description": "Created", **rule}},
                 body=schemas.RuleIn,
                 errors=("401", "422"),

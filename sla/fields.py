@@ -10,6 +10,7 @@ the same messages. Row errors are flat strings naming the row ("Row 2:
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from zoneinfo import available_timezones
@@ -242,12 +243,17 @@ def _holiday(item: object) -> dict[str, Any] | str:
     return {"day": day, "name": name.strip()}
 
 
+FIELD_CONDITION = re.compile(r"^field:[a-z][a-z0-9_]{0,39}$")
+
+
 class ConditionsField(fields.Field):
     """``{"priority": ["P1"], "category": ["access"], "organization": [...],
-    "plan": ["premium"], "channel": ["phone"]}``; a missing or empty list
-    matches anything. ``organization`` names the requester's organisation,
-    ``plan`` its plan.
-    Values are checked here by shape and enum; category codes by the service."""
+    "plan": ["premium"], "channel": ["phone"], "field:<key>": [...]}``; a
+    missing or empty list matches anything. ``organization`` names the
+    requester's organisation, ``plan`` its plan; ``field:<key>`` a custom
+    field of the ticket's category (its accepted values as text: a choice's
+    value, a number, a date as YYYY-MM-DD, true or false). Values are checked
+    here by shape and enum; category codes and fields by the service."""
 
     openapi = {
         "type": "object",
@@ -255,28 +261,33 @@ class ConditionsField(fields.Field):
             key: {"type": "array", "items": {"type": "string"}}
             for key in CONDITION_KEYS
         },
-        "additionalProperties": False,
+        "additionalProperties": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "`field:<key>`: a custom field's accepted values",
+        },
     }
 
     def _deserialize(self, value, attr, data, **kwargs) -> dict[str, list[str]]:
         if not isinstance(value, dict):
             raise ValidationError(N_("Not a valid mapping type."))
-        unknown = set(value) - set(CONDITION_KEYS)
-        if unknown:
+        extra = [k for k in value if k not in CONDITION_KEYS]
+        if any(not (isinstance(k, str) and FIELD_CONDITION.match(k)) for k in extra):
             raise ValidationError(
                 N_(
-                    "Conditions may name priority, category, organization, plan "
-                    "and channel."
+                    "Conditions may name priority, category, organization, plan, "
+                    "channel and custom fields (field:<key>)."
                 )
             )
         result: dict[str, list[str]] = {}
-        for key in CONDITION_KEYS:
+        for key in (*CONDITION_KEYS, *extra):
             items = value.get(key) or []
             if not isinstance(items, list) or not all(
                 isinstance(v, str) and v.strip() for v in items
             ):
                 raise ValidationError(N_("Each condition is a list of values."))
-            result[key] = list(dict.fromkeys(v.strip() for v in items))
+            if items or key in CONDITION_KEYS:
+                result[key] = list(dict.fromkeys(v.strip() for v in items))
         if set(result["priority"]) - {p.value for p in Priority}:
             raise ValidationError(N_("Choose a priority from P1 to P4."))
         if set(result["channel"]) - {c.value for c in Channel}:
@@ -285,4 +296,7 @@ class ConditionsField(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         value = value or {}
-        return {key: list(value.get(key) or []) for key in CONDITION_KEYS}
+        shown = {key: list(value.get(key) or []) for key in CONDITION_KEYS}
+        return shown | {
+            key: list(items) for key, items in value.items() if key not in shown
+        }

@@ -371,12 +371,27 @@ def _policy_input(form: MultiDict) -> dict[str, Any]:
             "channel": form.getlist("channel"),
             "organization": [o.strip() for o in organizations if o.strip()],
             "plan": [p.strip() for p in plans if p.strip()],
+            **_field_conditions(form.get("field_conditions", "")),
         },
         "on_warning": form.getlist("on_warning"),
         "on_breach": form.getlist("on_breach"),
         "phone_call_is_first_response": "phone_call_is_first_response" in form,
         "pause_on_line3": "pause_on_line3" in form,
     }
+
+
+def _field_conditions(text: str) -> dict[str, list[str]]:
+    """The form's custom field conditions, one per line ``key: value, value``
+    → ``{"field:key": ["value", "value"]}`` (a line without a colon names the
+    key alone, which the service refuses)."""
+    conditions: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        key, _colon, rest = line.partition(":")
+        if key.strip():
+            name = "field:" + key.strip().removeprefix("field:").strip()
+            values = [v.strip() for v in rest.split(",") if v.strip()]
+            conditions.setdefault(name, []).extend(values or [""])
+    return conditions
 
 
 def _default_policy() -> dict[str, Any]:

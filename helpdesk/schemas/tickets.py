@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from helpdesk.custom_fields.schemas import FieldValuesIn
 from helpdesk.db import MAX_ID
 from helpdesk.i18n import N_
 from helpdesk.models import (
@@ -107,6 +108,8 @@ class TicketCreateIn(StrippedSchema):
         20000, message=N_("Enter a description of 1 to 20000 characters.")
     )
     category = text(40, message=N_("Choose a category."))
+    # The category's custom fields (always checked: its required ones too).
+    fields = FieldValuesIn(load_default=dict)
 
 
 class TicketStaffCreateIn(TicketCreateIn):
@@ -230,6 +233,8 @@ class TicketPatchIn(StrippedSchema):
         ),
         validate=validate.Length(max=20, error=N_("At most 20 tags.")),
     )
+    # Custom fields of the ticket's category (after a category change: the new one's).
+    fields = FieldValuesIn()
     version = version_field()
 
 
@@ -268,6 +273,10 @@ class TicketListQuery(PageQuery):
         validate=validate.Range(min=0, max=MAX_ID, error=N_("Not a valid user id.")),
     )
     tag = fields.String(validate=validate.Length(max=40))
+    # A custom field's value: "asset_tag:INV-7" (helpdesk.custom_fields.filters).
+    field = fields.String(
+        validate=validate.Length(max=1100, error=N_("The search is too long."))
+    )
     # Our number or the one an imported ticket had in the legacy system.
     number = fields.String(validate=validate.Length(max=40))
     requester = fields.Integer(

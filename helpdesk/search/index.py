@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from helpdesk import events
+from helpdesk.custom_fields import values as field_values
 from helpdesk.extensions import db
 from helpdesk.fulltext import index_text
 from helpdesk.models import Comment, Ticket
@@ -26,18 +27,27 @@ def connect() -> None:
 
 
 def on_ticket_created(ticket: Ticket, **_kwargs) -> None:
-    """A new ticket's subject and description, as one INSERT in the unit of
-    work's own flush (an INSERT now would flush the intake in the middle)."""
+    """A new ticket's subject, description and custom field values (from
+    memory), as one INSERT in the unit of work's own flush (an INSERT now
+    would flush the intake in the middle)."""
     db.session.add(TicketSearchDoc(**ticket_doc(ticket)))
 
 
-def ticket_doc(ticket: Ticket, comments: list[Comment] = ()) -> dict:
-    """The ``ticket_search`` row of ``ticket`` with ``comments``."""
+def ticket_doc(
+    ticket: Ticket, comments: list[Comment] = (), fields: list[str] | None = None
+) -> dict:
+    """The ``ticket_search`` row of ``ticket`` with ``comments``; its custom
+    field values' words (``fields``, read when not given) count as its
+    description's."""
+    if fields is None:
+        fields = field_values.search_texts(ticket)
     return {
         "ticket_id": ticket.id,
         "subject_words": index_text(ticket.subject),
         "public_words": index_text(
-            ticket.description, *(c.body for c in comments if not c.internal)
+            ticket.description,
+            *fields,
+            *(c.body for c in comments if not c.internal),
         ),
         "internal_words": index_text(*(c.body for c in comments if c.internal)),
     }
@@ -118,9 +128,15 @@ def reindex_all(*, batch: int = 2000) -> int:
             sa.select(Comment).where(Comment.ticket_id.in_(ids)).order_by(Comment.id)
         ):
             by_ticket[comment.ticket_id].append(comment)
+        stored = field_values.stored_values(tickets)
         db.session.execute(
             sa.insert(TicketSearchDoc),
-            [ticket_doc(t, by_ticket[t.id]) for t in tickets],
+            [
+                ticket_doc(
+                    t, by_ticket[t.id], field_values.search_texts(t, stored[t.id])
+                )
+                for t in tickets
+            ],
         )
         count += len(tickets)
         after = ids[-1]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from helpdesk.custom_fields import filters as custom_field_filters
 from helpdesk.extensions import db
 from helpdesk.imports import refs
 from helpdesk.models import (
@@ -142,6 +143,10 @@ def _list_conditions(filters: dict) -> list:
     if filters.get("tag"):
         tagged = sa.select(TicketTag.ticket_id).where(TicketTag.tag == filters["tag"])
         conditions.append(Ticket.id.in_(tagged))
+    if filters.get("field"):  # "key:value" of a custom field
+        conditions.append(
+            Ticket.id.in_(custom_field_filters.tickets_with(filters["field"]))
+        )
     return conditions + _more_conditions(filters)
 
 

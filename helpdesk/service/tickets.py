@@ -14,6 +14,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from helpdesk import events, reference, ticket_ids
+from helpdesk.custom_fields import service as custom_fields
 from helpdesk.errors import (
     Conflict,
     InvalidInput,
@@ -64,7 +65,9 @@ def open_ticket(
     channel: Channel = Channel.WEB,
     follow_up_of: Ticket | None = None,
 ) -> Ticket:
-    """Register a ticket from loaded data (subject, description, category code, priority).
+    """Register a ticket from loaded data (subject, description, category
+    code, priority, ``fields``: custom field values by key, checked against
+    the category's fields; absent, none are asked for).
 
     ``requester`` defaults to the actor; staff register tickets for callers.
     ``follow_up_of``: the closed ticket this one continues (see
@@ -109,6 +112,8 @@ def open_ticket(
     )
     if follow_up_of is not None:
         _link_follow_up(ticket, follow_up_of, actor=actor, now=now)
+    # Before the signal: rules, the SLA policy and the search read them.
+    custom_fields.fill_new_ticket(ticket, category, data.get("fields"))
     events.ticket_created.send(ticket, actor=actor, now=now)
     return ticket
 
@@ -333,7 +338,8 @@ def _set_status(
 def update_ticket(
     ticket: Ticket, changes: dict, *, actor: User | None, now: datetime
 ) -> Ticket:
-    """Staff edit of priority, category and assignee; each change is an event."""
+    """Staff edit of priority, category, assignee, tags and custom field
+    values; each change is an event."""
     if actor is not None and not actor.is_staff:
         raise PermissionDenied(_l("Only agents can change tickets."))
     ensure_can_work_on(actor, ticket)
@@ -370,6 +376,8 @@ def update_ticket(
         assign_ticket(ticket, changes["assignee_id"], actor=actor, now=now)
     if "tags" in changes:
         set_tags(ticket, changes["tags"], actor=actor, now=now)
+    if changes.get("fields"):  # of the category it has now
+        custom_fields.change_values(ticket, changes["fields"], actor=actor, now=now)
     db.session.flush()
     return ticket
 

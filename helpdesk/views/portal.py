@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from helpdesk.clock import get_clock
+from helpdesk.custom_fields import forms as custom_field_forms
 from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
@@ -62,6 +63,9 @@ def ticket_new():
     now = get_clock().now()
     try:
         data = TicketCreateIn().load(request.form.to_dict(), unknown="exclude")
+        data["fields"] = custom_field_forms.submitted_values(
+            request.form, data["category"]
+        )
         upload = read_upload()
         ticket = ticket_service.open_ticket(data, actor=current_user, now=now)
         save_upload(upload, ticket, actor=current_user, now=now)

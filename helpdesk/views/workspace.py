@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 
 from helpdesk import confirm
 from helpdesk.clock import get_clock
+from helpdesk.custom_fields import forms as custom_field_forms
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error, query_id, translate_messages
@@ -300,6 +301,9 @@ def phone_caller_create():
 def phone_ticket_create():
     try:
         data = PhoneIntakeIn().load(request.form.to_dict(), unknown="exclude")
+        data["fields"] = custom_field_forms.submitted_values(
+            request.form, data["category"]
+        )
         caller = _selected_caller()
         if caller is None:
             message = _("Find or create the caller first.")

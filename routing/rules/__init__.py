@@ -11,6 +11,12 @@ A process is an action too: ``{"type": "start_process", "tasks": [{"title":
 "Call back", "line": 1, "due_minutes": 60}, ...]}`` (each task has a line or
 an ``agent_id``); the engine turns it into ``RoutingTask`` rows.
 
+A condition may name a ticket's custom field as ``field:<key>`` (see
+``helpdesk.custom_fields``) with the operators its kind takes
+(``CUSTOM_OPS_BY_KIND``: text like ``subject``; a choice eq/ne/in/not_in;
+a number or a date - ``YYYY-MM-DD`` - also gt/lt; a checkbox eq/ne true or
+false; is_empty/is_set but for checkboxes).
+
 ``validate_rule`` names every problem by its path (``conditions.0.op``) so the
 edge answers a 422 that points at the field; ``compile_rule`` turns a valid
 rule into matchers built once (regexes compiled, values folded), and ``plan``
@@ -32,6 +38,8 @@ from routing.rules.matching import (
 from routing.rules.validation import Problem, is_tag, validate_rule
 from routing.rules.vocabulary import (
     ACTIONS,
+    CUSTOM_OPS_BY_KIND,
+    FIELD_PREFIX,
     FIELDS,
     LINES,
     LIST_OPS,
@@ -45,7 +53,9 @@ from routing.rules.vocabulary import (
 
 __all__ = [
     "ACTIONS",
+    "CUSTOM_OPS_BY_KIND",
     "FIELDS",
+    "FIELD_PREFIX",
     "LINES",
     "LIST_OPS",
     "NO_VALUE_OPS",

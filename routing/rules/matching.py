@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from routing.rules.vocabulary import FIELDS, TEXT_FIELDS, Match
+from routing.rules.vocabulary import FIELD_PREFIX, FIELDS, TEXT_FIELDS, Match
 
 Facts = Mapping[str, Any]
 
@@ -61,6 +61,8 @@ def _fold(value: Any) -> Any:
 
 def _matcher(condition: Mapping[str, Any]) -> Callable[[Facts], bool]:
     name, op, value = condition["field"], condition["op"], condition.get("value")
+    if name.startswith(FIELD_PREFIX):
+        return _custom_matcher(name, op, value)
     if FIELDS[name] == "text":
         return _text_matcher(name, op, value)
     if FIELDS[name] == "tags":
@@ -81,6 +83,45 @@ def _matcher(condition: Mapping[str, Any]) -> Callable[[Facts], bool]:
     if op == "is_empty":
         return lambda facts: facts.get(name) is None
     return lambda facts: facts.get(name) is not None  # is_set
+
+
+def _custom_matcher(name: str, op: str, value: Any) -> Callable[[Facts], bool]:
+    """A custom field's value (text, a choice's value, a number, a date as
+    YYYY-MM-DD, a boolean; None when it has none): text compares
+    case-insensitively, numbers and dates by order."""
+    if op in ("contains", "not_contains", "contains_any", "regex"):
+        return _text_matcher(name, op, value)
+    if op == "is_empty":
+        return lambda facts: facts.get(name) in (None, "")
+    if op == "is_set":
+        return lambda facts: facts.get(name) not in (None, "")
+    if op in ("gt", "lt"):
+        return lambda facts: _ordered(facts.get(name), value, op)
+    if op in ("in", "not_in"):
+        accepted = frozenset(_same(v) for v in value)
+        if op == "in":
+            return lambda facts: _same(facts.get(name)) in accepted
+        return lambda facts: _same(facts.get(name)) not in accepted
+    wanted = _same(value)
+    if op == "eq":
+        return lambda facts: _same(facts.get(name)) == wanted
+    return lambda facts: _same(facts.get(name)) != wanted  # ne
+
+
+def _same(value: Any) -> Any:
+    """What equality compares: text folded and trimmed, anything else as is."""
+    return value.strip().casefold() if isinstance(value, str) else value
+
+
+def _ordered(fact: Any, value: Any, op: str) -> bool:
+    """``fact > value`` (or <) when both are numbers or both text (ISO dates)."""
+    numbers = all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in (fact, value)
+    )
+    texts = isinstance(fact, str) and isinstance(value, str)
+    if not (numbers or texts):
+        return False
+    return fact > value if op == "gt" else fact < value
 
 
 def _text_matcher(name: str, op: str, value: Any) -> Callable[[Facts], bool]:
@@ -134,6 +175,9 @@ def prepare_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     prepared["text"] = f"{facts.get('subject') or ''}\n{facts.get('description') or ''}"
     for name in TEXT_FIELDS:
         prepared[f"{name}:folded"] = _fold(prepared.get(name) or "")
+    for name, value in facts.items():
+        if name.startswith(FIELD_PREFIX) and isinstance(value, str):
+            prepared[f"{name}:folded"] = _fold(value)
     return prepared
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from helpdesk.i18n import N_
 from routing.rules.vocabulary import (
     ACTIONS,
+    CUSTOM_OPS_BY_KIND,
+    FIELD_PREFIX,
     FIELDS,
     LINES,
     LIST_OPS,
@@ -101,6 +104,8 @@ def _condition_problems(
             )
         ]
     name, op = condition.get("field"), condition.get("op")
+    if isinstance(name, str) and name.startswith(FIELD_PREFIX):
+        return _custom_condition_problems(path, condition, vocabulary)
     if name not in FIELDS:
         return [
             Problem(
@@ -148,6 +153,83 @@ def _value_problems(
         if problem is not None:
             return [problem]
     return []
+
+
+def _custom_condition_problems(
+    path: str, condition: Mapping[str, Any], vocabulary: Vocabulary
+) -> list[Problem]:
+    """A condition on a custom field (``field:<key>``): a key some category
+    has, an operator its kind takes, values of its kind."""
+    name, op = condition["field"], condition.get("op")
+    key = name[len(FIELD_PREFIX) :]
+    kind = vocabulary.custom_fields.get(key)
+    if kind is None:
+        return [
+            Problem(
+                f"{path}.field",
+                N_("No category has a field with the key “%(key)s”."),
+                {"key": key},
+            )
+        ]
+    allowed = CUSTOM_OPS_BY_KIND[kind]
+    if op not in allowed:
+        return [
+            Problem(
+                f"{path}.op",
+                N_("The field “%(field)s” takes the operators %(ops)s, not “%(op)s”."),
+                {"field": name, "ops": ", ".join(allowed), "op": op},
+            )
+        ]
+    value = condition.get("value")
+    if op in NO_VALUE_OPS:
+        ok = value in (None, "", [])
+        return (
+            []
+            if ok
+            else [Problem(f"{path}.value", N_("This operator takes no value."))]
+        )
+    if op == "regex":
+        return _regex_problems(f"{path}.value", value)
+    if op in LIST_OPS:
+        if not isinstance(value, list) or not value:
+            return [Problem(f"{path}.value", N_("Give a non-empty list of values."))]
+        values = value
+    elif isinstance(value, list | dict) or value is None or value == "":
+        return [Problem(f"{path}.value", N_("Give one value."))]
+    else:
+        values = [value]
+    choices = vocabulary.custom_choices.get(key, frozenset())
+    for item in values:
+        message = _custom_value_problem(kind, item, choices)
+        if message is not None:
+            return [
+                Problem(f"{path}.value", message, {"known": ", ".join(sorted(choices))})
+            ]
+    return []
+
+
+def _custom_value_problem(kind: str, item: Any, choices: frozenset[str]) -> str | None:
+    if kind == "number":
+        ok = isinstance(item, int | float) and not isinstance(item, bool)
+        return None if ok else N_("Give a number.")
+    if kind == "checkbox":
+        return None if isinstance(item, bool) else N_("Give true or false.")
+    if kind == "date":
+        ok = isinstance(item, str) and _is_date(item)
+        return None if ok else N_("Give a date as YYYY-MM-DD.")
+    if kind == "choice":
+        ok = item in choices
+        return None if ok else N_("Not one of the field's choices: %(known)s.")
+    ok = isinstance(item, str) and item.strip() and len(item) <= 200
+    return None if ok else N_("Give words of 1 to 200 characters.")
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _regex_problems(path: str, value: Any) -> list[Problem]:

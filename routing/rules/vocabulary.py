@@ -4,7 +4,8 @@ and their parameters, and the values a database allows (``Vocabulary``)."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 class Trigger(enum.StrEnum):
@@ -68,6 +69,17 @@ OPS_BY_KIND = {
 }
 TEXT_FIELDS = tuple(name for name, kind in FIELDS.items() if kind == "text")
 
+# A ticket's custom field is named ``field:<key>`` (helpdesk.custom_fields);
+# its operators follow the field's kind (the vocabulary knows each key's).
+FIELD_PREFIX = "field:"
+CUSTOM_OPS_BY_KIND = {
+    "text": TEXT_OPS,
+    "choice": ("eq", "ne", "in", "not_in", "is_empty", "is_set"),
+    "number": ("eq", "ne", "in", "not_in", "gt", "lt", "is_empty", "is_set"),
+    "date": ("eq", "ne", "gt", "lt", "is_empty", "is_set"),
+    "checkbox": ("eq", "ne"),
+}
+
 # Action type -> its parameters (name -> kind). "line?" may be null: the ticket's line.
 ACTIONS: dict[str, dict[str, str]] = {
     "set_line": {"line": "line"},
@@ -127,6 +139,9 @@ class Vocabulary:
     )
     agents: frozenset[int] = frozenset()  # active users tickets may be assigned to
     staff: frozenset[int] = frozenset()  # active staff who may be notified
+    # custom field key -> its kind, and a choice field's values (any category's)
+    custom_fields: Mapping[str, str] = field(default_factory=dict)
+    custom_choices: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def choices(self, field_name: str) -> frozenset[str]:
         return {

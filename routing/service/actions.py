@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from helpdesk import reference
+from helpdesk.custom_fields import values as field_values
 from helpdesk.extensions import db
 from helpdesk.models import (
     ACTIVE_STATUSES,
@@ -57,6 +58,8 @@ def ticket_facts(ticket: Ticket, *, sla_target: str | None = None) -> dict[str, 
         "requester": ticket.requester_id,  # for notify_requester, not a condition
         "tags": ticket.tags,
         "sla_target": sla_target,
+        # "field:<key>": the ticket's custom field values (helpdesk.custom_fields)
+        **field_values.condition_facts(ticket),
     }
 
 

@@ -161,6 +161,7 @@ def connect() -> None:
         events.ticket_category_changed,
         events.ticket_assigned,
         events.ticket_line_changed,
+        events.ticket_fields_changed,
     ):
         signal.connect(on_ticket_updated)
     events.public_reply_added.connect(on_public_reply)

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from helpdesk import refcache
+from helpdesk.custom_fields import definitions as field_definitions
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.models import ASSIGNABLE_ROLES, STAFF_ROLES, Category, Role, User
@@ -38,7 +39,8 @@ def ensure_rule_admin(actor: User) -> None:
 
 def vocabulary() -> rules.Vocabulary:
     """The names rules may use, from the database: active categories,
-    assignable agents, staff to notify."""
+    assignable agents, staff to notify, custom fields (``field:<key>``)."""
+    fields = field_definitions.book()
     users = db.session.execute(
         sa.select(User.id, User.role).where(
             User.active.is_(True), User.role.in_(STAFF_ROLES)
@@ -52,6 +54,8 @@ def vocabulary() -> rules.Vocabulary:
         ),
         agents=frozenset(uid for uid, role in users if role in ASSIGNABLE_ROLES),
         staff=frozenset(uid for uid, _role in users),
+        custom_fields={key: kind.value for key, kind in fields.kinds.items()},
+        custom_choices={key: fields.choices_of_key(key) for key in fields.kinds},
     )
 
 

@@ -5,12 +5,14 @@ ticket."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
 from helpdesk import confirm
 from helpdesk.clock import get_clock
+from helpdesk.custom_fields import definitions as field_definitions
 from helpdesk.errors import DomainError, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error, query_id
@@ -65,7 +67,11 @@ def rule_update(rule_id: int):
 def _save_rule(rule):
     rows: dict[str, str] = {}
     try:
-        data, rows = forms.rule_from_form(request.form, user_ref=_user_ref)
+        data, rows = forms.rule_from_form(
+            request.form,
+            user_ref=_user_ref,
+            field_kinds={k: v.value for k, v in field_definitions.book().kinds.items()},
+        )
         data = RuleIn().load(data)
         now = get_clock().now()
         if rule is None:
@@ -90,10 +96,19 @@ def _render_rule_form(rule, values, *, errors=None, status=200):
         condition_rows=forms.row_count(values, "cond", forms.CONDITION_ROWS),
         action_rows=forms.row_count(values, "act", forms.ACTION_ROWS),
         triggers=TRIGGER_LABELS,
-        fields=FIELD_LABELS,
+        fields=FIELD_LABELS | _custom_field_labels(),
         ops=OP_LABELS,
         actions=ACTION_LABELS,
     ), status
+
+
+def _custom_field_labels() -> dict[str, str]:
+    """The custom fields a condition may name (``field:<key>``), by key."""
+    locale = str(get_locale())
+    labels: dict[str, str] = {}
+    for spec in field_definitions.book().by_id.values():
+        labels.setdefault(spec.name, _("Field: %(label)s", label=spec.label(locale)))
+    return labels
 
 
 def _user_ref(text: str):

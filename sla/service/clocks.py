@@ -16,6 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from helpdesk.custom_fields import values as field_values
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
 from sla.calendar import CalendarSpec, add_business_seconds, business_seconds_between
@@ -47,7 +48,8 @@ def calendar_spec(calendar: BusinessCalendar) -> CalendarSpec:
 
 def ticket_facts(ticket: Ticket) -> dict[str, str | None]:
     """What policy conditions look at: the requester's organisation by name
-    and its plan (joined with the requester: no query)."""
+    and its plan (joined with the requester: no query); ``field:<key>``: a
+    custom field's value as text (``helpdesk.custom_fields.values.policy_facts``)."""
     organisation = ticket.requester.organisation
     return {
         "priority": ticket.priority.value,
@@ -55,6 +57,7 @@ def ticket_facts(ticket: Ticket) -> dict[str, str | None]:
         "organization": ticket.requester.organisation_name,
         "plan": organisation.plan if organisation else None,
         "channel": ticket.channel.value,
+        **field_values.policy_facts(ticket),
     }
 
 

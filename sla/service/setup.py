@@ -19,6 +19,7 @@ import holidays as public_holidays
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from helpdesk.custom_fields import conditions as field_conditions
 from helpdesk.errors import Conflict, InvalidInput, NotFound
 from helpdesk.extensions import db
 from helpdesk.models import Category, User
@@ -316,6 +317,9 @@ def _check_policy(
             problems["conditions"] = [
                 _("Unknown category: %(codes)s.", codes=", ".join(unknown))
             ]
+    field_problems = field_conditions.check_policy_conditions(data["conditions"])
+    if field_problems:
+        problems.setdefault("conditions", []).extend(field_problems)
     if problems:
         raise InvalidInput(_("Some fields are not valid."), fields=problems)
 

@@ -32,6 +32,8 @@ PARITY = {
     "helpdesk.organisation_member_add": "POST /v1/organisations/{id}/members",
     "helpdesk.organisation_member_update": "POST /v1/organisations/{id}/members",
     "helpdesk.organisation_member_remove": "POST /v1/organisations/{id}/departures",
+    "custom_fields.field_new": "POST /v1/categories/{id}/fields",
+    "custom_fields.field_edit": "PATCH /v1/fields/{id}",
     # tickets
     "helpdesk.ticket_new": "POST /v1/tickets",
     "helpdesk.phone_ticket_create": "POST /v1/tickets",
@@ -39,6 +41,7 @@ PARITY = {
     "helpdesk.ticket_follow_up": "POST /v1/tickets/{id}/follow-ups",
     "helpdesk.ticket_merge": "POST /v1/tickets/{id}/merges",
     "helpdesk.ticket_update": "PATCH /v1/tickets/{id}",
+    "custom_fields.ticket_fields_update": "PATCH /v1/tickets/{id}",
     "helpdesk.ticket_rate": "POST /v1/tickets/{id}/ratings",
     "helpdesk.ticket_transition": "POST /v1/tickets/{id}/transitions",
     "helpdesk.ticket_watcher_add": "POST /v1/tickets/{id}/watchers",

@@ -27,6 +27,7 @@ from tests.builders import (
     make_ticket,
     make_user,
 )
+from tests.helpdesk.custom_fields.builders import make_field
 from tests.knowledge_base.builders import make_article, make_canned
 from tests.routing.builders import make_rule, make_task
 from tests.security.support import (
@@ -107,6 +108,7 @@ def world(app, given):
         "job_id": given(_import_job, admin).id,
         "macro_id": given(make_macro).id,
         "organisation_id": given(make_organisation, "Globex").id,
+        "field_id": given(make_field, "asset_tag").id,
     }
     return SimpleNamespace(ids=ids, as_admin=auth(issue_bearer(app, admin).raw))
 

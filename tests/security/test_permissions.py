@@ -48,6 +48,7 @@ from tests.builders import (
     make_ticket,
     make_user,
 )
+from tests.helpdesk.custom_fields.builders import make_field
 from tests.permission_matrix import (
     ACTORS,
     AGENTS,
@@ -141,6 +142,13 @@ def _phone_ticket(w) -> dict:
         "priority": "P3",
     }
 
+
+NEW_FIELD = {
+    "key": "serial",
+    "kind": "text",
+    "label_en": "Serial number",
+    "label_ru": "Серийный номер",
+}
 
 NEW_TICKET = {
     "subject": "VPN drops",
@@ -745,6 +753,67 @@ CASES = [
         json={"name_en": "Access rights"},
         writes=True,
     ),
+    # --- custom fields of a category (helpdesk.custom_fields)
+    Case(
+        "admin-field-new-page",
+        "GET",
+        "/admin/categories/{category}/fields/new",
+        admin_only(200),
+    ),
+    Case(
+        "admin-field-create",
+        "POST",
+        "/admin/categories/{category}/fields/new",
+        admin_only(302),
+        form=NEW_FIELD | {"active": "true"},
+        writes=True,
+    ),
+    Case("admin-field-page", "GET", "/admin/fields/{field}", admin_only(200)),
+    Case(
+        "admin-field-edit",
+        "POST",
+        "/admin/fields/{field}",
+        admin_only(302),
+        form={"label_en": "Asset number", "label_ru": "Номер", "active": "true"},
+        writes=True,
+    ),
+    Case(
+        "api-field-list",
+        "GET",
+        "/api/v1/categories/{category}/fields",
+        logged_in(200),
+    ),
+    Case(
+        "api-field-create",
+        "POST",
+        "/api/v1/categories/{category}/fields",
+        admin_only(201),
+        json=NEW_FIELD,
+        writes=True,
+    ),
+    Case("api-field-get", "GET", "/api/v1/fields/{field}", logged_in(200)),
+    Case(
+        "api-field-patch",
+        "PATCH",
+        "/api/v1/fields/{field}",
+        admin_only(200),
+        json={"required": True},
+        writes=True,
+    ),
+    Case(
+        "ticket-fields",
+        "POST",
+        "/tickets/{ticket}/fields",
+        ticket_action(302, customer=403),
+        form={"cf.access.asset_tag": "INV-7"},
+        writes=True,
+    ),
+    Case(
+        "custom-fields-script",
+        "GET",
+        "/custom-fields/static/custom-fields.js",
+        everyone(200),
+    ),
     Case(
         "admin-user-two-factor-reset",
         "POST",
@@ -1237,6 +1306,7 @@ def _world_of(case: Case) -> dict:
         "macro": "macro" in case.name,
         "watcher": case.setup.get("watcher", False),
         "actor_watches": case.setup.get("actor_watches", False),
+        "field": "{field}" in case.path or "/fields" in case.path,
     }
 
 
@@ -1335,6 +1405,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         if setup["macro"]
         else None
     )
+    world.field = given(make_field, "asset_tag") if setup["field"] else None
     world.ids = {
         "ticket": ticket.id,
         "category": category.id,
@@ -1346,6 +1417,7 @@ def _arrange(setup: dict, actor: str, fx) -> SimpleNamespace:
         "import": world.job.id if world.job else 0,
         "undo": world.undo.id if world.undo else 0,
         "macro": world.macro.id if world.macro else 0,
+        "field": world.field.id if world.field else 0,
         "reset_link": _reset_link(fx.app, customer),
         "organisation": world.organisation.id,
         "watcher": world.colleague.id,
