@@ -165,6 +165,8 @@ def test_keyboard_shortcuts_work_the_queue_and_the_ticket_and_are_listed_on_ques
     expect(page.get_by_role("link", name=first.number)).to_be_focused()
     page.keyboard.press("o")
     expect(page).to_have_url(re.compile(rf"/tickets/{first.id}$"))
+    # The URL changes before the new page's scripts listen for keys.
+    page.wait_for_load_state("load")
 
     page.keyboard.press("a")
     expect(page.get_by_role("status")).to_have_text(f"Ticket {first.number} updated.")
@@ -183,6 +185,7 @@ def test_keyboard_shortcuts_work_the_queue_and_the_ticket_and_are_listed_on_ques
     page.keyboard.press("Escape")
     page.keyboard.press("k")  # the queue's previous ticket
     expect(page).to_have_url(re.compile(rf"/tickets/{second.id}$"))
+    page.wait_for_load_state("load")
     page.keyboard.press("/")
     expect(page.get_by_role("searchbox", name="Search tickets")).to_be_focused()
     with app.app_context():

@@ -55,7 +55,7 @@ def world(app, clock):
         anna = make_user(role=Role.LINE1, name="Anna", timezone=ZONE)
         boris = make_user(role=Role.LINE2, name="Boris", timezone=ZONE)
         vera = make_user(role=Role.LINE3, name="Vera", timezone=ZONE)
-        customer = make_user(organization="Acme")
+        customer = make_user(organisation="Acme")
         article = make_article(author=boris, at=at(-24))
 
         # 1: web, Anna answers, resolves with an article; reopened, resolved again.

@@ -47,7 +47,7 @@ def world(app, clock):
     with app.app_context():
         manager = make_user(role=Role.MANAGER, timezone=ZONE)
         agent = make_user(role=Role.LINE2, name="Agata", timezone=ZONE)
-        customer = make_user(organization="Acme")
+        customer = make_user(organisation="Acme")
         other = make_user()
         tickets = []
         for n, (at, channel, category, line) in enumerate(CREATED):
