@@ -67,6 +67,8 @@ def line_loads(line: int | None = None) -> list[AgentLoad]:
         .where(User.active.is_(True))
         .group_by(User.id, AgentStatus.available)
         .order_by(User.role, User.id)
+        # Agents have no organisation: its eager join would break the GROUP BY.
+        .options(sa.orm.noload(User.organisation))
     )
     if line is None:
         query = query.where(User.role.in_(sorted(AGENT_ROLES)))

@@ -111,7 +111,9 @@ def test_an_admin_writes_edits_and_deletes_a_macro_on_the_pages(
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Macro)) == 0
         # Configuration like the rules and canned replies: in the audit log.
         actions = db.session.scalars(
-            sa.select(AuditEntry.action).where(AuditEntry.target_type == "macros")
+            sa.select(AuditEntry.action)
+            .where(AuditEntry.target_type == "macros")
+            .order_by(AuditEntry.id)
         ).all()
         assert actions == ["macro.created", "macro.updated", "macro.deleted"]
 
