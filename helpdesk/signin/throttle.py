@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context, request
@@ -29,6 +29,7 @@ from flask_limiter.util import get_remote_address
 from limits.storage import Storage
 from sqlalchemy.dialects import postgresql, sqlite
 
+from helpdesk.clock import SystemClock, get_clock
 from helpdesk.db import UTCDateTime
 from helpdesk.extensions import db
 from helpdesk.http import discard_transaction, error_response
@@ -53,9 +54,9 @@ def init_app(app: Flask) -> None:
 
 
 def _now() -> datetime:
-    if has_app_context():
-        return current_app.extensions["clock"].now()
-    return datetime.now(UTC)
+    # The limiter may ask outside a request (its own housekeeping): then the
+    # system clock, the same one the app's clock is by default.
+    return get_clock().now() if has_app_context() else SystemClock().now()
 
 
 # --- the shared store ---------------------------------------------------------
