@@ -26,6 +26,7 @@ sees only the matrix's ``world_of(case)``, never the case itself.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -35,7 +36,7 @@ import pytest
 from werkzeug.routing import Rule
 
 from helpdesk.models import Role
-from tests.builders import make_user
+from tests.builders import PASSWORD, make_user
 from tests.security.support import changed_tables, db_state, error_of
 
 ACTORS = (
@@ -99,6 +100,30 @@ def make_actor(given, actor: str, requester):
             org_contact=actor == "org_contact",
         )
     return given(make_user, role=ROLES[actor])
+
+
+# On PostgreSQL the matrix runs each case once per kind of actor and
+# outcome: who may do what is decided in Python and proven cell by cell on
+# SQLite; what PostgreSQL adds is its SQL, which one actor of each kind and
+# answer runs through (an agent's line query, a customer's own tickets).
+ON_POSTGRESQL = os.environ.get("HELPDESK_TEST_DB") == "postgresql"
+KINDS = {
+    "anonymous": "anonymous",
+    **dict.fromkeys(CUSTOMERS, "customer"),
+    **dict.fromkeys(AGENTS, "agent"),
+    "manager": "all lines",
+    "admin": "all lines",
+}
+
+
+def _one_per_outcome(case: Case, actors: Sequence[str]) -> list[str]:
+    seen, chosen = set(), []
+    for actor in actors:
+        outcome = (KINDS[actor], case.expect[actor])
+        if outcome not in seen:
+            seen.add(outcome)
+            chosen.append(actor)
+    return chosen
 
 
 # Anonymous on a protected route: the login page for pages, 401 for the API.
@@ -171,7 +196,10 @@ class Matrix:
     def _cells(self) -> Iterator:
         for case in self.cases:
             assert set(case.expect) == set(self.actors), case.name
-            for actor in case.only or self.actors:
+            actors = case.only or self.actors
+            if ON_POSTGRESQL:
+                actors = _one_per_outcome(case, actors)
+            for actor in actors:
                 yield pytest.param(case, actor, id=f"{case.name}-{actor}")
 
     def uncovered(self, app) -> list[tuple[str, str]]:
@@ -233,14 +261,15 @@ def check_cell(matrix: Matrix, case: Case, actor: str, fx: SimpleNamespace) -> N
     setup = matrix.world_of(case)
     world = fx.saved_world(
         ("permission matrix", id(matrix), frozenset(setup.items()), actor),
-        lambda: matrix.arrange(setup, actor, fx),
+        lambda: _signed_in(matrix.arrange(setup, actor, fx), fx),
     )
     headers = {}
     if world.user is not None:
         if case.api:
-            headers = fx.bearer(world.user)
+            headers = world.bearer_headers
         else:
-            fx.login(world.user)
+            for name, value in world.cookies.items():
+                fx.client.set_cookie(name, value)
     before = db_state(fx.app)
 
     response = fx.client.open(
@@ -280,6 +309,29 @@ def check_cell(matrix: Matrix, case: Case, actor: str, fx: SimpleNamespace) -> N
         )
     else:
         assert changed, f"{case.name} as {actor} stored nothing"
+
+
+def _signed_in(world: SimpleNamespace, fx: SimpleNamespace) -> SimpleNamespace:
+    """The world with its actor signed in once, through the login form and
+    with an API token: the session and the token are rows of the world, put
+    back with it, so every cell of the world reuses the cookie and the token
+    instead of logging in again."""
+    world.cookies, world.bearer_headers = {}, {}
+    if world.user is None:
+        return world
+    browser = fx.app.test_client()
+    response = browser.post(
+        "/login", data={"email": world.user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    for name in (
+        fx.app.config["SESSION_COOKIE_NAME"],
+        fx.app.config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+    ):
+        if cookie := browser.get_cookie(name):
+            world.cookies[name] = cookie.value
+    world.bearer_headers = fx.bearer(world.user)
+    return world
 
 
 @pytest.fixture
