@@ -30,9 +30,24 @@ pytest_plugins = ["tests.permission_matrix", "tests.saved_worlds"]
 MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
+ON_POSTGRESQL = os.environ.get("HELPDESK_TEST_DB") == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, only the tests that use the suite's database run: the
+    others (pure functions, their own SQLite files or servers) do exactly
+    the same in both passes, and the SQLite pass has run them."""
+    if not ON_POSTGRESQL:
+        return
+    off_database = [item for item in items if "migrated_url" not in item.fixturenames]
+    if off_database:
+        config.hook.pytest_deselected(items=off_database)
+        items[:] = [item for item in items if "migrated_url" in item.fixturenames]
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    if os.environ.get("HELPDESK_TEST_DB") == "postgresql":
+    if ON_POSTGRESQL:
         server = PostgresServer().start()
         yield server.url
         server.stop()
