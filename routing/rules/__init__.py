@@ -35,7 +35,8 @@ from routing.rules.matching import (
     rules_for,
     run,
 )
-from routing.rules.validation import Problem, is_tag, validate_rule
+from routing.rules.problems import Problem, is_tag
+from routing.rules.validation import validate_rule
 from routing.rules.vocabulary import (
     ACTIONS,
     CUSTOM_OPS_BY_KIND,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from helpdesk.i18n import N_
+from routing.rules.action_validation import action_problems
+from routing.rules.problems import Problem, is_int, tag_problem
 from routing.rules.vocabulary import (
-    ACTIONS,
     CUSTOM_OPS_BY_KIND,
     FIELD_PREFIX,
     FIELDS,
@@ -18,28 +18,13 @@ from routing.rules.vocabulary import (
     LIST_OPS,
     MAX_ACTIONS,
     MAX_CONDITIONS,
-    MAX_DUE_MINUTES,
-    MAX_NOTE_LENGTH,
     MAX_REGEX_LENGTH,
-    MAX_TAG_LENGTH,
     MAX_TAGS,
-    MAX_TASK_TITLE_LENGTH,
-    MAX_TASKS,
     NO_VALUE_OPS,
     OPS_BY_KIND,
     Trigger,
     Vocabulary,
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One validation failure: where, and a message id with its parameters
-    (translated at the edge)."""
-
-    path: str
-    message: str
-    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 def validate_rule(rule: Mapping[str, Any], vocabulary: Vocabulary) -> list[Problem]:
@@ -85,7 +70,7 @@ def validate_rule(rule: Mapping[str, Any], vocabulary: Vocabulary) -> list[Probl
             Problem("actions", N_("At most %(count)s actions."), {"count": MAX_ACTIONS})
         )
     for index, action in enumerate(actions):
-        problems += _action_problems(f"actions.{index}", action, vocabulary)
+        problems += action_problems(f"actions.{index}", action, vocabulary)
     return problems
 
 
@@ -258,17 +243,17 @@ def _item_problem(
     path: str, name: str, kind: str, item: Any, vocabulary: Vocabulary
 ) -> Problem | None:
     if kind == "tags":
-        return _tag_problem(path, item)
+        return tag_problem(path, item)
     if kind == "text":
         if not isinstance(item, str) or not item.strip() or len(item) > 200:
             return Problem(path, N_("Give words of 1 to 200 characters."))
         return None
     if kind == "number":
-        if not _is_int(item) or item not in LINES:
+        if not is_int(item) or item not in LINES:
             return Problem(path, N_("The line is 1, 2 or 3."))
         return None
     if kind == "user":
-        if not _is_int(item) or item not in vocabulary.agents:
+        if not is_int(item) or item not in vocabulary.agents:
             return Problem(path, N_("Not an active agent."))
         return None
     if item not in vocabulary.choices(name):
@@ -282,184 +267,3 @@ def _item_problem(
             },
         )
     return None
-
-
-_TAG = re.compile(r"[^\W_]|[-_]")
-
-
-def is_tag(value: Any) -> bool:
-    """A tag: 1 to MAX_TAG_LENGTH lower-case letters, digits, "-" or "_"."""
-    return (
-        isinstance(value, str)
-        and 0 < len(value) <= MAX_TAG_LENGTH
-        and value == value.lower()
-        and all(_TAG.fullmatch(char) for char in value)
-    )
-
-
-def _tag_problem(path: str, value: Any) -> Problem | None:
-    if is_tag(value):
-        return None
-    return Problem(
-        path,
-        N_(
-            "A tag is 1 to %(count)s lower-case letters, digits, “-” or “_”; "
-            "not “%(value)s”."
-        ),
-        {"count": MAX_TAG_LENGTH, "value": value},
-    )
-
-
-def _tags_param_problems(path: str, value: Any) -> list[Problem]:
-    if not isinstance(value, list) or not value:
-        return [Problem(path, N_("Give a non-empty list of tags."))]
-    if len(value) > MAX_TAGS:
-        return [Problem(path, N_("At most %(count)s tags."), {"count": MAX_TAGS})]
-    for index, item in enumerate(value):
-        problem = _tag_problem(f"{path}.{index}", item)
-        if problem is not None:
-            return [problem]
-    return []
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _action_problems(path: str, action: Any, vocabulary: Vocabulary) -> list[Problem]:
-    if not isinstance(action, Mapping):
-        return [Problem(path, N_("An action is an object with a type."))]
-    kind = action.get("type")
-    if kind not in ACTIONS:
-        return [
-            Problem(
-                f"{path}.type",
-                N_("Unknown action “%(type)s”. Known actions: %(known)s."),
-                {"type": kind, "known": ", ".join(ACTIONS)},
-            )
-        ]
-    params = ACTIONS[kind]
-    unknown = sorted(set(action) - {"type"} - set(params))
-    if unknown:
-        return [
-            Problem(
-                f"{path}.{unknown[0]}",
-                N_("The action “%(type)s” takes no “%(key)s”."),
-                {"type": kind, "key": unknown[0]},
-            )
-        ]
-    problems = []
-    for name, param_kind in params.items():
-        if param_kind == "tasks":
-            problems += _tasks_problems(f"{path}.{name}", action.get(name), vocabulary)
-            continue
-        if param_kind == "tags":
-            problems += _tags_param_problems(f"{path}.{name}", action.get(name))
-            continue
-        problem = _param_problem(
-            f"{path}.{name}", param_kind, action.get(name), vocabulary
-        )
-        if problem is not None:
-            problems.append(problem)
-    return problems
-
-
-def _param_problem(
-    path: str, kind: str, value: Any, vocabulary: Vocabulary
-) -> Problem | None:
-    if kind == "line?" and value is None:
-        return None
-    if kind in ("line", "line?"):
-        ok = _is_int(value) and value in LINES
-        return None if ok else Problem(path, N_("The line is 1, 2 or 3."))
-    if kind == "category":
-        ok = value in vocabulary.categories
-        return None if ok else Problem(path, N_("Unknown category."))
-    if kind == "priority":
-        ok = value in vocabulary.priorities
-        return None if ok else Problem(path, N_("Choose a priority from P1 to P4."))
-    if kind == "agent":
-        ok = _is_int(value) and value in vocabulary.agents
-        return None if ok else Problem(path, N_("Not an active agent."))
-    if kind == "staff":
-        ok = _is_int(value) and value in vocabulary.staff
-        return None if ok else Problem(path, N_("Not an active member of staff."))
-    # a note
-    ok = isinstance(value, str) and 0 < len(value.strip()) <= MAX_NOTE_LENGTH
-    return (
-        None
-        if ok
-        else Problem(
-            path,
-            N_("Write a note of 1 to %(count)s characters."),
-            {"count": MAX_NOTE_LENGTH},
-        )
-    )
-
-
-def _tasks_problems(path: str, tasks: Any, vocabulary: Vocabulary) -> list[Problem]:
-    """A process's checklist: 1 to MAX_TASKS tasks, each with a title, exactly
-    one of a line or an agent, and a due time in minutes."""
-    if not isinstance(tasks, list) or not tasks:
-        return [Problem(path, N_("Give a non-empty list of tasks."))]
-    if len(tasks) > MAX_TASKS:
-        return [Problem(path, N_("At most %(count)s tasks."), {"count": MAX_TASKS})]
-    problems: list[Problem] = []
-    for index, task in enumerate(tasks):
-        problems += _task_problems(f"{path}.{index}", task, vocabulary)
-    return problems
-
-
-def _task_problems(path: str, task: Any, vocabulary: Vocabulary) -> list[Problem]:
-    if not isinstance(task, Mapping):
-        return [
-            Problem(
-                path,
-                N_("A task is an object with title, line or agent_id, due_minutes."),
-            )
-        ]
-    unknown = sorted(set(task) - {"title", "line", "agent_id", "due_minutes"})
-    if unknown:
-        return [
-            Problem(
-                f"{path}.{unknown[0]}",
-                N_(
-                    "Unknown key “%(key)s”; a task has title, line or agent_id, "
-                    "due_minutes."
-                ),
-                {"key": unknown[0]},
-            )
-        ]
-    problems = []
-    title = task.get("title")
-    if (
-        not isinstance(title, str)
-        or not title.strip()
-        or len(title) > MAX_TASK_TITLE_LENGTH
-    ):
-        problems.append(
-            Problem(
-                f"{path}.title",
-                N_("Give a title of 1 to %(count)s characters."),
-                {"count": MAX_TASK_TITLE_LENGTH},
-            )
-        )
-    line, agent = task.get("line"), task.get("agent_id")
-    if (line is None) == (agent is None):
-        problems.append(
-            Problem(f"{path}.line", N_("Give either a line or an agent, not both."))
-        )
-    elif line is not None and not (_is_int(line) and line in LINES):
-        problems.append(Problem(f"{path}.line", N_("The line is 1, 2 or 3.")))
-    elif agent is not None and not (_is_int(agent) and agent in vocabulary.agents):
-        problems.append(Problem(f"{path}.agent_id", N_("Not an active agent.")))
-    minutes = task.get("due_minutes")
-    if not _is_int(minutes) or not 1 <= minutes <= MAX_DUE_MINUTES:
-        problems.append(
-            Problem(
-                f"{path}.due_minutes",
-                N_("The due time is 1 to %(count)s minutes."),
-                {"count": MAX_DUE_MINUTES},
-            )
-        )
-    return problems
