@@ -1,0 +1,291 @@
+"""The app under load while the scheduler sweeps: nothing fails (issue 17).
+
+Serves the app with gunicorn (``--workers``, production config) on a fresh
+database with the demo data, mail going to a loopback SMTP sink, registers
+``--due-clocks / 2`` tickets through the API and moves their clocks four
+weeks back, so each of their clocks is past due and the scheduler (``flask
+scheduler``, sweeping every 5 s) has ``--due-clocks`` breaches to raise while
+the load runs. Then two phases of ``--duration`` seconds each, loaded with
+``wrk`` and ``load_mixed.lua``:
+
+1. **writers and readers**: 64 connections posting tickets as a customer
+   and 16 reading a line-1 agent's queue and tickets, at the same time;
+2. **mixed traffic** from 50 connections: create, queue, ticket, knowledge
+   base search in turn.
+
+It prints per phase the answers by class (201, 4xx, 5xx, socket errors) and
+p50/p95/p99, checks that every 201 is a stored ticket with its created event
+and both clocks (and how many more tickets than 201s exist: requests in
+flight when wrk stopped), that the sweep raised every due breach, and the
+workers' RSS after the load. The goals: zero 5xx, mixed p95 < 200 ms, RSS
+<= 120 MB.
+
+    apt-get install wrk                                 # once
+    .venv/bin/python bench/load_mixed.py                # SQLite, 2 workers, 60 s a phase
+    .venv/bin/python bench/load_mixed.py --pg --duration 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from intake_bench import ROOT, _env, _flask, _prepare_app, _serve, _stored
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+
+# Runs in the app's directory: every running clock of the tickets past
+# ``after`` started four weeks earlier (whole weeks: the same business
+# hours), so each is past due, and is checked now.
+_MAKE_DUE = """
+import sys
+from datetime import timedelta
+import sqlalchemy as sa
+from app import create_app
+from helpdesk.extensions import db
+from sla.models import SlaClock
+app = create_app()
+with app.app_context():
+    now = app.extensions["clock"].now()
+    back = timedelta(weeks=4)
+    clocks = db.session.scalars(sa.select(SlaClock).where(
+        SlaClock.ticket_id > int(sys.argv[1]), SlaClock.stopped_at.is_(None))).all()
+    for clock in clocks:
+        clock.started_at -= back
+        clock.running_since = clock.running_since and clock.running_since - back
+        clock.due_at = clock.due_at and clock.due_at - back
+        clock.next_check_at = now
+    db.session.commit()
+    print(len(clocks))
+"""
+
+
+def main() -> int:
+    args = _arguments()
+    if shutil.which("wrk") is None:
+        print("SKIPPED load_mixed: wrk is not installed (apt-get install wrk)")
+        return 0
+    sys.path.insert(0, str(ROOT))
+    from tests.smtp_server import LoopbackSMTP
+
+    RESULTS.mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="load-bench-"))
+    smtp, pg = LoopbackSMTP(), None
+    smtp.start()
+    try:
+        url = f"sqlite:///{work / 'helpdesk.sqlite3'}"
+        if args.pg:
+            from tests.pg_server import PostgresServer
+
+            pg = PostgresServer().start()
+            url = pg.url
+        figures = _run(args, url, _env(url, SMTP_PORT=str(smtp.port)))
+    finally:
+        smtp.stop()
+        if pg is not None:
+            pg.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (RESULTS / f"load_mixed_{stamp}.json").write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=60, help="seconds a phase")
+    parser.add_argument("--due-clocks", type=int, default=1000)
+    parser.add_argument("--pg", action="store_true", help="PostgreSQL, not SQLite")
+    return parser.parse_args()
+
+
+def _run(args, url: str, env: dict) -> dict:
+    customer = _prepare_app(ROOT, url)
+    agent = _flask(ROOT, url, "users", "token", "line1@example.com").strip()
+    server, port = _serve("app:create_app()", ROOT, env, args.workers)
+    scheduler = None
+    try:
+        base = f"http://127.0.0.1:{port}"
+        before = _stored(url)
+        _register(base, customer, args.due_clocks // 2)
+        seeded = (before["last_id"], _stored(url)["last_id"])
+        due = _make_due(env, before["last_id"])
+        print(f"{due} clocks of {args.due_clocks // 2} tickets made past due")
+        tokens = {
+            "BENCH_TOKEN": customer,
+            "BENCH_STAFF_TOKEN": agent,
+            "BENCH_TICKET_IDS": ",".join(map(str, _line1_tickets(url))),
+        }
+        scheduler = subprocess.Popen(
+            [sys.executable, "-m", "flask", "scheduler"],
+            cwd=ROOT,
+            env=env | {"SLA_SWEEP_SECONDS": "5"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        start = _stored(url)
+        phases = {"writers and readers": _writers_and_readers(args, base, tokens)}
+        phases["mixed"] = _wrk(args, base, tokens, "mixed", 50)
+        created = sum(p["created"] for p in phases.values())
+        figures = {
+            "workers": args.workers,
+            "engine": "postgresql" if args.pg else "sqlite",
+            "phases": phases,
+            "stored": _stored(url, start["last_id"]),
+            "created_201": created,
+            "breaches": _breaches(url, *seeded),
+            "due_clocks": due,
+            "worker_rss_mb": _worker_rss_mb(server.pid),
+        }
+    finally:
+        for process in (scheduler, server):
+            if process is not None:
+                process.terminate()
+                process.wait()
+    _print(figures)
+    return figures
+
+
+def _register(base: str, token: str, count: int) -> None:
+    body = json.dumps(
+        {"subject": "Due soon", "description": "For the sweep.", "category": "other"}
+    ).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(_n: int) -> None:
+        request = urllib.request.Request(f"{base}/api/v1/tickets", body, headers)
+        with urllib.request.urlopen(request, timeout=120) as response:
+            response.read()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(post, range(count)))
+
+
+def _make_due(env: dict, after_id: int) -> int:
+    result = subprocess.run(
+        [sys.executable, "-c", _MAKE_DUE, str(after_id)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def _writers_and_readers(args, base: str, tokens: dict) -> dict:
+    """64 writers and 16 readers at once: two wrk processes side by side."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        writers = pool.submit(_wrk, args, base, tokens, "write", 64)
+        readers = pool.submit(_wrk, args, base, tokens, "read", 16)
+        return {"writers": writers.result(), "readers": readers.result()} | {
+            "created": writers.result()["created"]
+        }
+
+
+def _wrk(args, base: str, tokens: dict, mode: str, connections: int) -> dict:
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{args.duration}s"]
+    command += ["--timeout", "30s", "-s", str(BENCH / "load_mixed.lua"), base]
+    out = subprocess.run(
+        command,
+        env=os.environ | tokens | {"BENCH_MODE": mode},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    figures = json.loads(out.split("BENCH ", 1)[1].splitlines()[0])
+    seconds = figures["duration_us"] / 1e6
+    return {
+        "connections": connections,
+        "per_second": figures["requests"] / seconds,
+        "p50_ms": figures["p50"] / 1000,
+        "p95_ms": figures["p95"] / 1000,
+        "p99_ms": figures["p99"] / 1000,
+        "max_ms": figures["max"] / 1000,
+        "requests": figures["requests"],
+        "created": figures["created"],
+        "4xx": figures["4xx"],
+        "5xx": figures["5xx"],
+        "socket_errors": figures["socket_errors"],
+    }
+
+
+def _query(url: str, sql: str) -> list[tuple]:
+    if url.startswith("sqlite:///"):
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+        rows = connection.execute(sql).fetchall()
+        connection.close()
+        return rows
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = [tuple(row) for row in connection.exec_driver_sql(sql)]
+    engine.dispose()
+    return rows
+
+
+def _line1_tickets(url: str) -> list[int]:
+    rows = _query(
+        url, "SELECT id FROM tickets WHERE line = 1 ORDER BY id DESC LIMIT 200"
+    )
+    return [row[0] for row in rows]
+
+
+def _breaches(url: str, after_id: int, last_id: int) -> int:
+    """Clocks of the tickets made past due that the sweep has marked breached."""
+    sql = (
+        f"SELECT count(*) FROM sla_clocks WHERE ticket_id > {after_id} "
+        f"AND ticket_id <= {last_id} AND breached_at IS NOT NULL"
+    )
+    return _query(url, sql)[0][0]
+
+
+def _worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each gunicorn worker (the master's children)."""
+    out = subprocess.run(
+        ["ps", "--ppid", str(master_pid), "-o", "rss="],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [round(int(kb) / 1024, 1) for kb in out.split()]
+
+
+def _print(figures: dict) -> None:
+    rows = dict(figures["phases"]["writers and readers"])
+    rows.pop("created")
+    rows["mixed"] = figures["phases"]["mixed"]
+    print(f"\n{figures['engine']}, {figures['workers']} workers")
+    print("phase       conns   req/s   201    4xx  5xx  sock  p50 / p95 / p99 ms")
+    for name, f in rows.items():
+        print(
+            f"{name:<10} {f['connections']:>5} {f['per_second']:>7.0f} "
+            f"{f['created']:>5} {f['4xx']:>6} {f['5xx']:>4} {f['socket_errors']:>5}  "
+            f"{f['p50_ms']:.0f} / {f['p95_ms']:.0f} / {f['p99_ms']:.0f}"
+        )
+    stored = figures["stored"]
+    print(
+        f"stored {stored['tickets']} tickets for {figures['created_201']} answered 201; "
+        f"without their created event {stored['without_created_event']}, "
+        f"without two clocks {stored['without_two_clocks']}"
+    )
+    print(
+        f"breaches raised by the sweep: {figures['breaches']} of {figures['due_clocks']}"
+    )
+    print(f"worker RSS after the load: {figures['worker_rss_mb']} MB")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
