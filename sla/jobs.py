@@ -15,28 +15,29 @@ from sla.service.sweep import SweepCounts, sweep_due_clocks
 
 log = logging.getLogger(__name__)
 
-SWEEP_BATCH = 500
-# A sweep that still finds due clocks after this many batches leaves the
-# rest to the next run rather than holding the process.
-MAX_BATCHES = 200
+# A sweep that still finds due clocks after this many leaves the rest to
+# the next run rather than holding the process.
+MAX_CLOCKS_PER_RUN = 100_000
 
 
 def sweep_clocks(app: Flask) -> SweepCounts:
-    """One SLA sweep over every due clock, committed batch by batch.
+    """One SLA sweep over every due clock, committed batch by batch
+    (``SLA_SWEEP_BATCH`` clocks), so no write transaction is long.
 
     Level-triggered and idempotent: a late, skipped or doubled run gives the
     same result (see ``sla.service.sweep.sweep_due_clocks``)."""
     total = SweepCounts()
     with app.app_context():
         now = get_clock().now()
-        for _ in range(MAX_BATCHES):
-            counts = sweep_due_clocks(now=now, settings=app.config, limit=SWEEP_BATCH)
+        batch = app.config["SLA_SWEEP_BATCH"]
+        while total.clocks < MAX_CLOCKS_PER_RUN:
+            counts = sweep_due_clocks(now=now, settings=app.config, limit=batch)
             db.session.commit()
             count_sweep(counts)  # committed: what the alerts' rows say
             total.clocks += counts.clocks
             total.warnings += counts.warnings
             total.breaches += counts.breaches
-            if counts.clocks < SWEEP_BATCH:
+            if counts.clocks < batch:
                 break
         log.info(
             "sla.sweep clocks=%s warnings=%s breaches=%s",
