@@ -106,6 +106,8 @@ def make_actor(given, actor: str, requester):
 # outcome: who may do what is decided in Python and proven cell by cell on
 # SQLite; what PostgreSQL adds is its SQL, which one actor of each kind and
 # answer runs through (an agent's line query, a customer's own tickets).
+# A request sent to the login page runs no SQL of its own (no session, no
+# user), so those cells run on SQLite only.
 ON_POSTGRESQL = os.environ.get("HELPDESK_TEST_DB") == "postgresql"
 KINDS = {
     "anonymous": "anonymous",
@@ -120,7 +122,7 @@ def _one_per_outcome(case: Case, actors: Sequence[str]) -> list[str]:
     seen, chosen = set(), []
     for actor in actors:
         outcome = (KINDS[actor], case.expect[actor])
-        if outcome not in seen:
+        if case.expect[actor] != LOGIN and outcome not in seen:
             seen.add(outcome)
             chosen.append(actor)
     return chosen
