@@ -7,7 +7,6 @@ them. The row-by-row fields (intervals, holidays, conditions) live in
 
 from __future__ import annotations
 
-import holidays as public_holidays
 from marshmallow import (
     Schema,
     ValidationError,
@@ -80,6 +79,10 @@ class CalendarFormIn(CalendarIn):
 
 
 def _supported_country(value: str) -> None:
+    # Imported when a country is asked for: the package's data (~3.5 MB)
+    # would otherwise sit in every web worker (issue 17's RSS).
+    import holidays as public_holidays
+
     if value.upper() not in public_holidays.list_supported_countries():
         raise ValidationError(N_("Unknown country code; use ISO codes like RU or DE."))
 

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import holidays as public_holidays
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -213,6 +212,9 @@ def add_holiday(
 def public_holidays_of(country: str, year: int, language: str | None = None) -> dict:
     """``{date: name}`` of a country's public holidays (the ``holidays``
     package), named in ``language`` when the country's data has it."""
+    # Imported when asked for: its data (~3.5 MB) stays out of web workers.
+    import holidays as public_holidays
+
     names = public_holidays.country_holidays(country, years=year)
     chosen = _language(names.supported_languages, language)
     # Asked even for the country's default language: without ``language``
