@@ -557,9 +557,16 @@ def compare_with_raw(app) -> dict:
     year and the last 30 days (with the raw computation's time, for scale)."""
     out = {}
     for name, query in (
-        ("year", {"from": NOW.date().replace(year=NOW.year - 1), "to": NOW.date()}),
+        # ``filters_from`` takes SummaryQuery's data: date_from / date_to.
+        (
+            "year",
+            {"date_from": NOW.date().replace(year=NOW.year - 1), "date_to": NOW.date()},
+        ),
         ("30 days", {}),
-        ("year, line 2", {"from": NOW.date().replace(year=NOW.year - 1), "line": 2}),
+        (
+            "year, line 2",
+            {"date_from": NOW.date().replace(year=NOW.year - 1), "line": 2},
+        ),
     ):
         with app.app_context():
             f = dashboard.filters_from(query | {"period": "day"}, now=NOW)

@@ -19,11 +19,12 @@ PANELS = {
 def init_app(app: Flask) -> None:
     from sla import cli, handlers, jobs, metrics, models  # noqa: F401  (models: tables known to migrations)
     from sla.demo import load_demo_sla
-    from sla.service import rollups
+    from sla.service import backlog, rollups
     from sla.service import undo as sla_undo
 
     handlers.connect()
     rollups.install()
+    backlog.keep_out_of_autogenerate(app)
     app.cli.add_command(cli.sla_cli)
     hooks.add_demo_loader(app, load_demo_sla)
     hooks.add_job(app, "sla-sweep", jobs.sweep_clocks, "SLA_SWEEP_SECONDS")

@@ -11,8 +11,8 @@ are the state *now* (every creation date) for the line.
 Indexes these queries rely on (migrations 0004, 0012, 0019):
 ``ix_sla_clocks_breached_at`` (breaches, newest first, down to the period's
 start; and the at-risk list: unbreached running clocks by due time, to the
-page's end), ``ix_tickets_line_status_id`` (the backlog, counted in the index)
-and the roll-ups' primary keys (days, months, one bucket's values).
+page's end) and the roll-ups' primary keys (days, months, one bucket's
+values); the backlog reads the counters triggers keep (migration 0036).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
-from helpdesk.models import ACTIVE_STATUSES, Ticket, format_ticket_number
+from helpdesk.models import Ticket, format_ticket_number
 from helpdesk.pagination import decode_key, page
 from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy
 from sla.service import figures, figures_raw
@@ -72,24 +72,7 @@ def in_period(query: sa.Select, f: Filters) -> sa.Select:
     return figures_raw.in_period(query, f)
 
 
-# --- now: backlog and clocks at risk ---------------------------------------------------
-
-
-def backlog(f: Filters) -> list[dict]:
-    """Active tickets by line and status, now (every creation date)."""
-    query = (
-        sa.select(Ticket.line, Ticket.status, sa.func.count().label("tickets"))
-        .where(Ticket.status.in_(sorted(ACTIVE_STATUSES)))
-        .group_by(Ticket.line, Ticket.status)
-        .order_by(Ticket.line, Ticket.status)
-    )
-    # Naming every line (the CHECK allows only 1-3) lets the (line, status)
-    # index count each pair without reading a ticket row or sorting.
-    query = query.where(Ticket.line.in_([f.line] if f.line else [1, 2, 3]))
-    return [
-        {"line": line, "status": status.value, "tickets": int(tickets)}
-        for line, status, tickets in db.session.execute(query)
-    ]
+# --- now: clocks at risk (the backlog: ``figures.backlog``) -----------------------------
 
 
 def at_risk(f: Filters, *, now: datetime, limit: int = 25) -> list[dict]:
@@ -196,7 +179,7 @@ def summary(
         },
         "compliance": source.compliance(f),
         "times": source.times(f),
-        "backlog": backlog(f),
+        "backlog": source.backlog(f),
         "at_risk": at_risk(f, now=now, limit=limit),
         "breaches": {"items": breach_items, "next_cursor": next_cursor},
     }

@@ -26,6 +26,7 @@ from sla.models import (
     SlaMonthlyTimes,
     Target,
 )
+from sla.service import backlog as counters
 from sla.service.figures_raw import CHANNEL_GROUPS, compliance_figures, time_figures
 from sla.service.rollups import TIMED_TARGETS
 
@@ -64,6 +65,11 @@ def compliance(f) -> dict[str, Any]:
     periods = grouped(_period_bucket(f).label("bucket"))
     rows = grouped(model.line, model.priority, model.policy_id, model.target)
     return compliance_figures(rows, periods)
+
+
+def backlog(f) -> list[dict]:
+    """As ``figures_raw.backlog``, from the counters the triggers keep."""
+    return counters.backlog(f.line)
 
 
 def times(f) -> dict[str, dict]:

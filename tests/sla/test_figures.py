@@ -38,7 +38,8 @@ def clock_of(ticket, target: Target = Target.FIRST_RESPONSE):
 
 def summary(now: datetime, **query) -> dict:
     filters = dashboard.filters_from(
-        {"from": at(0, 0).date(), "to": at(7, 0).date(), "period": "day"} | query,
+        {"date_from": at(0, 0).date(), "date_to": at(7, 0).date(), "period": "day"}
+        | query,
         now=now,
     )
     return dashboard.summary(filters, now=now)

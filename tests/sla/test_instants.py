@@ -227,8 +227,8 @@ def test_a_breach_stays_with_the_line_that_had_the_ticket(clock):
     assert (first.breached_line, first.breached_assignee_id) == (1, agent.id)
     filters = dashboard.filters_from(
         {
-            "from": at(0, 0).date(),
-            "to": at(1, 0).date(),
+            "date_from": at(0, 0).date(),
+            "date_to": at(1, 0).date(),
             "line": None,
             "period": "day",
             "cursor": None,

@@ -135,7 +135,12 @@ def rows(model) -> set[tuple]:
 
 def filters(**query):
     return dashboard.filters_from(
-        {"from": date(2026, 11, 20), "to": date(2026, 12, 20), "period": "day"} | query,
+        {
+            "date_from": date(2026, 11, 20),
+            "date_to": date(2026, 12, 20),
+            "period": "day",
+        }
+        | query,
         now=MONDAY,
     )
 
@@ -149,11 +154,11 @@ def test_the_rollups_equal_the_figures_from_the_clocks(clock):
         {"line": 1},
         {"line": 2},
         {"line": 3, "period": "week"},
-        {"from": date(2026, 11, 24), "to": date(2026, 11, 26)},
+        {"date_from": date(2026, 11, 24), "date_to": date(2026, 11, 26)},
         # Whole months come from the month rows, the other days from the days.
-        {"from": date(2026, 11, 1), "to": date(2027, 1, 1)},
-        {"from": date(2026, 10, 15), "to": date(2026, 12, 3), "line": 1},
-        {"from": date(2026, 11, 25), "to": date(2027, 2, 1)},
+        {"date_from": date(2026, 11, 1), "date_to": date(2027, 1, 1)},
+        {"date_from": date(2026, 10, 15), "date_to": date(2026, 12, 3), "line": 1},
+        {"date_from": date(2026, 11, 25), "date_to": date(2027, 2, 1)},
     ):
         f = filters(**query)
         rolled = dashboard.summary(f, now=now)
