@@ -21,7 +21,12 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Channel, EventKind, Ticket, TicketEvent
 from knowledge_base.models import ArticleTicketLink
-from reports.models import ReportFlowDay, ReportFlowTimes
+from reports.models import (
+    ReportFlowDay,
+    ReportFlowLineTimes,
+    ReportFlowSeries,
+    ReportFlowTimes,
+)
 from reports.service import day_counts, rollups
 from reports.service.common import (
     Filters,
@@ -171,6 +176,12 @@ TIMES = rollups.register(
         _count_times,
     )
 )
+# Without channel and category: the unfiltered series and medians read a row
+# a day (a month) and line and bucket.
+SERIES = rollups.projection("flow_series", ReportFlowSeries, FACT, ())
+LINE_TIMES = rollups.projection(
+    "flow_line_times", ReportFlowLineTimes, TIMES, ("line", "bucket")
+)
 
 
 def _shares(sums: dict[str, int]) -> dict[str, Any]:
@@ -185,12 +196,14 @@ def _shares(sums: dict[str, int]) -> dict[str, Any]:
 
 def report(f: Filters, *, locale: str) -> dict[str, Any]:
     where = {"channel": f.channel, "category_id": f.category_id}
+    filtered = any(v is not None for v in where.values())
+    days, times = (FACT, TIMES) if filtered else (SERIES, LINE_TIMES)
     by_day = {
         k[0]: v
-        for k, v in rollups.read(FACT, f.period, group=("day",), where=where).items()
+        for k, v in rollups.read(days, f.period, group=("day",), where=where).items()
     }
     by_category = rollups.read(FACT, f.period, group=("category_id",), where=where)
-    times = rollups.read(TIMES, f.period, group=("line", "bucket"), where=where)
+    times = rollups.read(times, f.period, group=("line", "bucket"), where=where)
     buckets: dict[int, dict[int, int]] = {1: {}, 2: {}, 3: {}}
     for (line, bucket), sums in times.items():
         buckets[line][bucket] = sums["tickets"]

@@ -70,6 +70,8 @@ class Fact:
     # Or: ``count(start, end, day_of=...)`` splits a span into local days
     # itself (``day_of(instant)`` -> date, a "day" in each row), in one call.
     splits_days: bool = False
+    # A projection's parent: this fact's rows are its rows summed over fewer keys.
+    parent: Fact | None = None
 
 
 FACTS: dict[str, Fact] = {}
@@ -92,6 +94,31 @@ def shared(
 def register(fact: Fact) -> Fact:
     FACTS[fact.name] = fact
     return fact
+
+
+def projection(name: str, model: Any, parent: Fact, keys: tuple[str, ...]) -> Fact:
+    """Register a fact whose rows are ``parent``'s summed over fewer key
+    columns (``keys``): an unfiltered figure then reads one row per day or
+    month and remaining key, not one per combination of the parent's keys.
+    Counted from ``parent.count`` itself, so both always agree."""
+    day = ("day",) if parent.splits_days else ()
+
+    def count(start: datetime, end: datetime, **kwargs: Any) -> list[dict]:
+        rows = parent.count(start, end, **kwargs)
+        return merge_rows(rows, (*keys, *day), parent.counts)
+
+    return register(
+        Fact(
+            name,
+            model,
+            keys,
+            parent.counts,
+            count,
+            additive=parent.additive,
+            splits_days=parent.splits_days,
+            parent=parent,
+        )
+    )
 
 
 # --- counting days ---------------------------------------------------------------
