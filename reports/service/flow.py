@@ -13,7 +13,6 @@ registration; "with an article" one linked to a knowledge-base article.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +34,7 @@ from reports.service.common import (
     median_of_buckets,
     rate,
 )
+from reports.service.days import Days
 from routing.models import DefectLink
 
 COUNTS = (
@@ -50,16 +50,18 @@ COUNTS = (
 KEYS = ("channel", "category_id")
 
 
-def _cohort(start: datetime, end: datetime) -> list[dict]:
-    return rollups.shared("flow", start, end, lambda: _read_cohort(start, end))
+def _cohort(days: Days) -> list[dict]:
+    return rollups.shared("flow.cohort", days, lambda: _read_cohort(days))
 
 
-def _read_cohort(start: datetime, end: datetime) -> list[dict]:
-    """The tickets registered in ``[start, end)``, each with its line moves
-    (oldest first), whether an article and a defect were linked to it."""
+def _read_cohort(days: Days) -> list[dict]:
+    """The tickets registered on ``days``, each with its local day, its line
+    moves (oldest first), whether an article and a defect were linked to it."""
+    start, end = days.start, days.end
     tickets = {
         row.id: {
             "id": row.id,
+            "day": days.day_of(row.created_at),
             "channel": row.channel.value,
             "category_id": row.category_id,
             "line": row.line,
@@ -140,29 +142,30 @@ def classify(ticket: dict) -> Counter:
     return out
 
 
-def _count(start: datetime, end: datetime) -> list[dict]:
+def _count(days: Days) -> list[dict]:
     rows: dict[tuple, Counter] = {}
-    for ticket in _cohort(start, end):
-        key = (ticket["channel"], ticket["category_id"])
+    for ticket in _cohort(days):
+        key = (ticket["day"], ticket["channel"], ticket["category_id"])
         rows.setdefault(key, Counter()).update(classify(ticket))
     return [
-        {"channel": k[0], "category_id": k[1]} | {c: int(v.get(c, 0)) for c in COUNTS}
+        {"day": k[0], "channel": k[1], "category_id": k[2]}
+        | {c: int(v.get(c, 0)) for c in COUNTS}
         for k, v in rows.items()
     ]
 
 
-def _count_times(start: datetime, end: datetime) -> list[dict]:
+def _count_times(days: Days) -> list[dict]:
     buckets: Counter = Counter()
-    for ticket in _cohort(start, end):
-        if ticket["resolved_at"] is None:
+    for t in _cohort(days):
+        if t["resolved_at"] is None:
             continue
-        for line, seconds in line_seconds(ticket).items():
-            buckets[
-                (ticket["channel"], ticket["category_id"], line, bucket_of(seconds))
-            ] += 1
+        for line, seconds in line_seconds(t).items():
+            key = (t["day"], t["channel"], t["category_id"], line, bucket_of(seconds))
+            buckets[key] += 1
     return [
-        {"channel": c, "category_id": cat, "line": line, "bucket": b, "tickets": n}
-        for (c, cat, line, b), n in buckets.items()
+        {"day": day, "channel": c, "category_id": cat, "line": line, "bucket": b}
+        | {"tickets": n}
+        for (day, c, cat, line, b), n in buckets.items()
     ]
 
 

@@ -20,6 +20,7 @@ from helpdesk.models import ACTIVE_STATUSES, Ticket, format_ticket_number
 from reports.models import ReportVolumeDay, ReportVolumeSeries
 from reports.service import rollups
 from reports.service.common import Filters, category_names, series
+from reports.service.days import Days
 
 COUNTS = ("created", "resolved")
 KEYS = ("line", "channel", "category_id", "priority")
@@ -34,26 +35,26 @@ AGE_BUCKETS = (
 OLDEST = 20
 
 
-def _count(start: datetime, end: datetime) -> list[dict]:
+def _count(days: Days) -> list[dict]:
     rows = []
     for column, name in (
         (Ticket.created_at, "created"),
         (Ticket.resolved_at, "resolved"),
     ):
-        query = (
-            sa.select(
-                Ticket.line,
-                Ticket.channel,
-                Ticket.category_id,
-                Ticket.priority,
-                sa.func.count(),
-            )
-            .where(column >= start, column < end)
-            .group_by(Ticket.line, Ticket.channel, Ticket.category_id, Ticket.priority)
-        )
-        for line, channel, category_id, priority, n in db.session.execute(query):
+        ticket = sa.select(
+            days.index_sql(column).label("day"),
+            Ticket.line,
+            Ticket.channel,
+            Ticket.category_id,
+            Ticket.priority,
+        ).where(days.within(column))
+        ticket = ticket.subquery()
+        keys = (ticket.c.day, *(ticket.c[k] for k in KEYS))
+        query = sa.select(*keys, sa.func.count()).group_by(*keys)
+        for day, line, channel, category_id, priority, n in db.session.execute(query):
             rows.append(
                 {
+                    "day": days.day(day),
                     "line": line,
                     "channel": channel.value,
                     "category_id": category_id,
@@ -61,29 +62,12 @@ def _count(start: datetime, end: datetime) -> list[dict]:
                     name: int(n),
                 }
             )
-    return rollups.merge_rows(rows, KEYS, COUNTS)
-
-
-def _count_series(start: datetime, end: datetime) -> list[dict]:
-    def count(column):
-        return (
-            sa.select(sa.func.count())
-            .select_from(Ticket)
-            .where(column >= start, column < end)
-            .scalar_subquery()
-        )
-
-    created, resolved = db.session.execute(
-        sa.select(count(Ticket.created_at), count(Ticket.resolved_at))
-    ).one()
-    return [{"created": int(created), "resolved": int(resolved)}]
+    return rollups.merge_rows(rows, ("day", *KEYS), COUNTS)
 
 
 FACT = rollups.register(rollups.Fact("volume", ReportVolumeDay, KEYS, COUNTS, _count))
 # The day series without filters: a row a day instead of one per combination.
-SERIES = rollups.register(
-    rollups.Fact("volume_series", ReportVolumeSeries, (), COUNTS, _count_series)
-)
+SERIES = rollups.projection("volume_series", ReportVolumeSeries, FACT, ())
 
 
 def _sum_by(cells: dict[tuple, dict], index: int) -> dict[tuple, dict]:
