@@ -283,14 +283,15 @@ class ReportSubscription(Base):
 # migration check can tell them apart). Declared here, beside the reports,
 # not in the core's models: they join the core's tables all the same.
 REPORT_INDEXES = (
-    # Resolved per day; backlog ageing (active tickets by age, line, priority).
+    # Resolved per day; backlog ageing and the oldest open tickets (an index
+    # range per status, line, priority and age: ``reports.service.backlog``).
     sa.Index("ix_tickets_report_resolved_at", Ticket.resolved_at),
     sa.Index(
-        "ix_tickets_report_status_created_at",
+        "ix_tickets_report_status_line_priority_created_at",
         Ticket.status,
-        Ticket.created_at,
         Ticket.line,
         Ticket.priority,
+        Ticket.created_at,
     ),
     # The scheduler's "tickets changed since" (the days to recount).
     sa.Index("ix_tickets_report_updated_at", Ticket.updated_at),

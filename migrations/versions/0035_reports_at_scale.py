@@ -1,5 +1,6 @@
 """Reports at a million tickets: the flow's roll-ups without dimensions (its
-unfiltered series and time on each line)
+unfiltered series and time on each line); the backlog's index by status,
+line, priority and registration (each age bucket one range of it)
 
 The new tables sum existing roll-up rows over fewer keys, so they are filled
 here from those rows in SQL (exact, nothing recounted from the tickets).
@@ -45,9 +46,7 @@ def _create(name, keys, counts):
         sa.Column("day", sa.Date(), nullable=False),
         *(sa.Column(k, sa.Integer(), nullable=False) for k in keys),
         *(sa.Column(c, sa.Integer(), nullable=False) for c in counts),
-        sa.PrimaryKeyConstraint(
-            "zone", "grain", "day", *keys, name=op.f(f"pk_{name}")
-        ),
+        sa.PrimaryKeyConstraint("zone", "grain", "day", *keys, name=op.f(f"pk_{name}")),
         **ROWLESS,
     )
 
@@ -62,12 +61,22 @@ def _fill(name, keys, counts, parent):
     )
 
 
+OLD_BACKLOG = "ix_tickets_report_status_created_at"
+BACKLOG = "ix_tickets_report_status_line_priority_created_at"
+
+
 def upgrade():
     for name, keys, counts, parent in PROJECTIONS:
         _create(name, keys, counts)
         _fill(name, keys, counts, parent)
+    op.create_index(BACKLOG, "tickets", ["status", "line", "priority", "created_at"])
+    op.drop_index(OLD_BACKLOG, "tickets")
 
 
 def downgrade():
+    op.create_index(
+        OLD_BACKLOG, "tickets", ["status", "created_at", "line", "priority"]
+    )
+    op.drop_index(BACKLOG, "tickets")
     for name, *_ in reversed(PROJECTIONS):
         op.drop_table(name)
