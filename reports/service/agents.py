@@ -32,7 +32,14 @@ from helpdesk.models import (
 )
 from reports.models import ReportAgentDay, ReportAgentTimes
 from reports.service import csat, rollups
-from reports.service.common import Filters, bucket_of, median_of_buckets, people, rate
+from reports.service.common import (
+    Filters,
+    bucket_of,
+    median_of_buckets,
+    people,
+    rate,
+    unindexed,
+)
 from reports.service.days import Days
 from sla.models import Phase, SlaClock, Target
 
@@ -88,7 +95,7 @@ def _first_staff_replies(ticket_ids: list[int]) -> set[int]:
                 sa.select(sa.func.min(TicketEvent.id))
                 .where(
                     TicketEvent.ticket_id.in_(chunk),
-                    TicketEvent.kind == EventKind.REPLIED,
+                    unindexed(TicketEvent.kind) == EventKind.REPLIED,
                     TicketEvent.actor_id.in_(_staff()),
                 )
                 .group_by(TicketEvent.ticket_id)
@@ -105,7 +112,7 @@ def _reopenings(ticket_ids: list[int]) -> dict[int, int]:
             sa.select(TicketEvent.ticket_id, sa.func.max(TicketEvent.id))
             .where(
                 TicketEvent.ticket_id.in_(chunk),
-                TicketEvent.kind == EventKind.STATUS_CHANGED,
+                unindexed(TicketEvent.kind) == EventKind.STATUS_CHANGED,
                 _new_status() == TicketStatus.REOPENED.value,
             )
             .group_by(TicketEvent.ticket_id)
@@ -197,7 +204,7 @@ def _read_stopped_clocks(days: Days) -> list:
             .join(Ticket, Ticket.id == SlaClock.ticket_id)
             .where(
                 SlaClock.ticket_id.in_(chunk),
-                SlaClock.phase == Phase.STOPPED,
+                unindexed(SlaClock.phase) == Phase.STOPPED,
                 SlaClock.unanswered.is_(False),
                 SlaClock.stopped_at >= start,
                 SlaClock.stopped_at < end,

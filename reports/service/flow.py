@@ -33,6 +33,7 @@ from reports.service.common import (
     category_names,
     median_of_buckets,
     rate,
+    unindexed,
 )
 from reports.service.days import Days
 from routing.models import DefectLink
@@ -91,7 +92,7 @@ def _read_cohort(days: Days) -> list[dict]:
         sa.select(TicketEvent.ticket_id, TicketEvent.created_at, TicketEvent.data)
         .where(
             TicketEvent.ticket_id.in_(in_cohort),
-            TicketEvent.kind == EventKind.LINE_CHANGED,
+            unindexed(TicketEvent.kind) == EventKind.LINE_CHANGED,
         )
         .order_by(TicketEvent.id)
     )
