@@ -34,18 +34,6 @@ OLDEST = 20
 LINES = (1, 2, 3)  # the tickets' CHECK allows no other
 
 
-def _combinations(f: Filters) -> list[tuple]:
-    """Every (status, line, priority) of active tickets the filters allow."""
-    lines = [f.line] if f.line else LINES
-    priorities = [Priority(f.priority)] if f.priority else list(Priority)
-    return [
-        (status, line, priority)
-        for status in sorted(ACTIVE_STATUSES)
-        for line in lines
-        for priority in priorities
-    ]
-
-
 def age_ranges(now: datetime) -> list[tuple[str, datetime | None, datetime | None]]:
     """(bucket, created after, created at or before): a ticket registered
     less than ``high`` days before ``now`` is in the youngest such bucket
@@ -67,27 +55,55 @@ def _age_conditions(after: datetime | None, until: datetime | None) -> list:
     return conditions
 
 
+def _values(name: str, values: list) -> sa.Subquery:
+    """A one-column derived table of ``values`` (a UNION ALL of literals)."""
+    rows = [sa.select(sa.literal(v).label(name)) for v in values]
+    return (sa.union_all(*rows) if len(rows) > 1 else rows[0]).subquery()
+
+
+def _combination_tables(f: Filters) -> tuple[sa.Subquery, ...]:
+    """The active statuses, the lines and the priorities the filters allow,
+    as derived tables to join: one row per combination, whose correlated
+    subqueries each seek one prefix of the index."""
+    return (
+        _values("status", sorted(s.value for s in ACTIVE_STATUSES)),
+        _values("line", [f.line] if f.line else list(LINES)),
+        _values(
+            "priority", [f.priority] if f.priority else [p.value for p in Priority]
+        ),
+    )
+
+
 def _cells_by_ranges(f: Filters, now: datetime) -> Counter:
-    """(line, priority, bucket) -> tickets: one statement of index-range
-    counts, one per status, line, priority and bucket."""
-    keys, counts = [], []
-    for status, line, priority in _combinations(f):
-        for name, after, until in age_ranges(now):
-            keys.append((line, priority.value, name))
-            counts.append(
-                sa.select(sa.func.count())
-                .select_from(Ticket)
-                .where(
-                    Ticket.status == status,
-                    Ticket.line == line,
-                    Ticket.priority == priority,
-                    *_age_conditions(after, until),
-                )
-                .scalar_subquery()
+    """(line, priority, bucket) -> tickets: for every (status, line,
+    priority) the filters allow, one index-range count per age bucket (a
+    correlated count on the combination's index prefix)."""
+    statuses, lines, priorities = _combination_tables(f)
+    ranges = age_ranges(now)
+
+    def count(after: datetime | None, until: datetime | None) -> sa.ScalarSelect:
+        return (
+            sa.select(sa.func.count())
+            .select_from(Ticket)
+            .where(
+                Ticket.status == statuses.c.status,
+                Ticket.line == lines.c.line,
+                Ticket.priority == priorities.c.priority,
+                *_age_conditions(after, until),
             )
+            .correlate(statuses, lines, priorities)
+            .scalar_subquery()
+        )
+
+    query = sa.select(
+        lines.c.line,
+        priorities.c.priority,
+        *(count(after, until) for _name, after, until in ranges),
+    ).select_from(statuses.join(lines, sa.true()).join(priorities, sa.true()))
     cells: Counter = Counter()
-    for key, n in zip(keys, db.session.execute(sa.select(*counts)).one(), strict=True):
-        cells[key] += int(n)
+    for line, priority, *counts in db.session.execute(query):
+        for (name, *_bounds), n in zip(ranges, counts, strict=True):
+            cells[(line, priority, name)] += int(n)
     return cells
 
 
@@ -154,16 +170,57 @@ def ageing(f: Filters, *, now: datetime) -> dict[str, Any]:
     }
 
 
-def oldest_open(f: Filters, *, limit: int = OLDEST) -> list[dict]:
-    """The ``limit`` oldest active tickets: the oldest of each active
-    status, line and priority (each an ordered walk of the index), in one
-    UNION ALL, merged."""
-    residual = []
+def _residual(f: Filters) -> list:
+    """The filters the index does not hold."""
+    conditions = []
     if f.channel:
-        residual.append(Ticket.channel == f.channel)
+        conditions.append(Ticket.channel == f.channel)
     if f.category_id:
-        residual.append(Ticket.category_id == f.category_id)
-    walks = [
+        conditions.append(Ticket.category_id == f.category_id)
+    return conditions
+
+
+def _cutoff(f: Filters, limit: int) -> datetime | None:
+    """An instant the ``limit`` oldest active tickets are registered at or
+    before: the earliest of each (status, line, priority)'s ``limit``-th
+    oldest (a seek and ``limit`` index entries each). None when no
+    combination has that many."""
+    statuses, lines, priorities = _combination_tables(f)
+    nth = (
+        sa.select(Ticket.created_at)
+        .where(
+            Ticket.status == statuses.c.status,
+            Ticket.line == lines.c.line,
+            Ticket.priority == priorities.c.priority,
+            *_residual(f),
+        )
+        .correlate(statuses, lines, priorities)
+        .order_by(Ticket.created_at)
+        .offset(limit - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+    cutoffs = sa.select(nth.label("nth")).select_from(
+        statuses.join(lines, sa.true()).join(priorities, sa.true())
+    )
+    found = [at for at in db.session.scalars(cutoffs) if at is not None]
+    return min(found) if found else None
+
+
+def oldest_open(f: Filters, *, limit: int = OLDEST) -> list[dict]:
+    """The ``limit`` oldest active tickets: below ``_cutoff``, every
+    (status, line, priority) range of the index holds at most ``limit`` of
+    them, so a bounded number of entries is read and sorted."""
+    conditions = [
+        Ticket.status.in_(sorted(ACTIVE_STATUSES)),
+        Ticket.line.in_([f.line] if f.line else list(LINES)),
+        Ticket.priority.in_([f.priority] if f.priority else list(Priority)),
+        *_residual(f),
+    ]
+    cutoff = _cutoff(f, limit)
+    if cutoff is not None:
+        conditions.append(Ticket.created_at <= cutoff)
+    query = (
         sa.select(
             Ticket.id,
             Ticket.subject,
@@ -172,19 +229,10 @@ def oldest_open(f: Filters, *, limit: int = OLDEST) -> list[dict]:
             Ticket.status,
             Ticket.created_at,
         )
-        .where(
-            Ticket.status == status,
-            Ticket.line == line,
-            Ticket.priority == priority,
-            *residual,
-        )
+        .where(*conditions)
         .order_by(Ticket.created_at, Ticket.id)
         .limit(limit)
-        .subquery()
-        for status, line, priority in _combinations(f)
-    ]
-    union = sa.union_all(*(sa.select(walk) for walk in walks)).subquery()
-    query = sa.select(union).order_by(union.c.created_at, union.c.id).limit(limit)
+    )
     return [
         {
             "ticket_id": r.id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +14,9 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import ACTIVE_STATUSES, Channel, Priority, Role, Ticket
 from helpdesk.models import TicketStatus as S
+from reports.periods import Period
+from reports.service import backlog
+from reports.service.common import Filters
 from tests.builders import make_ticket, make_user, snapshot
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -104,3 +107,14 @@ def test_the_backlog_equals_the_raw_counts(app, client, bearer, world, query, on
     assert _cells(backlog["by_priority"], "priority") == want["by_priority"]
     assert sum(backlog["by_age"].values()) == want["total"]
     assert [r["ticket_id"] for r in got["oldest"]] == oldest
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5])
+@pytest.mark.parametrize("only", [{}, {"line": 1}, {"channel": Channel.WEB}])
+def test_the_oldest_below_the_cutoff_are_the_oldest_of_all(app, world, limit, only):
+    """With few tickets per status, line and priority, the cutoff (the
+    earliest of every combination's ``limit``-th oldest) bounds the read."""
+    f = Filters(Period("UTC", date(2026, 11, 1), date(2026, 11, 24)), **only)
+    with app.app_context():
+        got = [r["ticket_id"] for r in backlog.oldest_open(f, limit=limit)]
+    assert got == _expected(app, **only)[1][:limit]
