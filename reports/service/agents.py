@@ -32,7 +32,15 @@ from helpdesk.models import (
 )
 from reports.models import ReportAgentDay, ReportAgentTimes
 from reports.service import csat, rollups
-from reports.service.common import Filters, bucket_of, median_of_buckets, people, rate
+from reports.service.common import (
+    Filters,
+    bucket_of,
+    median_of_buckets,
+    people,
+    rate,
+    unindexed,
+)
+from reports.service.days import Days
 from sla.models import Phase, SlaClock, Target
 
 COUNTS = (
@@ -62,7 +70,7 @@ def _chunks(items: list) -> Iterator[list]:
         yield items[i : i + _CHUNK]
 
 
-def _events(kind: str, start: datetime, end: datetime, *extra) -> list:
+def _events(kind: str, days: Days, *extra) -> list:
     return db.session.execute(
         sa.select(
             TicketEvent.id,
@@ -71,8 +79,7 @@ def _events(kind: str, start: datetime, end: datetime, *extra) -> list:
             TicketEvent.created_at,
         ).where(
             TicketEvent.kind == kind,
-            TicketEvent.created_at >= start,
-            TicketEvent.created_at < end,
+            days.within(TicketEvent.created_at),
             TicketEvent.actor_id.in_(_staff()),
             *extra,
         )
@@ -88,7 +95,7 @@ def _first_staff_replies(ticket_ids: list[int]) -> set[int]:
                 sa.select(sa.func.min(TicketEvent.id))
                 .where(
                     TicketEvent.ticket_id.in_(chunk),
-                    TicketEvent.kind == EventKind.REPLIED,
+                    unindexed(TicketEvent.kind) == EventKind.REPLIED,
                     TicketEvent.actor_id.in_(_staff()),
                 )
                 .group_by(TicketEvent.ticket_id)
@@ -105,7 +112,7 @@ def _reopenings(ticket_ids: list[int]) -> dict[int, int]:
             sa.select(TicketEvent.ticket_id, sa.func.max(TicketEvent.id))
             .where(
                 TicketEvent.ticket_id.in_(chunk),
-                TicketEvent.kind == EventKind.STATUS_CHANGED,
+                unindexed(TicketEvent.kind) == EventKind.STATUS_CHANGED,
                 _new_status() == TicketStatus.REOPENED.value,
             )
             .group_by(TicketEvent.ticket_id)
@@ -124,20 +131,17 @@ def _tickets(ticket_ids: list[int]) -> dict[int, tuple]:
     return out
 
 
-def _count(start: datetime, end: datetime, day_of=None) -> list[dict]:
-    """Rows per agent (and per local day, with ``day_of``)."""
+def _count(days: Days) -> list[dict]:
+    """Rows per agent and local day."""
 
     def key(agent_id: int, at: datetime) -> tuple:
-        return (agent_id, day_of(at) if day_of else None)
+        return (agent_id, days.day_of(at))
 
     rows: dict[tuple, Counter] = defaultdict(Counter)
     handled: dict[tuple, set] = defaultdict(set)
-    replies = _events(EventKind.REPLIED, start, end)
+    replies = _events(EventKind.REPLIED, days)
     resolutions = _events(
-        EventKind.STATUS_CHANGED,
-        start,
-        end,
-        _new_status() == TicketStatus.RESOLVED.value,
+        EventKind.STATUS_CHANGED, days, _new_status() == TicketStatus.RESOLVED.value
     )
     firsts = _first_staff_replies(sorted({r.ticket_id for r in replies}))
     for event in replies:
@@ -159,26 +163,23 @@ def _count(start: datetime, end: datetime, day_of=None) -> list[dict]:
         handled[k].add(event.ticket_id)
     for k, ids in handled.items():
         rows[k]["tickets"] = len(ids)
-    for agent_id, outcome, at in _sla_outcomes(start, end):
+    for agent_id, outcome, at in _sla_outcomes(days):
         rows[key(agent_id, at)][outcome] += 1
     return [
-        {"agent_id": agent_id}
-        | ({"day": day} if day_of else {})
-        | {c: counts.get(c, 0) for c in COUNTS}
+        {"agent_id": agent_id, "day": day} | {c: counts.get(c, 0) for c in COUNTS}
         for (agent_id, day), counts in rows.items()
         if agent_id
     ]
 
 
-def _stopped_clocks(start: datetime, end: datetime) -> list:
-    return rollups.shared(
-        "agents", start, end, lambda: _read_stopped_clocks(start, end)
-    )
+def _stopped_clocks(days: Days) -> list:
+    return rollups.shared("agents.clocks", days, lambda: _read_stopped_clocks(days))
 
 
-def _read_stopped_clocks(start: datetime, end: datetime) -> list:
+def _read_stopped_clocks(days: Days) -> list:
     """Clocks stopped by their own event in ``[start, end)``: a clock stops
     with a reply or a status change, so only those events' tickets are read."""
+    start, end = days.start, days.end
     ticket_ids = sorted(
         set(
             db.session.scalars(
@@ -203,7 +204,7 @@ def _read_stopped_clocks(start: datetime, end: datetime) -> list:
             .join(Ticket, Ticket.id == SlaClock.ticket_id)
             .where(
                 SlaClock.ticket_id.in_(chunk),
-                SlaClock.phase == Phase.STOPPED,
+                unindexed(SlaClock.phase) == Phase.STOPPED,
                 SlaClock.unanswered.is_(False),
                 SlaClock.stopped_at >= start,
                 SlaClock.stopped_at < end,
@@ -212,11 +213,12 @@ def _read_stopped_clocks(start: datetime, end: datetime) -> list:
     return clocks
 
 
-def _sla_outcomes(start: datetime, end: datetime) -> list[tuple[int, str, datetime]]:
+def _sla_outcomes(days: Days) -> list[tuple[int, str, datetime]]:
     """(agent, "sla_met" or "sla_breached", the instant it was decided)."""
+    start, end = days.start, days.end
     met = [
         (clock.assignee_id, "sla_met", clock.stopped_at)
-        for clock in _stopped_clocks(start, end)
+        for clock in _stopped_clocks(days)
         if clock.assignee_id and clock.breached_at is None
     ]
     breached = db.session.execute(
@@ -229,11 +231,11 @@ def _sla_outcomes(start: datetime, end: datetime) -> list[tuple[int, str, dateti
     return met + [(agent_id, "sla_breached", at) for agent_id, at in breached]
 
 
-def _count_times(start: datetime, end: datetime, day_of=None) -> list[dict]:
+def _count_times(days: Days) -> list[dict]:
     buckets: Counter = Counter()
-    for clock in _stopped_clocks(start, end):
+    for clock in _stopped_clocks(days):
         if clock.assignee_id and clock.target.value in TIMED:
-            day = day_of(clock.stopped_at) if day_of else None
+            day = days.day_of(clock.stopped_at)
             key = (
                 clock.assignee_id,
                 clock.target.value,
@@ -242,8 +244,7 @@ def _count_times(start: datetime, end: datetime, day_of=None) -> list[dict]:
             )
             buckets[key] += 1
     return [
-        {"agent_id": a, "target": t, "bucket": b, "clocks": n}
-        | ({"day": day} if day_of else {})
+        {"agent_id": a, "target": t, "bucket": b, "clocks": n, "day": day}
         for (a, t, b, day), n in buckets.items()
     ]
 
@@ -255,8 +256,6 @@ FACT = rollups.register(
         ("agent_id",),
         COUNTS,
         _count,
-        additive=False,
-        splits_days=True,
     )
 )
 TIMES = rollups.register(
@@ -266,7 +265,6 @@ TIMES = rollups.register(
         ("agent_id", "target", "bucket"),
         ("clocks",),
         _count_times,
-        splits_days=True,
     )
 )
 

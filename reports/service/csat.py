@@ -21,33 +21,39 @@ from helpdesk.pagination import decode_key, page
 from reports.models import ReportRatingDay, ReportRatingSeries
 from reports.service import rollups
 from reports.service.common import Filters, category_names, people, rate, series
+from reports.service.days import Days
 
 COUNTS = ("ratings", "score_sum", "good")
 KEYS = ("line", "agent_id", "category_id", "organization")
 Requester = aliased(User)
 
 
-def _count(start: datetime, end: datetime) -> list[dict]:
-    agent = sa.func.coalesce(Ticket.assignee_id, 0)
-    organization = sa.func.coalesce(Organisation.name, "")
-    query = (
+def _count(days: Days) -> list[dict]:
+    rating = (
         sa.select(
-            Ticket.line,
-            agent,
-            Ticket.category_id,
-            organization,
-            sa.func.count(),
-            sa.func.sum(Rating.score),
-            sa.func.sum(sa.case((Rating.score >= 4, 1), else_=0)),
+            days.index_sql(Rating.created_at).label("day"),
+            Ticket.line.label("line"),
+            sa.func.coalesce(Ticket.assignee_id, 0).label("agent_id"),
+            Ticket.category_id.label("category_id"),
+            sa.func.coalesce(Organisation.name, "").label("organization"),
+            Rating.score.label("score"),
         )
         .join(Ticket, Ticket.id == Rating.ticket_id)
         .join(Requester, Requester.id == Ticket.requester_id)
         .outerjoin(Organisation, Organisation.id == Requester.organisation_id)
-        .where(Rating.created_at >= start, Rating.created_at < end)
-        .group_by(Ticket.line, agent, Ticket.category_id, organization)
+        .where(days.within(Rating.created_at))
+        .subquery()
     )
+    keys = (rating.c.day, *(rating.c[k] for k in KEYS))
+    query = sa.select(
+        *keys,
+        sa.func.count(),
+        sa.func.sum(rating.c.score),
+        sa.func.sum(sa.case((rating.c.score >= 4, 1), else_=0)),
+    ).group_by(*keys)
     return [
         {
+            "day": days.day(day),
             "line": line,
             "agent_id": int(agent_id),
             "category_id": category_id,
@@ -56,28 +62,15 @@ def _count(start: datetime, end: datetime) -> list[dict]:
             "score_sum": int(total),
             "good": int(good),
         }
-        for line, agent_id, category_id, org, n, total, good in db.session.execute(
+        for day, line, agent_id, category_id, org, n, total, good in db.session.execute(
             query
         )
     ]
 
 
-def _count_series(start: datetime, end: datetime) -> list[dict]:
-    n, total, good = db.session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.sum(Rating.score),
-            sa.func.sum(sa.case((Rating.score >= 4, 1), else_=0)),
-        ).where(Rating.created_at >= start, Rating.created_at < end)
-    ).one()
-    return [{"ratings": int(n), "score_sum": int(total or 0), "good": int(good or 0)}]
-
-
 FACT = rollups.register(rollups.Fact("csat", ReportRatingDay, KEYS, COUNTS, _count))
 # The trend without filters: a row a day instead of one per combination.
-SERIES = rollups.register(
-    rollups.Fact("csat_series", ReportRatingSeries, (), COUNTS, _count_series)
-)
+SERIES = rollups.projection("csat_series", ReportRatingSeries, FACT, ())
 
 
 def figures(sums: dict[str, int]) -> dict[str, Any]:

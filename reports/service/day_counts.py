@@ -5,7 +5,7 @@ defects filed for line 3."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
 
 import sqlalchemy as sa
 
@@ -15,6 +15,7 @@ from knowledge_base.models import ArticleTicketLink, Deflection, LinkKind
 from reports.models import ReportDayCounts
 from reports.periods import Period
 from reports.service import rollups
+from reports.service.days import Days
 from routing.models import Defect
 
 COUNTS = (
@@ -26,40 +27,38 @@ COUNTS = (
 )
 
 
-def _count(start: datetime, end: datetime) -> list[dict]:
-    def within(column):
-        return sa.and_(column >= start, column < end)
+def _count(days: Days) -> list[dict]:
+    """Per local day; a phone ticket resolved on the call counts once a day
+    however many of its article links were made that day."""
+    per_day: dict = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
 
-    def count(model, *conditions):
-        return (
-            sa.select(sa.func.count())
-            .select_from(model)
-            .where(*conditions)
-            .scalar_subquery()
-        )
+    def add(name: str, instant, what: sa.ColumnElement, *conditions) -> None:
+        """Count the distinct ``what`` of the rows per local day of ``instant``."""
+        rows = sa.select(days.index_sql(instant).label("day"), what.label("what"))
+        rows = rows.where(days.within(instant), *conditions).subquery()
+        query = sa.select(rows.c.day, sa.func.count(sa.distinct(rows.c.what)))
+        for day, n in db.session.execute(query.group_by(rows.c.day)):
+            per_day[days.day(day)][name] = int(n)
 
-    row = db.session.execute(
-        sa.select(
-            count(Deflection, within(Deflection.created_at)),
-            count(Ticket, Ticket.channel == Channel.WEB, within(Ticket.created_at)),
-            count(Ticket, Ticket.channel == Channel.PHONE, within(Ticket.created_at)),
-            sa.select(sa.func.count(sa.distinct(ArticleTicketLink.ticket_id)))
-            .join(Ticket, Ticket.id == ArticleTicketLink.ticket_id)
-            .where(
-                ArticleTicketLink.kind == LinkKind.RESOLVED_ON_CALL,
-                Ticket.channel == Channel.PHONE,
-                within(ArticleTicketLink.created_at),
-            )
-            .scalar_subquery(),
-            count(Defect, within(Defect.created_at)),
-        )
-    ).one()
-    return [dict(zip(COUNTS, (int(v) for v in row), strict=True))]
+    add("deflections", Deflection.created_at, Deflection.id)
+    for name, channel in (
+        ("web_tickets", Channel.WEB),
+        ("phone_tickets", Channel.PHONE),
+    ):
+        add(name, Ticket.created_at, Ticket.id, Ticket.channel == channel)
+    add(
+        "resolved_on_call",
+        ArticleTicketLink.created_at,
+        ArticleTicketLink.ticket_id,
+        ArticleTicketLink.kind == LinkKind.RESOLVED_ON_CALL,
+        Ticket.channel == Channel.PHONE,
+        Ticket.id == ArticleTicketLink.ticket_id,
+    )
+    add("defects_filed", Defect.created_at, Defect.id)
+    return [{"day": day} | counts for day, counts in per_day.items()]
 
 
-FACT = rollups.register(
-    rollups.Fact("day_counts", ReportDayCounts, (), COUNTS, _count, additive=False)
-)
+FACT = rollups.register(rollups.Fact("day_counts", ReportDayCounts, (), COUNTS, _count))
 rollups.EXTRA_CHANGES.extend(
     [Deflection.created_at, ArticleTicketLink.created_at, Defect.created_at]
 )

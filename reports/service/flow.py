@@ -13,7 +13,6 @@ registration; "with an article" one linked to a knowledge-base article.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +20,12 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Channel, EventKind, Ticket, TicketEvent
 from knowledge_base.models import ArticleTicketLink
-from reports.models import ReportFlowDay, ReportFlowTimes
+from reports.models import (
+    ReportFlowDay,
+    ReportFlowLineTimes,
+    ReportFlowSeries,
+    ReportFlowTimes,
+)
 from reports.service import day_counts, rollups
 from reports.service.common import (
     Filters,
@@ -29,7 +33,9 @@ from reports.service.common import (
     category_names,
     median_of_buckets,
     rate,
+    unindexed,
 )
+from reports.service.days import Days
 from routing.models import DefectLink
 
 COUNTS = (
@@ -45,16 +51,18 @@ COUNTS = (
 KEYS = ("channel", "category_id")
 
 
-def _cohort(start: datetime, end: datetime) -> list[dict]:
-    return rollups.shared("flow", start, end, lambda: _read_cohort(start, end))
+def _cohort(days: Days) -> list[dict]:
+    return rollups.shared("flow.cohort", days, lambda: _read_cohort(days))
 
 
-def _read_cohort(start: datetime, end: datetime) -> list[dict]:
-    """The tickets registered in ``[start, end)``, each with its line moves
-    (oldest first), whether an article and a defect were linked to it."""
+def _read_cohort(days: Days) -> list[dict]:
+    """The tickets registered on ``days``, each with its local day, its line
+    moves (oldest first), whether an article and a defect were linked to it."""
+    start, end = days.start, days.end
     tickets = {
         row.id: {
             "id": row.id,
+            "day": days.day_of(row.created_at),
             "channel": row.channel.value,
             "category_id": row.category_id,
             "line": row.line,
@@ -84,7 +92,7 @@ def _read_cohort(start: datetime, end: datetime) -> list[dict]:
         sa.select(TicketEvent.ticket_id, TicketEvent.created_at, TicketEvent.data)
         .where(
             TicketEvent.ticket_id.in_(in_cohort),
-            TicketEvent.kind == EventKind.LINE_CHANGED,
+            unindexed(TicketEvent.kind) == EventKind.LINE_CHANGED,
         )
         .order_by(TicketEvent.id)
     )
@@ -135,29 +143,30 @@ def classify(ticket: dict) -> Counter:
     return out
 
 
-def _count(start: datetime, end: datetime) -> list[dict]:
+def _count(days: Days) -> list[dict]:
     rows: dict[tuple, Counter] = {}
-    for ticket in _cohort(start, end):
-        key = (ticket["channel"], ticket["category_id"])
+    for ticket in _cohort(days):
+        key = (ticket["day"], ticket["channel"], ticket["category_id"])
         rows.setdefault(key, Counter()).update(classify(ticket))
     return [
-        {"channel": k[0], "category_id": k[1]} | {c: int(v.get(c, 0)) for c in COUNTS}
+        {"day": k[0], "channel": k[1], "category_id": k[2]}
+        | {c: int(v.get(c, 0)) for c in COUNTS}
         for k, v in rows.items()
     ]
 
 
-def _count_times(start: datetime, end: datetime) -> list[dict]:
+def _count_times(days: Days) -> list[dict]:
     buckets: Counter = Counter()
-    for ticket in _cohort(start, end):
-        if ticket["resolved_at"] is None:
+    for t in _cohort(days):
+        if t["resolved_at"] is None:
             continue
-        for line, seconds in line_seconds(ticket).items():
-            buckets[
-                (ticket["channel"], ticket["category_id"], line, bucket_of(seconds))
-            ] += 1
+        for line, seconds in line_seconds(t).items():
+            key = (t["day"], t["channel"], t["category_id"], line, bucket_of(seconds))
+            buckets[key] += 1
     return [
-        {"channel": c, "category_id": cat, "line": line, "bucket": b, "tickets": n}
-        for (c, cat, line, b), n in buckets.items()
+        {"day": day, "channel": c, "category_id": cat, "line": line, "bucket": b}
+        | {"tickets": n}
+        for (day, c, cat, line, b), n in buckets.items()
     ]
 
 
@@ -170,6 +179,12 @@ TIMES = rollups.register(
         ("tickets",),
         _count_times,
     )
+)
+# Without channel and category: the unfiltered series and medians read a row
+# a day (a month) and line and bucket.
+SERIES = rollups.projection("flow_series", ReportFlowSeries, FACT, ())
+LINE_TIMES = rollups.projection(
+    "flow_line_times", ReportFlowLineTimes, TIMES, ("line", "bucket")
 )
 
 
@@ -185,12 +200,14 @@ def _shares(sums: dict[str, int]) -> dict[str, Any]:
 
 def report(f: Filters, *, locale: str) -> dict[str, Any]:
     where = {"channel": f.channel, "category_id": f.category_id}
+    filtered = any(v is not None for v in where.values())
+    days, times = (FACT, TIMES) if filtered else (SERIES, LINE_TIMES)
     by_day = {
         k[0]: v
-        for k, v in rollups.read(FACT, f.period, group=("day",), where=where).items()
+        for k, v in rollups.read(days, f.period, group=("day",), where=where).items()
     }
     by_category = rollups.read(FACT, f.period, group=("category_id",), where=where)
-    times = rollups.read(TIMES, f.period, group=("line", "bucket"), where=where)
+    times = rollups.read(times, f.period, group=("line", "bucket"), where=where)
     buckets: dict[int, dict[int, int]] = {1: {}, 2: {}, 3: {}}
     for (line, bucket), sums in times.items():
         buckets[line][bucket] = sums["tickets"]

@@ -22,6 +22,7 @@ from reports.models import KbSearchMiss, ReportKbArticleDay
 from reports.periods import Period
 from reports.service import day_counts, rollups
 from reports.service.common import Filters, rate
+from reports.service.days import Days
 
 TOP = 10
 MISSES = 20
@@ -59,37 +60,42 @@ def report(f: Filters) -> dict[str, Any]:
     }
 
 
-def _count_articles(start: datetime, end: datetime) -> list[dict]:
+def _count_articles(days: Days) -> list[dict]:
     rows = []
-    links = db.session.execute(
-        sa.select(
-            ArticleTicketLink.article_id,
-            sa.func.count(),
-            sa.func.sum(
-                sa.case(
-                    (ArticleTicketLink.kind == LinkKind.RESOLVED_ON_CALL, 1), else_=0
-                )
-            ),
-        )
-        .where(
-            ArticleTicketLink.kind.in_([LinkKind.LINKED, LinkKind.RESOLVED_ON_CALL]),
-            ArticleTicketLink.created_at >= start,
-            ArticleTicketLink.created_at < end,
-        )
-        .group_by(ArticleTicketLink.article_id)
+    link = sa.select(
+        days.index_sql(ArticleTicketLink.created_at).label("day"),
+        ArticleTicketLink.article_id,
+        ArticleTicketLink.kind,
+    ).where(
+        ArticleTicketLink.kind.in_([LinkKind.LINKED, LinkKind.RESOLVED_ON_CALL]),
+        days.within(ArticleTicketLink.created_at),
     )
-    for article_id, n, on_call in links:
+    link = link.subquery()
+    on_call = sa.case((link.c.kind == LinkKind.RESOLVED_ON_CALL, 1), else_=0)
+    links = sa.select(
+        link.c.day, link.c.article_id, sa.func.count(), sa.func.sum(on_call)
+    ).group_by(link.c.day, link.c.article_id)
+    for day, article_id, n, calls in db.session.execute(links):
         rows.append(
-            {"article_id": article_id, "linked": int(n), "on_call": int(on_call)}
+            {
+                "day": days.day(day),
+                "article_id": article_id,
+                "linked": int(n),
+                "on_call": int(calls),
+            }
         )
-    deflections = db.session.execute(
-        sa.select(Deflection.article_id, sa.func.count())
-        .where(Deflection.created_at >= start, Deflection.created_at < end)
-        .group_by(Deflection.article_id)
-    )
-    for article_id, n in deflections:
-        rows.append({"article_id": article_id, "deflections": int(n)})
-    return rollups.merge_rows(rows, ("article_id",), ARTICLE_COUNTS)
+    deflection = sa.select(
+        days.index_sql(Deflection.created_at).label("day"), Deflection.article_id
+    ).where(days.within(Deflection.created_at))
+    deflection = deflection.subquery()
+    deflections = sa.select(
+        deflection.c.day, deflection.c.article_id, sa.func.count()
+    ).group_by(deflection.c.day, deflection.c.article_id)
+    for day, article_id, n in db.session.execute(deflections):
+        rows.append(
+            {"day": days.day(day), "article_id": article_id, "deflections": int(n)}
+        )
+    return rollups.merge_rows(rows, ("day", "article_id"), ARTICLE_COUNTS)
 
 
 ARTICLE_COUNTS = ("linked", "on_call", "deflections")

@@ -1,11 +1,12 @@
 """Daily roll-ups per time zone, kept current by the scheduler, and the one
 way the reports read them.
 
-A *fact* is a roll-up table and the function that counts one span of UTC
-instants into its rows (``count(start, end)``: key columns and counts). The
-same function fills the table (``recount_day``) and answers for the days not
-rolled up yet, so a figure is the same whichever way it was read; the tests
-compare both with counts of their own.
+A *fact* is a roll-up table and the function that counts consecutive local
+days into its rows (``count(days)``: a row per local day and combination of
+key columns, with its counts; ``days`` is a ``reports.service.days.Days``).
+The same function fills the table (``recount_days``, a week of days per
+count) and answers for the days not rolled up yet, so a figure is the same
+whichever way it was read; the tests compare both with counts of their own.
 
 How the rows stay current (``roll``, the ``reports-rollup`` job): for every
 time zone a staff member uses, each local day that has ended is counted once;
@@ -38,11 +39,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from helpdesk.extensions import db
 from helpdesk.models import STAFF_ROLES, Rating, Ticket, TicketEvent, User
 from reports.models import ReportRollupState
-from reports.periods import Period, day_span, local_date, zone_of
+from reports.periods import Period, local_date, zone_of
+from reports.service.days import Days
 
 log = logging.getLogger(__name__)
 
@@ -53,40 +56,46 @@ MAX_DAYS_PER_RUN = 62
 _CHUNK = 500
 
 
+# Local days counted by one call of a fact's ``count``: a few statements a
+# week of days, and a bounded number of rows in memory.
+DAYS_PER_COUNT = 7
+
+
 @dataclass(frozen=True)
 class Fact:
     """A roll-up table (``model``: zone, day, ``keys``, ``counts``) and how
-    one span ``[start, end)`` of UTC instants is counted into its rows."""
+    consecutive local days are counted into its rows (each with its "day")."""
 
     name: str
     model: Any
     keys: tuple[str, ...]
     counts: tuple[str, ...]
-    count: Callable[[datetime, datetime], Iterable[dict]]
-    # Whether counting a span of several days gives the sum of counting each
-    # day (false for "distinct per day" counts): then days not rolled up
-    # are counted in one call where the figures need no day.
-    additive: bool = True
-    # Or: ``count(start, end, day_of=...)`` splits a span into local days
-    # itself (``day_of(instant)`` -> date, a "day" in each row), in one call.
-    splits_days: bool = False
+    count: Callable[[Days], Iterable[dict]]
+    # A projection's parent: this fact's rows are its rows summed over fewer keys.
+    parent: Fact | None = None
 
 
 FACTS: dict[str, Fact] = {}
 
 
-def shared(
-    name: str, start: datetime, end: datetime, compute: Callable[[], Any]
-) -> Any:
-    """``compute()`` once for two facts that read the same rows of the same
-    span (the flow and its times, the agents and their times): the last
-    answer per name is kept in the session, which ends with its request or
-    job run."""
+def shared(name: str, days: Days, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once for facts that read the same rows of the same days
+    (the flow and its times, the agents and their times, a fact and its
+    projections): the last answer per name is kept in the session, which
+    ends with its request or job run; ``recount_days`` forgets it first."""
     cache = db.session.info.setdefault("reports.shared", {})
-    key = (start, end)
-    if name not in cache or cache[name][0] != key:
-        cache[name] = (key, compute())
+    if name not in cache or cache[name][0] != days:
+        cache[name] = (days, compute())
     return cache[name][1]
+
+
+def _forget_shared(session: Session | None = None) -> None:
+    (session or db.session).info.pop("reports.shared", None)
+
+
+# Rows written in the session may change what was counted: forget it.
+for _event in ("after_flush", "after_commit", "after_soft_rollback"):
+    sa.event.listen(Session, _event, lambda session, *_: _forget_shared(session))
 
 
 def register(fact: Fact) -> Fact:
@@ -94,30 +103,68 @@ def register(fact: Fact) -> Fact:
     return fact
 
 
+def projection(name: str, model: Any, parent: Fact, keys: tuple[str, ...]) -> Fact:
+    """Register a fact whose rows are ``parent``'s summed over fewer key
+    columns (``keys``): an unfiltered figure then reads one row per day or
+    month and remaining key, not one per combination of the parent's keys.
+    Counted from ``parent.count`` itself, so both always agree."""
+
+    def count(days: Days) -> list[dict]:
+        rows = shared(parent.name, days, lambda: list(parent.count(days)))
+        return merge_rows(rows, (*keys, "day"), parent.counts)
+
+    return register(Fact(name, model, keys, parent.counts, count, parent=parent))
+
+
+def counted(fact: Fact, days: Days) -> list[dict]:
+    """``fact.count(days)``, kept for its projections (see ``shared``)."""
+    return shared(fact.name, days, lambda: list(fact.count(days)))
+
+
 # --- counting days ---------------------------------------------------------------
 
 
-def recount_day(zone: str, day: date) -> int:
-    """Replace every fact's rows of local ``day`` in ``zone``; flushes.
-    Answers how many rows were written."""
-    start, end = day_span(day, zone)
+def recount_days(zone: str, first: date, end: date) -> int:
+    """Replace every fact's day rows of local days ``[first, end)`` in
+    ``zone``, counting ``DAYS_PER_COUNT`` days at a time; flushes. Answers
+    how many rows were written."""
     written = 0
-    for fact in FACTS.values():
-        table = fact.model.__table__
-        db.session.execute(
-            table.delete().where(
-                table.c.zone == zone, table.c.grain == "D", table.c.day == day
+    _forget_shared()
+    for days in Days.of(zone, first, end).chunks(DAYS_PER_COUNT):
+        for fact in FACTS.values():
+            table = fact.model.__table__
+            db.session.execute(
+                table.delete().where(
+                    table.c.zone == zone,
+                    table.c.grain == "D",
+                    table.c.day >= days.first,
+                    table.c.day < days.day(len(days)),
+                )
             )
-        )
-        rows = [
-            {"zone": zone, "grain": "D", "day": day, **row}
-            for row in fact.count(start, end)
-            if any(row[c] for c in fact.counts)
-        ]
-        if rows:
-            db.session.execute(table.insert(), rows)
-            written += len(rows)
+            rows = [
+                {"zone": zone, "grain": "D", **row}
+                for row in counted(fact, days)
+                if any(row[c] for c in fact.counts)
+            ]
+            if rows:
+                db.session.execute(table.insert(), rows)
+                written += len(rows)
+        _forget_shared()
     return written
+
+
+def _runs(days: Iterable[date]) -> Iterator[tuple[date, date]]:
+    """Sorted days as runs of consecutive days ``[first, end)``."""
+    first = end = None
+    for day in sorted(days):
+        if first is not None and day == end:
+            end += timedelta(days=1)
+            continue
+        if first is not None:
+            yield first, end
+        first, end = day, day + timedelta(days=1)
+    if first is not None:
+        yield first, end
 
 
 def month_of(day: date) -> date:
@@ -223,8 +270,8 @@ def _roll_zone(
     while day <= last_new:
         days.add(day)
         day += timedelta(days=1)
-    for day in sorted(days):
-        recount_day(zone, day)
+    for first, end in _runs(days):
+        recount_days(zone, first, end)
     if last_new >= first_new or state.rolled_through is None:
         state.rolled_through = max(last_new, first_new - timedelta(days=1))
     # The month rows of every complete month a recounted day belongs to.
@@ -353,35 +400,13 @@ def read(
         )
     if split >= period.end:
         return dict(out)
-    if fact.splits_days:
-        zone = period.zone
-        rows = fact.count(
-            day_span(split, zone)[0],
-            period.end_at,
-            day_of=lambda at: local_date(at, zone),
-        )
-        spans = [(None, rows)]
-    elif fact.additive and "day" not in group:
-        spans = [(None, fact.count(day_span(split, period.zone)[0], period.end_at))]
-    else:
-        spans = [
-            (d, fact.count(*day_span(d, period.zone))) for d in _days(split, period.end)
-        ]
-    for day, rows in spans:
-        for row in rows:
+    for days in Days.of(period.zone, split, period.end).chunks(DAYS_PER_COUNT):
+        for row in counted(fact, days):
             if all(row[k] == v for k, v in where.items()):
-                row = {"day": day} | row
                 sums = out[tuple(row[g] for g in group)]
                 for c in fact.counts:
                     sums[c] += row[c]
     return dict(out)
-
-
-def _days(first: date, end: date) -> Iterator[date]:
-    day = first
-    while day < end:
-        yield day
-        day += timedelta(days=1)
 
 
 def _read_table(fact, zone, first, end, group, where, out) -> None:

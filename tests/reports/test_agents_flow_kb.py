@@ -291,3 +291,56 @@ def test_the_agents_table_sorts_by_a_column_from_its_heading(client, login, worl
     assert ascending.index(">Anna<") < ascending.index(">Boris<")
     descending = table("desc")
     assert descending.index(">Boris<") < descending.index(">Anna<")
+
+
+def test_the_flow_by_channel_adds_up_to_the_unfiltered_flow(app, client, bearer, world):
+    """The unfiltered flow reads its own roll-ups (no channel or category):
+    its counts are the sums of the flows of each channel, before and after
+    the roll-ups."""
+    manager = world[0]
+
+    def flows() -> tuple[dict, dict]:
+        whole = _get(client, bearer, manager, f"/api/v1/reports/flow?{PERIOD}")
+        parts = [
+            _get(client, bearer, manager, f"/api/v1/reports/flow?{PERIOD}&channel={c}")
+            for c in ("web", "phone", "email", "api")
+        ]
+        return whole, parts
+
+    for rolled in (False, True):
+        if rolled:
+            with app.app_context():
+                rollups.roll(now=NOW, max_days=None)
+                db.session.commit()
+        whole, parts = flows()
+        for name in ("registered", "line1_on_call", "to_line2", "moved_down"):
+            assert whole["totals"][name] == sum(p["totals"][name] for p in parts)
+        for i, row in enumerate(whole["series"]):
+            assert row["registered"] == sum(p["series"][i]["registered"] for p in parts)
+        for i, row in enumerate(whole["time_on_line"]):
+            assert row["tickets"] == sum(p["time_on_line"][i]["tickets"] for p in parts)
+
+
+def test_each_projection_holds_its_parents_rows_summed(app, world):
+    """A roll-up without some keys (``rollups.projection``) holds exactly the
+    sums of its parent's rows, day and month rows alike."""
+    with app.app_context():
+        rollups.roll(now=NOW, max_days=None)
+        db.session.commit()
+        projections = [f for f in rollups.FACTS.values() if f.parent is not None]
+        assert {f.name for f in projections} == {
+            "volume_series",
+            "csat_series",
+            "flow_series",
+            "flow_line_times",
+        }
+        for fact in projections:
+            parent = fact.parent.model.__table__
+            keys = [parent.c[k] for k in ("zone", "grain", "day", *fact.keys)]
+            sums = sa.select(*keys, *(sa.func.sum(parent.c[c]) for c in fact.counts))
+            want = set(db.session.execute(sums.group_by(*keys)).tuples())
+            table = fact.model.__table__
+            columns = [table.c[k] for k in ("zone", "grain", "day", *fact.keys)]
+            got = sa.select(*columns, *(table.c[c] for c in fact.counts))
+            assert set(db.session.execute(got).tuples()) == want, fact.name
+            assert want or fact.name == "csat_series"  # this world rates nothing
