@@ -2,7 +2,7 @@
 so the backlog reads a few counter rows instead of every active ticket
 
 Revision ID: 0036
-Revises: 0034
+Revises: 0035
 Create Date: 2026-12-03 06:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0036"
-down_revision = "0034"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
