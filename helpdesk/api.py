@@ -20,7 +20,7 @@ from helpdesk.models import Channel, Ticket, TicketEvent, User
 from helpdesk.openapi import build_spec
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas.accounts import TokenIn, TokenInfoOut, TokenOut, UserOut
-from helpdesk.schemas.common import PageQuery
+from helpdesk.schemas.common import PageQuery, shared
 from helpdesk.schemas.tickets import (
     CommentIn,
     CommentOut,
@@ -118,7 +118,7 @@ def token_create():
 def dump_tickets(tickets: list[Ticket]) -> list[dict]:
     """``TicketOut`` plus what other packages add (``sla``...) through
     ``hooks.add_ticket_extras``, one call per provider for the whole page."""
-    items = TicketOut(many=True).dump(tickets)
+    items = shared(TicketOut, many=True).dump(tickets)
     providers = hooks.ticket_extras()
     if providers and tickets:
         now = get_clock().now()
@@ -204,12 +204,12 @@ def ticket_create():
     body = json_body()
     now = get_clock().now()
     if current_user.is_staff:
-        data = TicketStaffCreateIn().load(body)
+        data = shared(TicketStaffCreateIn).load(body)
         requester = _requester(data.pop("requester_id"))
         channel = data.pop("channel")
     else:
         data, requester, channel = (
-            TicketCreateIn().load(body),
+            shared(TicketCreateIn).load(body),
             current_user,
             Channel.API,
         )

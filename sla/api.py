@@ -20,7 +20,7 @@ from helpdesk.extensions import db
 from helpdesk.http import json_body
 from helpdesk.models import Ticket
 from helpdesk.pagination import decode_cursor, page
-from helpdesk.schemas.common import PageQuery
+from helpdesk.schemas.common import PageQuery, shared
 from helpdesk.views.access import managers_required
 from sla.models import SlaClock
 from sla.schemas import (
@@ -206,7 +206,7 @@ def ticket_sla(tickets: list[Ticket], now: datetime) -> dict[int, dict]:
         (pair for found in known.values() if found for pair in found),
         key=lambda pair: (pair[0].ticket_id, pair[0].id),
     )
-    schema = SlaClockOut()
+    schema = shared(SlaClockOut)
     for clock, spec in fresh:
         spec = spec or policies.spec_of(clock.policy.calendar_id)
         left = clock.target_seconds - clocks.elapsed_seconds(clock, spec, now)

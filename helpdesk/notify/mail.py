@@ -10,8 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import render_template
-from flask_babel import force_locale
+from flask import current_app
+from flask_babel import force_locale, get_locale
 
 from helpdesk.models import Ticket, User
 from helpdesk.notify.preferences import Notice, wants
@@ -61,23 +61,31 @@ def email_about_ticket(
     under the recipient's locale, the due time in their time zone. Users who turned ``notice`` off are skipped. Answers
     how many were queued."""
     count = 0
+    # Recipients who read the same language, role and (for a due time) zone
+    # get the same mail: rendered once for all of them.
+    rendered: dict[tuple, tuple[str, str, str]] = {}
     for user in users:
         if notice is not None and not wants(user, notice):
             continue
-        with force_locale(user.locale or "en"):
-            context = {
-                "ticket": ticket,
-                "headline": headline(),
-                "detail": detail() if detail else None,
-                "detail_html": detail_html() if detail_html else None,
-                "staff": user.is_staff,
-                "links": links() if links else [],
-                "due": in_zone_of(user, due_at) if due_at else None,
-                "link": ticket_link(ticket, settings),
-            }
-            title = subject() if subject else f"{ticket.number}: {context['headline']}"
-            text = render_template("helpdesk/mail/ticket.txt", **context)
-            html = render_template("helpdesk/mail/ticket.html", **context)
+        locale = user.locale or "en"
+        key = (locale, user.is_staff, (user.timezone or "UTC") if due_at else None)
+        if key not in rendered:
+            with force_locale(locale):
+                context = {
+                    "ticket": ticket,
+                    "headline": headline(),
+                    "detail": detail() if detail else None,
+                    "detail_html": detail_html() if detail_html else None,
+                    "staff": user.is_staff,
+                    "links": links() if links else [],
+                    "due": in_zone_of(user, due_at) if due_at else None,
+                    "link": ticket_link(ticket, settings),
+                }
+                title = (
+                    subject() if subject else f"{ticket.number}: {context['headline']}"
+                )
+                rendered[key] = (title, *_render_parts(context))
+        title, text, html = rendered[key]
         enqueue(
             channel=OutboxChannel.EMAIL,
             recipient=user.email,
@@ -91,3 +99,16 @@ def email_about_ticket(
         )
         count += 1
     return count
+
+
+def _render_parts(context: dict) -> tuple[str, str]:
+    """The plain-text and HTML parts, under the locale in force. Straight
+    through Jinja: the mail templates read only their context, the
+    translation functions and ``current_locale``, none of what Flask's
+    context processors add for pages (the user, CSRF, the request)."""
+    env = current_app.jinja_env
+    context = context | {"current_locale": str(get_locale())}
+    return (
+        env.get_template("helpdesk/mail/ticket.txt").render(context),
+        env.get_template("helpdesk/mail/ticket.html").render(context),
+    )

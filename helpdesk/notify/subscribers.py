@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from helpdesk import events
 from helpdesk.extensions import db
+from helpdesk.i18n import N_
 from helpdesk.models import Comment, Ticket, TicketStatus, User
 from helpdesk.notify.audience import line_agents
 from helpdesk.notify.mail import email_about_ticket, ticket_link
@@ -43,17 +44,21 @@ def _tell(users, ticket: Ticket, notice: Notice, headline, *, now, **texts) -> N
     )
 
 
+# Each notice's subject line; translated for the recipient, one per mail.
+SUBJECTS = {
+    Notice.TICKET_REGISTERED: N_("Request registered"),
+    Notice.AGENT_REPLIED: N_("New reply"),
+    Notice.WAITING_ON_YOU: N_("Waiting for your answer"),
+    Notice.TICKET_RESOLVED: N_("Resolved"),
+    Notice.TICKET_REOPENED: N_("Reopened"),
+    Notice.ASSIGNED_TO_YOU: N_("Assigned to you"),
+    Notice.CUSTOMER_REPLIED: N_("The customer replied"),
+    Notice.OTHER_REPLIED: N_("New reply"),
+}
+
+
 def _subject(notice: Notice) -> str:
-    return {
-        Notice.TICKET_REGISTERED: _("Request registered"),
-        Notice.AGENT_REPLIED: _("New reply"),
-        Notice.WAITING_ON_YOU: _("Waiting for your answer"),
-        Notice.TICKET_RESOLVED: _("Resolved"),
-        Notice.TICKET_REOPENED: _("Reopened"),
-        Notice.ASSIGNED_TO_YOU: _("Assigned to you"),
-        Notice.CUSTOMER_REPLIED: _("The customer replied"),
-        Notice.OTHER_REPLIED: _("New reply"),
-    }[notice]
+    return _(SUBJECTS[notice])
 
 
 def _followers(ticket: Ticket, actor: User | None) -> list[User]:

@@ -4,6 +4,7 @@ every list and the error body."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
@@ -27,6 +28,14 @@ MARSHMALLOW_MESSAGES = (
 )
 
 REQUIRED_TEXT = N_("This field is required.")
+
+
+@functools.cache
+def shared(schema_class: type[Schema], *, many: bool = False) -> Schema:
+    """One instance per process of a schema used without per-call options,
+    for the hot paths (the intake): an instance deep-copies every declared
+    field when made, and ``load``/``dump`` keep nothing on it."""
+    return schema_class(many=many)
 
 
 def text(
