@@ -163,9 +163,11 @@ def schedule_checks(clock: SlaClock, spec: CalendarSpec) -> None:
         return reached_at(clock, spec, spent_target)
 
     clock.due_at = clock.breached_at or at(clock.target_seconds)
+    # Only the first warning still to come: later thresholds are larger, so
+    # they are reached no sooner (one business-time computation, not one each).
     pending = [
         at(threshold_seconds(clock, p))
-        for p in warning_percents(clock)[clock.warnings_done :]
+        for p in warning_percents(clock)[clock.warnings_done :][:1]
     ]
     if clock.breached_at is None:
         pending.append(clock.due_at)
