@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
@@ -45,7 +46,7 @@ from sla.models import (
 )
 from sla.service import backlog as counters
 from sla.service.figures_raw import CHANNEL_GROUPS, compliance_figures, time_figures
-from sla.service.rollups import PARTS, TIMED_TARGETS
+from sla.service.rollups import EXACT_SECONDS, PARTS, TIMED_TARGETS
 
 
 def backlog(f) -> list[dict]:
@@ -225,43 +226,51 @@ def medians(f, wanted: dict[tuple, tuple[Counter, int]]) -> dict[tuple, float | 
     """Exact medians of the period's times, for each ``(target, group)``
     (every group if none) with its histogram and count: each middle rank is
     followed down from its bucket (the histogram) to one of the bucket's 64
-    parts (``sla_*_parts``), then to its value (``sla_*_values``). Each level
-    is one statement for every rank's bucket or part."""
+    parts (``sla_*_parts``), then to its value (``sla_*_values``) - one
+    statement per level for all the ranks. A bucket below a minute is one
+    second wide: its value is known at once."""
     ranks = {
-        key: sorted({(n - 1) // 2, n // 2}) if n else []
-        for key, (_h, n) in wanted.items()
+        key: [Rank(key[0], key[1], r) for r in sorted({(n - 1) // 2, n // 2})]
+        for key, (_histogram, n) in wanted.items()
+        if n
     }
-    # (key, rank) -> [bucket, part, value] found so far, and the rank left.
-    paths = {
-        (key, rank): ([], rank)
-        for key, key_ranks in ranks.items()
-        for rank in key_ranks
-    }
-    counts_of = {path: wanted[path[0]][0] for path in paths}
-    for level in (None, PARTS_LEVEL, VALUES_LEVEL):
-        if level is not None:
-            needed = {(path[0][0], found[-1]) for path, (found, _r) in paths.items()}
-            read = _read_level(f, level, needed)
-            counts_of = {
-                path: _of_group(read.get((path[0][0], found[-1]), {}), path[0][1])
-                for path, (found, _r) in paths.items()
-            }
-        for path, (found, rank) in list(paths.items()):
-            key, rank = _locate(counts_of[path], rank)
-            if key is None:  # the roll-ups disagree with themselves: no figure
-                return dict.fromkeys(wanted)
-            if level is None:
-                found.append(key)  # a bucket
-            elif level is PARTS_LEVEL:
-                found.append(found[-1] * PARTS + key)  # the part's id
-            else:
-                found.append(key)  # the value
-            paths[path] = (found, rank)
-    result = {}
+    searches = [rank for key_ranks in ranks.values() for rank in key_ranks]
+    for rank in searches:
+        rank.step(wanted[(rank.target, rank.group)][0])
+        if rank.at is not None and rank.at < EXACT_SECONDS:
+            rank.value = rank.at
+    for level in (PARTS_LEVEL, VALUES_LEVEL):
+        open_ = [r for r in searches if r.value is None and r.at is not None]
+        read = _read_level(f, level, {(r.target, r.at) for r in open_})
+        for rank in open_:
+            bucket = rank.at
+            rank.step(_of_group(read.get((rank.target, rank.at), {}), rank.group))
+            if level is PARTS_LEVEL and rank.at is not None:
+                rank.at += bucket * PARTS  # the part's id
+            elif level is VALUES_LEVEL:
+                rank.value = rank.at
+    result: dict[tuple, float | None] = dict.fromkeys(wanted)
     for key, key_ranks in ranks.items():
-        middle = [paths[(key, rank)][0][-1] for rank in key_ranks]
-        result[key] = sum(middle) / len(middle) if middle else None
+        middle = [rank.value for rank in key_ranks]
+        if None not in middle:  # else the roll-ups disagree: no figure
+            result[key] = sum(middle) / len(middle)
     return result
+
+
+@dataclass
+class Rank:
+    """One middle rank's search: where it is (a bucket, then a part) and its
+    rank there, until its value is found."""
+
+    target: Target
+    group: str | None
+    rank: int
+    at: int | None = None
+    value: int | None = None
+
+    def step(self, counts: Counter) -> None:
+        """Go down to the key of ``counts`` holding the rank."""
+        self.at, self.rank = _locate(counts, self.rank)
 
 
 def _of_group(by_group: dict[str, Counter], group: str | None) -> Counter:

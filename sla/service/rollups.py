@@ -120,10 +120,14 @@ _PACKED = {
 # --- buckets of business seconds ---------------------------------------------------
 
 
+# Below this many seconds a bucket holds one second (its number).
+EXACT_SECONDS = 64
+
+
 def bucket_of(seconds: int) -> int:
     """Exact below 64 s; above, 8 buckets per doubling (9-12 % wide)."""
     seconds = max(0, int(seconds))
-    if seconds < 64:
+    if seconds < EXACT_SECONDS:
         return seconds
     exponent = seconds.bit_length() - 1
     return 64 + (exponent - 6) * 8 + ((seconds >> (exponent - 3)) & 7)
