@@ -1,15 +1,14 @@
-"""SLA dashboard: tickets by line and status counted by triggers on tickets,
-so the backlog reads a few counter rows instead of every active ticket; the
-times' roll-ups packed (a day's or month's histogram in one row, also for
-every line at once), a median's bucket cut into 64 parts before its exact
-values are read, and compliance rolled up by month too
+"""SLA dashboard roll-ups for a year at 1M tickets: the times packed (a day's
+or month's histogram in one row, also for every line at once), a median's
+bucket cut into 64 parts before its exact values are read, compliance by
+month and by day and line
 
 The roll-ups are derived data: they are created anew and recounted from the
-clocks (``sla.service.rollups.rebuild``; 1M tickets: about a minute).
+clocks (``sla.service.rollups.rebuild``; 1M tickets: a few minutes).
 
-Revision ID: 0036
-Revises: 0034
-Create Date: 2026-12-03 06:00:00
+Revision ID: 0037
+Revises: 0036
+Create Date: 2026-12-03 07:00:00
 
 """
 
@@ -18,75 +17,10 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = "0036"
-down_revision = "0034"
+revision = "0037"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
-
-# Every write of a ticket's line or status goes through these (the ORM, Core
-# UPDATEs, imports): +1 on the pair it enters, -1 on the pair it leaves.
-SQLITE = (
-    """CREATE TRIGGER sla_backlog_insert AFTER INSERT ON tickets BEGIN
-        INSERT INTO sla_backlog_counts (line, status, shard, tickets)
-        VALUES (NEW.line, NEW.status, 0, 1)
-        ON CONFLICT (line, status, shard) DO UPDATE SET tickets = tickets + 1;
-    END""",
-    """CREATE TRIGGER sla_backlog_delete AFTER DELETE ON tickets BEGIN
-        INSERT INTO sla_backlog_counts (line, status, shard, tickets)
-        VALUES (OLD.line, OLD.status, 0, -1)
-        ON CONFLICT (line, status, shard) DO UPDATE SET tickets = tickets - 1;
-    END""",
-    """CREATE TRIGGER sla_backlog_update AFTER UPDATE OF line, status ON tickets
-    WHEN OLD.line IS NOT NEW.line OR OLD.status IS NOT NEW.status BEGIN
-        INSERT INTO sla_backlog_counts (line, status, shard, tickets)
-        VALUES (OLD.line, OLD.status, 0, -1)
-        ON CONFLICT (line, status, shard) DO UPDATE SET tickets = tickets - 1;
-        INSERT INTO sla_backlog_counts (line, status, shard, tickets)
-        VALUES (NEW.line, NEW.status, 0, 1)
-        ON CONFLICT (line, status, shard) DO UPDATE SET tickets = tickets + 1;
-    END""",
-)
-
-# Deferred to the commit and sharded by transaction: concurrent intakes hold
-# a counter row only while they commit, and rarely the same one. A status
-# change takes its two rows in key order, so two of them never deadlock.
-POSTGRESQL = (
-    """CREATE FUNCTION sla_backlog_add(
-        in_line integer, in_status text, in_shard integer, n integer
-    ) RETURNS void LANGUAGE sql AS $$
-        INSERT INTO sla_backlog_counts AS c (line, status, shard, tickets)
-        VALUES (in_line, in_status, in_shard, n)
-        ON CONFLICT (line, status, shard) DO UPDATE SET tickets = c.tickets + n
-    $$""",
-    """CREATE FUNCTION sla_backlog_count() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    DECLARE
-        part integer := (txid_current() % 64)::integer;
-    BEGIN
-        IF TG_OP = 'UPDATE' AND (NEW.line, NEW.status::text)
-                < (OLD.line, OLD.status::text) THEN
-            PERFORM sla_backlog_add(NEW.line, NEW.status::text, part, 1);
-            PERFORM sla_backlog_add(OLD.line, OLD.status::text, part, -1);
-            RETURN NULL;
-        END IF;
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            PERFORM sla_backlog_add(OLD.line, OLD.status::text, part, -1);
-        END IF;
-        IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            PERFORM sla_backlog_add(NEW.line, NEW.status::text, part, 1);
-        END IF;
-        RETURN NULL;
-    END $$""",
-    """CREATE CONSTRAINT TRIGGER sla_backlog_insert_delete
-    AFTER INSERT OR DELETE ON tickets DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE PROCEDURE sla_backlog_count()""",
-    """CREATE CONSTRAINT TRIGGER sla_backlog_update
-    AFTER UPDATE OF line, status ON tickets DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW
-    WHEN (OLD.line IS DISTINCT FROM NEW.line OR OLD.status IS DISTINCT FROM NEW.status)
-    EXECUTE PROCEDURE sla_backlog_count()""",
-)
-
 
 ROWLESS = {"sqlite_with_rowid": False}
 COUNTS_BY_KEY = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
@@ -154,7 +88,6 @@ def _packed(name: str, key: tuple[str, ...], period: str, cells: str):
 
 
 def upgrade():
-    _backlog_counts()
     op.drop_table("sla_daily_values")
     op.drop_table("sla_monthly_times")
     op.drop_table("sla_daily_times")
@@ -180,30 +113,6 @@ def upgrade():
         from sla.service import rollups
 
         rollups.rebuild(connection=op.get_bind())
-
-
-def _backlog_counts():
-    op.create_table(
-        "sla_backlog_counts",
-        sa.Column("line", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(length=32), nullable=False),
-        sa.Column("shard", sa.Integer(), nullable=False),
-        sa.Column("tickets", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "line", "status", "shard", name=op.f("pk_sla_backlog_counts")
-        ),
-        **ROWLESS,
-    )
-    bind = op.get_bind()
-    # Armed, then counted: on PostgreSQL creating the triggers locks out
-    # ticket writes until this transaction commits, so none is missed or
-    # counted twice.
-    for statement in POSTGRESQL if bind.dialect.name == "postgresql" else SQLITE:
-        op.execute(statement)
-    op.execute(
-        "INSERT INTO sla_backlog_counts (line, status, shard, tickets) "
-        "SELECT line, status, 0, count(*) FROM tickets GROUP BY line, status"
-    )
 
 
 def downgrade():
@@ -260,12 +169,3 @@ def downgrade():
         ),
         **ROWLESS,
     )
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER sla_backlog_update ON tickets")
-        op.execute("DROP TRIGGER sla_backlog_insert_delete ON tickets")
-        op.execute("DROP FUNCTION sla_backlog_count()")
-        op.execute("DROP FUNCTION sla_backlog_add(integer, text, integer, integer)")
-    else:
-        for name in ("sla_backlog_update", "sla_backlog_delete", "sla_backlog_insert"):
-            op.execute(f"DROP TRIGGER {name}")
-    op.drop_table("sla_backlog_counts")
