@@ -18,6 +18,9 @@
     .venv/bin/python bench/sla_bench.py --keep && \
         .venv/bin/python bench/sla_bench.py --reuse --keep  # measure again, no seeding
 
+Each run also times the summary's parts in process (compliance, times,
+backlog, at-risk, breaches, attention) for the last 30 days and a year.
+
 Figures on the reference machine: bench/README.md.
 """
 
@@ -47,7 +50,7 @@ from helpdesk.extensions import db  # noqa: E402
 from helpdesk.models import Category, Role, User  # noqa: E402
 from helpdesk.service import accounts  # noqa: E402
 from sla.models import BusinessCalendar, SlaPolicy, WorkingInterval  # noqa: E402
-from sla.service import dashboard, figures_raw, rollups  # noqa: E402
+from sla.service import attention, dashboard, figures, figures_raw, rollups  # noqa: E402
 from sla.service.sweep import sweep_due_clocks  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -589,6 +592,50 @@ def compare_with_raw(app) -> dict:
     return out
 
 
+def measure_parts(app, reps: int = 5) -> dict:
+    """Each part of the summary timed in process (median of ``reps`` calls,
+    ms) with its statements, for the last 30 days and a year: where a
+    request's time goes, without the HTTP, login and rendering around it."""
+    year = {"date_from": NOW.date().replace(year=NOW.year - 1), "date_to": NOW.date()}
+    out: dict = {}
+    with app.app_context():
+        log = StatementLog(db.engine)
+        for name, query in (("30 days", {}), ("year", year)):
+            f = dashboard.filters_from(query | {"period": "day"}, now=NOW)
+            parts = {
+                "compliance": lambda f=f: figures.compliance(f),
+                "times": lambda f=f: figures.times(f),
+                "backlog": lambda f=f: figures.backlog(f),
+                "at_risk": lambda f=f: dashboard.at_risk(f, now=NOW),
+                "breaches": lambda f=f: dashboard.breaches(f, cursor=None, limit=25),
+                "attention": attention.clocks_needing_attention,
+            }
+            out[name] = {}
+            for part, call in parts.items():
+                log.active, log.statements = True, []
+                call()
+                log.active = False
+                samples = []
+                for _ in range(reps):
+                    t0 = time.perf_counter()
+                    call()
+                    samples.append((time.perf_counter() - t0) * 1000)
+                out[name][part] = {
+                    "ms": statistics.median(samples),
+                    "statements": len(log.statements),
+                }
+            print(
+                f"  in process, {name}: "
+                + ", ".join(
+                    f"{part} {v['ms']:.1f} ms ({v['statements']} st)"
+                    for part, v in out[name].items()
+                ),
+                flush=True,
+            )
+        db.session.remove()
+    return out
+
+
 def explain(app, statements: list[tuple[str, object]]) -> list[dict]:
     plans = []
     with app.app_context():
@@ -732,6 +779,7 @@ def main() -> None:
 
         app = prepared(RESULTS / f"sla_{args.tickets}.sqlite3", args, seed_dashboard)
         report["dashboard"] = measure_dashboard(app, args.reps)
+        report["parts"] = measure_parts(app)
         if not args.skip_raw:
             report["equal_to_raw"] = compare_with_raw(app)
 

@@ -13,6 +13,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
 
 from helpdesk.db import Base, str_enum
@@ -273,12 +274,55 @@ class SlaDailyCompliance(Base):
     no_response: Mapped[int] = mapped_column(default=0)
 
 
+class SlaMonthlyCompliance(Base):
+    """``SlaDailyCompliance`` summed over each UTC calendar ``month`` (its
+    first day): a period's whole months read these rows, its other days the
+    daily ones."""
+
+    __tablename__ = "sla_monthly_compliance"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    month: Mapped[date] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    priority: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    policy_id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    channel_group: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    met: Mapped[int] = mapped_column(default=0)
+    breached: Mapped[int] = mapped_column(default=0)
+    no_response: Mapped[int] = mapped_column(default=0)
+
+
+class SlaDailyOutcomes(Base):
+    """``SlaDailyCompliance`` summed per UTC ``day`` and line: compliance by
+    day or week over a year reads these 365 rows a line."""
+
+    __tablename__ = "sla_daily_outcomes"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    met: Mapped[int] = mapped_column(default=0)
+    breached: Mapped[int] = mapped_column(default=0)
+    no_response: Mapped[int] = mapped_column(default=0)
+
+
+# A histogram in one row: {"<key>": clocks} (JSONB on PostgreSQL, so an
+# upsert adds to one key in place). A key whose count fell to 0 may stay.
+COUNTS_BY_KEY = sa.JSON().with_variant(JSONB(), "postgresql")
+# The times' and parts' rows of line 0 count every line: the whole help
+# desk's histogram is one row per day or month, not one per line.
+ALL_LINES = 0
+
+
 class SlaDailyTimes(Base):
     """Response and resolution times of the tickets created on one UTC
-    ``day``: how many stopped clocks fell in each ``bucket`` of business
-    seconds (about 9 % wide, exact below a minute) and their sum. Counts and
-    means come from here; a median finds its bucket here and its exact value
-    among the few clocks of that bucket."""
+    ``day``, per line (and ``ALL_LINES``) and channel group: the stopped
+    clocks, their business seconds, and how many fell in each ``bucket`` of
+    business seconds (about 9 % wide, exact below a minute;
+    ``{"<bucket>": clocks}``). Counts and means come from here; a median
+    finds its bucket here, then its part (``SlaDailyParts``) and its exact
+    value (``SlaDailyValues``)."""
 
     __tablename__ = "sla_daily_times"
     __table_args__ = {"sqlite_with_rowid": False}
@@ -287,9 +331,9 @@ class SlaDailyTimes(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     line: Mapped[int] = mapped_column(primary_key=True)
     channel_group: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
-    bucket: Mapped[int] = mapped_column(primary_key=True)
     clocks: Mapped[int] = mapped_column(default=0)
     seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    clocks_by_bucket: Mapped[dict[str, int]] = mapped_column(COUNTS_BY_KEY)
 
 
 class SlaMonthlyTimes(Base):
@@ -304,18 +348,18 @@ class SlaMonthlyTimes(Base):
     month: Mapped[date] = mapped_column(primary_key=True)
     line: Mapped[int] = mapped_column(primary_key=True)
     channel_group: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
-    bucket: Mapped[int] = mapped_column(primary_key=True)
     clocks: Mapped[int] = mapped_column(default=0)
     seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    clocks_by_bucket: Mapped[dict[str, int]] = mapped_column(COUNTS_BY_KEY)
 
 
-class SlaDailyValues(Base):
-    """How many stopped clocks of one ``bucket`` (see ``SlaDailyTimes``)
-    took exactly ``spent_seconds``: a median's exact value, once its bucket is
-    known, is read from the period's rows of that one bucket, without
-    visiting a ticket."""
+class SlaDailyParts(Base):
+    """How the stopped clocks of one ``bucket`` spread over its 64 equal
+    parts (``{"<part>": clocks}``), per UTC ``day``, line (and
+    ``ALL_LINES``) and channel group: a median's bucket, once known, is cut
+    down to one part here before its exact values are read."""
 
-    __tablename__ = "sla_daily_values"
+    __tablename__ = "sla_daily_parts"
     __table_args__ = {"sqlite_with_rowid": False}
 
     target: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
@@ -323,5 +367,54 @@ class SlaDailyValues(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     line: Mapped[int] = mapped_column(primary_key=True)
     channel_group: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
-    spent_seconds: Mapped[int] = mapped_column(primary_key=True)
     clocks: Mapped[int] = mapped_column(default=0)
+    clocks_by_part: Mapped[dict[str, int]] = mapped_column(COUNTS_BY_KEY)
+
+
+class SlaMonthlyParts(Base):
+    """``SlaDailyParts`` over each UTC calendar ``month`` (its first day)."""
+
+    __tablename__ = "sla_monthly_parts"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    target: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    channel_group: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    clocks: Mapped[int] = mapped_column(default=0)
+    clocks_by_part: Mapped[dict[str, int]] = mapped_column(COUNTS_BY_KEY)
+
+
+class SlaDailyValues(Base):
+    """The exact business seconds of the stopped clocks of one ``part`` (a
+    64th of a bucket: ``bucket * 64 + index``) of the tickets created on one
+    UTC ``day``, per line and channel group: ``{"<seconds>": clocks}``. A
+    median's exact value, once its part is known, is read from the period's
+    rows of that one part, without visiting a ticket."""
+
+    __tablename__ = "sla_daily_values"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    target: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    part: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    channel_group: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    clocks: Mapped[int] = mapped_column(default=0)
+    clocks_by_seconds: Mapped[dict[str, int]] = mapped_column(COUNTS_BY_KEY)
+
+
+class SlaMonthlyValues(Base):
+    """``SlaDailyValues`` over each UTC calendar ``month`` (its first day)."""
+
+    __tablename__ = "sla_monthly_values"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    target: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    part: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    channel_group: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    clocks: Mapped[int] = mapped_column(default=0)
+    clocks_by_seconds: Mapped[dict[str, int]] = mapped_column(COUNTS_BY_KEY)

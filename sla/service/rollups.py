@@ -1,21 +1,26 @@
-"""Daily roll-ups of the dashboard's figures, kept by the transactions that
-change the clocks.
+"""Daily and monthly roll-ups of the dashboard's figures, kept by the
+transactions that change the clocks.
 
 What a clock counts for (``contributions``): the UTC day its ticket was
 created, its target, the channel group (``phone`` or ``web_email``), the
 line and policy it is attributed to (at the breach, if it breached), the
 ticket's priority, and its outcome - met, breached or no response
-(``sla_daily_compliance``) - and, once stopped by its own event, its business
-seconds: in buckets per day (``sla_daily_times``) and per month
-(``sla_monthly_times``), and exactly, per bucket and day
-(``sla_daily_values``, where a median finds its value). The same definitions are the SQL of
-``figures_raw`` (the reference the tests compare with) and of ``rebuild``.
+(``sla_daily_compliance``, ``sla_monthly_compliance``; per day and line only:
+``sla_daily_outcomes``) - and, once stopped
+by its own event, its business seconds: a histogram of ~9 % buckets per day
+and per month (``sla_daily_times``, ``sla_monthly_times``: one row per
+target, day, line and channel group, its buckets' counts packed in a JSON
+object), and the exact values of each bucket (``sla_daily_values``,
+``sla_monthly_values``, where a median finds its value). The same
+definitions are the SQL of ``figures_raw`` (the reference the tests compare
+with) and of ``rebuild``.
 
 How they stay current: after every ORM flush, ``_after_flush`` takes each
 clock the flush inserted or changed - and the clocks of each ticket whose line
 or priority changed - computes what it counted for before (from the
 attributes' history) and after, and adds the difference with one upsert
-(``INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n``) per changed row,
+(``INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n``, a histogram's
+cells with ``json_patch`` / ``jsonb ||``) per changed row,
 in key order, in the same transaction and savepoint: a rollback takes the
 roll-up with it, a clock stopped, breached, reopened or moved is never counted
 twice or lost, whichever code path (handlers, sweep, retarget) changed it.
@@ -38,17 +43,24 @@ from datetime import UTC
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
 
 from helpdesk import ticket_ids
 from helpdesk.extensions import db
 from helpdesk.models import Channel, Ticket
 from sla.models import (
+    ALL_LINES,
     Phase,
     SlaClock,
     SlaDailyCompliance,
+    SlaDailyOutcomes,
+    SlaDailyParts,
     SlaDailyTimes,
     SlaDailyValues,
+    SlaMonthlyCompliance,
+    SlaMonthlyParts,
     SlaMonthlyTimes,
+    SlaMonthlyValues,
     Target,
 )
 from sla.service import fresh_clocks
@@ -67,24 +79,55 @@ _CLOCK_FIELDS = (
 )
 _TICKET_FIELDS = ("created_at", "channel", "line", "priority")
 _COMPLIANCE_KEY = ("day", "line", "priority", "policy_id", "target", "channel_group")
-_TIMES_KEY = ("target", "day", "line", "channel_group", "bucket")
-_MONTHLY_KEY = ("target", "month", "line", "channel_group", "bucket")
-_VALUES_KEY = ("target", "bucket", "day", "line", "channel_group", "spent_seconds")
+_MONTHLY_COMPLIANCE_KEY = (
+    "month",
+    "line",
+    "priority",
+    "policy_id",
+    "target",
+    "channel_group",
+)
+_OUTCOMES_KEY = ("day", "line")
+_TIMES_KEY = ("target", "day", "line", "channel_group")
+_MONTHLY_KEY = ("target", "month", "line", "channel_group")
+_PARTS_KEY = ("target", "bucket", "day", "line", "channel_group")
+_MONTHLY_PARTS_KEY = ("target", "bucket", "month", "line", "channel_group")
+_VALUES_KEY = ("target", "part", "day", "line", "channel_group")
+_MONTHLY_VALUES_KEY = ("target", "part", "month", "line", "channel_group")
 _TABLES = {
     "c": (SlaDailyCompliance, _COMPLIANCE_KEY),
+    "cm": (SlaMonthlyCompliance, _MONTHLY_COMPLIANCE_KEY),
+    "co": (SlaDailyOutcomes, _OUTCOMES_KEY),
     "t": (SlaDailyTimes, _TIMES_KEY),
-    "m": (SlaMonthlyTimes, _MONTHLY_KEY),
+    "tm": (SlaMonthlyTimes, _MONTHLY_KEY),
+    "p": (SlaDailyParts, _PARTS_KEY),
+    "pm": (SlaMonthlyParts, _MONTHLY_PARTS_KEY),
     "v": (SlaDailyValues, _VALUES_KEY),
+    "vm": (SlaMonthlyValues, _MONTHLY_VALUES_KEY),
+}
+_MONTHLY = {"cm", "tm", "pm", "vm"}
+# The histogram column of each packed table (``{"<key>": clocks}``).
+_PACKED = {
+    "t": "clocks_by_bucket",
+    "tm": "clocks_by_bucket",
+    "p": "clocks_by_part",
+    "pm": "clocks_by_part",
+    "v": "clocks_by_seconds",
+    "vm": "clocks_by_seconds",
 }
 
 
 # --- buckets of business seconds ---------------------------------------------------
 
 
+# Below this many seconds a bucket holds one second (its number).
+EXACT_SECONDS = 64
+
+
 def bucket_of(seconds: int) -> int:
     """Exact below 64 s; above, 8 buckets per doubling (9-12 % wide)."""
     seconds = max(0, int(seconds))
-    if seconds < 64:
+    if seconds < EXACT_SECONDS:
         return seconds
     exponent = seconds.bit_length() - 1
     return 64 + (exponent - 6) * 8 + ((seconds >> (exponent - 3)) & 7)
@@ -122,6 +165,34 @@ def bucket_sql(seconds: sa.ColumnElement) -> sa.ColumnElement:
 
 assert all(bucket_of(low) == b for b, low in enumerate(_LOWS))
 assert bisect.bisect_right(_LOWS, 10**6) - 1 == bucket_of(10**6)
+
+# Each bucket is cut into this many equal parts (a bucket narrower than
+# that uses some of them only): a median's exact value is looked for among
+# one part's values, a 64th of its bucket's.
+PARTS = 64
+
+
+def part_of(seconds: int) -> int:
+    """The part holding ``seconds``: ``bucket * PARTS + index``."""
+    seconds = max(0, int(seconds))
+    bucket = bucket_of(seconds)
+    low, high = bucket_bounds(bucket)
+    return bucket * PARTS + (seconds - low) * PARTS // (high - low)
+
+
+def part_index_sql(bucket: sa.ColumnElement, seconds: sa.ColumnElement):
+    """``part_of(seconds) % PARTS`` in SQL, given ``bucket_of(seconds)``: a
+    bucket's width is a power of two, so the index is a shift."""
+    above = bucket - 64
+    shift = sa.case((bucket < 64, 0), else_=above // 8 + 3)
+    low = sa.case(
+        (bucket < 64, bucket),
+        else_=(8 + above % 8).op("<<")(above // 8 + 3),
+    )
+    offset = sa.cast(seconds - low, sa.BigInteger)
+    # Shift counts are plain integers (PostgreSQL has no bigint << bigint).
+    times_parts = sa.literal_column(str(PARTS.bit_length() - 1), sa.Integer)
+    return offset.op("<<")(times_parts).op(">>")(sa.cast(shift, sa.Integer))
 
 
 # --- the definitions, in SQL (the reference) ------------------------------------------
@@ -188,8 +259,9 @@ def month_sql(day, *, dialect: str | None = None) -> sa.ColumnElement:
 
 
 def contributions(clock: dict | None, ticket: dict | None) -> Counter:
-    """``{(table, key): Counter(column=n)}`` of one clock's state, as the SQL
-    definitions above count it; empty for a clock that decided nothing."""
+    """``{(table, key, column): n}`` of one clock's state, as the SQL
+    definitions above count it; a packed table's histogram cell is the
+    column ``(name, "<key>")``. Empty for a clock that decided nothing."""
     out: Counter = Counter()
     if clock is None or ticket is None or ticket["created_at"] is None:
         return out
@@ -202,6 +274,7 @@ def contributions(clock: dict | None, ticket: dict | None) -> Counter:
         line = clock["breached_line"] if clock["breached_line"] is not None else line
         policy_id = clock["breached_policy_id"] or policy_id
     day = ticket["created_at"].astimezone(UTC).date()
+    month = day.replace(day=1)
     group = "phone" if ticket["channel"] == Channel.PHONE else "web_email"
     target = Target(clock["target"]).value
     outcome = {
@@ -210,19 +283,29 @@ def contributions(clock: dict | None, ticket: dict | None) -> Counter:
         "no_response": int(bool(clock["unanswered"]) and not breached),
     }
     if any(outcome.values()):
-        key = (day, line, _value(ticket["priority"]), policy_id, target, group)
+        dims = (line, _value(ticket["priority"]), policy_id, target, group)
         for column, n in outcome.items():
-            out[("c", key, column)] += n
+            out[("c", (day, *dims), column)] += n
+            out[("cm", (month, *dims), column)] += n
+            out[("co", (day, line), column)] += n
     if answered and target in {t.value for t in TIMED_TARGETS}:
         spent = int(clock["spent_seconds"] or 0)
-        bucket = bucket_of(spent)
-        for table, key in (
-            ("t", (target, day, line, group, bucket)),
-            ("m", (target, day.replace(day=1), line, group, bucket)),
+        bucket, part = bucket_of(spent), part_of(spent)
+        for lines, (daily, monthly, key, cell) in (
+            ((line, ALL_LINES), ("t", "tm", (target,), ("clocks_by_bucket", bucket))),
+            (
+                (line, ALL_LINES),
+                ("p", "pm", (target, bucket), ("clocks_by_part", part % PARTS)),
+            ),
+            ((line,), ("v", "vm", (target, part), ("clocks_by_seconds", spent))),
         ):
-            out[(table, key, "clocks")] += 1
-            out[(table, key, "seconds")] += spent
-        out[("v", (target, bucket, day, line, group, spent), "clocks")] += 1
+            for table, period in ((daily, day), (monthly, month)):
+                for row_line in lines:
+                    row = (*key, period, row_line, group)
+                    out[(table, row, "clocks")] += 1
+                    out[(table, row, (cell[0], str(cell[1])))] += 1
+                    if table in ("t", "tm"):
+                        out[(table, row, "seconds")] += spent
     return out
 
 
@@ -307,28 +390,100 @@ def _contribution(session, clock, ticket, *, before: bool) -> Counter:
 
 
 def _apply(connection, delta: Counter) -> None:
-    """Add the non-zero differences, one upsert per roll-up row, in key order."""
+    """Add the non-zero differences to their roll-up rows, in key order:
+    one upsert per row, consecutive rows of one table and shape sent as one
+    ``executemany``."""
     rows: dict[tuple, dict] = {}
     for (table, key, column), n in delta.items():
         if n:
             rows.setdefault((table, key), {})[column] = n
+    batch: list[dict] = []
+    statement = shape = None
     for (table, key), counts in sorted(rows.items(), key=lambda item: repr(item[0])):
-        model, names = _TABLES[table]
-        connection.execute(
-            _upsert(connection, model, names, counts),
-            dict(zip(names, key, strict=True)) | counts,
-        )
+        row_shape = (table, _shape(counts))
+        if row_shape != shape:
+            if batch:
+                connection.execute(statement, batch)
+            model, names = _TABLES[table]
+            statement, shape, batch = (
+                _upsert(connection, model, names, counts),
+                row_shape,
+                [],
+            )
+        batch.append(dict(zip(_TABLES[table][1], key, strict=True)) | _params(counts))
+    if batch:
+        connection.execute(statement, batch)
+
+
+def _shape(counts: dict) -> tuple:
+    """What an upsert's SQL depends on: the count columns it adds to, and
+    how many cells of each histogram."""
+    scalars = tuple(sorted(c for c in counts if isinstance(c, str)))
+    cells = Counter(c[0] for c in counts if not isinstance(c, str))
+    return scalars, tuple(sorted(cells.items()))
+
+
+def _params(counts: dict) -> dict:
+    params = {c: n for c, n in counts.items() if isinstance(c, str)}
+    for i, ((_column, key), n) in enumerate(_cells(counts)):
+        params[f"key_{i}"], params[f"n_{i}"] = key, n
+    return params
+
+
+def _cells(counts: dict) -> list[tuple]:
+    return sorted((c, n) for c, n in counts.items() if not isinstance(c, str))
 
 
 def _upsert(connection, model, names: tuple[str, ...], counts: dict):
-    insert = (
-        postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    )(model.__table__)
+    """``INSERT ... ON CONFLICT DO UPDATE`` adding a row's counts (the
+    parameters ``_params`` makes): to its count columns, and to the cells of
+    its histogram (``(column, key)``: that key's count, 0 when absent, plus
+    n)."""
+    postgres = connection.dialect.name == "postgresql"
+    insert = (postgresql.insert if postgres else sqlite.insert)(model.__table__)
     table = model.__table__
-    return insert.on_conflict_do_update(
-        index_elements=list(names),
-        set_={c: table.c[c] + insert.excluded[c] for c in counts},
-    ).values({c: sa.bindparam(c) for c in (*names, *counts)})
+    scalars = [c for c in counts if isinstance(c, str)]
+    values = {c: sa.bindparam(c) for c in (*names, *scalars)}
+    set_ = {c: table.c[c] + insert.excluded[c] for c in scalars}
+    cells_of: dict[str, list] = {}
+    for i, ((column, _key), _n) in enumerate(_cells(counts)):
+        cell = (sa.bindparam(f"key_{i}"), sa.bindparam(f"n_{i}"))
+        cells_of.setdefault(column, []).append(cell)
+    for column, cells in cells_of.items():
+        values[column] = _histogram(postgres, None, cells)
+        set_[column] = _histogram(postgres, table.c[column], cells)
+    return insert.values(values).on_conflict_do_update(
+        index_elements=list(names), set_=set_
+    )
+
+
+def _histogram(postgres: bool, column, cells: list[tuple]) -> sa.ColumnElement:
+    """``column`` (a JSON object of counts; none: a new row's empty one)
+    with ``n`` added to each ``(key, n)`` of ``cells``."""
+    if postgres:
+        pairs = []
+        for key, n in cells:
+            key = sa.cast(key, sa.Text)
+            old = 0 if column is None else _pg_count(column, key)
+            pairs += [key, old + sa.cast(n, sa.BigInteger)]
+        added = sa.func.jsonb_build_object(*pairs, type_=JSONB)
+        return added if column is None else column.op("||", return_type=JSONB)(added)
+    pairs = []
+    for key, n in cells:
+        old = 0 if column is None else _sqlite_count(column, key)
+        pairs += [sa.cast(key, sa.Text), old + n]
+    added = sa.func.json_object(*pairs, type_=sa.JSON)
+    return added if column is None else sa.func.json_patch(column, added, type_=sa.JSON)
+
+
+def _pg_count(column, key) -> sa.ColumnElement:
+    value = sa.cast(column.op("->>", return_type=sa.Text)(key), sa.BigInteger)
+    return sa.func.coalesce(value, 0)
+
+
+def _sqlite_count(column, key) -> sa.ColumnElement:
+    path = sa.literal('$."') + sa.cast(key, sa.Text) + sa.literal('"')
+    return sa.func.coalesce(sa.func.json_extract(column, path), 0)
 
 
 def install() -> None:
@@ -348,76 +503,106 @@ def rebuild(*, connection=None) -> None:
         db.session.flush()
     run = (connection or db.session).execute
     bind = connection if connection is not None else db.session.connection()
-    present = set(sa.inspect(bind).get_table_names())
-    models = [m for m in _TABLES.values() if m[0].__tablename__ in present]
-    for model, _names in models:
+    inspector = sa.inspect(bind)
+    present = set(inspector.get_table_names())
+    # An older revision's table (another layout) is recreated and recounted
+    # by the later migration that changes it.
+    tables = {
+        k: m
+        for k, m in _TABLES.items()
+        if m[0].__tablename__ in present
+        and {c["name"] for c in inspector.get_columns(m[0].__tablename__)}
+        == set(m[0].__table__.c.keys())
+    }
+    for model, _names in tables.values():
         run(sa.delete(model))
     dialect = bind.dialect.name
     day = day_sql(dialect=dialect).label("day")
-    line = attributed_line_sql().label("line")
-    group = channel_group_sql().label("channel_group")
+    month = month_sql(day_sql(dialect=dialect), dialect=dialect).label("month")
+    for table, (model, _names) in tables.items():
+        query = _recount(table, day=day, month=month, dialect=dialect)
+        run(
+            sa.insert(model).from_select(
+                [c.name for c in query.selected_columns], query
+            )
+        )
+
+
+def _recount(table: str, *, day, month, dialect: str) -> sa.Select:
+    """The rows of one roll-up table, counted from the clocks."""
     joined = (
         sa.select().select_from(SlaClock).join(Ticket, Ticket.id == SlaClock.ticket_id)
     )
-    dims = (
-        day,
-        line,
-        Ticket.priority.label("priority"),
-        attributed_policy_sql().label("policy_id"),
-        SlaClock.target.label("target"),
-        group,
-    )
-    decided = sa.or_(SlaClock.breached_at.is_not(None), SlaClock.phase == Phase.STOPPED)
-    compliance = (
-        joined.add_columns(
-            *dims,
-            _count_if(met_sql()),
-            _count_if(SlaClock.breached_at.is_not(None)),
-            _count_if(no_response_sql()),
-        )
-        .where(decided)
-        .group_by(*dims)
-    )
-    run(
-        sa.insert(SlaDailyCompliance).from_select(
-            [*_COMPLIANCE_KEY, "met", "breached", "no_response"], compliance
-        )
-    )
-    answered = joined.where(answered_sql(), SlaClock.target.in_(TIMED_TARGETS))
-    bucket = bucket_sql(SlaClock.spent_seconds).label("bucket")
-    dims = (SlaClock.target.label("target"), day, line, group, bucket)
-    times = answered.add_columns(
-        *dims, sa.func.count(), sa.func.sum(SlaClock.spent_seconds)
-    ).group_by(*dims)
-    run(sa.insert(SlaDailyTimes).from_select([*_TIMES_KEY, "clocks", "seconds"], times))
-    if SlaMonthlyTimes.__tablename__ in present:
-        daily = SlaDailyTimes
+    period = month if table in _MONTHLY else day
+    line = attributed_line_sql().label("line")
+    group = channel_group_sql().label("channel_group")
+    target = SlaClock.target.label("target")
+    if table in ("c", "cm", "co"):
         dims = (
-            daily.target,
-            month_sql(daily.day, dialect=dialect).label("month"),
-            daily.line,
-            daily.channel_group,
-            daily.bucket,
-        )
-        monthly = sa.select(
-            *dims, sa.func.sum(daily.clocks), sa.func.sum(daily.seconds)
-        ).group_by(*dims)
-        run(
-            sa.insert(SlaMonthlyTimes).from_select(
-                [*_MONTHLY_KEY, "clocks", "seconds"], monthly
-            )
-        )
-    if SlaDailyValues.__tablename__ in present:
-        dims = (
-            SlaClock.target.label("target"),
-            bucket,
-            day,
+            period,
             line,
+            Ticket.priority.label("priority"),
+            attributed_policy_sql().label("policy_id"),
+            target,
             group,
-            SlaClock.spent_seconds.label("spent_seconds"),
         )
-        values = answered.add_columns(*dims, sa.func.count()).group_by(*dims)
-        run(sa.insert(SlaDailyValues).from_select([*_VALUES_KEY, "clocks"], values))
+        dims = dims[:2] if table == "co" else dims
+        decided = sa.or_(
+            SlaClock.breached_at.is_not(None), SlaClock.phase == Phase.STOPPED
+        )
+        return (
+            joined.add_columns(
+                *dims,
+                _count_if(met_sql()).label("met"),
+                _count_if(SlaClock.breached_at.is_not(None)).label("breached"),
+                _count_if(no_response_sql()).label("no_response"),
+            )
+            .where(decided)
+            .group_by(*dims)
+        )
+    spent = SlaClock.spent_seconds.label("spent")
+    answered = (
+        joined.add_columns(target, period, line, group, spent)
+        .add_columns(bucket_sql(SlaClock.spent_seconds).label("bucket"))
+        .where(answered_sql(), SlaClock.target.in_(TIMED_TARGETS))
+        .subquery()
+    )
+    index = part_index_sql(answered.c.bucket, answered.c.spent)
+    key, cell = {
+        "t": (("target",), answered.c.bucket),
+        "p": (("target", "bucket"), index),
+        "v": (("target", "part"), answered.c.spent),
+    }[table[0]]
+    columns = {
+        "part": answered.c.bucket * PARTS + index,
+        **{c: answered.c[c] for c in ("target", "bucket", "line", "channel_group")},
+        period.name: answered.c[period.name],
+    }
+    dims = [columns[c].label(c) for c in (*key, period.name, "line", "channel_group")]
+    counted = [sa.func.count().label("n"), sa.func.sum(answered.c.spent).label("s")]
+    cells = sa.select(*dims, cell.label("cell"), *counted).group_by(*dims, cell)
+    if table[0] != "v":  # and the same of every line, as line 0
+        every = [
+            d if d.name != "line" else sa.literal(ALL_LINES).label("line") for d in dims
+        ]
+        cells = sa.union_all(
+            cells,
+            sa.select(*every, cell.label("cell"), *counted).group_by(
+                *(d for d in dims if d.name != "line"), cell
+            ),
+        )
+    cells = cells.subquery()
+    outer = [cells.c[d.name] for d in dims]
+    sums = [sa.func.sum(cells.c.n).label("clocks")]
+    if table[0] == "t":
+        sums.append(sa.func.sum(cells.c.s).label("seconds"))
+    aggregate = (
+        sa.func.jsonb_object_agg
+        if dialect == "postgresql"
+        else sa.func.json_group_object
+    )
+    histogram = aggregate(sa.cast(cells.c.cell, sa.Text), cells.c.n)
+    return sa.select(*outer, *sums, histogram.label(_PACKED[table])).group_by(*outer)
 
 
 def _count_if(condition: sa.ColumnElement) -> sa.ColumnElement:

@@ -106,3 +106,34 @@ def test_the_counters_table_is_the_model(app):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diffs = compare_metadata(context, backlog.TriggerKept.metadata)
     assert [d for d in diffs if backlog.TABLE in repr(d)] == []
+
+
+def test_concurrent_writers_never_wait_on_a_counter(app):
+    """Two transactions writing tickets at once: neither waits for the other
+    (on PostgreSQL the counters change at commit, in each transaction's own
+    shard), and both are counted."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has one writer at a time")
+        source = make_ticket(at=NOW).id
+        db.session.commit()
+        table = Ticket.__table__
+        names = [c.name for c in table.c if c.name != "id" and c.computed is None]
+
+        def copy(connection, new_id: int) -> None:
+            row = sa.select(sa.literal(new_id), *(table.c[n] for n in names))
+            row = row.where(table.c.id == source)
+            connection.execute(sa.insert(table).from_select(["id", *names], row))
+
+        with db.engine.connect() as first, db.engine.connect() as second:
+            first.begin()
+            copy(first, 1001)
+            second.begin()
+            # Fails instead of waiting if the first holds a lock it needs.
+            second.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
+            copy(second, 1002)
+            second.commit()
+            first.commit()
+        db.session.remove()
+        counted, raw = both()
+        assert counted == raw == [{"line": 1, "status": "new", "tickets": 3}]
