@@ -175,16 +175,32 @@ def _stopped_clocks(days: Days) -> sa.Subquery:
     )
 
 
+def _clock_cells(days: Days) -> list[tuple]:
+    """(day, assignee, target, bucket, clocks, clocks not breached) of the
+    clocks stopped on ``days``: one grouped read for the agents' SLA
+    figures and their times (kept for both, see ``rollups.shared``)."""
+
+    def read() -> list[tuple]:
+        clocks = _stopped_clocks(days)
+        bucket = bucket_sql(clocks.c.spent_seconds).label("bucket")
+        keys = (clocks.c.day, clocks.c.assignee_id, clocks.c.target)
+        # A CASE, not a WHERE: "breached_at IS NULL" would read the clocks by
+        # their breach index (every clock never breached).
+        unbreached = sa.case((clocks.c.breached_at.is_(None), 1), else_=0)
+        cells = sa.select(*keys, bucket, unbreached.label("met")).subquery()
+        group = [cells.c.day, cells.c.assignee_id, cells.c.target, cells.c.bucket]
+        query = sa.select(*group, sa.func.count(), sa.func.sum(cells.c.met))
+        return list(db.session.execute(query.group_by(*group)).tuples())
+
+    return rollups.shared("agents.clocks", days, read)
+
+
 def _count(days: Days) -> list[dict]:
     """Rows per agent and local day."""
     rows = _count_events(days)
-    clocks = _stopped_clocks(days)
-    # A CASE, not a WHERE: "breached_at IS NULL" would read the clocks by
-    # their breach index (every clock never breached).
-    unbreached = sa.case((clocks.c.breached_at.is_(None), 1), else_=0)
-    met = sa.select(
-        clocks.c.day, clocks.c.assignee_id, sa.func.sum(unbreached)
-    ).group_by(clocks.c.day, clocks.c.assignee_id)
+    for day, agent_id, _target, _bucket, _n, met in _clock_cells(days):
+        if met:
+            rows[(agent_id, days.day(day))]["sla_met"] += int(met)
     breach = sa.select(
         days.index_sql(SlaClock.breached_at).label("day"),
         SlaClock.breached_assignee_id.label("agent_id"),
@@ -195,10 +211,8 @@ def _count(days: Days) -> list[dict]:
     breached = sa.select(breach.c.day, breach.c.agent_id, sa.func.count()).group_by(
         breach.c.day, breach.c.agent_id
     )
-    for name, query in (("sla_met", met), ("sla_breached", breached)):
-        for day, agent_id, n in db.session.execute(query):
-            if n:
-                rows[(agent_id, days.day(day))][name] = int(n)
+    for day, agent_id, n in db.session.execute(breached):
+        rows[(agent_id, days.day(day))]["sla_breached"] = int(n)
     return [
         {"agent_id": agent_id, "day": day} | counts
         for (agent_id, day), counts in rows.items()
@@ -207,26 +221,16 @@ def _count(days: Days) -> list[dict]:
 
 def _count_times(days: Days) -> list[dict]:
     """The stopped clocks' business seconds per assignee, target and bucket."""
-    clocks = _stopped_clocks(days)
-    bucket = bucket_sql(clocks.c.spent_seconds).label("bucket")
-    keys = (clocks.c.day, clocks.c.assignee_id, clocks.c.target)
-    timed = sa.select(*keys, bucket).where(clocks.c.target.in_(TIMED)).subquery()
-    query = sa.select(
-        timed.c.day,
-        timed.c.assignee_id,
-        timed.c.target,
-        timed.c.bucket,
-        sa.func.count(),
-    ).group_by(timed.c.day, timed.c.assignee_id, timed.c.target, timed.c.bucket)
     return [
         {
             "day": days.day(day),
             "agent_id": agent_id,
             "target": target.value,
-            "bucket": int(b),
+            "bucket": int(bucket),
             "clocks": int(n),
         }
-        for day, agent_id, target, b, n in db.session.execute(query)
+        for day, agent_id, target, bucket, n, _met in _clock_cells(days)
+        if target.value in TIMED
     ]
 
 
