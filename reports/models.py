@@ -2,8 +2,9 @@
 
 A report's days are the manager's local days, so every roll-up row carries
 the zone it was counted in (``zone``) and that zone's local date (``day``);
-month rows (``grain`` "M") sum a month's day rows, so a year's breakdown
-reads twelve months and the days at its ends.
+month rows (``grain`` "M") sum a month's day rows and week rows ("W") a
+week's, so a year's breakdown reads twelve months and, at its ends, a few
+weeks and days.
 The scheduler keeps one set of rows per zone some staff member uses
 (``reports.service.rollups``); ``ReportRollupState`` says up to which day a
 zone's rows are complete. The rows are derived data: ``rebuild`` recounts
@@ -24,8 +25,9 @@ from helpdesk.db import Base
 from helpdesk.models import Rating, Ticket, TicketEvent
 
 ZONE = sa.String(64)
-# "D": the row counts one local day; "M": a whole local month (``day`` is its
-# first day), summed from the month's day rows once every day of it is in.
+# "D": the row counts one local day; "M": a whole local month, "W": a whole
+# week, Monday to Sunday (``day`` is its first day), summed from its day rows
+# once every day of it is in.
 GRAIN = sa.String(1)
 ROWLESS = {"sqlite_with_rowid": False}
 

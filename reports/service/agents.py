@@ -13,12 +13,11 @@ satisfaction report's, by the rated ticket's assignee.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterator
-from datetime import datetime
+from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -34,7 +33,6 @@ from reports.models import ReportAgentDay, ReportAgentTimes
 from reports.service import csat, rollups
 from reports.service.common import (
     Filters,
-    bucket_of,
     median_of_buckets,
     people,
     rate,
@@ -42,6 +40,7 @@ from reports.service.common import (
 )
 from reports.service.days import Days
 from sla.models import Phase, SlaClock, Target
+from sla.service.rollups import bucket_sql
 
 COUNTS = (
     "tickets",
@@ -54,7 +53,6 @@ COUNTS = (
     "sla_breached",
 )
 TIMED = (Target.FIRST_RESPONSE.value, Target.RESOLUTION.value)
-_CHUNK = 500
 
 
 def _staff() -> sa.Select:
@@ -65,187 +63,174 @@ def _new_status() -> sa.ColumnElement:
     return TicketEvent.data["new"].as_string()
 
 
-def _chunks(items: list) -> Iterator[list]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
-
-
-def _events(kind: str, days: Days, *extra) -> list:
-    return db.session.execute(
+def _staff_events(days: Days) -> sa.Subquery:
+    """Staff replies and resolutions written on ``days``: the local day's
+    index, author, ticket, id, instant and kind of each (the kind index)."""
+    replied = TicketEvent.kind == EventKind.REPLIED
+    resolved = sa.and_(
+        TicketEvent.kind == EventKind.STATUS_CHANGED,
+        _new_status() == TicketStatus.RESOLVED.value,
+    )
+    return (
         sa.select(
-            TicketEvent.id,
-            TicketEvent.actor_id,
+            days.index_sql(TicketEvent.created_at).label("day"),
+            TicketEvent.actor_id.label("agent_id"),
             TicketEvent.ticket_id,
+            TicketEvent.id,
             TicketEvent.created_at,
-        ).where(
-            TicketEvent.kind == kind,
+            replied.label("is_reply"),
+        )
+        .where(
+            TicketEvent.kind.in_([EventKind.REPLIED, EventKind.STATUS_CHANGED]),
             days.within(TicketEvent.created_at),
             TicketEvent.actor_id.in_(_staff()),
-            *extra,
+            sa.or_(replied, resolved),
         )
-    ).all()
+        .subquery()
+    )
 
 
-def _first_staff_replies(ticket_ids: list[int]) -> set[int]:
-    """The id of each ticket's first public reply by staff."""
-    firsts: set[int] = set()
-    for chunk in _chunks(ticket_ids):
-        firsts |= set(
-            db.session.scalars(
-                sa.select(sa.func.min(TicketEvent.id))
-                .where(
-                    TicketEvent.ticket_id.in_(chunk),
-                    unindexed(TicketEvent.kind) == EventKind.REPLIED,
-                    TicketEvent.actor_id.in_(_staff()),
-                )
-                .group_by(TicketEvent.ticket_id)
-            )
+def _count_events(days: Days) -> dict[tuple, dict]:
+    """Per (agent, day): replies, first replies, resolutions, those
+    reopened since, phone tickets resolved on the call, distinct tickets -
+    one grouped statement; each reply and resolution looks at its own
+    ticket's timeline (a seek of ``ix_ticket_events_ticket_id_id``)."""
+    e = _staff_events(days)
+    other = aliased(TicketEvent)
+
+    def of_ticket(kind: str, *conditions) -> list:
+        return [
+            other.ticket_id == e.c.ticket_id,
+            unindexed(other.kind) == kind,
+            *conditions,
+        ]
+
+    first_reply = (
+        sa.select(sa.func.min(other.id))
+        .where(*of_ticket(EventKind.REPLIED, other.actor_id.in_(_staff())))
+        .scalar_subquery()
+    )
+    reopened_later = sa.exists().where(
+        *of_ticket(
+            EventKind.STATUS_CHANGED,
+            other.data["new"].as_string() == TicketStatus.REOPENED.value,
+            other.id > e.c.id,
         )
-    return firsts
+    )
+    on_call = sa.and_(
+        Ticket.channel == Channel.PHONE, e.c.created_at == Ticket.created_at
+    )
 
+    def total(condition) -> sa.ColumnElement:
+        return sa.func.sum(sa.case((condition, 1), else_=0))
 
-def _reopenings(ticket_ids: list[int]) -> dict[int, int]:
-    """Each ticket's last reopening event id."""
-    last: dict[int, int] = {}
-    for chunk in _chunks(ticket_ids):
-        query = (
-            sa.select(TicketEvent.ticket_id, sa.func.max(TicketEvent.id))
-            .where(
-                TicketEvent.ticket_id.in_(chunk),
-                unindexed(TicketEvent.kind) == EventKind.STATUS_CHANGED,
-                _new_status() == TicketStatus.REOPENED.value,
-            )
-            .group_by(TicketEvent.ticket_id)
+    query = (
+        sa.select(
+            e.c.day,
+            e.c.agent_id,
+            total(e.c.is_reply),
+            total(sa.and_(e.c.is_reply, e.c.id == first_reply)),
+            total(sa.not_(e.c.is_reply)),
+            total(sa.and_(sa.not_(e.c.is_reply), reopened_later)),
+            total(sa.and_(sa.not_(e.c.is_reply), on_call)),
+            sa.func.count(sa.distinct(e.c.ticket_id)),
         )
-        last.update(dict(db.session.execute(query).all()))
-    return last
-
-
-def _tickets(ticket_ids: list[int]) -> dict[int, tuple]:
-    out: dict[int, tuple] = {}
-    for chunk in _chunks(ticket_ids):
-        query = sa.select(
-            Ticket.id, Ticket.channel, Ticket.created_at, Ticket.assignee_id
-        ).where(Ticket.id.in_(chunk))
-        out.update({row[0]: row[1:] for row in db.session.execute(query)})
+        .join(Ticket, Ticket.id == e.c.ticket_id)
+        .group_by(e.c.day, e.c.agent_id)
+    )
+    names = ("replies", "first_replies", "resolutions", "reopened", "phone_on_call")
+    out: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    for day, agent_id, *counts, tickets in db.session.execute(query):
+        row = out[(agent_id, days.day(day))]
+        row.update({n: int(v or 0) for n, v in zip(names, counts, strict=True)})
+        row["tickets"] = int(tickets)
     return out
+
+
+def _stopped_clocks(days: Days) -> sa.Subquery:
+    """Clocks stopped by their own event on ``days``, with the ticket's
+    assignee: a clock stops with a reply or a status change, so only those
+    events' tickets are read (by ticket id; the phase kept off the index)."""
+    touched = sa.select(TicketEvent.ticket_id).where(
+        TicketEvent.kind.in_([EventKind.REPLIED, EventKind.STATUS_CHANGED]),
+        days.within(TicketEvent.created_at),
+    )
+    return (
+        sa.select(
+            days.index_sql(SlaClock.stopped_at).label("day"),
+            Ticket.assignee_id,
+            SlaClock.target,
+            SlaClock.spent_seconds,
+            SlaClock.breached_at,
+        )
+        .join(Ticket, Ticket.id == SlaClock.ticket_id)
+        .where(
+            SlaClock.ticket_id.in_(touched),
+            unindexed(SlaClock.phase) == Phase.STOPPED,
+            SlaClock.unanswered.is_(False),
+            days.within(SlaClock.stopped_at),
+            Ticket.assignee_id.is_not(None),
+        )
+        .subquery()
+    )
+
+
+def _clock_cells(days: Days) -> list[tuple]:
+    """(day, assignee, target, bucket, clocks, clocks not breached) of the
+    clocks stopped on ``days``: one grouped read for the agents' SLA
+    figures and their times (kept for both, see ``rollups.shared``)."""
+
+    def read() -> list[tuple]:
+        clocks = _stopped_clocks(days)
+        bucket = bucket_sql(clocks.c.spent_seconds).label("bucket")
+        keys = (clocks.c.day, clocks.c.assignee_id, clocks.c.target)
+        # A CASE, not a WHERE: "breached_at IS NULL" would read the clocks by
+        # their breach index (every clock never breached).
+        unbreached = sa.case((clocks.c.breached_at.is_(None), 1), else_=0)
+        cells = sa.select(*keys, bucket, unbreached.label("met")).subquery()
+        group = [cells.c.day, cells.c.assignee_id, cells.c.target, cells.c.bucket]
+        query = sa.select(*group, sa.func.count(), sa.func.sum(cells.c.met))
+        return list(db.session.execute(query.group_by(*group)).tuples())
+
+    return rollups.shared("agents.clocks", days, read)
 
 
 def _count(days: Days) -> list[dict]:
     """Rows per agent and local day."""
-
-    def key(agent_id: int, at: datetime) -> tuple:
-        return (agent_id, days.day_of(at))
-
-    rows: dict[tuple, Counter] = defaultdict(Counter)
-    handled: dict[tuple, set] = defaultdict(set)
-    replies = _events(EventKind.REPLIED, days)
-    resolutions = _events(
-        EventKind.STATUS_CHANGED, days, _new_status() == TicketStatus.RESOLVED.value
+    rows = _count_events(days)
+    for day, agent_id, _target, _bucket, _n, met in _clock_cells(days):
+        if met:
+            rows[(agent_id, days.day(day))]["sla_met"] += int(met)
+    breach = sa.select(
+        days.index_sql(SlaClock.breached_at).label("day"),
+        SlaClock.breached_assignee_id.label("agent_id"),
+    ).where(
+        days.within(SlaClock.breached_at), SlaClock.breached_assignee_id.is_not(None)
     )
-    firsts = _first_staff_replies(sorted({r.ticket_id for r in replies}))
-    for event in replies:
-        k = key(event.actor_id, event.created_at)
-        rows[k]["replies"] += 1
-        rows[k]["first_replies"] += event.id in firsts
-        handled[k].add(event.ticket_id)
-    resolved_ids = sorted({r.ticket_id for r in resolutions})
-    reopened, tickets = _reopenings(resolved_ids), _tickets(resolved_ids)
-    for event in resolutions:
-        k = key(event.actor_id, event.created_at)
-        counts = rows[k]
-        counts["resolutions"] += 1
-        counts["reopened"] += reopened.get(event.ticket_id, 0) > event.id
-        channel, created_at, _assignee = tickets[event.ticket_id]
-        counts["phone_on_call"] += (
-            channel == Channel.PHONE and event.created_at == created_at
-        )
-        handled[k].add(event.ticket_id)
-    for k, ids in handled.items():
-        rows[k]["tickets"] = len(ids)
-    for agent_id, outcome, at in _sla_outcomes(days):
-        rows[key(agent_id, at)][outcome] += 1
+    breach = breach.subquery()
+    breached = sa.select(breach.c.day, breach.c.agent_id, sa.func.count()).group_by(
+        breach.c.day, breach.c.agent_id
+    )
+    for day, agent_id, n in db.session.execute(breached):
+        rows[(agent_id, days.day(day))]["sla_breached"] = int(n)
     return [
-        {"agent_id": agent_id, "day": day} | {c: counts.get(c, 0) for c in COUNTS}
+        {"agent_id": agent_id, "day": day} | counts
         for (agent_id, day), counts in rows.items()
-        if agent_id
     ]
-
-
-def _stopped_clocks(days: Days) -> list:
-    return rollups.shared("agents.clocks", days, lambda: _read_stopped_clocks(days))
-
-
-def _read_stopped_clocks(days: Days) -> list:
-    """Clocks stopped by their own event in ``[start, end)``: a clock stops
-    with a reply or a status change, so only those events' tickets are read."""
-    start, end = days.start, days.end
-    ticket_ids = sorted(
-        set(
-            db.session.scalars(
-                sa.select(TicketEvent.ticket_id).where(
-                    TicketEvent.kind.in_([EventKind.REPLIED, EventKind.STATUS_CHANGED]),
-                    TicketEvent.created_at >= start,
-                    TicketEvent.created_at < end,
-                )
-            )
-        )
-    )
-    clocks = []
-    for chunk in _chunks(ticket_ids):
-        clocks += db.session.execute(
-            sa.select(
-                Ticket.assignee_id,
-                SlaClock.target,
-                SlaClock.spent_seconds,
-                SlaClock.breached_at,
-                SlaClock.stopped_at,
-            )
-            .join(Ticket, Ticket.id == SlaClock.ticket_id)
-            .where(
-                SlaClock.ticket_id.in_(chunk),
-                unindexed(SlaClock.phase) == Phase.STOPPED,
-                SlaClock.unanswered.is_(False),
-                SlaClock.stopped_at >= start,
-                SlaClock.stopped_at < end,
-            )
-        ).all()
-    return clocks
-
-
-def _sla_outcomes(days: Days) -> list[tuple[int, str, datetime]]:
-    """(agent, "sla_met" or "sla_breached", the instant it was decided)."""
-    start, end = days.start, days.end
-    met = [
-        (clock.assignee_id, "sla_met", clock.stopped_at)
-        for clock in _stopped_clocks(days)
-        if clock.assignee_id and clock.breached_at is None
-    ]
-    breached = db.session.execute(
-        sa.select(SlaClock.breached_assignee_id, SlaClock.breached_at).where(
-            SlaClock.breached_at >= start,
-            SlaClock.breached_at < end,
-            SlaClock.breached_assignee_id.is_not(None),
-        )
-    )
-    return met + [(agent_id, "sla_breached", at) for agent_id, at in breached]
 
 
 def _count_times(days: Days) -> list[dict]:
-    buckets: Counter = Counter()
-    for clock in _stopped_clocks(days):
-        if clock.assignee_id and clock.target.value in TIMED:
-            day = days.day_of(clock.stopped_at)
-            key = (
-                clock.assignee_id,
-                clock.target.value,
-                bucket_of(clock.spent_seconds),
-                day,
-            )
-            buckets[key] += 1
+    """The stopped clocks' business seconds per assignee, target and bucket."""
     return [
-        {"agent_id": a, "target": t, "bucket": b, "clocks": n, "day": day}
-        for (a, t, b, day), n in buckets.items()
+        {
+            "day": days.day(day),
+            "agent_id": agent_id,
+            "target": target.value,
+            "bucket": int(bucket),
+            "clocks": int(n),
+        }
+        for day, agent_id, target, bucket, n, _met in _clock_cells(days)
+        if target.value in TIMED
     ]
 
 

@@ -49,6 +49,7 @@ COUNTS = (
     "defect_linked",
 )
 KEYS = ("channel", "category_id")
+PHONE = Channel.PHONE.value
 
 
 def _cohort(days: Days) -> list[dict]:
@@ -119,38 +120,45 @@ def line_seconds(ticket: dict) -> dict[int, int]:
     return {k: max(0, v) for k, v in spent.items()}
 
 
-def classify(ticket: dict) -> Counter:
-    """What one ticket counts for (see the module's definitions)."""
+def classify(ticket: dict) -> tuple[int, ...]:
+    """What one ticket counts for, in the order of ``COUNTS`` (see the
+    module's definitions)."""
     moves = ticket["moves"]
     lines = {moves[0][1] if moves else ticket["line"]} | {
         new for _at, _old, new in moves
     }
-    out = Counter(registered=1)
-    out["to_line2"] = 2 in lines
-    out["to_line3"] = 3 in lines
-    out["moved_down"] = any(new < old for _at, old, new in moves)
-    out["defect_linked"] = ticket["defect"]
+    on_call = with_article = later = 0
     if ticket["resolved_at"] is not None and lines == {1}:
-        if (
-            ticket["channel"] == Channel.PHONE.value
-            and ticket["resolved_at"] == ticket["created_at"]
-        ):
-            out["line1_on_call"] = 1
+        if ticket["channel"] == PHONE and ticket["resolved_at"] == ticket["created_at"]:
+            on_call = 1
         elif ticket["article"]:
-            out["line1_with_article"] = 1
+            with_article = 1
         else:
-            out["line1_later"] = 1
-    return out
+            later = 1
+    return (
+        1,
+        on_call,
+        with_article,
+        later,
+        int(2 in lines),
+        int(3 in lines),
+        int(any(new < old for _at, old, new in moves)),
+        int(ticket["defect"]),
+    )
 
 
 def _count(days: Days) -> list[dict]:
-    rows: dict[tuple, Counter] = {}
+    rows: dict[tuple, list[int]] = {}
     for ticket in _cohort(days):
         key = (ticket["day"], ticket["channel"], ticket["category_id"])
-        rows.setdefault(key, Counter()).update(classify(ticket))
+        sums = rows.get(key)
+        if sums is None:
+            sums = rows[key] = [0] * len(COUNTS)
+        for i, value in enumerate(classify(ticket)):
+            sums[i] += value
     return [
         {"day": k[0], "channel": k[1], "category_id": k[2]}
-        | {c: int(v.get(c, 0)) for c in COUNTS}
+        | dict(zip(COUNTS, v, strict=True))
         for k, v in rows.items()
     ]
 

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from helpdesk.extensions import db
 from helpdesk.models import STAFF_ROLES, Rating, Ticket, TicketEvent, User
 from reports.models import ReportRollupState
-from reports.periods import Period, local_date, zone_of
+from reports.periods import Period, local_date, week_of, zone_of
 from reports.service.days import Days
 
 log = logging.getLogger(__name__)
@@ -175,28 +175,34 @@ def next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def recount_month(zone: str, month: date) -> None:
-    """Replace every fact's month row of ``month`` by the sum of its day
-    rows (in SQL); flushes."""
+# Grains of the summed rows: a row per whole local month and per whole week
+# (Monday to Sunday), dated by its first day.
+SPANS = {"M": (month_of, next_month), "W": (week_of, lambda d: d + timedelta(days=7))}
+
+
+def recount_span(zone: str, grain: str, first: date) -> None:
+    """Replace every fact's ``grain`` row that begins on ``first`` (a month
+    or a week) by the sum of its day rows (in SQL); flushes."""
+    end = SPANS[grain][1](first)
     for fact in FACTS.values():
         table = fact.model.__table__
         db.session.execute(
             table.delete().where(
-                table.c.zone == zone, table.c.grain == "M", table.c.day == month
+                table.c.zone == zone, table.c.grain == grain, table.c.day == first
             )
         )
         keys = [table.c[k] for k in fact.keys]
         sums = sa.select(
             sa.literal(zone),
-            sa.literal("M"),
-            sa.literal(month, sa.Date),
+            sa.literal(grain),
+            sa.literal(first, sa.Date),
             *keys,
             *(sa.func.sum(table.c[c]) for c in fact.counts),
         ).where(
             table.c.zone == zone,
             table.c.grain == "D",
-            table.c.day >= month,
-            table.c.day < next_month(month),
+            table.c.day >= first,
+            table.c.day < end,
         )
         # No keys: one row - none at all for a month without day rows.
         sums = sums.group_by(*keys) if keys else sums.having(sa.func.count() > 0)
@@ -274,10 +280,12 @@ def _roll_zone(
         recount_days(zone, first, end)
     if last_new >= first_new or state.rolled_through is None:
         state.rolled_through = max(last_new, first_new - timedelta(days=1))
-    # The month rows of every complete month a recounted day belongs to.
-    for month in sorted({month_of(d) for d in days}):
-        if next_month(month) - timedelta(days=1) <= state.rolled_through:
-            recount_month(zone, month)
+    # The month and week rows of every complete month or week a recounted
+    # day belongs to.
+    for grain, (start_of, after) in SPANS.items():
+        for first in sorted({start_of(d) for d in days}):
+            if after(first) - timedelta(days=1) <= state.rolled_through:
+                recount_span(zone, grain, first)
     if changes or state.checked_at is None:
         state.checked_at = now
     db.session.flush()
@@ -409,38 +417,53 @@ def read(
     return dict(out)
 
 
-def _read_table(fact, zone, first, end, group, where, out) -> None:
-    """Sum the rolled-up rows of local days ``[first, end)``: whole months
-    from their month rows (unless the figures go by day), the rest by day."""
-    table = fact.model.__table__
+def spans(first: date, end: date) -> list[tuple[str, date, date]]:
+    """Local days ``[first, end)`` as the fewest rows that sum them:
+    (grain, first, end) - whole months, then whole weeks of the partial
+    months at either end, then days."""
     month_first = first if first.day == 1 else next_month(first)
     month_end = month_of(end)
-    if "day" in group or month_first >= month_end:
-        spans = table.c.grain == "D"
-        spans = sa.and_(spans, table.c.day >= first, table.c.day < end)
-    else:
-        days = sa.and_(
-            table.c.grain == "D",
-            sa.or_(
-                sa.and_(table.c.day >= first, table.c.day < month_first),
-                sa.and_(table.c.day >= month_end, table.c.day < end),
-            ),
+    if month_first >= month_end:
+        return _week_spans(first, end)
+    return [
+        *_week_spans(first, month_first),
+        ("M", month_first, month_end),
+        *_week_spans(month_end, end),
+    ]
+
+
+def _week_spans(first: date, end: date) -> list[tuple[str, date, date]]:
+    week_first = first if first.weekday() == 0 else week_of(first) + timedelta(days=7)
+    week_end = week_of(end)
+    if week_first >= week_end:
+        return [("D", first, end)] if first < end else []
+    out = [("D", first, week_first), ("W", week_first, week_end), ("D", week_end, end)]
+    return [span for span in out if span[1] < span[2]]
+
+
+def _read_table(fact, zone, first, end, group, where, out) -> None:
+    """Sum the rolled-up rows of local days ``[first, end)``: month and week
+    rows where whole ones fit (unless the figures go by day), the rest by
+    day - one primary-key range per span, in one UNION ALL (an OR of the
+    ranges reads every row of the zone on SQLite)."""
+    table = fact.model.__table__
+    ranges = [("D", first, end)] if "day" in group else spans(first, end)
+    columns = [table.c[g] for g in group] + [table.c[c] for c in fact.counts]
+    parts = [
+        sa.select(*columns).where(
+            table.c.zone == zone,
+            table.c.grain == grain,
+            table.c.day >= low,
+            table.c.day < high,
+            *(table.c[k] == v for k, v in where.items()),
         )
-        months = sa.and_(
-            table.c.grain == "M",
-            table.c.day >= month_first,
-            table.c.day < month_end,
-        )
-        spans = sa.or_(days, months)
-    query = (
-        sa.select(
-            *(table.c[g] for g in group),
-            *(sa.func.sum(table.c[c]).label(c) for c in fact.counts),
-        )
-        .where(table.c.zone == zone, spans)
-        .where(*(table.c[k] == v for k, v in where.items()))
-        .group_by(*(table.c[g] for g in group))
-    )
+        for grain, low, high in ranges
+    ]
+    rows = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    query = sa.select(
+        *(rows.c[g] for g in group),
+        *(sa.func.sum(rows.c[c]).label(c) for c in fact.counts),
+    ).group_by(*(rows.c[g] for g in group))
     for row in db.session.execute(query):
         sums = out[tuple(row[: len(group)])]
         for c, value in zip(fact.counts, row[len(group) :], strict=True):

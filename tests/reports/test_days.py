@@ -61,3 +61,28 @@ def test_an_instant_outside_the_days_is_refused():
     days = Days.of("UTC", FIRST, END)
     with pytest.raises(ValueError, match="outside"):
         days.day_of(datetime(2026, 4, 10, tzinfo=UTC))
+
+
+def test_a_period_is_read_as_months_then_weeks_then_days():
+    from reports.service.rollups import spans
+
+    d = date
+    # A year from a Monday: a week, eleven months, then a Sunday and 3 weeks.
+    assert spans(d(2025, 11, 24), d(2026, 11, 23)) == [
+        ("W", d(2025, 11, 24), d(2025, 12, 1)),
+        ("M", d(2025, 12, 1), d(2026, 11, 1)),
+        ("D", d(2026, 11, 1), d(2026, 11, 2)),
+        ("W", d(2026, 11, 2), d(2026, 11, 23)),
+    ]
+    # Inside one month: days, whole weeks, days.
+    assert spans(d(2026, 11, 4), d(2026, 11, 20)) == [
+        ("D", d(2026, 11, 4), d(2026, 11, 9)),
+        ("W", d(2026, 11, 9), d(2026, 11, 16)),
+        ("D", d(2026, 11, 16), d(2026, 11, 20)),
+    ]
+    assert spans(d(2026, 11, 4), d(2026, 11, 6)) == [
+        ("D", d(2026, 11, 4), d(2026, 11, 6))
+    ]
+    assert spans(d(2026, 9, 1), d(2026, 11, 1)) == [
+        ("M", d(2026, 9, 1), d(2026, 11, 1))
+    ]
