@@ -17,7 +17,10 @@ day, a moved ticket its old line. Reads take the rolled-up days from the
 tables and count the rest (today, and any day not rolled up yet) from the
 tickets: a figure of an old day may lag a change by one job interval, never
 a new ticket. Each run is bounded (``max_days`` new days a run); ``rebuild``
-counts everything at once (``flask reports rollups --rebuild``).
+counts everything at once (``flask reports rollups --rebuild``). Whole months
+and weeks also get a row each ("M", "W": the sum of their day rows), so a
+long period reads few rows (``spans``); a *projection* is a fact whose rows
+sum another's over fewer keys (an unfiltered series reads a row a day).
 
 On PostgreSQL a zone's state row is claimed with ``FOR UPDATE SKIP LOCKED``,
 so two schedulers never count the same zone at once.
