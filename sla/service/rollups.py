@@ -42,8 +42,6 @@ from datetime import UTC
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import JSONB
 
 from helpdesk import ticket_ids
 from helpdesk.extensions import db
@@ -404,15 +402,26 @@ def _apply(connection, delta: Counter) -> None:
         if row_shape != shape:
             if batch:
                 connection.execute(statement, batch)
-            model, names = _TABLES[table]
-            statement, shape, batch = (
-                _upsert(connection, model, names, counts),
-                row_shape,
-                [],
-            )
+            statement = _statement(connection.dialect.name, table, counts)
+            shape, batch = row_shape, []
         batch.append(dict(zip(_TABLES[table][1], key, strict=True)) | _params(counts))
     if batch:
         connection.execute(statement, batch)
+
+
+_HISTOGRAMS = set(_PACKED.values())
+# Written once per database, table and shape, as text: SQLAlchemy does not
+# cache the compiled form of an ``ON CONFLICT`` insert (SQLite's), and
+# compiling an upsert for every row cost more than running it.
+_STATEMENTS: dict[tuple, sa.TextClause] = {}
+
+
+def _statement(dialect: str, table: str, counts: dict) -> sa.TextClause:
+    key = (dialect, table, _shape(counts))
+    if key not in _STATEMENTS:
+        model, names = _TABLES[table]
+        _STATEMENTS[key] = _upsert(dialect == "postgresql", model, names, counts)
+    return _STATEMENTS[key]
 
 
 def _shape(counts: dict) -> tuple:
@@ -434,56 +443,62 @@ def _cells(counts: dict) -> list[tuple]:
     return sorted((c, n) for c, n in counts.items() if not isinstance(c, str))
 
 
-def _upsert(connection, model, names: tuple[str, ...], counts: dict):
+def _upsert(postgres: bool, model, names: tuple[str, ...], counts: dict):
     """``INSERT ... ON CONFLICT DO UPDATE`` adding a row's counts (the
     parameters ``_params`` makes): to its count columns, and to the cells of
     its histogram (``(column, key)``: that key's count, 0 when absent, plus
-    n)."""
-    postgres = connection.dialect.name == "postgresql"
-    insert = (postgresql.insert if postgres else sqlite.insert)(model.__table__)
-    table = model.__table__
+    n). The names are our own tables' and columns'."""
+    table = model.__tablename__
+    row = "t" if postgres else table
     scalars = [c for c in counts if isinstance(c, str)]
-    values = {c: sa.bindparam(c) for c in (*names, *scalars)}
-    set_ = {c: table.c[c] + insert.excluded[c] for c in scalars}
-    cells_of: dict[str, list] = {}
+    cells_of: dict[str, list[tuple[str, str]]] = {}
     for i, ((column, _key), _n) in enumerate(_cells(counts)):
-        cell = (sa.bindparam(f"key_{i}"), sa.bindparam(f"n_{i}"))
-        cells_of.setdefault(column, []).append(cell)
-    for column, cells in cells_of.items():
-        values[column] = _histogram(postgres, None, cells)
-        set_[column] = _histogram(postgres, table.c[column], cells)
-    return insert.values(values).on_conflict_do_update(
-        index_elements=list(names), set_=set_
+        cells_of.setdefault(column, []).append((f":key_{i}", f":n_{i}"))
+    # A new row: the key, these counts, 0 or an empty histogram elsewhere.
+    columns = [c.name for c in model.__table__.c]
+    values = [
+        f":{c}"
+        if c in names or c in scalars
+        else _histogram(postgres, None, cells_of.get(c, []))
+        if c in _HISTOGRAMS
+        else "0"
+        for c in columns
+    ]
+    sets = [f"{c} = {row}.{c} + excluded.{c}" for c in scalars]
+    sets += [
+        f"{c} = {_histogram(postgres, f'{row}.{c}', cells)}"
+        for c, cells in cells_of.items()
+    ]
+    sql = (
+        f"INSERT INTO {table}{' AS t' if postgres else ''} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(values)}) ON CONFLICT ({', '.join(names)}) "
+        f"DO UPDATE SET {', '.join(sets)}"
     )
+    # The key's dates go in as the Date columns store them.
+    typed = [sa.bindparam(n, type_=model.__table__.c[n].type) for n in names]
+    return sa.text(sql).bindparams(*typed)
 
 
-def _histogram(postgres: bool, column, cells: list[tuple]) -> sa.ColumnElement:
-    """``column`` (a JSON object of counts; none: a new row's empty one)
-    with ``n`` added to each ``(key, n)`` of ``cells``."""
-    if postgres:
-        pairs = []
-        for key, n in cells:
-            key = sa.cast(key, sa.Text)
-            old = 0 if column is None else _pg_count(column, key)
-            pairs += [key, old + sa.cast(n, sa.BigInteger)]
-        added = sa.func.jsonb_build_object(*pairs, type_=JSONB)
-        return added if column is None else column.op("||", return_type=JSONB)(added)
+def _histogram(postgres: bool, column: str | None, cells: list[tuple]) -> str:
+    """SQL: ``column`` (a JSON object of counts; none: a new row's empty
+    one) with ``n`` added to each ``(key, n)`` parameter pair of ``cells``."""
     pairs = []
     for key, n in cells:
-        old = 0 if column is None else _sqlite_count(column, key)
-        pairs += [sa.cast(key, sa.Text), old + n]
-    added = sa.func.json_object(*pairs, type_=sa.JSON)
-    return added if column is None else sa.func.json_patch(column, added, type_=sa.JSON)
-
-
-def _pg_count(column, key) -> sa.ColumnElement:
-    value = sa.cast(column.op("->>", return_type=sa.Text)(key), sa.BigInteger)
-    return sa.func.coalesce(value, 0)
-
-
-def _sqlite_count(column, key) -> sa.ColumnElement:
-    path = sa.literal('$."') + sa.cast(key, sa.Text) + sa.literal('"')
-    return sa.func.coalesce(sa.func.json_extract(column, path), 0)
+        if postgres:
+            key = f"CAST({key} AS TEXT)"
+            old = (
+                f"coalesce(CAST({column} ->> {key} AS BIGINT), 0) + " if column else ""
+            )
+            pairs.append(f"{key}, {old}CAST({n} AS BIGINT)")
+        else:
+            path = f"'$.\"' || {key} || '\"'"
+            old = f"coalesce(json_extract({column}, {path}), 0) + " if column else ""
+            pairs.append(f"{key}, {old}{n}")
+    if postgres:
+        added = f"jsonb_build_object({', '.join(pairs)})"
+        return f"{column} || {added}" if column else added
+    added = f"json_object({', '.join(pairs)})"
+    return f"json_patch({column}, {added})" if column else added
 
 
 def install() -> None:
