@@ -40,7 +40,7 @@ from reports.service.common import (
 )
 from reports.service.days import Days
 from sla.models import Phase, SlaClock, Target
-from sla.service.rollups import bucket_sql
+from sla.service.rollup_keys import bucket_sql
 
 COUNTS = (
     "tickets",

@@ -15,7 +15,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from helpdesk.extensions import db
 from helpdesk.models import Category, User
 from reports.periods import Period
-from sla.service.rollups import bucket_bounds, bucket_of
+from sla.service.rollup_keys import bucket_bounds, bucket_of
 
 __all__ = ["Filters", "bucket_of", "median_of_buckets", "rate"]
 

@@ -32,7 +32,7 @@ from helpdesk.pagination import decode_key, page
 from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy
 from sla.service import figures, figures_raw
 from sla.service.clocks import calendar_spec, elapsed_seconds
-from sla.service.rollups import attributed_line_sql
+from sla.service.rollup_keys import attributed_line_sql
 
 DEFAULT_DAYS = 30
 

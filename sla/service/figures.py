@@ -46,7 +46,8 @@ from sla.models import (
 )
 from sla.service import backlog as counters
 from sla.service.figures_raw import CHANNEL_GROUPS, compliance_figures, time_figures
-from sla.service.rollups import EXACT_SECONDS, PARTS, TIMED_TARGETS
+from sla.service.rollup_keys import EXACT_SECONDS, PARTS
+from sla.service.rollups import TIMED_TARGETS
 
 
 def backlog(f) -> list[dict]:

@@ -20,8 +20,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import ACTIVE_STATUSES, Priority, Ticket
 from sla.models import SlaClock, SlaPolicy, Target
-from sla.service.rollups import (
-    TIMED_TARGETS,
+from sla.service.rollup_keys import (
     answered_sql,
     attributed_line_sql,
     attributed_policy_sql,
@@ -29,6 +28,7 @@ from sla.service.rollups import (
     met_sql,
     no_response_sql,
 )
+from sla.service.rollups import TIMED_TARGETS
 
 CHANNEL_GROUPS = ("phone", "web_email")
 

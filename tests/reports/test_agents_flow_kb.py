@@ -29,7 +29,7 @@ from reports.service import rollups
 from routing.models import DefectKind, Severity
 from routing.service import defects
 from sla.models import Phase, SlaClock
-from sla.service.rollups import bucket_bounds, bucket_of
+from sla.service.rollup_keys import bucket_bounds, bucket_of
 from tests.builders import _load, make_category, make_ticket, make_user, snapshot
 from tests.knowledge_base.builders import make_article
 from tests.sla.builders import make_calendar, make_policy

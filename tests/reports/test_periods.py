@@ -9,7 +9,7 @@ import pytest
 from reports.periods import Period, day_span, default_period, week_of, zone_of
 from reports.service.common import median_of_buckets
 from reports.service.summary import next_sending
-from sla.service.rollups import bucket_bounds, bucket_of
+from sla.service.rollup_keys import bucket_bounds, bucket_of
 
 
 @pytest.mark.parametrize(
