@@ -85,7 +85,10 @@ def test_a_line1_agent_resolves_a_call_with_an_article_without_leaving_the_page(
 
     log_in(page, agent)
     expect(page).to_have_url(re.compile(r"/phone$"))
-    # From here on the console is one page: no load, the same document.
+    # From here on the console is one page: no load, the same document. The
+    # console's own load may still be under way (scripts arrive late on a busy
+    # machine); only loads after it count.
+    page.wait_for_load_state("load")
     loads = []
     page.on("load", lambda: loads.append(page.url))
     page.evaluate("window.sameDocument = true")
