@@ -150,6 +150,17 @@ def _sqlite_busy_timeout(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options | {"connect_args": connect_args}
 
 
+@sa.event.listens_for(sa.engine.Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection, _name) -> None:
+    # pysqlite opens a transaction only at the first write, so a savepoint
+    # taken after reads alone would be SQLite's outermost transaction, and
+    # releasing it would commit: begin the transaction first, so the savepoint
+    # is undone by a later rollback as on PostgreSQL.
+    driver = connection.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
+        driver.execute("BEGIN")
+
+
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # Web workers and the scheduler share the file: WAL lets readers run
