@@ -47,6 +47,7 @@ from helpdesk.service import (
     merge,
     presence,
     queries,
+    ratings,
     timeline,
     versions,
 )
@@ -333,7 +334,7 @@ def rating_create(ticket_id: int):
     """The requester's score for a resolved or closed ticket, once."""
     ticket = access.get_visible_ticket(current_user, ticket_id)
     data = RatingIn().load(json_body())
-    rating = ticket_service.rate_ticket(
+    rating = ratings.rate_ticket(
         ticket,
         score=data["score"],
         comment=data["comment"],

@@ -9,7 +9,7 @@ from flask import current_app
 from helpdesk import events
 from helpdesk.models import Channel, TicketStatus
 from sla.models import Target
-from sla.service import clocks, fresh_clocks, policies
+from sla.service import clocks, fresh_clocks, policies, retime
 from sla.service.imported import replay_imported
 
 ALL_TARGETS = frozenset(Target)
@@ -108,7 +108,7 @@ def on_status_changed(ticket, *, actor, now, old, new, **_) -> None:
 
 @refreshes_ticket_due
 def on_retarget(ticket, *, actor, now, **_) -> None:
-    clocks.retarget_clocks(ticket, now=now, actor=actor, cause="policy_reselected")
+    retime.retarget_clocks(ticket, now=now, actor=actor, cause="policy_reselected")
     if ticket.status in WAITING:
         # The new policy may decide otherwise about pausing on line 3.
         clocks.follow_waiting(

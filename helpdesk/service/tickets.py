@@ -31,7 +31,6 @@ from helpdesk.models import (
     Comment,
     EventKind,
     Priority,
-    Rating,
     Ticket,
     TicketStatus,
     TicketTag,
@@ -437,22 +436,3 @@ def assign_ticket(
     db.session.flush()
     events.ticket_assigned.send(ticket, actor=actor, now=now, old=old, new=assignee_id)
     return ticket
-
-
-def rate_ticket(
-    ticket: Ticket, *, score: int, comment: str, actor: User, now: datetime
-) -> Rating:
-    """The requester rates a resolved or closed ticket, once."""
-    if ticket.requester_id != actor.id:
-        raise PermissionDenied(_l("Only the requester can rate a ticket."))
-    if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-        raise Conflict(_l("Only resolved tickets can be rated."))
-    if ticket.rating is not None:
-        raise Conflict(_l("This ticket has already been rated."))
-    rating = Rating(
-        ticket_id=ticket.id, score=score, comment=comment.strip(), created_at=now
-    )
-    db.session.add(rating)
-    record_event(ticket, EventKind.RATED, actor=actor, now=now, data={"score": score})
-    db.session.flush()
-    return rating

@@ -66,6 +66,7 @@ from helpdesk.service import (
     followups,
     merge,
     queries,
+    ratings,
     timeline,
     versions,
 )
@@ -380,7 +381,7 @@ def ticket_rate(ticket_id: int):
             ticket, errors=translate_messages(err.messages), status=422
         )
     try:
-        ticket_service.rate_ticket(
+        ratings.rate_ticket(
             ticket,
             score=data["score"],
             comment=data["comment"],

@@ -417,38 +417,3 @@ def restart_next_response(
         policy=clock.policy.name,
         cycle=clock.cycle,
     )
-
-
-def retarget_clocks(
-    ticket: Ticket, *, now: datetime, actor: User | None, cause: str
-) -> None:
-    """Re-select the policy after a priority/category change: targets come
-    from the new policy, the business time already spent is kept."""
-    policy = select_policy(ticket)
-    for clock in ticket_clocks(ticket.id):
-        minutes = policy.target_minutes(clock.target) if policy else None
-        if policy is None or not minutes or policy.id == clock.policy_id:
-            continue
-        old_spec = calendar_spec(clock.policy.calendar)
-        clock.spent_seconds = elapsed_seconds(clock, old_spec, now)
-        if clock.phase == Phase.RUNNING:
-            clock.running_since = now
-        old_name = clock.policy.name
-        clock.policy, clock.target_seconds = policy, minutes * 60
-        # Thresholds already passed under the new target count as done.
-        clock.warnings_done = sum(
-            1
-            for p in warning_percents(clock)
-            if clock.spent_seconds >= threshold_seconds(clock, p)
-        )
-        schedule_checks(clock, calendar_spec(policy.calendar))
-        record_clock_event(
-            ticket,
-            "sla_policy_changed",
-            clock,
-            now=now,
-            actor=actor,
-            cause=cause,
-            old_policy=old_name,
-            policy=policy.name,
-        )

@@ -1,6 +1,11 @@
-"""Re-timing the clocks a settings edit touches: the running clocks of the
-edited policies are made due for a check at once, and the background sweep
-recomputes them in its bounded batches (never in the admin's request)."""
+"""Re-timing clocks whose rules changed.
+
+- A settings edit: the running clocks of the edited policies are made due
+  for a check at once, and the background sweep recomputes them in its
+  bounded batches (never in the admin's request).
+- A ticket's priority or category change that selects another policy: its
+  clocks take the new targets at once, keeping the business time spent.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,18 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
+from helpdesk.models import Ticket, User
 from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy, Target
+from sla.service.clocks import (
+    calendar_spec,
+    elapsed_seconds,
+    schedule_checks,
+    select_policy,
+    threshold_seconds,
+    ticket_clocks,
+    warning_percents,
+)
+from sla.service.history import record_clock_event
 
 log = logging.getLogger(__name__)
 
@@ -86,3 +102,38 @@ def rearm_thresholds(policy: SlaPolicy, new_percents: list[int]) -> None:
         .values(warnings_done=-SlaClock.warnings_done)
         .execution_options(synchronize_session=False)
     )
+
+
+def retarget_clocks(
+    ticket: Ticket, *, now: datetime, actor: User | None, cause: str
+) -> None:
+    """Re-select the policy after a priority/category change: targets come
+    from the new policy, the business time already spent is kept."""
+    policy = select_policy(ticket)
+    for clock in ticket_clocks(ticket.id):
+        minutes = policy.target_minutes(clock.target) if policy else None
+        if policy is None or not minutes or policy.id == clock.policy_id:
+            continue
+        old_spec = calendar_spec(clock.policy.calendar)
+        clock.spent_seconds = elapsed_seconds(clock, old_spec, now)
+        if clock.phase == Phase.RUNNING:
+            clock.running_since = now
+        old_name = clock.policy.name
+        clock.policy, clock.target_seconds = policy, minutes * 60
+        # Thresholds already passed under the new target count as done.
+        clock.warnings_done = sum(
+            1
+            for p in warning_percents(clock)
+            if clock.spent_seconds >= threshold_seconds(clock, p)
+        )
+        schedule_checks(clock, calendar_spec(policy.calendar))
+        record_clock_event(
+            ticket,
+            "sla_policy_changed",
+            clock,
+            now=now,
+            actor=actor,
+            cause=cause,
+            old_policy=old_name,
+            policy=policy.name,
+        )

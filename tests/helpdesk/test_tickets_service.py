@@ -18,7 +18,7 @@ from helpdesk.models import (
     TicketEvent,
     TicketStatus,
 )
-from helpdesk.service import attachments, queries, timeline
+from helpdesk.service import attachments, queries, ratings, timeline
 from helpdesk.service import tickets as svc
 from tests.builders import make_category, make_ticket, make_user
 
@@ -194,15 +194,21 @@ def test_rating_is_for_the_requester_of_a_resolved_ticket_once(clock):
     customer, other = make_user(), make_user()
     ticket = make_ticket(requester=customer)
     with pytest.raises(Conflict):
-        svc.rate_ticket(ticket, score=5, comment="", actor=customer, now=clock.now())
+        ratings.rate_ticket(
+            ticket, score=5, comment="", actor=customer, now=clock.now()
+        )
     ticket.status = TicketStatus.RESOLVED
     with pytest.raises(PermissionDenied):
-        svc.rate_ticket(ticket, score=5, comment="", actor=other, now=clock.now())
-    svc.rate_ticket(ticket, score=4, comment=" quick ", actor=customer, now=clock.now())
+        ratings.rate_ticket(ticket, score=5, comment="", actor=other, now=clock.now())
+    ratings.rate_ticket(
+        ticket, score=4, comment=" quick ", actor=customer, now=clock.now()
+    )
     db.session.refresh(ticket)
     assert (ticket.rating.score, ticket.rating.comment) == (4, "quick")
     with pytest.raises(Conflict):
-        svc.rate_ticket(ticket, score=1, comment="", actor=customer, now=clock.now())
+        ratings.rate_ticket(
+            ticket, score=1, comment="", actor=customer, now=clock.now()
+        )
 
 
 def test_attachment_over_the_limit_is_refused_and_nothing_stored(clock):

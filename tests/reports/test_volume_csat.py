@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from helpdesk.extensions import db
 from helpdesk.models import Channel, Priority, Role, Ticket, TicketStatus
+from helpdesk.service import ratings as rating_service
 from helpdesk.service import tickets as ticket_service
 from reports.service import rollups
 from tests.builders import _load, make_category, make_ticket, make_user
@@ -78,7 +79,7 @@ def world(app, clock):
         ratings = {0: (5, "Quick, thanks"), 2: (2, "Slow"), 4: (4, "")}
         for index, (score, comment) in ratings.items():
             ticket = tickets[index]
-            ticket_service.rate_ticket(
+            rating_service.rate_ticket(
                 ticket,
                 score=score,
                 comment=comment,
