@@ -20,6 +20,14 @@ Europe/Moscow: p50/p95 per report, statements per request.
 Each request is timed by the wall clock and by this process's CPU time (the
 test client, the app and SQLite all run in it, so CPU time is what a request
 costs, whatever else the machine runs); the load average is printed beside.
+The process freezes its start-up objects out of the garbage collector once
+the app is loaded, as every gunicorn worker does (``helpdesk/heap.py``).
+
+The reference, measured in the same run: a bare Flask endpoint in the same
+process that runs the one grouped statement a year of the agents' times
+needs at least (its month rows, through ``sqlite3``) and answers the rows as
+JSON - this stack's floor for a report; every report's p95 is printed as a
+multiple of the reference's, which compares runs on cores of other speeds.
 
 Target (DESIGN section 5): p95 < 300 ms for every report over a year.
 Figures on the reference machine: bench/README.md.
@@ -31,6 +39,7 @@ import argparse
 import json
 import os
 import random
+import sqlite3
 import sys
 import time
 from datetime import timedelta
@@ -42,9 +51,11 @@ sys.path.insert(0, str(ROOT))
 import sla_bench  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from common import insert_sql, percentile  # noqa: E402
+from flask import Flask, jsonify  # noqa: E402
 from sla_bench import NOW, PASSWORD, StatementLog, make_app, seed_people  # noqa: E402
 
 from helpdesk.extensions import db  # noqa: E402
+from helpdesk.heap import freeze_startup_objects  # noqa: E402
 from helpdesk.models import Role, User  # noqa: E402
 from reports.service import rollups  # noqa: E402
 
@@ -248,6 +259,28 @@ def measure(app, reps: int) -> list[dict]:
     return results
 
 
+def bare_reference(path: Path, reps: int) -> dict:
+    """p50/p95 of the bare endpoint (see the module's docstring)."""
+    bare = Flask("bare")
+    connection = sqlite3.connect(path, check_same_thread=False)
+    year_of_months = (
+        "SELECT agent_id, target, bucket, sum(clocks) FROM report_agent_times "
+        "WHERE zone = ? AND grain = 'M' AND day >= ? AND day < ? "
+        "GROUP BY agent_id, target, bucket"
+    )
+
+    @bare.get("/bare")
+    def rows():
+        found = connection.execute(year_of_months, (ZONE, "2025-12-01", "2026-11-01"))
+        return jsonify(found.fetchall())
+
+    client = bare.test_client()
+    try:
+        return timed(lambda: client.get("/bare").get_data(), reps=reps)
+    finally:
+        connection.close()
+
+
 def timed(fn, *, reps: int, warmup: int = 3) -> dict:
     """p50/p95 of ``reps`` calls by the wall clock and by CPU time (ms)."""
     for _ in range(warmup):
@@ -315,18 +348,33 @@ def main() -> None:
         )
     if not args.reuse or args.rebuild:
         count_rollups(app)
+    frozen = freeze_startup_objects()
+    print(f"{frozen:,} start-up objects frozen (as a gunicorn worker does)")
+    reference = bare_reference(args.db, args.reps)
     results = measure(app, args.reps)
+    results.append(
+        {"name": "reference: bare Flask + one grouped read", "statements": 1}
+        | reference
+    )
     width = max(len(r["name"]) for r in results)
-    print(f"{'report'.ljust(width)}  p50 ms  p95 ms  cpu p50  cpu p95  statements")
+    print(
+        f"{'report'.ljust(width)}  p50 ms  p95 ms  cpu p50  cpu p95  "
+        "statements  p95 / reference"
+    )
     for r in results:
         flag = "" if r["p95"] < TARGET_P95_MS else "  over target"
         print(
             f"{r['name'].ljust(width)}  {r['p50']:6.1f}  {r['p95']:6.1f}  "
-            f"{r['cpu_p50']:7.1f}  {r['cpu_p95']:7.1f}  {r['statements']:10d}{flag}"
+            f"{r['cpu_p50']:7.1f}  {r['cpu_p95']:7.1f}  {r['statements']:10d}  "
+            f"{r['p95'] / reference['p95']:14.1f}x{flag}"
         )
     print(load())
     if args.json:
-        args.json.write_text(json.dumps({"load": os.getloadavg(), "results": results}))
+        args.json.write_text(
+            json.dumps(
+                {"load": os.getloadavg(), "reference": reference, "results": results}
+            )
+        )
     if not args.keep and not args.reuse:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)

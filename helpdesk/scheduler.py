@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from helpdesk.clock import get_clock
 from helpdesk.db import Base, database_trouble
 from helpdesk.extensions import db
+from helpdesk.heap import freeze_startup_objects
 from helpdesk.hooks import ScheduledJob, scheduled_jobs
 from helpdesk.metrics.instruments import count_job_run
 
@@ -155,5 +156,6 @@ def scheduler_command() -> None:
     scheduler = build_scheduler(app)
     names = ", ".join(job.id for job in scheduler.get_jobs())
     click.echo(f"scheduler started: {names}")
+    freeze_startup_objects()
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()

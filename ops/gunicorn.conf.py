@@ -7,6 +7,8 @@
   are gone are removed (helpdesk/metrics/multiproc.py) - and a worker that
   exits is marked dead. Give ``flask scheduler`` the same variable, so its
   counters (the SLA sweep's, the outbox's, mail in) reach /metrics too.
+- Memory: once a worker has loaded the app, the objects it made are frozen
+  out of the garbage collector's walks (helpdesk/heap.py).
 - Logs: the access log carries the request id (the ``X-Request-ID`` the app
   answers); ``LOG_FORMAT=json`` makes gunicorn's own lines JSON too.
 """
@@ -75,6 +77,13 @@ def on_starting(server) -> None:
     server.log.info(
         "metrics folder %s ready (%s stale files removed)", folder, len(removed)
     )
+
+
+def post_worker_init(worker) -> None:
+    from helpdesk.heap import freeze_startup_objects
+
+    frozen = freeze_startup_objects()
+    worker.log.info("worker %s: %s start-up objects frozen", worker.pid, frozen)
 
 
 def child_exit(server, worker) -> None:

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tests.helpdesk.metrics_support import Scrape
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+FROZEN = re.compile(r"worker \d+: \d{4,} start-up objects frozen")
 
 
 def dead_pid() -> int:
@@ -63,12 +65,13 @@ def server(migrated_url, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    drain = threading.Thread(target=process.stderr.read, daemon=True)
+    logged: list[str] = []
+    drain = threading.Thread(target=lambda: logged.extend(process.stderr), daemon=True)
     try:
         url = _listening_url(process)
         # Keep reading what it logs, or a full pipe would stall the server.
         drain.start()
-        yield url, folder, stale
+        yield url, folder, stale, logged
     finally:
         process.terminate()
         process.wait(timeout=60)
@@ -93,7 +96,7 @@ def get(url: str) -> tuple[int, str]:
 
 
 def test_workers_count_into_one_folder_and_every_scrape_sums_them(server):
-    url, folder, stale = server
+    url, folder, stale, _logged = server
     for _ in range(12):
         assert get(f"{url}/healthz")[0] == 200
 
@@ -109,6 +112,20 @@ def test_workers_count_into_one_folder_and_every_scrape_sums_them(server):
         if (m := re.match(r"counter_(\d+)\.db$", p.name))
     }
     assert pids and all(process_alive(pid) for pid in pids)
+
+
+def test_each_worker_freezes_its_start_up_objects_out_of_the_collector(server):
+    _url, _folder, _stale, logged = server
+
+    def frozen() -> list[str]:
+        return [line for line in list(logged) if FROZEN.search(line)]
+
+    # Each worker logs it once it has loaded the app, before it serves.
+    deadline = time.monotonic() + 120
+    while len(frozen()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert len(frozen()) == 2, logged
 
 
 def test_starting_keeps_the_files_of_running_processes(tmp_path):
