@@ -193,22 +193,20 @@ _PLAIN = frozenset({str, int, float, bool})
 
 def ticket_sla(tickets: list[Ticket], now: datetime) -> dict[int, dict]:
     """``{ticket_id: {"sla": [clock, ...]}}`` for a page of tickets: one query
-    for the clocks of all of them (plus one per level of policy → calendar,
-    for the page, never per ticket). Registered with
-    ``hooks.add_ticket_extras``."""
+    for the clocks of all of them (their calendars come compiled from the
+    per-process cache). Registered with ``hooks.add_ticket_extras``."""
     ids = [t.id for t in tickets]
     result: dict[int, dict] = {i: {"sla": []} for i in ids}
     known = {i: fresh_clocks.of(i) for i in ids}
     # A ticket created in this transaction: its clocks are in hand.
     unknown = [i for i, found in known.items() if found is None]
-    specs = dashboard.SpecCache()
     fresh = sorted(
         (pair for found in known.values() if found for pair in found),
         key=lambda pair: (pair[0].ticket_id, pair[0].id),
     )
     schema = shared(SlaClockOut)
     for clock, spec in fresh:
-        spec = spec or policies.spec_of(clock.policy.calendar_id)
+        spec = spec or policies.spec_for_policy(clock.policy_id)
         left = clock.target_seconds - clocks.elapsed_seconds(clock, spec, now)
         result[clock.ticket_id]["sla"].append(_clock_out(schema, clock, left))
     if not unknown:
@@ -217,9 +215,8 @@ def ticket_sla(tickets: list[Ticket], now: datetime) -> dict[int, dict]:
         sa.select(SlaClock)
         .where(SlaClock.ticket_id.in_(unknown))
         .order_by(SlaClock.ticket_id, SlaClock.id)
-        .options(*dashboard.CALENDAR_LOADS)
     ):
-        left = dashboard.business_seconds_left(clock, now, specs)
+        left = dashboard.business_seconds_left(clock, now)
         result[clock.ticket_id]["sla"].append(_clock_out(schema, clock, left))
     return result
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from helpdesk.clock import get_clock
 from helpdesk.extensions import db
@@ -128,9 +129,8 @@ def ticket_clocks(ticket: Ticket, events: list[TicketEvent]) -> list[ClockView]:
         sa.select(SlaClock)
         .where(SlaClock.ticket_id == ticket.id)
         .order_by(SlaClock.id)
-        .options(*dashboard.CALENDAR_LOADS)
+        .options(selectinload(SlaClock.policy))
     )
-    specs = dashboard.SpecCache()
     history = [e for e in events if e.kind.startswith("sla_")]
     return [
         ClockView(
@@ -138,7 +138,7 @@ def ticket_clocks(ticket: Ticket, events: list[TicketEvent]) -> list[ClockView]:
             state=clock.state,
             badge=STATE_BADGES[clock.state],
             due_at=clock.due_at,
-            business_seconds_left=dashboard.business_seconds_left(clock, now, specs),
+            business_seconds_left=dashboard.business_seconds_left(clock, now),
             policy=clock.policy.name,
             history=[
                 describe(e)

@@ -29,9 +29,9 @@ from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, format_ticket_number
 from helpdesk.pagination import decode_key, page
-from sla.models import BusinessCalendar, Phase, SlaClock, SlaPolicy
-from sla.service import figures, figures_raw
-from sla.service.clocks import calendar_spec, elapsed_seconds
+from sla.models import Phase, SlaClock
+from sla.service import figures, figures_raw, policies
+from sla.service.clocks import elapsed_seconds
 from sla.service.rollup_keys import attributed_line_sql
 
 DEFAULT_DAYS = 30
@@ -88,14 +88,12 @@ def at_risk(f: Filters, *, now: datetime, limit: int = 25) -> list[dict]:
         )
         .order_by(SlaClock.due_at, SlaClock.id)
         .limit(limit)
-        .options(*CALENDAR_LOADS)
     )
     if f.line:
         query = query.where(Ticket.line == f.line)
-    specs = SpecCache()
     return [
         _clock_row(clock, subject, line, priority)
-        | {"business_seconds_left": business_seconds_left(clock, now, specs)}
+        | {"business_seconds_left": business_seconds_left(clock, now)}
         for clock, subject, line, priority in db.session.execute(query)
     ]
 
@@ -187,26 +185,9 @@ def summary(
 
 # --- time left on clocks (the ticket panel, API tickets, the at-risk list) --------------
 
-CALENDAR_LOADS = (
-    selectinload(SlaClock.policy)
-    .selectinload(SlaPolicy.calendar)
-    .selectinload(BusinessCalendar.intervals),
-    selectinload(SlaClock.policy)
-    .selectinload(SlaPolicy.calendar)
-    .selectinload(BusinessCalendar.holidays),
-)
 
-
-class SpecCache(dict):
-    """Calendar specs by calendar id, built once per request or page."""
-
-    def for_clock(self, clock: SlaClock):
-        calendar = clock.policy.calendar
-        if calendar.id not in self:
-            self[calendar.id] = calendar_spec(calendar)
-        return self[calendar.id]
-
-
-def business_seconds_left(clock: SlaClock, now: datetime, specs: SpecCache) -> int:
-    """Business seconds until the target; negative once overdue."""
-    return clock.target_seconds - elapsed_seconds(clock, specs.for_clock(clock), now)
+def business_seconds_left(clock: SlaClock, now: datetime) -> int:
+    """Business seconds until the target; negative once overdue. The policy's
+    calendar comes compiled from the per-process cache: nothing is read."""
+    spec = policies.spec_for_policy(clock.policy_id)
+    return clock.target_seconds - elapsed_seconds(clock, spec, now)

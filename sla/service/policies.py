@@ -16,11 +16,13 @@ from sla.models import BusinessCalendar, Holiday, SlaPolicy, WorkingInterval
 
 @dataclass(frozen=True)
 class PolicyBook:
-    """Active policies by position (detached, calendars not loaded) and every
-    calendar's spec by id."""
+    """Active policies by position (detached, calendars not loaded), every
+    calendar's spec by id, and every policy's calendar (inactive ones too:
+    a running clock may keep a policy switched off since)."""
 
     policies: tuple[SlaPolicy, ...]
     specs: dict[int, CalendarSpec]
+    calendar_ids: dict[int, int]
 
 
 def _load(session: Session) -> PolicyBook:
@@ -40,7 +42,10 @@ def _load(session: Session) -> PolicyBook:
             selectinload(BusinessCalendar.holidays),
         )
     )
-    return PolicyBook(policies, {c.id: calendar_spec(c) for c in calendars})
+    specs = {c.id: calendar_spec(c) for c in calendars}
+    rows = session.execute(sa.select(SlaPolicy.id, SlaPolicy.calendar_id))
+    calendar_ids = {policy_id: calendar_id for policy_id, calendar_id in rows}
+    return PolicyBook(policies, specs, calendar_ids)
 
 
 def policy_book() -> PolicyBook:
@@ -56,6 +61,12 @@ def first_matching(facts: dict[str, str | None]) -> SlaPolicy | None:
 def spec_of(calendar_id: int) -> CalendarSpec:
     """The compiled calendar with this id."""
     return policy_book().specs[calendar_id]
+
+
+def spec_for_policy(policy_id: int) -> CalendarSpec:
+    """The compiled calendar of the policy with this id."""
+    book = policy_book()
+    return book.specs[book.calendar_ids[policy_id]]
 
 
 def watch() -> None:
