@@ -148,9 +148,11 @@ def _forget_waiting(session: Session, *_args) -> None:
 def _row(table: sa.Table, obj) -> dict:
     row = {}
     for column in table.c:
-        if column.primary_key:
-            continue
         value = obj.__dict__.get(column.key)
+        # An id the database hands out; a key that is a reference (a
+        # ticket's search row) is written as it is.
+        if column.primary_key and value is None:
+            continue
         if value is None and column.default is not None:
             default = column.default
             value = default.arg(None) if default.is_callable else default.arg

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from helpdesk import events
+from helpdesk import events, unit_of_work
 from helpdesk.custom_fields import values as field_values
 from helpdesk.extensions import db
 from helpdesk.fulltext import index_text
@@ -24,6 +24,8 @@ def connect() -> None:
     """Subscribe to the core's signals (idempotent: blinker keeps one
     connection per receiver)."""
     events.ticket_created.connect(on_ticket_created)
+    # Nobody reads a new ticket's row back in the transaction that writes it.
+    unit_of_work.append_only(TicketSearchDoc)
 
 
 def on_ticket_created(ticket: Ticket, **_kwargs) -> None:
