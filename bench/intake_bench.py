@@ -134,9 +134,18 @@ def _free_port() -> int:
 
 
 def _serve(app: str, cwd: Path, env: dict, workers: int) -> tuple:
+    """gunicorn with sync workers; the app with its own settings, as ``make
+    run`` serves it (``ops/gunicorn.conf.py``: metrics folder, start-up
+    objects frozen), the bare ceiling without them."""
     port = _free_port()
+    settings = []
+    if (cwd / "ops" / "gunicorn.conf.py").exists():
+        settings = ["-c", "ops/gunicorn.conf.py"]
+        metrics = tempfile.mkdtemp(prefix="bench-metrics-")
+        env = env | {"PROMETHEUS_MULTIPROC_DIR": metrics}
     process = subprocess.Popen(
-        [GUNICORN, "-w", str(workers), "-b", f"127.0.0.1:{port}", "-k", "sync", app],
+        [GUNICORN, *settings, "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+        + ["-k", "sync", app],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,

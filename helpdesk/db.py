@@ -1,4 +1,5 @@
-"""The declarative base, a UTC datetime column type and the enum helper."""
+"""The declarative base, a UTC datetime column type, the enum helper, a
+term kept off the indexes, and the INSERT with ON CONFLICT of both databases."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.sql.visitors import InternalTraversal
 
 # The largest id both databases can hold: ids are INTEGER columns, 32-bit on
 # PostgreSQL (binding more is a DataError there; past 2**63 an OverflowError
@@ -92,3 +96,53 @@ def database_trouble(err: BaseException) -> bool:
         text = str(err.orig).lower()
         return err.connection_invalidated or any(t in text for t in _STORAGE_TROUBLE)
     return False
+
+
+class unindexed(sa.sql.ColumnElement):  # noqa: N801 - used like a function
+    """``column`` as a condition no index may serve: ``+column`` on SQLite
+    (its documented way to keep a term off the indexes), itself elsewhere.
+
+    Without ANALYZE statistics SQLite prefers an index on a low-selectivity
+    column (an event's kind, a clock's phase) to the ticket ids a query
+    names, and reads every event of the kind; PostgreSQL plans by its
+    statistics and gets the column as it is."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: sa.ColumnElement) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler, **kw) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler, **kw) -> str:
+    return "+" + compiler.process(element.column, **kw)
+
+
+def dialect_insert(dialect: str):
+    """The INSERT construct of ``dialect``, with its ON CONFLICT clauses."""
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"SQLite and PostgreSQL are supported, not {dialect}")
+
+
+def insert_once(connection: sa.Connection, table: sa.Table, values: dict) -> bool:
+    """Insert the row unless its unique key is taken (by another process,
+    or a run before): True if it went in. One statement, no savepoint;
+    RETURNING says whether it went in (rowcount is not reliable once
+    PostgreSQL returns rows)."""
+    statement = (
+        dialect_insert(connection.dialect.name)(table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)
+    )
+    return connection.execute(statement).first() is not None

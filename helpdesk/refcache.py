@@ -22,9 +22,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from helpdesk.db import dialect_insert
 from helpdesk.extensions import db
 from helpdesk.runtime_models import CacheStamp
 
@@ -111,8 +111,9 @@ def _after_flush(session: Session, _flush_context) -> None:
         return
     value = uuid.uuid4().hex
     connection = session.connection()
-    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
-    statement = insert(CacheStamp).values(name=STAMP, value=value)
+    statement = dialect_insert(connection.dialect.name)(CacheStamp).values(
+        name=STAMP, value=value
+    )
     connection.execute(
         statement.on_conflict_do_update(index_elements=["name"], set_={"value": value})
     )

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import sqlalchemy as sa
-
 from helpdesk import reference
-from helpdesk.extensions import db
 from helpdesk.models import LINE_ROLES, Role, Ticket, User
 
 # Who can be told about a ticket without naming a person.
@@ -27,23 +24,21 @@ def managers() -> list[User]:
 
 def audience(ticket: Ticket, audiences: Iterable[str]) -> list[User]:
     """The active users that ``audiences`` (names from ``AUDIENCES``) stand for
-    on this ticket, each once, in one query."""
+    on this ticket, each once, in id order: a line's agents and the managers
+    from the per-process cache, the assignee and the requester from the
+    session (read only when not loaded yet)."""
     wanted = set(audiences)
-    conditions = []
-    if ASSIGNEE in wanted and ticket.assignee_id:
-        conditions.append(User.id == ticket.assignee_id)
-    if REQUESTER in wanted:
-        conditions.append(User.id == ticket.requester_id)
+    people: dict[int, User] = {}
     if LINE in wanted:
-        conditions.append(User.role == LINE_ROLES[ticket.line])
+        people |= {user.id: user for user in line_agents(ticket.line)}
     if MANAGERS in wanted:
-        conditions.append(User.role == Role.MANAGER)
-    return _active_users(sa.or_(*conditions)) if conditions else []
-
-
-def _active_users(condition) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.active.is_(True), condition).order_by(User.id)
-        )
-    )
+        people |= {user.id: user for user in managers()}
+    named = []
+    if ASSIGNEE in wanted and ticket.assignee_id:
+        named.append(ticket.assignee_id)
+    if REQUESTER in wanted:
+        named.append(ticket.requester_id)
+    for user in reference.users_by_ids([i for i in named if i not in people]):
+        if user.active:
+            people[user.id] = user
+    return [people[user_id] for user_id in sorted(people)]

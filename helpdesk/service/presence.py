@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
+from helpdesk.db import dialect_insert
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
 from helpdesk.runtime_models import TicketViewer
@@ -21,10 +21,7 @@ _FORGET_AFTER = timedelta(hours=1)
 
 def heartbeat(ticket: Ticket, *, user: User, activity: str, now: datetime) -> None:
     """``user`` has the page open (``activity``: viewing or replying) at ``now``."""
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        TicketViewer
-    )
+    insert = dialect_insert(db.session.get_bind().dialect.name)(TicketViewer)
     db.session.execute(
         insert.values(
             ticket_id=ticket.id, user_id=user.id, activity=activity, seen_at=now

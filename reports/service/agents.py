@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from helpdesk.db import unindexed
 from helpdesk.extensions import db
 from helpdesk.models import (
     STAFF_ROLES,
@@ -36,7 +37,6 @@ from reports.service.common import (
     median_of_buckets,
     people,
     rate,
-    unindexed,
 )
 from reports.service.days import Days
 from sla.models import Phase, SlaClock, Target

@@ -9,8 +9,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.visitors import InternalTraversal
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, User
@@ -115,30 +113,3 @@ def agent_choices() -> list[tuple[int, str]]:
         .order_by(User.name, User.id)
     )
     return [(id_, name) for id_, name in rows]
-
-
-class unindexed(sa.sql.ColumnElement):  # noqa: N801 - used like a function
-    """``column`` as a condition no index may serve: ``+column`` on SQLite
-    (its documented way to keep a term off the indexes), itself elsewhere.
-
-    Without ANALYZE statistics SQLite prefers an index on a low-selectivity
-    column (an event's kind, a clock's phase) to the ticket ids a query
-    names, and reads every event of the kind; PostgreSQL plans by its
-    statistics and gets the column as it is."""
-
-    inherit_cache = True
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, column: sa.ColumnElement) -> None:
-        self.column = column
-        self.type = column.type
-
-
-@compiles(unindexed)
-def _unindexed(element: unindexed, compiler, **kw) -> str:
-    return compiler.process(element.column, **kw)
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element: unindexed, compiler, **kw) -> str:
-    return "+" + compiler.process(element.column, **kw)

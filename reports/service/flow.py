@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from helpdesk.db import unindexed
 from helpdesk.extensions import db
 from helpdesk.models import Channel, EventKind, Ticket, TicketEvent
 from knowledge_base.models import ArticleTicketLink
@@ -33,7 +34,6 @@ from reports.service.common import (
     category_names,
     median_of_buckets,
     rate,
-    unindexed,
 )
 from reports.service.days import Days
 from routing.models import DefectLink

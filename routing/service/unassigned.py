@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import selectinload
 
+from helpdesk.db import insert_once
 from helpdesk.extensions import db
 from helpdesk.models import ACTIVE_STATUSES, Ticket
 from routing import rules
@@ -67,13 +67,4 @@ def _unassigned_since(
 def _mark(rule_id: int, ticket_id: int, *, now: datetime) -> bool:
     """Claim (rule, ticket) once; False if another sweep already did."""
     values = {"rule_id": rule_id, "ticket_id": ticket_id, "fired_at": now}
-    if db.session.get_bind().dialect.name == "postgresql":
-        statement = (
-            postgresql.insert(RuleFiring).values(**values).on_conflict_do_nothing()
-        )
-    else:
-        statement = sa.insert(RuleFiring).values(**values).prefix_with("OR IGNORE")
-    # RETURNING tells whether the row went in (an ignored insert returns
-    # none); rowcount is not reliable once PostgreSQL returns rows.
-    inserted = db.session.connection().execute(statement.returning(RuleFiring.id))
-    return inserted.first() is not None
+    return insert_once(db.session.connection(), RuleFiring.__table__, values)

@@ -10,8 +10,7 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
+from helpdesk.db import insert_once
 from helpdesk.extensions import db
 from helpdesk.models import Ticket
 from helpdesk.service.lines import line_above, move_to_line
@@ -36,19 +35,17 @@ def raise_alert(
     write it on the timeline, queue notifications and tell routing. A breach
     noticed after its instant (``clock.breached_at``) says when it was due
     and when it was detected."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                SlaAlert(
-                    clock_id=clock.id,
-                    cycle=clock.cycle,
-                    target_seconds=clock.target_seconds,
-                    kind=kind,
-                    percent=percent,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
+    if clock.id is None:
+        db.session.flush()  # a clock started in this unit of work: its id
+    alert = {
+        "clock_id": clock.id,
+        "cycle": clock.cycle,
+        "target_seconds": clock.target_seconds,
+        "kind": kind,
+        "percent": percent,
+        "created_at": now,
+    }
+    if not insert_once(db.session.connection(), SlaAlert.__table__, alert):
         log.info(
             "sla.alert duplicate ticket_id=%s clock_id=%s kind=%s",
             ticket.id,
