@@ -79,5 +79,5 @@ i18n-update: $(VENV)/.dev
 	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
 		--no-fuzzy-matching --ignore-obsolete
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev system-deps
 	$(PYTHON) bench/run_all.py
