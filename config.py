@@ -132,10 +132,16 @@ class Config:
     # Where links in e-mails point.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     SLA_SWEEP_SECONDS = _env_int("SLA_SWEEP_SECONDS", 30)
-    # The sweep commits after every this many clocks (about 2 ms of writes
-    # each). On SQLite a batch holds the one write lock, so small batches let
-    # tickets be registered between them instead of waiting out the sweep.
-    SLA_SWEEP_BATCH = _env_int("SLA_SWEEP_BATCH", 50)
+    # The sweep commits after every this many clocks (3-7 ms each). On SQLite
+    # a batch holds the one write lock, so small batches let tickets be
+    # registered between them instead of waiting out the sweep (a sweep of a
+    # few clocks is one batch: the pause below is for the rare mass breach).
+    SLA_SWEEP_BATCH = _env_int("SLA_SWEEP_BATCH", 10)
+    # On SQLite the sweep leaves the write lock free this long between two
+    # batches: a request waiting to write tries again every 100 ms at most
+    # (SQLite's busy handler), so without the pause the next batch took the
+    # lock first, batch after batch, and tickets waited out the whole sweep.
+    SLA_SWEEP_PAUSE_MS = _env_int("SLA_SWEEP_PAUSE_MS", 120)
     # /healthz answers 503 when a scheduler job has not finished for this many
     # of its intervals (and when it never ran, if a scheduler is expected).
     SCHEDULER_LATE_INTERVALS = _env_int("SCHEDULER_LATE_INTERVALS", 3)
@@ -307,6 +313,8 @@ class TestingConfig(Config):
     # Tests post forms without tokens; tests/security and the browser tests
     # switch CSRF back on to prove it guards every form.
     WTF_CSRF_ENABLED = False
+    # Tests sweep a few clocks at a time on one connection: no one to let in.
+    SLA_SWEEP_PAUSE_MS = 0
     SECRET_KEY = "test"
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "TEST_DATABASE_URL", "sqlite:///" + str(INSTANCE_DIR / "test.sqlite3")

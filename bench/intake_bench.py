@@ -13,6 +13,11 @@ with its events and clocks.
     .venv/bin/python bench/intake_bench.py               # SQLite, 2 workers
     .venv/bin/python bench/intake_bench.py --pg --workers 2,4
     .venv/bin/python bench/intake_bench.py --app-dir /tmp/before   # another tree
+    .venv/bin/python bench/intake_bench.py --from-db instance/bench-reports.sqlite3
+
+``--from-db`` serves a copy of an existing SQLite file (e.g. the 1,000,000
+tickets ``reports_bench.py --keep`` leaves) with the demo data added to it,
+instead of a fresh database.
 
 ``--app-dir`` serves the app from another source tree (e.g. ``git archive``
 of an older commit) with this virtualenv, for before/after figures.
@@ -58,7 +63,7 @@ def main() -> int:
         ceiling_app.prepare(ceiling_db)
         targets = []
         if not args.pg_only:
-            targets.append(("sqlite", f"sqlite:///{work / 'helpdesk.sqlite3'}"))
+            targets.append(("sqlite", sqlite_url(work, args.from_db)))
         pg = None
         if args.pg or args.pg_only:
             sys.path.insert(0, str(ROOT))
@@ -96,7 +101,22 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--pg-only", action="store_true")
     parser.add_argument("--app-dir", default=str(ROOT))
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument(
+        "--from-db", type=Path, help="serve a copy of this SQLite file (SQLite only)"
+    )
     return parser.parse_args()
+
+
+def sqlite_url(work: Path, from_db: Path | None) -> str:
+    """A fresh SQLite file in ``work``, or a copy of ``from_db`` there."""
+    path = work / "helpdesk.sqlite3"
+    if from_db is not None:
+        source = sqlite3.connect(from_db)
+        with sqlite3.connect(path) as copy:
+            source.backup(copy)  # consistent, WAL included
+        source.close()
+        print(f"serving a copy of {from_db}", flush=True)
+    return f"sqlite:///{path}"
 
 
 def _env(url: str, **extra: str) -> dict[str, str]:
@@ -223,6 +243,7 @@ def _compare(args, app_dir, url, engine, workers, token, ceiling_db) -> list[dic
         process, port = _serve("app:create_app()", app_dir, _env(url), workers)
         try:
             intake = _load(port, token, args, workers)
+            intake["worker_rss_mb"] = _worker_rss_mb(process.pid)
         finally:
             process.terminate()
             process.wait()
@@ -241,6 +262,17 @@ def _compare(args, app_dir, url, engine, workers, token, ceiling_db) -> list[dic
     return rows
 
 
+def _worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each gunicorn worker (the master's children)."""
+    out = subprocess.run(
+        ["ps", "--ppid", str(master_pid), "-o", "rss="],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [round(int(kb) / 1024, 1) for kb in out.split()]
+
+
 def _print_row(row: dict) -> None:
     for name in ("ceiling", "intake"):
         f = row[name]
@@ -251,7 +283,11 @@ def _print_row(row: dict) -> None:
             f"non-2xx {f['non_2xx']}  socket errors {f['socket_errors']}",
             flush=True,
         )
-    print(f"{'':<10} ratio to the ceiling {row['ratio']:.0%}", flush=True)
+    print(
+        f"{'':<10} ratio to the ceiling {row['ratio']:.0%}; app workers' RSS after "
+        f"the load {row['intake']['worker_rss_mb']} MB",
+        flush=True,
+    )
 
 
 def _stored(url: str, after_id: int = 0) -> dict[str, int]:

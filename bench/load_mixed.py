@@ -28,6 +28,10 @@ them: the sweep's breaches and their mails must still happen exactly once.
     .venv/bin/python bench/load_mixed.py                # SQLite, 2 workers, 60 s a phase
     .venv/bin/python bench/load_mixed.py --pg --duration 20
     .venv/bin/python bench/load_mixed.py --pg --instances 2 --duration 20
+    .venv/bin/python bench/load_mixed.py --from-db instance/bench-reports.sqlite3
+
+``--from-db``: a copy of an existing SQLite file (1,000,000 tickets) with the
+demo data added, instead of a fresh database.
 """
 
 from __future__ import annotations
@@ -45,7 +49,16 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from intake_bench import ROOT, _env, _flask, _prepare_app, _serve, _stored
+from intake_bench import (
+    ROOT,
+    _env,
+    _flask,
+    _prepare_app,
+    _serve,
+    _stored,
+    _worker_rss_mb,
+    sqlite_url,
+)
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
@@ -89,7 +102,7 @@ def main() -> int:
     smtp, pg = LoopbackSMTP(), None
     smtp.start()
     try:
-        url = f"sqlite:///{work / 'helpdesk.sqlite3'}"
+        url = sqlite_url(work, args.from_db)
         if args.pg:
             from tests.pg_server import PostgresServer
 
@@ -115,6 +128,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--instances", type=int, default=1, help="app instances, each with a scheduler"
     )
+    parser.add_argument("--from-db", type=Path, help="serve a copy of this SQLite file")
     return parser.parse_args()
 
 
@@ -308,17 +322,6 @@ def _breach_alerts(url: str, after_id: int, last_id: int) -> dict:
         "clocks_alerted": alerts[1],
         "mails": sum(row[0] for row in mails),
     }
-
-
-def _worker_rss_mb(master_pid: int) -> list[float]:
-    """Resident memory of each gunicorn worker (the master's children)."""
-    out = subprocess.run(
-        ["ps", "--ppid", str(master_pid), "-o", "rss="],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [round(int(kb) / 1024, 1) for kb in out.split()]
 
 
 def _print(figures: dict) -> None:
