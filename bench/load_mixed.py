@@ -164,6 +164,7 @@ def _run(args, url: str, env: dict) -> dict:
         ]
         start = _stored(url)
         phases = {"writers and readers": _writers_and_readers(args, bases, tokens)}
+        drained = _drain_outbox(url)
         phases["mixed"] = _wrk(args, bases, tokens, "mixed", 50)
         created = sum(p["created"] for p in phases.values())
         figures = {
@@ -176,6 +177,7 @@ def _run(args, url: str, env: dict) -> dict:
             "breaches": _breaches(url, *seeded),
             "alerts": _breach_alerts(url, *seeded),
             "due_clocks": due,
+            "outbox_drained": drained,
             "worker_rss_mb": [
                 rss for server, _port in servers for rss in _worker_rss_mb(server.pid)
             ],
@@ -298,6 +300,23 @@ def _breaches(url: str, after_id: int, last_id: int) -> int:
         f"AND ticket_id <= {last_id} AND breached_at IS NOT NULL"
     )
     return _query(url, sql)[0][0]
+
+
+def _drain_outbox(url: str, *, at_most: float = 300.0) -> dict:
+    """Wait (up to ``at_most`` seconds) for the scheduler to deliver the mails
+    the writers left queued, so the mixed phase measures steady traffic, not
+    a backlog of thousands of mails going out beside it."""
+    pending = "SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL"
+    queued, started = _query(url, pending)[0][0], time.monotonic()
+    left = queued
+    while left and time.monotonic() - started < at_most:
+        time.sleep(1)
+        left = _query(url, pending)[0][0]
+    seconds = time.monotonic() - started
+    print(
+        f"outbox: {queued} mails queued after the writers, {left} left after {seconds:.0f} s"
+    )
+    return {"queued": queued, "left": left, "seconds": round(seconds, 1)}
 
 
 def _breach_alerts(url: str, after_id: int, last_id: int) -> dict:

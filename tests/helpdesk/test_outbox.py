@@ -17,6 +17,7 @@ from helpdesk.outbox import (
     OutboxChannel,
     OutboxMessage,
     deliver_due_messages,
+    deliver_outbox,
     enqueue,
 )
 
@@ -123,6 +124,34 @@ def test_batch_size_limits_one_run(ctx, clock, smtp, settings):
     )
 
     assert (first.sent, second.sent) == (2, 1)
+
+
+def test_a_job_run_sends_batch_after_batch_until_none_is_due(
+    app, ctx, clock, smtp, monkeypatch
+):
+    for n in range(5):
+        queue_email(clock, subject=f"Alert {n}")
+    monkeypatch.setitem(app.config, "SMTP_PORT", smtp.port)
+    monkeypatch.setitem(app.config, "OUTBOX_BATCH", 2)
+
+    counts = deliver_outbox(app)
+
+    assert counts == DeliveryCounts(sent=5)
+    assert len(smtp.handler.messages()) == 5
+
+
+def test_a_job_run_stops_at_the_first_batch_that_fails(
+    app, ctx, clock, smtp, monkeypatch
+):
+    for n in range(5):
+        queue_email(clock, subject=f"Alert {n}")
+    smtp.stop()  # the server is down: nothing goes out
+    monkeypatch.setitem(app.config, "SMTP_PORT", smtp.port)
+    monkeypatch.setitem(app.config, "OUTBOX_BATCH", 2)
+
+    counts = deliver_outbox(app)
+
+    assert counts == DeliveryCounts(failed=2)
 
 
 def test_message_queued_in_a_rolled_back_transaction_is_never_sent(
