@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from helpdesk import refcache
+from helpdesk.extensions import db
 from sla.calendar import CalendarSpec
 from sla.models import BusinessCalendar, Holiday, SlaPolicy, WorkingInterval
 
@@ -66,7 +67,14 @@ def spec_of(calendar_id: int) -> CalendarSpec:
 def spec_for_policy(policy_id: int) -> CalendarSpec:
     """The compiled calendar of the policy with this id."""
     book = policy_book()
-    return book.specs[book.calendar_ids[policy_id]]
+    calendar_id = book.calendar_ids.get(policy_id)
+    if calendar_id in book.specs:
+        return book.specs[calendar_id]
+    # A policy another process created after this transaction read the
+    # cache's stamp (its clock may be visible already): read it as it is.
+    from sla.service.clocks import calendar_spec
+
+    return calendar_spec(db.session.get(SlaPolicy, policy_id).calendar)
 
 
 def watch() -> None:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Role, TicketStatus
 from helpdesk.service import tickets as ticket_service
-from sla.models import BusinessCalendar, SlaPolicy
+from sla.models import BusinessCalendar, SlaClock, SlaPolicy
 from tests.builders import make_category, make_ticket, make_user
 from tests.security.support import (
     assert_unchanged,
@@ -389,6 +389,47 @@ def test_api_tickets_carry_their_clocks(client, headers, timed_tickets, clock):
     assert by_id[waiting][0]["business_seconds_left"] == 3600
     assert by_id[uncovered] == []
     assert by_id[untouched] == body["sla"]
+
+
+def test_a_clock_under_a_policy_the_cache_has_not_seen_yet_shows_its_time_left(
+    app, client, headers, timed_tickets
+):
+    url = f"/api/v1/tickets/{timed_tickets[0]}"
+    before = client.get(url, headers=headers).json["sla"]  # the policies cached
+    with app.app_context():
+        # As another process would, between this one's stamp read and its
+        # read of the clocks: a policy and a clock moved to it, written around
+        # the ORM, so nothing tells this process's cache.
+        policies = SlaPolicy.__table__
+        first = db.session.get(SlaPolicy, db.session.scalar(sa.select(SlaPolicy.id)))
+        db.session.execute(
+            policies.insert().values(
+                name="not cached yet",
+                position=99,
+                active=True,
+                conditions={},
+                calendar_id=first.calendar_id,
+                first_response_minutes=60,
+                resolution_minutes=480,
+                warning_percents=[75, 90],
+                on_warning=[],
+                on_breach=[],
+            )
+        )
+        new_id = db.session.scalar(
+            sa.select(policies.c.id).where(policies.c.name == "not cached yet")
+        )
+        db.session.execute(
+            sa.update(SlaClock.__table__)
+            .where(SlaClock.__table__.c.ticket_id == timed_tickets[0])
+            .values(policy_id=new_id)
+        )
+        db.session.commit()
+
+    after = client.get(url, headers=headers)
+
+    assert after.status_code == 200
+    assert after.json["sla"] == before  # same calendar, same time left
 
 
 def test_overdue_clocks_have_negative_time_left(client, headers, timed_tickets, clock):
