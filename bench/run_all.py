@@ -1,4 +1,5 @@
-"""Run every benchmark in bench/ (``make bench``) with modest sizes.
+"""Run every benchmark in bench/ (``make bench``) with modest sizes, then
+``load_mixed.py`` on SQLite and on PostgreSQL with two app instances.
 
 Each ``*_bench.py`` runs as a subprocess with this Python and prints its own
 output; the exit status is non-zero if any of them failed.
@@ -23,10 +24,21 @@ ARGS = {
 }
 
 
+# The load under a sweeping scheduler (not a *_bench.py: it serves the app
+# and loads it, as intake_bench does): SQLite, then two app instances with a
+# scheduler each on one PostgreSQL.
+LOADS = [
+    ["--duration", "10"],
+    ["--pg", "--instances", "2", "--duration", "10"],
+]
+
+
 def main() -> int:
     failed = []
-    for script in sorted(BENCH.glob("*_bench.py")):
-        args = ARGS.get(script.name, [])
+    runs = [(script, ARGS.get(script.name, [])) for script in BENCH.glob("*_bench.py")]
+    runs.sort()
+    runs += [(BENCH / "load_mixed.py", args) for args in LOADS]
+    for script, args in runs:
         print(f"\n=== {' '.join([script.name, *args])}", flush=True)
         started = time.perf_counter()
         code = subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
