@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -65,8 +64,8 @@ def server(migrated_url, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    logged: list[str] = []
-    drain = threading.Thread(target=lambda: logged.extend(process.stderr), daemon=True)
+    logged = Logged()
+    drain = threading.Thread(target=logged.read, args=(process.stderr,), daemon=True)
     try:
         url = _listening_url(process)
         # Keep reading what it logs, or a full pipe would stall the server.
@@ -78,6 +77,32 @@ def server(migrated_url, tmp_path):
         if drain.is_alive():
             drain.join(timeout=60)
         process.stderr.close()
+
+
+class Logged:
+    """What the server writes to stderr, line by line, and a way to wait
+    until some of it has arrived."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._arrived = threading.Condition()
+
+    def read(self, stream) -> None:
+        for line in stream:
+            with self._arrived:
+                self.lines.append(line)
+                self._arrived.notify_all()
+
+    def wait_for(self, pattern: re.Pattern, count: int, *, timeout: float) -> list[str]:
+        """The lines matching ``pattern`` once there are ``count`` of them
+        (or however many arrived within ``timeout`` seconds)."""
+
+        def matching() -> list[str]:
+            return [line for line in self.lines if pattern.search(line)]
+
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(matching()) >= count, timeout=timeout)
+            return matching()
 
 
 def _listening_url(process: subprocess.Popen) -> str:
@@ -117,15 +142,10 @@ def test_workers_count_into_one_folder_and_every_scrape_sums_them(server):
 def test_each_worker_freezes_its_start_up_objects_out_of_the_collector(server):
     _url, _folder, _stale, logged = server
 
-    def frozen() -> list[str]:
-        return [line for line in list(logged) if FROZEN.search(line)]
-
     # Each worker logs it once it has loaded the app, before it serves.
-    deadline = time.monotonic() + 120
-    while len(frozen()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    frozen = logged.wait_for(FROZEN, 2, timeout=120)
 
-    assert len(frozen()) == 2, logged
+    assert len(frozen) == 2, logged.lines
 
 
 def test_starting_keeps_the_files_of_running_processes(tmp_path):
