@@ -39,9 +39,10 @@ from helpdesk.clock import FrozenClock  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.imports.kinds import get_kind  # noqa: E402
 from helpdesk.imports.service import run_import  # noqa: E402
-from helpdesk.models import Category, Comment, Role, Ticket, TicketEvent, User  # noqa: E402
+from helpdesk.models import Category, Comment, Ticket, TicketEvent, User  # noqa: E402
 from helpdesk.organisations.models import Organisation  # noqa: E402
 from helpdesk.outbox.models import OutboxMessage  # noqa: E402
+from helpdesk.vocabulary import Role  # noqa: E402
 from sla.models import BusinessCalendar, SlaClock, SlaPolicy, WorkingInterval  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"

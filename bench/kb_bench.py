@@ -46,8 +46,9 @@ from werkzeug.serving import make_server  # noqa: E402
 from app import create_app  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
-from helpdesk.models import Category, Role, User  # noqa: E402
+from helpdesk.models import Category, User  # noqa: E402
 from helpdesk.service import accounts  # noqa: E402
+from helpdesk.vocabulary import Role  # noqa: E402
 from knowledge_base import search  # noqa: E402
 from knowledge_base.markup import plain_text, render_markdown  # noqa: E402
 from knowledge_base.models import Article, ArticleTag  # noqa: E402

@@ -34,15 +34,10 @@ from common import TICKET_COLUMNS, datetime_storer, percentile  # noqa: E402
 from app import create_app  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
-from helpdesk.models import (  # noqa: E402
-    ACTIVE_STATUSES,
-    Category,
-    Role,
-    Ticket,
-    User,
-)
+from helpdesk.models import Category, Ticket, User  # noqa: E402
 from helpdesk.pagination import encode_cursor  # noqa: E402
 from helpdesk.service import accounts, queries  # noqa: E402
+from helpdesk.vocabulary import ACTIVE_STATUSES, Role  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PASSWORD = "bench-password"

@@ -56,7 +56,8 @@ from sla_bench import NOW, PASSWORD, StatementLog, make_app, seed_people  # noqa
 
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.heap import freeze_startup_objects  # noqa: E402
-from helpdesk.models import Role, User  # noqa: E402
+from helpdesk.models import User  # noqa: E402
+from helpdesk.vocabulary import Role  # noqa: E402
 from reports.service import rollups  # noqa: E402
 
 ZONE = "Europe/Moscow"

@@ -39,10 +39,11 @@ from app import create_app  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from helpdesk.clock import FrozenClock  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
-from helpdesk.models import Category, Priority, Role, User  # noqa: E402
+from helpdesk.models import Category, User  # noqa: E402
 from helpdesk.organisations import service as organisations  # noqa: E402
 from helpdesk.service import accounts  # noqa: E402
 from helpdesk.service import tickets as ticket_service  # noqa: E402
+from helpdesk.vocabulary import Priority, Role  # noqa: E402
 from routing.models import RoutingRule  # noqa: E402
 from routing.service import rulebook  # noqa: E402
 

@@ -47,8 +47,9 @@ from app import create_app  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from helpdesk.clock import FrozenClock  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
-from helpdesk.models import Category, Role, User  # noqa: E402
+from helpdesk.models import Category, User  # noqa: E402
 from helpdesk.service import accounts  # noqa: E402
+from helpdesk.vocabulary import Role  # noqa: E402
 from sla.models import BusinessCalendar, SlaPolicy, WorkingInterval  # noqa: E402
 from sla.service import attention, dashboard, figures, figures_raw, rollups  # noqa: E402
 from sla.service.sweep import sweep_due_clocks  # noqa: E402

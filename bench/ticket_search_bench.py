@@ -41,10 +41,11 @@ from app import create_app  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.fulltext import index_text  # noqa: E402
-from helpdesk.models import Category, Role, Ticket, User  # noqa: E402
+from helpdesk.models import Category, Ticket, User  # noqa: E402
 from helpdesk.organisations.models import Organisation  # noqa: E402
 from helpdesk.search import tickets as ticket_search  # noqa: E402
 from helpdesk.service import accounts  # noqa: E402
+from helpdesk.vocabulary import Role  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PASSWORD = "bench-password"

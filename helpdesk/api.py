@@ -16,7 +16,7 @@ from helpdesk.clock import get_clock
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.http import json_body, json_error
-from helpdesk.models import Channel, Ticket, TicketEvent, User
+from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.openapi import build_spec
 from helpdesk.pagination import decode_cursor, page
 from helpdesk.schemas.accounts import TokenIn, TokenInfoOut, TokenOut, UserOut
@@ -60,6 +60,7 @@ from helpdesk.unit_of_work import (
     keep_written,
     retried_when_locked,
 )
+from helpdesk.vocabulary import Channel
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

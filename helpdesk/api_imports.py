@@ -20,10 +20,10 @@ from helpdesk.imports import jobs
 from helpdesk.imports.kinds import get_kind, kinds
 from helpdesk.imports.models import ImportJob, JobStatus
 from helpdesk.imports.service import error_text
-from helpdesk.models import Role
 from helpdesk.openapi_parts import ID_PARAM, json_content, list_of, operation
 from helpdesk.schemas.common import UTCDateTime
 from helpdesk.service import accounts
+from helpdesk.vocabulary import Role
 
 
 class ImportJobOut(Schema):

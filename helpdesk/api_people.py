@@ -16,7 +16,7 @@ from helpdesk.clock import get_clock
 from helpdesk.errors import NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.http import json_body
-from helpdesk.models import Role, User
+from helpdesk.models import User
 from helpdesk.notify import preferences
 from helpdesk.openapi_parts import (
     ID_PARAM,
@@ -35,6 +35,7 @@ from helpdesk.schemas.accounts import (
 )
 from helpdesk.schemas.common import PageQuery
 from helpdesk.service import accounts, password_links
+from helpdesk.vocabulary import Role
 
 
 class UserListQuery(PageQuery):

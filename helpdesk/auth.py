@@ -32,12 +32,13 @@ from helpdesk.audit import record_audit
 from helpdesk.clock import get_clock
 from helpdesk.extensions import db, login_manager
 from helpdesk.http import form_error, json_error, translate_messages, wants_json
-from helpdesk.models import Role, User
+from helpdesk.models import User
 from helpdesk.notify import preferences
 from helpdesk.schemas.accounts import LoginIn, NotificationsIn, ProfileIn, SignupIn
 from helpdesk.service import accounts, password_links
 from helpdesk.signin import sessions, two_factor
 from helpdesk.signin.throttle import login_limits, mail_limits
+from helpdesk.vocabulary import Role
 
 bp = Blueprint("auth", __name__)
 

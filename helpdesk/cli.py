@@ -13,9 +13,10 @@ from helpdesk.demo import DEMO_LANGUAGES, load_demo_people, load_demo_tickets
 from helpdesk.extensions import db
 from helpdesk.hooks import demo_loaders
 from helpdesk.inbound.cli import mail_cli
-from helpdesk.models import Role, User
+from helpdesk.models import User
 from helpdesk.scheduler import scheduler_command
 from helpdesk.service import accounts
+from helpdesk.vocabulary import Role
 
 users_cli = AppGroup("users", help="Manage users and API tokens.")
 demo_cli = AppGroup("demo", help="Demo data.")

@@ -24,18 +24,12 @@ import sqlalchemy as sa
 from flask import current_app, g
 
 from helpdesk.extensions import db
-from helpdesk.models import (
-    Category,
-    Channel,
-    Priority,
-    Role,
-    Ticket,
-    TicketStatus,
-)
+from helpdesk.models import Category, Ticket
 from helpdesk.organisations import lookup as organisations
 from helpdesk.organisations import service as organisation_service
 from helpdesk.service import accounts
 from helpdesk.service import tickets as ticket_service
+from helpdesk.vocabulary import Channel, Priority, Role, TicketStatus
 
 DEMO_USERS = (
     (

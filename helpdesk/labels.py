@@ -8,15 +8,9 @@ from typing import NamedTuple
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 
-from helpdesk.models import (
-    Channel,
-    Priority,
-    Role,
-    Ticket,
-    TicketStatus,
-    format_ticket_number,
-)
+from helpdesk.models import Ticket, format_ticket_number
 from helpdesk.notify import preferences
+from helpdesk.vocabulary import Channel, Priority, Role, TicketStatus
 
 
 def status_label(status: TicketStatus | str, *, requester: bool = False) -> str:

@@ -9,7 +9,6 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields
 
 from helpdesk import hooks
-from helpdesk.models import TicketStatus
 from helpdesk.openapi_parts import (
     CONFLICT,
     ETAG,
@@ -41,6 +40,7 @@ from helpdesk.schemas.tickets import (
     ViewerIn,
     ViewerOut,
 )
+from helpdesk.vocabulary import TicketStatus
 
 TICKET_LIST_PARAMS = (
     (

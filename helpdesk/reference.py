@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from helpdesk import refcache
 from helpdesk.extensions import db
-from helpdesk.models import STAFF_ROLES, Category, Role, User
+from helpdesk.models import Category, User
+from helpdesk.vocabulary import STAFF_ROLES, Role
 
 
 def _load_categories(session: Session) -> dict[str, Category]:

@@ -12,7 +12,6 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from helpdesk.db import MAX_ID
 from helpdesk.i18n import N_
-from helpdesk.models import Priority
 from helpdesk.schemas.accounts import UserBriefOut
 from helpdesk.schemas.common import (
     REQUIRED_TEXT,
@@ -23,6 +22,7 @@ from helpdesk.schemas.common import (
     text,
 )
 from helpdesk.schemas.tickets import priority_field
+from helpdesk.vocabulary import Priority
 from knowledge_base.models import ArticleStatus, LinkKind, Visibility
 
 MAX_TAGS = 10

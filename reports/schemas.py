@@ -13,8 +13,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from helpdesk.db import MAX_ID
 from helpdesk.i18n import N_
-from helpdesk.models import Channel, Priority
 from helpdesk.schemas.common import UTCDateTime
+from helpdesk.vocabulary import Channel, Priority
 from reports.periods import MAX_DAYS, Period, default_period, zone_of
 from reports.service.common import Filters
 

@@ -22,9 +22,9 @@ from helpdesk.clock import get_clock
 from helpdesk.extensions import db
 from helpdesk.http import form_error
 from helpdesk.labels import channel_label, priority_label
-from helpdesk.models import Channel, Priority
 from helpdesk.tabular import XLSX_TYPE
 from helpdesk.views.access import managers_required, staff_required
+from helpdesk.vocabulary import Channel, Priority
 from reports import catalog, export
 from reports.schemas import ReportQuery, SubscriptionIn
 from reports.service import summary

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
 
 from helpdesk.i18n import N_
-from helpdesk.models import Channel, Priority
+from helpdesk.vocabulary import Channel, Priority
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The languages whose weekday names the form's rows accept (Babel's CLDR data).

@@ -7,7 +7,7 @@ import functools
 from flask import current_app
 
 from helpdesk import events
-from helpdesk.models import Channel, TicketStatus
+from helpdesk.vocabulary import Channel, TicketStatus
 from sla.models import Target
 from sla.service import clocks, fresh_clocks, policies, retime
 from sla.service.imported import replay_imported

@@ -17,7 +17,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
 
 from helpdesk.db import Base, str_enum
-from helpdesk.models import Ticket, TicketStatus
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import TicketStatus
 
 
 class Target(enum.StrEnum):

@@ -33,11 +33,11 @@ from helpdesk.clock import get_clock
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
-from helpdesk.models import Channel
 from helpdesk.service import queries
 from helpdesk.tabular import XLSX_TYPE
 from helpdesk.views.access import managers_required
 from helpdesk.views.exports import record_export
+from helpdesk.vocabulary import Channel
 from sla.fields import weekday_label
 from sla.schemas import (
     ACTIONS,

@@ -10,16 +10,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from helpdesk.extensions import db
-from helpdesk.models import (
-    Attachment,
-    Category,
-    Channel,
-    Comment,
-    Priority,
-    Role,
-    Ticket,
-    User,
-)
+from helpdesk.models import Attachment, Category, Comment, Ticket, User
 from helpdesk.organisations import lookup as organisation_lookup
 from helpdesk.organisations import service as organisation_service
 from helpdesk.organisations.models import Organisation
@@ -27,6 +18,7 @@ from helpdesk.outbox import OutboxMessage
 from helpdesk.service import accounts, attachments
 from helpdesk.service import tickets as ticket_service
 from helpdesk.signin import sessions
+from helpdesk.vocabulary import Channel, Priority, Role
 
 PASSWORD = "correct-horse"
 # Hashed once, and cheaply: checking a strong hash at every test login would

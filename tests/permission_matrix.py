@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.routing import Rule
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import PASSWORD, make_user
 from tests.security.support import changed_tables, db_state, error_of
 

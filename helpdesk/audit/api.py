@@ -11,9 +11,9 @@ from helpdesk.api import bp
 from helpdesk.audit.schemas import AuditOut, AuditQuery
 from helpdesk.audit.service import audit_page
 from helpdesk.errors import PermissionDenied
-from helpdesk.models import Role
 from helpdesk.openapi_parts import PAGE_PARAMS, list_of, operation
 from helpdesk.pagination import decode_cursor, page
+from helpdesk.vocabulary import Role
 
 
 @bp.get("/v1/audit")

@@ -21,7 +21,7 @@ from ldap3.core.exceptions import LDAPException, LDAPInvalidDnError
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import parse_dn
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,9 @@ from helpdesk.directory.client import (
 )
 from helpdesk.errors import DomainError
 from helpdesk.extensions import db
-from helpdesk.models import AuthSource, User
+from helpdesk.models import User
 from helpdesk.service import accounts
+from helpdesk.vocabulary import AuthSource
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from helpdesk.clock import get_clock
 from helpdesk.exports.full import export_all
 from helpdesk.exports.tickets import TICKET_COLUMNS, ticket_rows
 from helpdesk.extensions import db
-from helpdesk.models import TicketStatus
 from helpdesk.service.accounts import find_user_by_email
 from helpdesk.tabular import csv_chunks, xlsx_chunks
+from helpdesk.vocabulary import TicketStatus
 
 export_cli = AppGroup("export", help="Export data.")
 

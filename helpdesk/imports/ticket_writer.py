@@ -23,19 +23,8 @@ from helpdesk import events
 from helpdesk.extensions import db
 from helpdesk.imports import refs
 from helpdesk.imports.kinds import Outcome, Row, RunContext
-from helpdesk.models import (
-    STAFF_ROLES,
-    Category,
-    Channel,
-    Comment,
-    EventKind,
-    Priority,
-    Ticket,
-    TicketEvent,
-    TicketStatus,
-    TicketTag,
-    User,
-)
+from helpdesk.models import Category, Comment, Ticket, TicketEvent, TicketTag, User
+from helpdesk.vocabulary import STAFF_ROLES, Channel, EventKind, Priority, TicketStatus
 
 RESOLVED_STATES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 

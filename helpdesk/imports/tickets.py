@@ -31,18 +31,15 @@ from helpdesk.imports.fields import (
 )
 from helpdesk.imports.kinds import Column, Kind, Problem, Row, RunContext
 from helpdesk.imports.users import email_field
-from helpdesk.models import (
+from helpdesk.models import Category, Ticket, User, parse_ticket_number
+from helpdesk.service.accounts import normalise_email
+from helpdesk.vocabulary import (
     LINE3_STATUSES,
     STAFF_ROLES,
-    Category,
     Channel,
     Priority,
-    Ticket,
     TicketStatus,
-    User,
-    parse_ticket_number,
 )
-from helpdesk.service.accounts import normalise_email
 
 NO_SUCH_USER = N_("No user has this e-mail.")
 BEFORE_CREATION = N_("Earlier than the ticket's created_at.")

@@ -23,7 +23,7 @@ from helpdesk.imports import refs
 from helpdesk.imports.fields import Code, Flag, max_length
 from helpdesk.imports.fields import text as _text
 from helpdesk.imports.kinds import Column, Kind, Outcome, Problem, Row, RunContext
-from helpdesk.models import Role, User
+from helpdesk.models import User
 from helpdesk.organisations import service as organisations
 from helpdesk.organisations.models import clean_domain, organisation_key
 from helpdesk.service.accounts import (
@@ -33,6 +33,7 @@ from helpdesk.service.accounts import (
     refresh_lookup,
     set_membership,
 )
+from helpdesk.vocabulary import Role
 
 
 def email_field() -> fields.Email:

@@ -17,11 +17,12 @@ from helpdesk.extensions import db
 from helpdesk.inbound.addresses import Mailbox
 from helpdesk.inbound.models import InboundMessage, Outcome
 from helpdesk.inbound.parse import MailAttachment, ParsedMail
-from helpdesk.models import Category, Channel, Ticket, TicketStatus, User
+from helpdesk.models import Category, Ticket, User
 from helpdesk.outbox import OutboxChannel, enqueue
 from helpdesk.service import attachments as attachment_service
 from helpdesk.service import followups
 from helpdesk.service import tickets as ticket_service
+from helpdesk.vocabulary import Channel, TicketStatus
 from helpdesk.watchers import service as watchers
 
 log = logging.getLogger(__name__)

@@ -52,8 +52,9 @@ from helpdesk.inbound.parse import (
     parse_mail,
 )
 from helpdesk.inbound.quarantine import quarantine
-from helpdesk.models import Role, Ticket, TicketStatus, User, parse_ticket_number
+from helpdesk.models import Ticket, User, parse_ticket_number
 from helpdesk.service import access, accounts
+from helpdesk.vocabulary import Role, TicketStatus
 
 log = logging.getLogger(__name__)
 

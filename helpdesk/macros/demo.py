@@ -11,8 +11,8 @@ from helpdesk.demo import demo_locale, every_name, localized
 from helpdesk.extensions import db
 from helpdesk.macros.models import Macro
 from helpdesk.macros.service import create_macro
-from helpdesk.models import Priority, TicketStatus
 from helpdesk.service import accounts
+from helpdesk.vocabulary import Priority, TicketStatus
 
 DEMO_MACROS = (
     {

@@ -7,10 +7,10 @@ from marshmallow import Schema, fields, validate
 
 from helpdesk.i18n import N_
 from helpdesk.macros.models import ASSIGN_MODES
-from helpdesk.models import TicketStatus
 from helpdesk.schemas.accounts import UserBriefOut
 from helpdesk.schemas.common import Id, StrippedSchema, UTCDateTime, text, version_field
 from helpdesk.schemas.tickets import REPLY_STATUSES, priority_field
+from helpdesk.vocabulary import TicketStatus
 
 
 def tag_list() -> fields.List:

@@ -20,20 +20,18 @@ from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
 from helpdesk.labels import status_label
 from helpdesk.macros.models import Macro
-from helpdesk.models import (
-    ASSIGNABLE_ROLES,
-    TRANSITIONS,
-    Comment,
-    Priority,
-    Role,
-    Ticket,
-    TicketStatus,
-    User,
-)
+from helpdesk.models import Comment, Ticket, User
 from helpdesk.service import access
 from helpdesk.service import tickets as ticket_service
 from helpdesk.service.lines import move_to_line
 from helpdesk.undo.models import UndoKind
+from helpdesk.vocabulary import (
+    ASSIGNABLE_ROLES,
+    TRANSITIONS,
+    Priority,
+    Role,
+    TicketStatus,
+)
 
 PLACEHOLDERS = ("requester_name", "ticket_number", "agent_name")
 

@@ -21,9 +21,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from helpdesk.clock import get_clock
 from helpdesk.extensions import db
 from helpdesk.hooks import metrics_sources, scheduled_jobs
-from helpdesk.models import Ticket, TicketStatus
+from helpdesk.models import Ticket
 from helpdesk.outbox.models import OutboxMessage
 from helpdesk.scheduler import JobRun
+from helpdesk.vocabulary import TicketStatus
 
 log = logging.getLogger(__name__)
 LINES = (1, 2, 3)

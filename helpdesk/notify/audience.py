@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from helpdesk import reference
-from helpdesk.models import LINE_ROLES, Role, Ticket, User
+from helpdesk.models import Ticket, User
+from helpdesk.vocabulary import LINE_ROLES, Role
 
 # Who can be told about a ticket without naming a person.
 ASSIGNEE, LINE, MANAGERS, REQUESTER = "assignee", "line", "managers", "requester"

@@ -24,10 +24,11 @@ from flask_babel import gettext as _
 from helpdesk import events
 from helpdesk.extensions import db
 from helpdesk.i18n import N_
-from helpdesk.models import Comment, Ticket, TicketStatus, User
+from helpdesk.models import Comment, Ticket, User
 from helpdesk.notify.audience import line_agents
 from helpdesk.notify.mail import email_about_ticket, ticket_link
 from helpdesk.notify.preferences import Notice
+from helpdesk.vocabulary import TicketStatus
 from helpdesk.watchers.service import active_watchers
 
 

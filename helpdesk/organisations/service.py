@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import Role, User
+from helpdesk.models import User
 from helpdesk.organisations.models import (
     Organisation,
     OrganisationDomain,
@@ -20,6 +20,7 @@ from helpdesk.organisations.models import (
     organisation_key,
 )
 from helpdesk.service import accounts
+from helpdesk.vocabulary import Role
 
 # Members are renamed in batches of this many when their organisation is.
 _BATCH = 500

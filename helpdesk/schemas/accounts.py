@@ -9,9 +9,9 @@ from zoneinfo import available_timezones
 from marshmallow import Schema, ValidationError, fields, validate
 
 from helpdesk.i18n import N_
-from helpdesk.models import Role
 from helpdesk.notify.preferences import Notice
 from helpdesk.schemas.common import REQUIRED_TEXT, StrippedSchema, UTCDateTime, text
+from helpdesk.vocabulary import Role
 
 # --- input -----------------------------------------------------------------
 

@@ -10,13 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from helpdesk.custom_fields.schemas import FieldValuesIn
 from helpdesk.db import MAX_ID
 from helpdesk.i18n import N_
-from helpdesk.models import (
-    Channel,
-    Priority,
-    TicketStatus,
-    format_ticket_number,
-    parse_ticket_number,
-)
+from helpdesk.models import format_ticket_number, parse_ticket_number
 from helpdesk.schemas.accounts import UserBriefOut
 from helpdesk.schemas.common import (
     REQUIRED_TEXT,
@@ -28,6 +22,7 @@ from helpdesk.schemas.common import (
     version_field,
 )
 from helpdesk.undo.models import UndoKind
+from helpdesk.vocabulary import Channel, Priority, TicketStatus
 
 UNKNOWN_STATUS = N_("Unknown status.")
 

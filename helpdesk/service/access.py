@@ -19,7 +19,8 @@ from flask_babel import lazy_gettext as _l
 
 from helpdesk.errors import NotFound, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import ASSIGNABLE_ROLES, LINE_ROLES, Ticket, User
+from helpdesk.models import Ticket, User
+from helpdesk.vocabulary import ASSIGNABLE_ROLES, LINE_ROLES
 from helpdesk.watchers.models import TicketWatcher
 
 

@@ -13,10 +13,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from helpdesk import phones
 from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import ApiToken, Role, Ticket, User
+from helpdesk.models import ApiToken, Ticket, User
 from helpdesk.organisations import lookup as organisations
 from helpdesk.organisations.models import Organisation
 from helpdesk.signin import sessions
+from helpdesk.vocabulary import Role
 from helpdesk.watchers.models import TicketWatcher
 
 # A password hash that no password matches, so unknown e-mails cost the same

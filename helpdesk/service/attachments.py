@@ -11,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 from helpdesk import files
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, EventKind, Ticket, User
+from helpdesk.models import Attachment, Ticket, User
 from helpdesk.service.access import ensure_can_work_on, get_visible_ticket
 from helpdesk.service.timeline import record_event
+from helpdesk.vocabulary import EventKind
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 
 from helpdesk.errors import DomainError, InvalidInput
 from helpdesk.extensions import db
-from helpdesk.models import Ticket, TicketStatus, User
+from helpdesk.models import Ticket, User
 from helpdesk.service.access import get_visible_ticket, visible_tickets
 from helpdesk.service.tickets import assign_ticket, change_status
+from helpdesk.vocabulary import TicketStatus
 
 
 @dataclass

@@ -17,14 +17,9 @@ from flask_babel import lazy_gettext as _l
 
 from helpdesk.errors import Conflict, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import (
-    Channel,
-    Ticket,
-    TicketStatus,
-    User,
-    format_ticket_number,
-)
+from helpdesk.models import Ticket, User, format_ticket_number
 from helpdesk.service.tickets import open_ticket
+from helpdesk.vocabulary import Channel, TicketStatus
 
 # A page lists at most this many follow-ups of one ticket.
 MAX_LISTED = 20

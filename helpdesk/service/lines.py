@@ -12,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 from helpdesk import events
 from helpdesk.errors import Conflict
 from helpdesk.extensions import db
-from helpdesk.models import EventKind, Ticket, TicketEvent, User
+from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.service.access import can_work_on, works_on_line
 from helpdesk.service.tickets import assign_ticket
 from helpdesk.service.timeline import record_event
+from helpdesk.vocabulary import EventKind
 
 LINES = (1, 2, 3)
 

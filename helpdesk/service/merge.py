@@ -12,13 +12,14 @@ from flask_babel import lazy_gettext as _l
 
 from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, Comment, EventKind, Ticket, TicketStatus, User
+from helpdesk.models import Attachment, Comment, Ticket, User
 from helpdesk.notify.mail import email_about_ticket
 from helpdesk.notify.preferences import Notice
 from helpdesk.search import index as search_index
 from helpdesk.service.access import can_work_on, ensure_can_work_on
 from helpdesk.service.tickets import change_status
 from helpdesk.service.timeline import record_event
+from helpdesk.vocabulary import EventKind, TicketStatus
 from helpdesk.watchers import service as watchers
 
 

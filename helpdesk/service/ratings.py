@@ -8,8 +8,9 @@ from flask_babel import lazy_gettext as _l
 
 from helpdesk.errors import Conflict, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import EventKind, Rating, Ticket, TicketStatus, User
+from helpdesk.models import Rating, Ticket, User
 from helpdesk.service.timeline import record_event
+from helpdesk.vocabulary import EventKind, TicketStatus
 
 
 def rate_ticket(

@@ -23,22 +23,18 @@ from helpdesk.errors import (
 )
 from helpdesk.extensions import db
 from helpdesk.labels import status_label
-from helpdesk.models import (
-    LINE3_STATUSES,
-    TRANSITIONS,
-    Category,
-    Channel,
-    Comment,
-    EventKind,
-    Priority,
-    Ticket,
-    TicketStatus,
-    TicketTag,
-    User,
-)
+from helpdesk.models import Category, Comment, Ticket, TicketTag, User
 from helpdesk.search import index as search_index
 from helpdesk.service.access import ensure_can_work_on, is_assignable
 from helpdesk.service.timeline import record_event
+from helpdesk.vocabulary import (
+    LINE3_STATUSES,
+    TRANSITIONS,
+    Channel,
+    EventKind,
+    Priority,
+    TicketStatus,
+)
 
 log = logging.getLogger(__name__)
 

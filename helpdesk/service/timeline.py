@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from helpdesk.extensions import db
-from helpdesk.models import EventKind, Ticket, TicketEvent, User
+from helpdesk.models import Ticket, TicketEvent, User
+from helpdesk.vocabulary import EventKind
 
 # Staff's labels: recorded as internal; also kept from requesters when an
 # older row was stored before they were.

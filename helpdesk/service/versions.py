@@ -21,8 +21,9 @@ from helpdesk import hooks
 from helpdesk.errors import Conflict
 from helpdesk.extensions import db
 from helpdesk.labels import status_label
-from helpdesk.models import EventKind, Ticket, TicketEvent, User
+from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.service.timeline import timeline_query
+from helpdesk.vocabulary import EventKind
 
 
 class StaleTicket(Conflict):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk.db import Base, str_enum
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 
 
 class UserSession(Base):

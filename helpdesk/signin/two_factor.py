@@ -21,8 +21,9 @@ import segno
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import STAFF_ROLES, Role, User
+from helpdesk.models import User
 from helpdesk.signin.models import RecoveryCode, TwoFactorRole, TwoFactorSecret
+from helpdesk.vocabulary import STAFF_ROLES, Role
 
 RECOVERY_CODES = 10
 # Letters and digits that cannot be mistaken for one another.

@@ -34,13 +34,14 @@ from sqlalchemy.orm import Session
 
 from helpdesk.errors import Conflict, NotFound
 from helpdesk.extensions import db
-from helpdesk.models import EventKind, Role, Ticket, User
+from helpdesk.models import Ticket, User
 from helpdesk.outbox.models import OutboxMessage
 from helpdesk.search import index as search_index
 from helpdesk.service import versions
 from helpdesk.service.timeline import record_event
 from helpdesk.undo import snapshot
 from helpdesk.undo.models import UndoAction, UndoKind
+from helpdesk.vocabulary import EventKind, Role
 
 _PENDING = "undo.pending"
 

@@ -11,17 +11,8 @@ import sqlalchemy as sa
 
 from helpdesk import hooks
 from helpdesk.extensions import db
-from helpdesk.models import (
-    Attachment,
-    Comment,
-    EventKind,
-    Priority,
-    Ticket,
-    TicketEvent,
-    TicketStatus,
-    TicketTag,
-    User,
-)
+from helpdesk.models import Attachment, Comment, Ticket, TicketEvent, TicketTag, User
+from helpdesk.vocabulary import EventKind, Priority, TicketStatus
 
 # What an operation may change on the ticket row and an undo puts back.
 # (due_at follows the SLA clocks, which their participant restores.)

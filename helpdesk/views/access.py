@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from helpdesk.errors import PermissionDenied
-from helpdesk.models import MANAGER_ROLES, Role
+from helpdesk.vocabulary import MANAGER_ROLES, Role
 
 
 def roles_required(*roles: Role):

@@ -11,10 +11,11 @@ from helpdesk.audit import record_audit
 from helpdesk.errors import NotFound
 from helpdesk.extensions import db
 from helpdesk.i18n import N_
-from helpdesk.models import STAFF_ROLES, Role, User
+from helpdesk.models import User
 from helpdesk.signin import two_factor
 from helpdesk.views import bp
 from helpdesk.views.access import admin_required
+from helpdesk.vocabulary import STAFF_ROLES, Role
 
 # The order the page lists them in.
 STAFF_ORDER = [r for r in Role if r in STAFF_ROLES]

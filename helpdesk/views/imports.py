@@ -25,9 +25,9 @@ from helpdesk.imports import jobs
 from helpdesk.imports.kinds import get_kind, kinds
 from helpdesk.imports.models import ImportJob, JobStatus
 from helpdesk.imports.templates import template_csv, template_xlsx
-from helpdesk.models import Role
 from helpdesk.views import bp
 from helpdesk.views.access import admin_required
+from helpdesk.vocabulary import Role
 
 TEMPLATE_TYPES = {
     "csv": (template_csv, "text/csv; charset=utf-8"),

@@ -12,12 +12,12 @@ from helpdesk.custom_fields import forms as custom_field_forms
 from helpdesk.errors import InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error
-from helpdesk.models import ACTIVE_STATUSES, Role
 from helpdesk.schemas.tickets import TicketCreateIn
 from helpdesk.service import queries
 from helpdesk.service import tickets as ticket_service
 from helpdesk.views import bp
 from helpdesk.views.uploads import read_upload, save_upload
+from helpdesk.vocabulary import ACTIVE_STATUSES, Role
 
 
 @bp.get("/")

@@ -44,14 +44,7 @@ from helpdesk.http import (
 )
 from helpdesk.labels import status_label
 from helpdesk.macros import service as macro_service
-from helpdesk.models import (
-    Category,
-    EventKind,
-    TicketEvent,
-    TicketStatus,
-    User,
-    next_statuses,
-)
+from helpdesk.models import Category, TicketEvent, User
 from helpdesk.schemas.tickets import (
     CommentIn,
     MergeIn,
@@ -76,6 +69,7 @@ from helpdesk.undo import UndoKind
 from helpdesk.views import bp
 from helpdesk.views import undo as undo_view
 from helpdesk.views.uploads import read_upload, save_upload
+from helpdesk.vocabulary import EventKind, TicketStatus, next_statuses
 from helpdesk.watchers import service as watchers
 
 

@@ -25,14 +25,7 @@ from helpdesk.custom_fields import forms as custom_field_forms
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.extensions import db
 from helpdesk.http import form_error, query_id, translate_messages
-from helpdesk.models import (
-    ACTIVE_STATUSES,
-    Role,
-    Ticket,
-    TicketStatus,
-    User,
-    format_ticket_number,
-)
+from helpdesk.models import Ticket, User, format_ticket_number
 from helpdesk.schemas.accounts import CallerCreateIn
 from helpdesk.schemas.tickets import BulkIn, PhoneIntakeIn, TicketListQuery
 from helpdesk.search import saved_views
@@ -42,6 +35,7 @@ from helpdesk.undo import UndoKind
 from helpdesk.views import bp
 from helpdesk.views import undo as undo_view
 from helpdesk.views.access import staff_required
+from helpdesk.vocabulary import ACTIVE_STATUSES, Role, TicketStatus
 
 
 def queue_filters() -> tuple[dict, dict]:

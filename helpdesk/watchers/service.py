@@ -14,11 +14,12 @@ from sqlalchemy.orm import contains_eager
 
 from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import EventKind, Role, Ticket, TicketStatus, User
+from helpdesk.models import Ticket, User
 from helpdesk.organisations import lookup as organisations
 from helpdesk.service import accounts
 from helpdesk.service.access import can_work_on
 from helpdesk.service.timeline import record_event
+from helpdesk.vocabulary import EventKind, Role, TicketStatus
 from helpdesk.watchers.models import TicketWatcher
 
 # A ticket's watchers are few; a Cc list longer than this is cut.

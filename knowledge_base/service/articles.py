@@ -18,8 +18,9 @@ from sqlalchemy.orm import defer, joinedload, lazyload
 
 from helpdesk.errors import Conflict, NotFound, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import Comment, Role, Ticket, TicketStatus, User
+from helpdesk.models import Comment, Ticket, User
 from helpdesk.service.tickets import active_category
+from helpdesk.vocabulary import Role, TicketStatus
 from knowledge_base import search
 from knowledge_base.markup import plain_text, render_markdown
 from knowledge_base.models import (

@@ -15,7 +15,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Channel, Ticket
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import Channel
 from knowledge_base.models import (
     Article,
     ArticleTicketLink,

@@ -13,9 +13,10 @@ from sqlalchemy.orm import joinedload
 
 from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, User
+from helpdesk.models import Ticket, User
 from helpdesk.service.tickets import register_call
 from helpdesk.service.timeline import record_event
+from helpdesk.vocabulary import Role
 from knowledge_base.markup import readable_text
 from knowledge_base.models import (
     Article,

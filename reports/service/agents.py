@@ -21,15 +21,8 @@ from sqlalchemy.orm import aliased
 
 from helpdesk.db import unindexed
 from helpdesk.extensions import db
-from helpdesk.models import (
-    STAFF_ROLES,
-    Channel,
-    EventKind,
-    Ticket,
-    TicketEvent,
-    TicketStatus,
-    User,
-)
+from helpdesk.models import Ticket, TicketEvent, User
+from helpdesk.vocabulary import STAFF_ROLES, Channel, EventKind, TicketStatus
 from reports.models import ReportAgentDay, ReportAgentTimes
 from reports.service import csat, rollups
 from reports.service.common import (

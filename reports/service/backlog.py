@@ -19,7 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import ACTIVE_STATUSES, Priority, Ticket, format_ticket_number
+from helpdesk.models import Ticket, format_ticket_number
+from helpdesk.vocabulary import ACTIVE_STATUSES, Priority
 from reports.service.common import Filters
 
 # Backlog ageing: [low, high) whole days; None: no upper bound.

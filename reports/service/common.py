@@ -105,7 +105,7 @@ def category_choices(locale: str) -> list[tuple[int, str]]:
 
 def agent_choices() -> list[tuple[int, str]]:
     """Staff who work tickets (the lines' agents and the managers), by name."""
-    from helpdesk.models import ASSIGNABLE_ROLES
+    from helpdesk.vocabulary import ASSIGNABLE_ROLES
 
     rows = db.session.execute(
         sa.select(User.id, User.name)

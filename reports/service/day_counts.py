@@ -10,7 +10,8 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Channel, Ticket
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import Channel
 from knowledge_base.models import ArticleTicketLink, Deflection, LinkKind
 from reports.models import ReportDayCounts
 from reports.periods import Period

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from helpdesk.db import unindexed
 from helpdesk.extensions import db
-from helpdesk.models import Channel, EventKind, Ticket, TicketEvent
+from helpdesk.models import Ticket, TicketEvent
+from helpdesk.vocabulary import Channel, EventKind
 from knowledge_base.models import ArticleTicketLink
 from reports.models import (
     ReportFlowDay,

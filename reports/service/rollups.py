@@ -45,7 +45,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from helpdesk.extensions import db
-from helpdesk.models import STAFF_ROLES, Rating, Ticket, TicketEvent, User
+from helpdesk.models import Rating, Ticket, TicketEvent, User
+from helpdesk.vocabulary import STAFF_ROLES
 from reports.models import ReportRollupState
 from reports.periods import Period, local_date, week_of, zone_of
 from reports.service.days import Days

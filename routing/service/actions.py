@@ -18,18 +18,13 @@ from flask_babel import gettext as _
 from helpdesk import reference
 from helpdesk.custom_fields import values as field_values
 from helpdesk.extensions import db
-from helpdesk.models import (
-    ACTIVE_STATUSES,
-    Category,
-    Priority,
-    Ticket,
-    User,
-)
+from helpdesk.models import Category, Ticket, User
 from helpdesk.notify.audience import line_agents, managers
 from helpdesk.notify.mail import email_about_ticket
 from helpdesk.service import access, timeline
 from helpdesk.service import tickets as ticket_service
 from helpdesk.service.lines import move_to_line
+from helpdesk.vocabulary import ACTIVE_STATUSES, Priority
 from routing import rules
 from routing.service import assignment, tasks
 

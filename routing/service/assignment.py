@@ -12,7 +12,8 @@ from sqlalchemy.dialects import postgresql
 
 from helpdesk.errors import InvalidInput, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import ACTIVE_STATUSES, AGENT_ROLES, LINE_ROLES, Ticket, User
+from helpdesk.models import Ticket, User
+from helpdesk.vocabulary import ACTIVE_STATUSES, AGENT_ROLES, LINE_ROLES
 from routing.models import AgentStatus, RoutingState
 
 

@@ -23,12 +23,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from helpdesk.errors import Conflict, NotFound, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketStatus, User
+from helpdesk.models import Ticket, User
 from helpdesk.notify.audience import line_agents
 from helpdesk.notify.mail import email_about_ticket
 from helpdesk.service import access, timeline
 from helpdesk.service.lines import move_to_line
 from helpdesk.service.tickets import set_line3_status
+from helpdesk.vocabulary import Role, TicketStatus
 from routing.models import Defect, DefectLink, DefectStatus
 
 FILERS = frozenset({Role.LINE2, Role.LINE3, Role.MANAGER, Role.ADMIN})

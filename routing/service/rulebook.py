@@ -15,7 +15,8 @@ from helpdesk import refcache
 from helpdesk.custom_fields import definitions as field_definitions
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import ASSIGNABLE_ROLES, STAFF_ROLES, Category, Role, User
+from helpdesk.models import Category, User
+from helpdesk.vocabulary import ASSIGNABLE_ROLES, STAFF_ROLES, Role
 from routing import rules
 from routing.models import RoutingRule, RoutingState
 

@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from helpdesk.db import insert_once
 from helpdesk.extensions import db
-from helpdesk.models import ACTIVE_STATUSES, Ticket
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import ACTIVE_STATUSES
 from routing import rules
 from routing.models import RuleFiring
 from routing.rules import Trigger

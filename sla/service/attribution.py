@@ -23,7 +23,8 @@ import sqlalchemy as sa
 
 from helpdesk.db import unindexed
 from helpdesk.extensions import db
-from helpdesk.models import EventKind, Ticket, TicketEvent
+from helpdesk.models import Ticket, TicketEvent
+from helpdesk.vocabulary import EventKind
 
 
 def _first_change_after(ticket_id: int, kind: str, instant: datetime):

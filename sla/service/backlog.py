@@ -29,7 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from helpdesk.db import NAMING_CONVENTION
 from helpdesk.extensions import db
-from helpdesk.models import ACTIVE_STATUSES
+from helpdesk.vocabulary import ACTIVE_STATUSES
 
 TABLE = "sla_backlog_counts"
 # The PostgreSQL triggers' names: deferred constraint triggers can be fired

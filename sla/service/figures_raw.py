@@ -18,7 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import ACTIVE_STATUSES, Priority, Ticket
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import ACTIVE_STATUSES, Priority
 from sla.models import SlaClock, SlaPolicy, Target
 from sla.service.rollup_keys import (
     answered_sql,

@@ -11,7 +11,8 @@ import bisect
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Channel, Ticket
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import Channel
 from sla.models import Phase, SlaClock
 
 # --- buckets of business seconds ---------------------------------------------------

@@ -45,7 +45,8 @@ from sqlalchemy import event, inspect
 
 from helpdesk import ticket_ids
 from helpdesk.extensions import db
-from helpdesk.models import Channel, Ticket
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import Channel
 from sla.models import (
     ALL_LINES,
     Phase,

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from helpdesk.custom_fields.models import FieldKind
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_user
 from tests.helpdesk.custom_fields.builders import make_field
 

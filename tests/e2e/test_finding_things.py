@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_comment, make_ticket, make_user
 
 

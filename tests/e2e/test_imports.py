@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, User
+from helpdesk.models import User
+from helpdesk.vocabulary import Role
 from tests.builders import make_user
 from tests.helpdesk.imports.files import csv_bytes
 

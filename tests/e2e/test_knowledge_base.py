@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket
+from helpdesk.models import Ticket
 from helpdesk.outbox.models import OutboxMessage
+from helpdesk.vocabulary import Role
 from knowledge_base.models import Deflection, Visibility
 from tests.builders import make_category, make_user
 from tests.knowledge_base.builders import make_article

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from helpdesk.extensions import db
-from helpdesk.models import Comment, Role, Ticket, TicketStatus
+from helpdesk.models import Comment, Ticket
+from helpdesk.vocabulary import Role, TicketStatus
 from tests.builders import make_category, make_macro, make_ticket, make_user
 
 pytestmark = pytest.mark.browser

@@ -17,10 +17,11 @@ from playwright.sync_api import expect
 
 from helpdesk.extensions import db
 from helpdesk.macros.models import Macro
-from helpdesk.models import Priority, Ticket, TicketStatus, User
+from helpdesk.models import Ticket, User
 from helpdesk.organisations.models import Organisation
 from helpdesk.service import accounts, lines
 from helpdesk.service import tickets as ticket_service
+from helpdesk.vocabulary import Priority, TicketStatus
 from knowledge_base.models import Article, CannedResponse
 from routing.models import RoutingRule
 from sla.models import BusinessCalendar, SlaPolicy

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import Role
 from tests.builders import make_ticket, make_user
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_ticket, make_user
 
 pytestmark = pytest.mark.browser

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from helpdesk.models import Role, TicketStatus
 from helpdesk.outbox import deliver_due_messages
+from helpdesk.vocabulary import Role, TicketStatus
 from tests.builders import make_category, make_ticket, make_user
 
 pytestmark = pytest.mark.browser

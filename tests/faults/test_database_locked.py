@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_ticket, make_user
 from tests.security.support import auth, counts, error_of, issue_bearer
 

@@ -14,7 +14,7 @@ import logging
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_user
 from tests.security.support import auth, counts, error_of, issue_bearer
 

@@ -16,7 +16,7 @@ import pytest
 from app import create_app
 from config import TestingConfig
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_ticket, make_user, snapshot
 from tests.pg_server import PostgresServer
 from tests.security.support import auth, error_of, issue_bearer

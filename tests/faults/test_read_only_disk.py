@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_SUBMITTED
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
 from helpdesk.scheduler import JobRun, build_scheduler
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_ticket, make_user
 from tests.security.support import auth, counts, error_of, issue_bearer
 

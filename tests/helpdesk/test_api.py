@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import PASSWORD, make_category, make_ticket, make_user
 
 

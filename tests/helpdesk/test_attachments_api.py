@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_attachment, make_category, make_ticket, make_user
 from tests.security.support import error_of
 

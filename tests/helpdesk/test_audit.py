@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from helpdesk.audit import AuditEntry, AuditImmutable, record_audit
 from helpdesk.extensions import db
-from helpdesk.models import ApiToken, Role, User
+from helpdesk.models import ApiToken, User
+from helpdesk.vocabulary import Role
 from tests.builders import make_user
 from tests.sla.builders import make_policy
 

@@ -16,7 +16,8 @@ from helpdesk.audit import AuditEntry
 from helpdesk.backup import archive
 from helpdesk.backup.jobs import backup_job
 from helpdesk.extensions import db
-from helpdesk.models import Role, User
+from helpdesk.models import User
+from helpdesk.vocabulary import Role
 from tests.builders import make_attachment, make_comment, make_ticket, make_user
 from tests.sla.builders import make_policy
 

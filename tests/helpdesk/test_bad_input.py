@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpdesk.models import Role, TicketStatus
+from helpdesk.vocabulary import Role, TicketStatus
 from tests.builders import make_category, make_ticket, make_user
 from tests.security import support
 from tests.security.support import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from helpdesk import phones
-from helpdesk.models import Role
 from helpdesk.service import accounts
+from helpdesk.vocabulary import Role
 from tests.builders import make_user
 
 

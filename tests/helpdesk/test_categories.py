@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from helpdesk.audit.models import AuditEntry
 from helpdesk.extensions import db
-from helpdesk.models import Category, Role
+from helpdesk.models import Category
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_user
 from tests.security.support import error_of
 

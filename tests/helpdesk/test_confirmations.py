@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketStatus, User
+from helpdesk.models import Ticket, User
+from helpdesk.vocabulary import Role, TicketStatus
 from sla.models import SlaPolicy
 from tests.builders import make_category, make_ticket, make_user
 from tests.security.support import db_state

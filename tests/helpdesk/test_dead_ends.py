@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketStatus
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import Role, TicketStatus
 from tests.builders import make_category, make_ticket, make_user
 from tests.security.support import db_state
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from knowledge_base.models import CannedResponse
 from routing.models import RoutingRule
 from sla.models import BusinessCalendar, Holiday, SlaPolicy

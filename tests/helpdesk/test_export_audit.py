@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from helpdesk.audit import AuditEntry
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_ticket, make_user
 
 

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 from helpdesk.exports.tickets import ticket_rows
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import Role
 from tests.builders import make_ticket, make_user
 from tests.sla.builders import make_calendar, make_policy
 

@@ -114,7 +114,7 @@ def test_healthz_fails_without_a_recent_backup(app, client, clock, backups_expec
 
 
 def test_the_operations_page_shows_the_health_checks(client, given, login):
-    from helpdesk.models import Role
+    from helpdesk.vocabulary import Role
     from tests.builders import make_user
 
     login(given(make_user, role=Role.ADMIN))

@@ -14,7 +14,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from config import BASE_DIR
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_user
 
 TRANSLATIONS = BASE_DIR / "helpdesk" / "translations"

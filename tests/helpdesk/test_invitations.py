@@ -7,7 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, User
+from helpdesk.models import User
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_user, outbox_mails
 from tests.helpdesk.accounts_support import link_in
 

@@ -3,7 +3,7 @@ reopen, close, with every step on the timeline."""
 
 from __future__ import annotations
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_user
 
 

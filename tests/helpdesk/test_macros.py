@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from helpdesk.audit.models import AuditEntry
 from helpdesk.extensions import db
 from helpdesk.macros.models import Macro
-from helpdesk.models import Comment, Priority, Role, Ticket, TicketStatus
+from helpdesk.models import Comment, Ticket
 from helpdesk.outbox import OutboxMessage
+from helpdesk.vocabulary import Priority, Role, TicketStatus
 from tests.builders import make_category, make_macro, make_ticket, make_user
 
 

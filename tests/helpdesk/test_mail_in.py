@@ -29,18 +29,10 @@ from helpdesk.inbound import (
     ingest_message,
 )
 from helpdesk.inbound.imap import PROCESSED_KEYWORD
-from helpdesk.models import (
-    Attachment,
-    Channel,
-    Comment,
-    Role,
-    Ticket,
-    TicketEvent,
-    TicketStatus,
-    User,
-)
+from helpdesk.models import Attachment, Comment, Ticket, TicketEvent, User
 from helpdesk.outbox import OutboxMessage
 from helpdesk.service import tickets as ticket_service
+from helpdesk.vocabulary import Channel, Role, TicketStatus
 from helpdesk.watchers.models import TicketWatcher
 from sla.models import Target
 from sla.service.clocks import ticket_clocks

@@ -8,12 +8,13 @@ from email.message import EmailMessage
 import pytest
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketStatus, User
+from helpdesk.models import Ticket, User
 from helpdesk.notify.preferences import Notice
 from helpdesk.outbox import OutboxChannel, deliver_outbox, enqueue
 from helpdesk.service import queries
 from helpdesk.service import tickets as ticket_service
 from helpdesk.service.lines import move_to_line
+from helpdesk.vocabulary import Role, TicketStatus
 from sla.models import Target
 from sla.service.clocks import ticket_clocks
 from sla.service.sweep import sweep_due_clocks

@@ -16,9 +16,9 @@ from helpdesk.extensions import db
 from helpdesk.hooks import scheduled_jobs
 from helpdesk.inbound.jobs import poll_job
 from helpdesk.metrics.exposition import parse_networks
-from helpdesk.models import Role, TicketStatus
 from helpdesk.outbox import OutboxChannel, OutboxMessage, deliver_outbox
 from helpdesk.scheduler import run_watched
+from helpdesk.vocabulary import Role, TicketStatus
 from tests import mail_corpus as corpus
 from tests.builders import make_category, make_ticket, make_user
 from tests.helpdesk.metrics_support import LOOPBACK, Scrape, scrape

@@ -11,9 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Priority, Role, Ticket, User
+from helpdesk.models import Ticket, User
 from helpdesk.organisations.models import Organisation
 from helpdesk.service import accounts, queries
+from helpdesk.vocabulary import Priority, Role
 from sla.models import SlaPolicy
 from sla.service.clocks import select_policy
 from tests.builders import (

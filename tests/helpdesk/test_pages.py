@@ -7,8 +7,9 @@ import io
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, Channel, Role, Ticket, TicketStatus, User
+from helpdesk.models import Attachment, Ticket, User
 from helpdesk.outbox import OutboxMessage
+from helpdesk.vocabulary import Channel, Role, TicketStatus
 from tests.builders import make_category, make_ticket, make_user
 from tests.helpdesk.accounts_support import link_in
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_user, outbox_mails
 from tests.security.support import error_of
 

@@ -4,7 +4,7 @@ the page swaps in place (the browser side is tests/e2e)."""
 
 from __future__ import annotations
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_user
 from tests.routing.builders import make_rule
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketStatus
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import Role, TicketStatus
 from tests.builders import make_ticket, make_user
 from tests.security.support import error_of
 

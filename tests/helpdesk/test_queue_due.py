@@ -9,7 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Priority, Role
+from helpdesk.vocabulary import Priority, Role
 from tests.builders import make_ticket, make_user
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_ticket, make_user
 
 

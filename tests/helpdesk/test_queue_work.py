@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Comment, Role, Ticket, TicketStatus
+from helpdesk.models import Comment, Ticket
+from helpdesk.vocabulary import Role, TicketStatus
 from tests.builders import make_comment, make_ticket, make_user, outbox_mails
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpdesk.models import Role, TicketStatus
+from helpdesk.vocabulary import Role, TicketStatus
 from tests.builders import make_category, make_ticket, make_user
 from tests.security.support import error_of
 

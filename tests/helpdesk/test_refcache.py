@@ -11,9 +11,10 @@ from app import create_app
 from config import TestingConfig
 from helpdesk import refcache
 from helpdesk.extensions import db
-from helpdesk.models import Category, Role, User
+from helpdesk.models import Category, User
 from helpdesk.reference import active_staff, category_by_code
 from helpdesk.runtime_models import CacheStamp
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_user
 
 

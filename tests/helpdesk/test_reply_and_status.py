@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Comment, Role, Ticket, TicketStatus
+from helpdesk.models import Comment, Ticket
 from helpdesk.undo.models import UndoAction
+from helpdesk.vocabulary import Role, TicketStatus
 from tests.builders import make_category, make_ticket, make_user
 
 

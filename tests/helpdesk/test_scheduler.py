@@ -7,8 +7,8 @@ from flask import Flask
 import helpdesk
 from config import TestingConfig
 from helpdesk.hooks import scheduled_jobs
-from helpdesk.models import Role
 from helpdesk.scheduler import build_scheduler, run_watched
+from helpdesk.vocabulary import Role
 from tests.builders import make_user
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Priority, Role
 from helpdesk.search.models import SavedView
+from helpdesk.vocabulary import Priority, Role
 from tests.builders import make_category, make_comment, make_ticket, make_user
 
 

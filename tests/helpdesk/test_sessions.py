@@ -4,7 +4,7 @@ revoke the user's API tokens, so old tokens get 401."""
 
 from __future__ import annotations
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import PASSWORD, make_user
 from tests.helpdesk.accounts_support import assert_login_page, stolen_cookie
 from tests.helpdesk.imports.files import write_csv

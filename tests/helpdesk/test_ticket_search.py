@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from helpdesk.models import Priority, Role, TicketStatus
+from helpdesk.vocabulary import Priority, Role, TicketStatus
 from tests.builders import make_comment, make_ticket, make_user
 
 LAST_WEEK = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)

@@ -10,16 +10,10 @@ import sqlalchemy as sa
 from helpdesk import events
 from helpdesk.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import (
-    TRANSITIONS,
-    Priority,
-    Role,
-    Ticket,
-    TicketEvent,
-    TicketStatus,
-)
+from helpdesk.models import Ticket, TicketEvent
 from helpdesk.service import attachments, queries, ratings, timeline
 from helpdesk.service import tickets as svc
+from helpdesk.vocabulary import TRANSITIONS, Priority, Role, TicketStatus
 from tests.builders import make_category, make_ticket, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Comment, Role, Ticket, TicketEvent, TicketStatus
+from helpdesk.models import Comment, Ticket, TicketEvent
 from helpdesk.outbox import OutboxMessage, deliver_due_messages
 from helpdesk.undo.models import UndoAction
+from helpdesk.vocabulary import Role, TicketStatus
 from sla.models import Phase, SlaClock, Target
 from tests.builders import make_category, make_comment, make_ticket, make_user
 from tests.sla.builders import make_calendar, make_policy

@@ -7,9 +7,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Comment, Role, Ticket, TicketStatus, User
+from helpdesk.models import Comment, Ticket, User
 from helpdesk.runtime_models import TicketViewer
 from helpdesk.service import tickets as ticket_service
+from helpdesk.vocabulary import Role, TicketStatus
 from tests.builders import make_category, make_ticket, make_user
 from tests.sla.builders import make_policy
 

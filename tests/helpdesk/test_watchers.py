@@ -10,9 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketStatus
+from helpdesk.models import Ticket
 from helpdesk.notify.preferences import Notice
 from helpdesk.outbox import deliver_outbox
+from helpdesk.vocabulary import Role, TicketStatus
 from helpdesk.watchers.models import TicketWatcher
 from tests.builders import (
     make_category,

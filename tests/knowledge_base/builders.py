@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from knowledge_base.models import ArticleStatus, Visibility
 from knowledge_base.service import articles as article_service
 from knowledge_base.service import canned as canned_service

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from knowledge_base.models import Visibility
 from tests.builders import make_ticket, make_user
 from tests.knowledge_base.builders import make_article, make_canned

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from knowledge_base.models import ArticleStatus, Visibility
 from tests.builders import PASSWORD, make_category, make_user
 from tests.knowledge_base.builders import make_article

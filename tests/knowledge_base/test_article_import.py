@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from knowledge_base.models import Article
 from tests.builders import make_category, make_user
 from tests.helpdesk.imports.files import write_csv

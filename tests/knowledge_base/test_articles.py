@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from helpdesk.errors import Conflict, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import Role, TicketStatus
+from helpdesk.vocabulary import Role, TicketStatus
 from knowledge_base.markup import plain_text, render_markdown
 from knowledge_base.models import (
     Article,

@@ -8,7 +8,7 @@ from html import unescape
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from knowledge_base.models import CannedResponse
 from knowledge_base.service import canned
 from tests.builders import make_ticket, make_user

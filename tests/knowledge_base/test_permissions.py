@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from knowledge_base.models import Visibility
 from knowledge_base.service import articles as article_service
 from knowledge_base.service import usage

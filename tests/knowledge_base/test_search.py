@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from knowledge_base.models import ArticleStatus, Visibility
 from knowledge_base.search import Query, highlight, index_text, parse_query, snippet
 from knowledge_base.service import articles as article_service

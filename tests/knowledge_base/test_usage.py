@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from helpdesk.errors import Conflict, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import Channel, Comment, Priority, Role, Ticket, TicketStatus
+from helpdesk.models import Comment, Ticket
 from helpdesk.outbox.models import OutboxMessage
+from helpdesk.vocabulary import Channel, Priority, Role, TicketStatus
 from knowledge_base.models import (
     ArticleStatus,
     ArticleTicketLink,

@@ -4,7 +4,7 @@ page's buttons do, for programs (bearer tokens), counted the same way."""
 from __future__ import annotations
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from knowledge_base.models import Article, Visibility
 from knowledge_base.service import usage
 from tests.builders import make_user

@@ -13,17 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import (
-    EventKind,
-    Priority,
-    Role,
-    Ticket,
-    TicketEvent,
-    TicketStatus,
-    User,
-)
+from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.service import lines
 from helpdesk.service import tickets as ticket_service
+from helpdesk.vocabulary import EventKind, Priority, Role, TicketStatus
 from knowledge_base.service import usage
 from reports.service import rollups
 from routing.models import DefectKind, Severity

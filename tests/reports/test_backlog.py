@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import ACTIVE_STATUSES, Channel, Priority, Role, Ticket
-from helpdesk.models import TicketStatus as S
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import ACTIVE_STATUSES, Channel, Priority, Role
+from helpdesk.vocabulary import TicketStatus as S
 from reports.periods import Period
 from reports.service import backlog
 from reports.service.common import Filters

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket
+from helpdesk.models import Ticket
+from helpdesk.vocabulary import Role
 from reports import jobs
 from reports.models import ReportRollupState
 from tests.builders import make_user

@@ -13,8 +13,8 @@ from app import create_app
 from config import TestingConfig
 from helpdesk.clock import FrozenClock
 from helpdesk.extensions import db
-from helpdesk.models import Role, TicketStatus
 from helpdesk.service import tickets as ticket_service
+from helpdesk.vocabulary import Role, TicketStatus
 from reports.service import rollups
 from tests.builders import make_ticket, make_user
 

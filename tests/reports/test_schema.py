@@ -20,7 +20,7 @@ def test_the_migrations_match_the_reports_models(app):
 
 
 def test_the_rollups_command_counts_every_zone_in_use(app, runner, given):
-    from helpdesk.models import Role
+    from helpdesk.vocabulary import Role
     from tests.builders import make_ticket, make_user
 
     given(make_user, role=Role.MANAGER, timezone="Asia/Tokyo")
@@ -33,7 +33,7 @@ def test_the_rollups_command_counts_every_zone_in_use(app, runner, given):
 def test_the_job_catches_up_a_week_a_transaction_and_stops_when_done(app, given, clock):
     from datetime import timedelta
 
-    from helpdesk.models import Role
+    from helpdesk.vocabulary import Role
     from reports import jobs
     from reports.models import ReportRollupState
     from tests.builders import make_ticket, make_user

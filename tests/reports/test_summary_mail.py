@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
 from helpdesk.outbox import deliver_outbox
+from helpdesk.vocabulary import Role
 from reports import jobs
 from tests.builders import make_ticket, make_user
 

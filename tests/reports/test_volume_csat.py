@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from helpdesk.extensions import db
-from helpdesk.models import Channel, Priority, Role, Ticket, TicketStatus
+from helpdesk.models import Ticket
 from helpdesk.service import ratings as rating_service
 from helpdesk.service import tickets as ticket_service
+from helpdesk.vocabulary import Channel, Priority, Role, TicketStatus
 from reports.service import rollups
 from tests.builders import _load, make_category, make_ticket, make_user
 

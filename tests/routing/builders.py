@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from helpdesk.models import Role, User
+from helpdesk.models import User
+from helpdesk.vocabulary import Role
 from routing.models import RoutingRule
 from routing.service import rulebook
 from tests.builders import _AT, make_user

@@ -6,7 +6,7 @@ import pytest
 
 from helpdesk.errors import InvalidInput, PermissionDenied
 from helpdesk.extensions import db
-from helpdesk.models import Role, TicketStatus
+from helpdesk.vocabulary import Role, TicketStatus
 from routing.service import assignment
 from tests.builders import make_ticket, make_user
 from tests.routing.builders import make_rule

@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketEvent, TicketStatus
+from helpdesk.models import Ticket, TicketEvent
 from helpdesk.outbox import OutboxMessage
+from helpdesk.vocabulary import Role, TicketStatus
 from tests.builders import make_category, make_ticket, make_user
 from tests.security.support import db_state, error_of
 

@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Priority, Role, Ticket, TicketEvent, TicketStatus
+from helpdesk.models import Ticket, TicketEvent
 from helpdesk.service import tickets as svc
 from helpdesk.service import timeline
+from helpdesk.vocabulary import Priority, Role, TicketStatus
 from routing.service import assignment, chain, rulebook
 from tests.builders import make_category, make_ticket, make_user, outbox_mails
 from tests.routing.builders import make_rule

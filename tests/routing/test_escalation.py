@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Priority, Role, Ticket, TicketEvent, TicketStatus
+from helpdesk.models import Ticket, TicketEvent
+from helpdesk.vocabulary import Priority, Role, TicketStatus
 from sla.jobs import sweep_clocks
 from tests.builders import make_category, make_ticket, make_user, outbox_mails
 from tests.routing.builders import make_rule

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketEvent, TicketStatus
+from helpdesk.models import Ticket, TicketEvent
+from helpdesk.vocabulary import Role, TicketStatus
 from sla.models import Target
 from sla.service.clocks import ticket_clocks
 from tests.builders import make_category, make_ticket, make_user

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_ticket, make_user
 from tests.permission_matrix import (
     ACTORS,

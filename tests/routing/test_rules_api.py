@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.models import Priority, Role
+from helpdesk.vocabulary import Priority, Role
 from tests.builders import make_category, make_ticket, make_user
 from tests.routing.builders import make_rule
 from tests.security.support import db_state, error_of

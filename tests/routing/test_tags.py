@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketEvent
+from helpdesk.models import Ticket, TicketEvent
+from helpdesk.vocabulary import Role
 from routing import labels, rules
 from routing.rules import Vocabulary, compile_rule, plan, validate_rule
 from tests.builders import make_category, make_ticket, make_user

@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketEvent
+from helpdesk.models import Ticket, TicketEvent
 from helpdesk.service import timeline
+from helpdesk.vocabulary import Role
 from routing import forms, rules
 from routing.models import RoutingRule, RoutingTask
 from tests.builders import (

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketEvent, TicketStatus
+from helpdesk.models import Ticket, TicketEvent
 from helpdesk.outbox import OutboxMessage
+from helpdesk.vocabulary import Role, TicketStatus
 from routing.jobs import check_unassigned
 from routing.models import RoutingRule
 from tests.builders import make_ticket, make_user, outbox_mails

@@ -28,7 +28,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, User
+from helpdesk.models import User
+from helpdesk.vocabulary import Role
 from tests.security.support import issue_bearer
 
 # The fuzz run tries the API's answers, not the database under it: once,

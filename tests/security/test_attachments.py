@@ -23,7 +23,8 @@ from markupsafe import escape
 
 from helpdesk.extensions import db
 from helpdesk.files import clean_filename, served_type, sniff_type
-from helpdesk.models import Attachment, Role
+from helpdesk.models import Attachment
+from helpdesk.vocabulary import Role
 from tests.builders import make_attachment, make_category, make_ticket, make_user
 
 PNG = (

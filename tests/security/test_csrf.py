@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import PASSWORD, make_category, make_ticket, make_user
 from tests.security.support import (
     db_state,

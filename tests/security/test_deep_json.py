@@ -18,7 +18,8 @@ import pytest
 from helpdesk.extensions import db
 from helpdesk.http import MAX_JSON_DEPTH
 from helpdesk.imports import jobs
-from helpdesk.models import Role, Ticket, User
+from helpdesk.models import Ticket, User
+from helpdesk.vocabulary import Role
 from routing.service import defects
 from tests.builders import (
     make_category,

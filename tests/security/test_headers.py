@@ -23,7 +23,7 @@ import pytest
 from app import create_app
 from config import TestingConfig
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import PASSWORD, make_category, make_ticket, make_user
 from tests.conftest import empty_all_tables
 from tests.security.support import auth, issue_bearer

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import PASSWORD, make_user
 
 OFF_SITE = [

@@ -15,8 +15,8 @@ from types import SimpleNamespace
 import pytest
 
 from helpdesk.db import MAX_ID
-from helpdesk.models import Role
 from helpdesk.pagination import encode_cursor
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_ticket, make_user
 from tests.security.support import auth, error_of, issue_bearer
 

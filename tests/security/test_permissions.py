@@ -34,10 +34,11 @@ from helpdesk.extensions import db
 from helpdesk.imports import jobs
 from helpdesk.inbound.models import QuarantineReason
 from helpdesk.inbound.quarantine import quarantine
-from helpdesk.models import Priority, Role, Ticket, TicketStatus, User
+from helpdesk.models import Ticket, User
 from helpdesk.service import password_links
 from helpdesk.service import tickets as ticket_service
 from helpdesk.undo import UndoKind
+from helpdesk.vocabulary import Priority, Role, TicketStatus
 from helpdesk.watchers.models import TicketWatcher
 from tests.builders import (
     PASSWORD,

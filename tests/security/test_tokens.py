@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import ApiToken, Role, User
+from helpdesk.models import ApiToken, User
+from helpdesk.vocabulary import Role
 from tests.builders import PASSWORD, make_category, make_user
 from tests.security.support import (
     auth,

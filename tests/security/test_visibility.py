@@ -11,7 +11,8 @@ import pytest
 from itsdangerous.timed import TimestampSigner
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, User
+from helpdesk.models import User
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_comment, make_ticket, make_user
 from tests.security.support import (
     db_state,

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from sla.models import BusinessCalendar, Holiday, SlaPolicy
 from tests.builders import make_category, make_ticket, make_user
 from tests.permission_matrix import LOGIN, Case, Matrix

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
 from helpdesk.outbox import deliver_outbox
+from helpdesk.vocabulary import Role
 from sla.jobs import sweep_clocks
 from sla.models import SlaAlert
 from tests.builders import make_ticket, make_user

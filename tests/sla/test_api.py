@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, TicketStatus
 from helpdesk.service import tickets as ticket_service
+from helpdesk.vocabulary import Role, TicketStatus
 from sla.models import BusinessCalendar, SlaClock, SlaPolicy
 from tests.builders import make_category, make_ticket, make_user
 from tests.security.support import (
@@ -352,7 +352,7 @@ def timed_tickets(app, clock):
         ticket_service.change_status(
             tickets[2], TicketStatus.PENDING, actor=agent, now=clock.now()
         )
-        from helpdesk.models import Channel
+        from helpdesk.vocabulary import Channel
 
         tickets.append(make_ticket(channel=Channel.EMAIL, at=clock.now()))
         db.session.commit()

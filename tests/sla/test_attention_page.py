@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from sla.models import BusinessCalendar
 from sla.service.sweep import sweep_due_clocks
 from tests.builders import make_ticket, make_user

@@ -12,9 +12,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketStatus
+from helpdesk.models import Ticket
 from helpdesk.service import tickets as svc
 from helpdesk.service.lines import move_to_line
+from helpdesk.vocabulary import Role, TicketStatus
 from sla.service import backlog, dashboard, figures, figures_raw
 from tests.builders import make_ticket, make_user
 

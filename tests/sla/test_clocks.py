@@ -12,9 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Channel, Priority, Role, TicketEvent, TicketStatus
+from helpdesk.models import TicketEvent
 from helpdesk.service import queries
 from helpdesk.service import tickets as svc
+from helpdesk.vocabulary import Channel, Priority, Role, TicketStatus
 from sla.models import SlaAlert, Target
 from sla.service.clocks import seconds_left, ticket_clocks
 from sla.service.sweep import sweep_due_clocks

@@ -27,8 +27,8 @@ from types import SimpleNamespace
 import pytest
 
 from helpdesk.extensions import db
-from helpdesk.models import Priority, Role, TicketStatus
 from helpdesk.service import tickets as ticket_service
+from helpdesk.vocabulary import Priority, Role, TicketStatus
 from sla.service import dashboard, export
 from sla.service.sweep import sweep_due_clocks
 from tests.builders import make_category, make_ticket, make_user

@@ -16,9 +16,9 @@ from alembic.runtime.migration import MigrationContext
 from werkzeug.datastructures import MultiDict
 
 from helpdesk.extensions import db
-from helpdesk.models import Channel, Role, TicketStatus
 from helpdesk.service import tickets as svc
 from helpdesk.service.lines import move_to_line
+from helpdesk.vocabulary import Channel, Role, TicketStatus
 from sla.models import SlaPolicy, Target
 from sla.service import dashboard
 from sla.service.clocks import ticket_clocks

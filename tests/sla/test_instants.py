@@ -13,9 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Priority, Role, TicketEvent, TicketStatus
+from helpdesk.models import TicketEvent
 from helpdesk.service import tickets as svc
 from helpdesk.service.lines import move_to_line
+from helpdesk.vocabulary import Priority, Role, TicketStatus
 from sla.models import SlaAlert, SlaPolicy, Target
 from sla.service import attention, dashboard, setup
 from sla.service.clocks import ticket_clocks

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Channel, Priority, Role, TicketStatus
 from helpdesk.service import tickets as svc
 from helpdesk.service.lines import move_to_line
+from helpdesk.vocabulary import Channel, Priority, Role, TicketStatus
 from sla.models import (
     SlaDailyCompliance,
     SlaDailyOutcomes,

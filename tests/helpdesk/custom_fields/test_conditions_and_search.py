@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk.custom_fields.models import FieldKind
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from routing import rules
 from tests.builders import make_category, make_ticket, make_user
 from tests.helpdesk.custom_fields.builders import make_field

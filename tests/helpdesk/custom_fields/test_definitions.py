@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from helpdesk.audit.models import AuditEntry
 from helpdesk.custom_fields.models import CustomField, FieldKind
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_user
 from tests.helpdesk.custom_fields.builders import make_field
 from tests.security.support import error_of

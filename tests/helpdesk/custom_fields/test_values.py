@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from helpdesk.custom_fields.models import FieldKind, TicketFieldValue
 from helpdesk.extensions import db
-from helpdesk.models import Role, Ticket, TicketEvent
+from helpdesk.models import Ticket, TicketEvent
+from helpdesk.vocabulary import Role
 from tests.builders import make_category, make_ticket, make_user
 from tests.helpdesk.custom_fields.builders import make_field
 from tests.security.support import assert_unchanged, db_state, error_of

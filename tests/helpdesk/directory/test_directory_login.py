@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from helpdesk.audit import AuditEntry
 from helpdesk.extensions import db
-from helpdesk.models import AuthSource, Role, User
+from helpdesk.models import User
 from helpdesk.service import accounts, password_links
+from helpdesk.vocabulary import AuthSource, Role
 from tests.builders import PASSWORD as LOCAL_PASSWORD
 from tests.builders import make_user, outbox_mails
 from tests.helpdesk.accounts_support import assert_login_page, stolen_cookie

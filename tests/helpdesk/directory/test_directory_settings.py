@@ -15,7 +15,7 @@ from helpdesk.directory.client import (
     user_filter,
 )
 from helpdesk.extensions import db
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 
 
 def _config(**overrides) -> dict:

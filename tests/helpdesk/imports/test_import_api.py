@@ -7,7 +7,8 @@ import io
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role, User
+from helpdesk.models import User
+from helpdesk.vocabulary import Role
 from tests.builders import make_user
 from tests.helpdesk.imports.files import csv_bytes
 from tests.security.support import error_of

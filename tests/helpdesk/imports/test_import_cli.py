@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.imports.models import ImportRef
-from helpdesk.models import Role, User
+from helpdesk.models import User
+from helpdesk.vocabulary import Role
 from tests.builders import make_user
 from tests.helpdesk.imports.files import write_csv, write_xlsx
 

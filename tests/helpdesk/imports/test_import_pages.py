@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.imports.models import ImportJob
 from helpdesk.imports.reading import read_table
-from helpdesk.models import Role, User
+from helpdesk.models import User
+from helpdesk.vocabulary import Role
 from tests.builders import make_user
 from tests.helpdesk.imports.files import csv_bytes, xlsx_bytes
 

@@ -15,9 +15,9 @@ from helpdesk.audit import AuditEntry
 from helpdesk.extensions import db
 from helpdesk.hooks import scheduled_jobs
 from helpdesk.imports.models import ImportJob, JobStatus
-from helpdesk.models import Role
 from helpdesk.processes import this_process
 from helpdesk.scheduler import run_watched
+from helpdesk.vocabulary import Role
 from tests.builders import make_user
 from tests.helpdesk.imports.files import csv_bytes
 from tests.helpdesk.imports.test_import_pages import USERS, upload

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.imports import refs
-from helpdesk.models import Comment, Role, Ticket, TicketEvent, TicketStatus
+from helpdesk.models import Comment, Ticket, TicketEvent
 from helpdesk.outbox.models import OutboxMessage
+from helpdesk.vocabulary import Role, TicketStatus
 from sla.models import SlaClock, Target
 from tests.builders import make_category, make_ticket, make_user
 from tests.helpdesk.imports.files import TICKET_HEADERS, comments, write_xlsx

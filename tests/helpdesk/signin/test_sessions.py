@@ -79,7 +79,7 @@ def test_another_persons_session_is_not_found(app, client, given):
 
 
 def test_staff_see_their_tokens_beside_their_sessions(app, client, given, bearer):
-    from helpdesk.models import Role
+    from helpdesk.vocabulary import Role
 
     agent = given(make_user, role=Role.LINE2)
     bearer.token(agent)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpdesk.models import Role
+from helpdesk.vocabulary import Role
 from tests.builders import make_user
 from tests.security.support import error_of
 

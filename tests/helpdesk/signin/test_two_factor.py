@@ -10,8 +10,8 @@ import pyotp
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Role
 from helpdesk.signin.models import RecoveryCode, TwoFactorSecret
+from helpdesk.vocabulary import Role
 from tests.builders import PASSWORD, make_user, outbox_mails
 from tests.helpdesk.accounts_support import assert_login_page, link_in
 from tests.security.support import error_of
