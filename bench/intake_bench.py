@@ -26,6 +26,7 @@ of an older commit) with this virtualenv, for before/after figures.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import shutil
@@ -162,6 +163,7 @@ def _serve(app: str, cwd: Path, env: dict, workers: int) -> tuple:
     if (cwd / "ops" / "gunicorn.conf.py").exists():
         settings = ["-c", "ops/gunicorn.conf.py"]
         metrics = tempfile.mkdtemp(prefix="bench-metrics-")
+        atexit.register(shutil.rmtree, metrics, ignore_errors=True)
         env = env | {"PROMETHEUS_MULTIPROC_DIR": metrics}
     process = subprocess.Popen(
         [GUNICORN, *settings, "-w", str(workers), "-b", f"127.0.0.1:{port}"]

@@ -27,10 +27,9 @@ from flask_babel import ngettext
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits.storage import Storage
-from sqlalchemy.dialects import postgresql, sqlite
 
 from helpdesk.clock import SystemClock, get_clock
-from helpdesk.db import UTCDateTime
+from helpdesk.db import UTCDateTime, dialect_insert
 from helpdesk.extensions import db
 from helpdesk.http import discard_transaction, error_response
 from helpdesk.service.accounts import normalise_email
@@ -86,7 +85,7 @@ class DatabaseStorage(Storage):
         table = RateLimitCounter.__table__
         ended = table.c.expires_at <= sa.literal(now, UTCDateTime())
         with db.engine.begin() as connection:
-            insert = _upsert_for(connection.dialect.name)(table).values(
+            insert = dialect_insert(connection.dialect.name)(table).values(
                 key=key, hits=amount, expires_at=expires_at
             )
             statement = insert.on_conflict_do_update(
@@ -134,17 +133,6 @@ class DatabaseStorage(Storage):
             connection.execute(
                 sa.delete(RateLimitCounter).where(RateLimitCounter.key == key)
             )
-
-
-def _upsert_for(dialect: str):
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise RuntimeError(
-        f"{DATABASE_SCHEME}:// supports SQLite and PostgreSQL, not {dialect}; "
-        "set RATELIMIT_STORAGE_URI to a Redis server"
-    )
 
 
 def prune(*, now: datetime) -> int:
