@@ -19,6 +19,12 @@ with its events and clocks.
 tickets ``reports_bench.py --keep`` leaves) with the demo data added to it,
 instead of a fresh database.
 
+On SQLite it then measures the intake's own SQL alone (``sql_bound.py``):
+the statements and commits of the intakes ``wrk`` posts, captured in process
+and replayed through ``sqlite3`` on one connection, as a rate beside the
+app's (``--bound-intakes``, 0 to skip). SQLite takes one writer at a time,
+so that rate bounds any intake writing the same rows on this schema.
+
 ``--app-dir`` serves the app from another source tree (e.g. ``git archive``
 of an older commit) with this virtualenv, for before/after figures.
 """
@@ -56,6 +62,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="intake-bench-"))
     app_dir = Path(args.app_dir).resolve()
     rows = []
+    bound = None
     try:
         ceiling_db = str(work / "ceiling.sqlite3")
         sys.path.insert(0, str(BENCH))
@@ -76,14 +83,17 @@ def main() -> int:
             token = _prepare_app(app_dir, url)
             for workers in args.workers:
                 rows += _compare(args, app_dir, url, engine, workers, token, ceiling_db)
+            if engine == "sqlite":
+                bound = _sql_bound(app_dir, url, token, args.bound_intakes)
         if pg is not None:
             pg.stop()
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    _report(rows)
+    _report(rows, bound)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    (RESULTS / f"intake_{stamp}.json").write_text(json.dumps(rows, indent=2))
+    results = {"runs": rows, "sqlite_sql_bound": bound}
+    (RESULTS / f"intake_{stamp}.json").write_text(json.dumps(results, indent=2))
     return 0
 
 
@@ -102,6 +112,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--pg-only", action="store_true")
     parser.add_argument("--app-dir", default=str(ROOT))
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument(
+        "--bound-intakes",
+        type=int,
+        default=3000,
+        help="intakes replayed for the SQL bound (SQLite; 0: not measured)",
+    )
     parser.add_argument(
         "--from-db", type=Path, help="serve a copy of this SQLite file (SQLite only)"
     )
@@ -264,6 +280,25 @@ def _compare(args, app_dir, url, engine, workers, token, ceiling_db) -> list[dic
     return rows
 
 
+def _sql_bound(app_dir: Path, url: str, token: str, intakes: int) -> dict | None:
+    """The intake's own SQL replayed through ``sqlite3`` (``sql_bound.py``),
+    after the HTTP rounds, on a copy of their database."""
+    if intakes <= 0:
+        return None
+    import sql_bound
+
+    database = Path(url.removeprefix("sqlite:///"))
+    captured = sql_bound.capture(app_dir, _env(url), token, database)
+    bound = sql_bound.replay(database, captured, intakes)
+    print(
+        f"sqlite     the intake's SQL alone: {bound['per_second']:.0f} intakes/s "
+        f"({bound['statements']:.1f} statements, {bound['commits']:.0f} commits "
+        "an intake, replayed through sqlite3 on one connection)",
+        flush=True,
+    )
+    return bound
+
+
 def _worker_rss_mb(master_pid: int) -> list[float]:
     """Resident memory of each gunicorn worker (the master's children)."""
     out = subprocess.run(
@@ -334,7 +369,7 @@ def _check_stored(url: str, before: dict[str, int], answered: int) -> None:
     )
 
 
-def _report(rows: list[dict]) -> None:
+def _report(rows: list[dict], bound: dict | None) -> None:
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault((row["engine"], row["workers"]), []).append(row)
@@ -350,6 +385,16 @@ def _report(rows: list[dict]) -> None:
             f"{engine:<10} {workers:>7}  {ceiling:9.0f}  {intake:8.0f}  "
             f"{intake / ceiling:5.0%}  "
             f"{p['p50_ms']:.1f} / {p['p95_ms']:.1f} / {p['p99_ms']:.1f}"
+        )
+    if bound is not None:
+        sqlite_rates = [
+            r["intake"]["per_second"] for r in rows if r["engine"] == "sqlite"
+        ]
+        best = max(sqlite_rates)
+        print(
+            f"sqlite: the intake's SQL alone runs at {bound['per_second']:.0f}/s; "
+            f"the app reaches {best / bound['per_second']:.0%} of it (the rest "
+            "of its time is the Python around the SQL)"
         )
 
 

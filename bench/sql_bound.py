@@ -1,0 +1,153 @@
+"""The database's own share of an intake: its SQL replayed without the app.
+
+``capture`` runs the intakes ``wrk`` posts (``intake_post.lua``'s bodies, the
+same bearer token) in process, with the app of ``app_dir`` on the
+benchmark's database and its production config, and records every statement
+the engine sends, with its parameters as the driver got them, and every
+commit. ``replay`` sends those statements straight through ``sqlite3``, on
+one connection to a copy of the database with the app's pragmas, the bodies
+in turn as ``wrk`` sends them, each time as a new ticket (the ticket's id
+shifted past any other), and answers intakes/s.
+
+SQLite takes one writer at a time, so this rate bounds any intake that
+writes what this one writes on this schema; the distance between it and the
+app's rate is the Python around the SQL (Flask, the ORM, the rules, the
+clocks, the mails, the answer), not the database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+COMMIT = "COMMIT"
+
+# Runs in the app's directory: argv = token, bodies (JSON). Prints, for each
+# body, the ticket's id and the statements of its intake (the second of
+# two: the first warms the per-process caches, as a served worker's are).
+_CAPTURE = """
+import json, sys
+import sqlalchemy as sa
+from app import create_app
+from helpdesk.extensions import db
+app = create_app()
+client = app.test_client()
+headers = {"Authorization": "Bearer " + sys.argv[1]}
+with app.app_context():
+    engine = db.engine
+seen = []
+def on_execute(_conn, _cursor, statement, parameters, _context, executemany):
+    many = executemany and bool(parameters) and isinstance(parameters[0], (list, tuple))
+    seen.append([statement, list(parameters or ()), many])
+def on_commit(_conn):
+    seen.append(["COMMIT", [], False])  # sql_bound.COMMIT
+captures = []
+for body in json.loads(sys.argv[2]):
+    warm = client.post("/api/v1/tickets", json=body, headers=headers)
+    assert warm.status_code == 201, warm.get_data(as_text=True)
+    sa.event.listen(engine, "before_cursor_execute", on_execute)
+    sa.event.listen(engine, "commit", on_commit)
+    answer = client.post("/api/v1/tickets", json=body, headers=headers)
+    sa.event.remove(engine, "before_cursor_execute", on_execute)
+    sa.event.remove(engine, "commit", on_commit)
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    captures.append({"ticket_id": answer.get_json()["id"], "statements": seen[:]})
+    seen.clear()
+print(json.dumps(captures))
+"""
+
+
+def wrk_bodies() -> list[dict]:
+    """The bodies ``intake_post.lua`` posts, in its order."""
+    script = (Path(__file__).parent / "intake_post.lua").read_text()
+    return [json.loads(body) for body in re.findall(r"'(\{.*\})'", script)]
+
+
+def capture(app_dir: Path, env: dict, token: str, database: Path) -> list[dict]:
+    """For each of ``wrk``'s bodies, one intake's ticket id and its
+    statements, in the order sent.
+
+    The next ticket ids are first moved a billion past the largest, so the
+    captured ticket's id is no other number among the parameters (``replay``
+    moves it by value)."""
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "INSERT INTO id_counters (name, last_id) VALUES ('tickets', "
+            "(SELECT COALESCE(MAX(id), 0) + 1000000000 FROM tickets)) "
+            "ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id"
+        )
+    connection.close()
+    out = subprocess.run(
+        [sys.executable, "-c", _CAPTURE, token, json.dumps(wrk_bodies())],
+        cwd=app_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def replay(database: Path, captured: list[dict], intakes: int) -> dict:
+    """``captured`` sent in turn, ``intakes`` in all, through ``sqlite3`` on a
+    copy of ``database``; intakes/s and what an intake sends on average."""
+    copy = database.with_name(database.stem + "-bound.sqlite3")
+    source = sqlite3.connect(database)
+    with sqlite3.connect(copy) as target:
+        source.backup(target)
+    source.close()
+    connection = sqlite3.connect(copy, isolation_level=None)
+    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
+        connection.execute(f"PRAGMA {pragma}")
+    start = time.perf_counter()
+    for n in range(1, intakes + 1):
+        intake = captured[n % len(captured)]
+        _send(
+            connection, intake["statements"], intake["ticket_id"], shift=1_000_000 * n
+        )
+    seconds = time.perf_counter() - start
+    connection.close()
+    for path in copy.parent.glob(copy.name + "*"):
+        path.unlink()
+    sent = [s for intake in captured for s, _p, _m in intake["statements"]]
+    return {
+        "per_second": intakes / seconds,
+        "statements": sum(1 for s in sent if s != COMMIT) / len(captured),
+        "commits": sum(1 for s in sent if s == COMMIT) / len(captured),
+    }
+
+
+def _send(connection, statements, ticket_id: int, *, shift: int) -> None:
+    """One intake, as the app's driver sent it: reads outside a transaction,
+    a transaction opened at the first write and ended by the commit."""
+    for statement, parameters, many in statements:
+        if statement == COMMIT:
+            connection.execute("COMMIT")
+            continue
+        if not connection.in_transaction and not statement.lstrip().startswith(
+            "SELECT"
+        ):
+            connection.execute("BEGIN")
+        if many:
+            rows = [_as_new(row, ticket_id, shift) for row in parameters]
+            connection.executemany(statement, rows)
+        else:
+            # (a RETURNING statement is done once its rows are read)
+            connection.execute(
+                statement, _as_new(parameters, ticket_id, shift)
+            ).fetchall()
+    if connection.in_transaction:
+        connection.execute("COMMIT")
+
+
+def _as_new(parameters, ticket_id: int, shift: int) -> tuple:
+    """The parameters with the captured ticket's id moved to a fresh one."""
+    return tuple(
+        value + shift if value == ticket_id and type(value) is int else value
+        for value in parameters
+    )
