@@ -133,10 +133,13 @@ def _referred_table(column: sa.Column) -> str:
     return next(iter(column.foreign_keys)).column.table.name
 
 
+# (a model's columns do not change once mapped: worked out once per mapper)
+@functools.cache
 def _parents(mapper) -> list:
     return [c for c in mapper.local_table.c if c.foreign_keys and not c.nullable]
 
 
+@functools.cache
 def _references(mapper) -> list:
     return [c for c in mapper.local_table.c if c.foreign_keys]
 

@@ -146,13 +146,15 @@ def _value(member) -> str:
 
 def _state(obj, fields: Iterable[str], *, before: bool) -> dict:
     """The object's attributes now, or before this flush (their history)."""
+    if not before:
+        return {name: getattr(obj, name) for name in fields}
     state = inspect(obj)
     values = {}
     for name in fields:
         history = state.attrs[name].history
-        if before and history.deleted:
+        if history.deleted:
             values[name] = history.deleted[0]
-        elif before and history.added and not history.unchanged:
+        elif history.added and not history.unchanged:
             values[name] = None  # set for the first time in this flush
         else:
             values[name] = getattr(obj, name)
