@@ -9,7 +9,13 @@ from flask import Flask, current_app, g
 from flask.cli import AppGroup
 
 from helpdesk.clock import get_clock
-from helpdesk.demo import DEMO_LANGUAGES, load_demo_people, load_demo_tickets
+from helpdesk.demo import (
+    DEMO_CONTACTS,
+    DEMO_LANGUAGES,
+    DEMO_USERS,
+    load_demo_people,
+    load_demo_tickets,
+)
 from helpdesk.extensions import db
 from helpdesk.hooks import demo_loaders
 from helpdesk.inbound.cli import mail_cli
@@ -87,19 +93,11 @@ def load_demo(locale: str | None) -> None:
     click.echo(
         f"demo data loaded ({created} new users); every demo password is 'demo':"
     )
-    for email, role in DEMO_LOGINS:
-        click.echo(f"  {role:<9} {email}")
-
-
-DEMO_LOGINS = (
-    ("customer@example.com", "customer"),
-    ("customer2@example.com", "customer"),
-    ("line1@example.com", "line1"),
-    ("line2@example.com", "line2"),
-    ("line3@example.com", "line3"),
-    ("manager@example.com", "manager"),
-    ("admin@example.com", "admin"),
-)
+    for email, _name, role, _phone, organisation, _locale in DEMO_USERS:
+        contact = (
+            f"  ({organisation}'s designated contact)" if email in DEMO_CONTACTS else ""
+        )
+        click.echo(f"  {role.value:<9} {email}{contact}")
 
 
 @search_cli.command("reindex")

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
+from helpdesk.models import User
 from helpdesk.vocabulary import Role
 from knowledge_base.models import CannedResponse
 from routing.models import RoutingRule
@@ -97,3 +98,15 @@ def test_calendar_form_writes_weekdays_in_the_page_language_and_reads_them_back(
         calendar = db.session.scalar(sa.select(BusinessCalendar))
         assert sorted(i.weekday for i in calendar.intervals) == [0, 1, 2, 3, 4]
         db.session.remove()
+
+
+def test_demo_load_prints_every_demo_login_with_its_role(app, runner):
+    result = runner.invoke(args=["demo", "load"])
+
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        people = db.session.execute(sa.select(User.email, User.role)).all()
+        db.session.remove()
+    for email, role in people:
+        assert f"{role.value:<9} {email}" in result.output
+    assert "contact@example.com  (ООО Ромашка's designated contact)" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import sqlalchemy as sa
 
@@ -305,3 +306,12 @@ def test_attachment_of_another_ticket_is_not_found(client, given, login, app):
         db.session.commit()
     assert client.get(f"/tickets/{mine.id}/attachments/1").status_code == 404
     assert client.get(f"/tickets/{other.id}/attachments/1").status_code == 404
+
+
+def test_every_page_names_the_helpdesk_icon_and_it_is_served(client):
+    page = client.get("/login").get_data(as_text=True)
+    href = re.search(r'<link rel="icon"[^>]*href="([^"]+)"', page).group(1)
+
+    with client.get(href) as icon:
+        assert icon.status_code == 200
+        assert icon.mimetype == "image/svg+xml"
