@@ -260,5 +260,11 @@ def _action_name(kind: str) -> str:
     }.get(kind, _("Notify"))
 
 
-def trigger_label(trigger: str) -> str:
+def trigger_label(trigger: str, minutes: int | None = None) -> str:
+    """The trigger's name; an "unassigned for N minutes" rule's with its N
+    (``minutes``), when the timeline recorded it."""
+    if trigger == "unassigned_for_minutes" and minutes is not None:
+        return ngettext(
+            "Unassigned for %(num)d minute", "Unassigned for %(num)d minutes", minutes
+        )
     return str(TRIGGER_LABELS.get(trigger, trigger))

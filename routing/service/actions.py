@@ -86,13 +86,22 @@ def apply_hit(
             "match": "all" if hit.rule.match_all else "any",
             "matched": list(hit.matched),
             "changes": changes,
-        },
+        }
+        | _trigger_detail(hit.rule),
     )
     for change in changes:
         if "skipped" not in change:
             _execute(change, ticket, rule=hit.rule.name, now=now, settings=settings)
     log.info("routing.rule_applied ticket_id=%s rule_id=%s", ticket.id, hit.rule.id)
     return changes
+
+
+def _trigger_detail(rule) -> dict:
+    """What the timeline names besides the trigger: an "unassigned for N
+    minutes" rule's minutes."""
+    if rule.unassigned_minutes is None:
+        return {}
+    return {"minutes": rule.unassigned_minutes}
 
 
 def resolve_actions(

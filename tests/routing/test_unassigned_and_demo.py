@@ -61,6 +61,19 @@ def test_unassigned_tickets_are_looked_at_once_after_n_minutes(app, clock):
     assert _assignees(app, ids) == [None, None, None]
 
 
+def test_the_timeline_names_the_minutes_the_ticket_waited_unassigned(
+    app, clock, client, given, login
+):
+    _agent_id, ids = _arrange(app, clock)
+    clock.advance(minutes=30)
+    check_unassigned(app)
+    login(given(make_user, role=Role.MANAGER))
+
+    page = client.get(f"/tickets/{ids[0]}").get_data(as_text=True)
+
+    assert "Rule “30 min unassigned on line 2” · Unassigned for 30 minutes" in page
+
+
 def test_demo_rules_load_once_and_route_the_demo_tickets(runner, app):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
