@@ -61,7 +61,7 @@ def test_unassigned_tickets_are_looked_at_once_after_n_minutes(app, clock):
     assert _assignees(app, ids) == [None, None, None]
 
 
-def test_the_timeline_names_the_minutes_the_ticket_waited_unassigned(
+def test_the_timeline_and_the_rules_name_the_minutes_a_ticket_waits_unassigned(
     app, clock, client, given, login
 ):
     _agent_id, ids = _arrange(app, clock)
@@ -72,6 +72,8 @@ def test_the_timeline_names_the_minutes_the_ticket_waited_unassigned(
     page = client.get(f"/tickets/{ids[0]}").get_data(as_text=True)
 
     assert "Rule “30 min unassigned on line 2” · Unassigned for 30 minutes" in page
+    rules = client.get("/routing/rules").get_data(as_text=True)
+    assert "<small>Unassigned for 30 minutes</small>" in rules
 
 
 def test_demo_rules_load_once_and_route_the_demo_tickets(runner, app):
