@@ -2,18 +2,21 @@
 
 The pages come from the app's URL map - every GET route without arguments,
 and those whose arguments are ids the demo data has (a ticket, an article, a
-rule…) - so a new page is walked without an edit here. One browser, one
+rule…) or one of a route's fixed words (each report) - so a new page is
+walked without an edit here. One browser, one
 context per role, one login each.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
 import sqlalchemy as sa
 from flask import url_for
 from playwright.sync_api import expect
+from werkzeug.routing.converters import AnyConverter
 
 from helpdesk.extensions import db
 from helpdesk.macros.models import Macro
@@ -50,9 +53,11 @@ ARGUMENT_MODELS = {
     "macro_id": Macro,
     "organisation_id": Organisation,
 }
-# Not pages: files, feeds and machine endpoints (a queue's rows alone, for
-# its refresh loop).
-NOT_PAGES = re.compile(r"^/(api|static|kb/static|healthz|metrics|queue/rows)\b|\.\w+$")
+# Not pages: files (``.csv``, ``.<any(csv, xlsx):fmt>``), feeds and machine
+# endpoints (a queue's rows alone, for its refresh loop).
+NOT_PAGES = re.compile(
+    r"^/(api|static|kb/static|healthz|metrics|queue/rows)\b|\.(\w+|<[^>]+>)$"
+)
 
 
 def _demo_world(runner, app) -> dict:
@@ -79,16 +84,30 @@ def demo(saved_world, runner, app) -> dict:
 
 
 def page_urls(app, ids: dict) -> list[str]:
-    """Every GET page whose arguments are all ids of the demo data."""
+    """Every GET page whose arguments are all ids of the demo data or one of
+    a fixed set of words (``<any(volume,csat):name>``: each of them)."""
     urls = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if "GET" not in rule.methods or NOT_PAGES.search(rule.rule):
                 continue
-            if not rule.arguments <= ids.keys():
-                continue
-            urls.append(url_for(rule.endpoint, **{a: ids[a] for a in rule.arguments}))
+            for values in _argument_values(rule, ids):
+                urls.append(url_for(rule.endpoint, **values))
     return sorted(set(urls))
+
+
+def _argument_values(rule, ids: dict) -> list[dict]:
+    """Every way to fill the rule's arguments (none when one can't be)."""
+    choices = []
+    for argument in sorted(rule.arguments):
+        converter = rule._converters[argument]
+        if argument in ids:
+            choices.append([(argument, ids[argument])])
+        elif isinstance(converter, AnyConverter):
+            choices.append([(argument, word) for word in sorted(converter.items)])
+        else:
+            return []
+    return [dict(combination) for combination in itertools.product(*choices)]
 
 
 def _log_in(page, email: str) -> None:
