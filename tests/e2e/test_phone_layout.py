@@ -18,15 +18,16 @@ from flask import url_for
 from playwright.sync_api import expect
 from werkzeug.routing.converters import AnyConverter
 
+from helpdesk.custom_fields.models import CustomField
 from helpdesk.extensions import db
 from helpdesk.macros.models import Macro
-from helpdesk.models import Ticket, User
+from helpdesk.models import Category, Ticket, User
 from helpdesk.organisations.models import Organisation
 from helpdesk.service import accounts, lines
 from helpdesk.service import tickets as ticket_service
 from helpdesk.vocabulary import Priority, TicketStatus
 from knowledge_base.models import Article, CannedResponse
-from routing.models import RoutingRule
+from routing.models import Defect, RoutingRule
 from sla.models import BusinessCalendar, SlaPolicy
 
 pytestmark = pytest.mark.browser
@@ -52,6 +53,9 @@ ARGUMENT_MODELS = {
     "canned_id": CannedResponse,
     "macro_id": Macro,
     "organisation_id": Organisation,
+    "category_id": Category,
+    "field_id": CustomField,
+    "defect_id": Defect,
 }
 # Not pages: files (``.csv``, ``.<any(csv, xlsx):fmt>``), feeds and machine
 # endpoints (a queue's rows alone, for its refresh loop).
@@ -64,10 +68,12 @@ def _demo_world(runner, app) -> dict:
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        ids = {
+        first = {
             arg: db.session.scalar(sa.select(sa.func.min(model.id)))
             for arg, model in ARGUMENT_MODELS.items()
         }
+        # (a model the demo has no row of: its pages are not walked)
+        ids = {arg: id_ for arg, id_ in first.items() if id_ is not None}
         ids["number"] = 1  # an article's first version
         customer = accounts.find_user_by_email(ROLES["customer"])
         ticket = db.session.scalar(
