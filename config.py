@@ -322,7 +322,8 @@ class TestingConfig(Config):
     MAX_ATTACHMENT_BYTES = 64 * 1024
     MAX_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 64 * 1024
     # Never the environment's mail server: tests start their own SMTP server
-    # on loopback and pass its port in.
+    # on loopback and pass its port in; tests/conftest.py replaces this port
+    # with one where nothing listens (not make run's sink on 8025).
     SMTP_HOST = "127.0.0.1"
     SMTP_PORT = 8025
     SMTP_USERNAME = None

@@ -8,7 +8,9 @@ per worker, so each worker has its own server or file.
 
 from __future__ import annotations
 
+import atexit
 import os
+import socket
 from datetime import UTC, datetime
 
 import flask_migrate
@@ -28,6 +30,22 @@ from tests.smtp_server import LoopbackSMTP
 pytest_plugins = ["tests.permission_matrix", "tests.saved_worlds"]
 
 MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _port_where_nothing_listens() -> tuple[socket.socket, int]:
+    """A loopback port this process binds and never listens on: sending mail
+    there is refused at once, and no other process can take the port while
+    the socket lives. (A fixed port is not enough: ``make run``'s mail sink
+    on 8025 would take the suite's mail and answer where tests expect none.)"""
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    return held, held.getsockname()[1]
+
+
+# Every app of the suite sends its mail nowhere, unless a test gives it its
+# own SMTP server (``mail_app``, ``smtp``); the socket lives as long as the process.
+_NO_MAIL_SERVER, TestingConfig.SMTP_PORT = _port_where_nothing_listens()
+atexit.register(_NO_MAIL_SERVER.close)
 
 
 ON_POSTGRESQL = os.environ.get("HELPDESK_TEST_DB") == "postgresql"
@@ -224,3 +242,10 @@ def smtp():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def mail_app(app, smtp, monkeypatch):
+    """The app, sending its mail to the test's SMTP server."""
+    monkeypatch.setitem(app.config, "SMTP_PORT", smtp.port)
+    return app

@@ -52,7 +52,7 @@ def test_an_agent_closes_a_ticket_by_mistake_and_undoes_it(page, given, log_in):
 
 
 def test_an_agent_undoes_a_send_and_no_mail_reaches_the_server(
-    page, given, log_in, app, clock, smtp
+    page, given, log_in, app, clock, smtp, monkeypatch
 ):
     given(make_category, "access")
     customer = given(make_user, role=Role.CUSTOMER, name="Carl Customer")
@@ -82,14 +82,12 @@ def test_an_agent_undoes_a_send_and_no_mail_reaches_the_server(
 
     # Long after the window, the delivery job runs against a real SMTP server:
     # the registration mail goes out, the withdrawn reply never does.
-    app.config["SMTP_PORT"] = smtp.port
-    try:
+    with monkeypatch.context() as patch:
+        patch.setitem(app.config, "SMTP_PORT", smtp.port)
         with app.app_context():
             counts = deliver_due_messages(
                 now=clock.now() + timedelta(minutes=10), settings=app.config
             )
-    finally:
-        app.config["SMTP_PORT"] = 8025
     received = smtp.handler.messages()
     assert counts.sent == len(received) >= 1
     assert [m["To"] for m in received] == [customer.email]

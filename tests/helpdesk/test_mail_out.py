@@ -22,14 +22,6 @@ from tests.builders import make_category, make_ticket, make_user, outbox_mails
 from tests.sla.builders import make_policy
 
 
-@pytest.fixture
-def mail_app(app, smtp):
-    """The app, sending its mail to the test's SMTP server."""
-    app.config["SMTP_PORT"] = smtp.port
-    yield app
-    app.config["SMTP_PORT"] = 8025
-
-
 def events(app) -> list[tuple[str, str]]:
     with app.app_context():
         found = [(m.payload.get("event"), m.recipient) for m in outbox_mails()]

@@ -154,7 +154,7 @@ def test_undoing_a_resolve_restarts_the_clocks_as_if_it_never_happened(
 
 
 def test_an_undone_assignment_withdraws_its_mail_and_is_never_delivered(
-    client, given, bearer, app, world, smtp, clock
+    client, given, bearer, app, world, smtp, clock, monkeypatch
 ):
     customer, agent = world
     colleague = given(make_user, role=Role.LINE1, name="Max")
@@ -171,14 +171,12 @@ def test_an_undone_assignment_withdraws_its_mail_and_is_never_delivered(
 
     assert read(app, ticket.id).assignee_id is None
     assert mails(app)[-1] == ("assigned_to_you", True)
-    app.config["SMTP_PORT"] = smtp.port
-    try:
+    with monkeypatch.context() as patch:
+        patch.setitem(app.config, "SMTP_PORT", smtp.port)
         with app.app_context():
             counts = deliver_due_messages(
                 now=clock.now() + timedelta(minutes=5), settings=app.config
             )
-    finally:
-        app.config["SMTP_PORT"] = 8025
     recipients = {m["To"] for m in smtp.handler.messages()}
     assert colleague.email not in recipients
     assert counts.sent == len(recipients)
@@ -366,21 +364,19 @@ def test_undo_is_refused_after_another_change(client, given, bearer, world):
 
 
 def test_undo_send_is_refused_once_the_mail_has_left(
-    client, given, bearer, app, world, clock, smtp
+    client, given, bearer, app, world, clock, smtp, monkeypatch
 ):
     customer, agent = world
     ticket = given(make_ticket, requester=customer)
     undo = reply_by(client, bearer, agent, ticket)
     clock.advance(seconds=5)
     # Another worker, whose clock runs ahead, already sent it.
-    app.config["SMTP_PORT"] = smtp.port
-    try:
+    with monkeypatch.context() as patch:
+        patch.setitem(app.config, "SMTP_PORT", smtp.port)
         with app.app_context():
             deliver_due_messages(
                 now=clock.now() + timedelta(seconds=6), settings=app.config
             )
-    finally:
-        app.config["SMTP_PORT"] = 8025
     assert any(m["To"] == customer.email for m in smtp.handler.messages())
 
     response = client.post(undo, headers=bearer(agent))

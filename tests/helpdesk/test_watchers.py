@@ -57,13 +57,6 @@ def watchers(app, ticket_id: int) -> list[int]:
         )
 
 
-@pytest.fixture
-def mail_app(app, smtp):
-    app.config["SMTP_PORT"] = smtp.port
-    yield app
-    app.config["SMTP_PORT"] = 8025
-
-
 # --- issue 21: done when ----------------------------------------------------------
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from helpdesk.extensions import db
 from helpdesk.outbox import deliver_outbox
 from helpdesk.vocabulary import Role
@@ -16,13 +14,6 @@ from reports import jobs
 from tests.builders import make_ticket, make_user
 
 START = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 07:00 in Moscow
-
-
-@pytest.fixture
-def mail_app(app, smtp):
-    app.config["SMTP_PORT"] = smtp.port
-    yield app
-    app.config["SMTP_PORT"] = 8025
 
 
 def test_the_daily_summary_arrives_at_the_local_hour(

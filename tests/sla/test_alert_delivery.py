@@ -18,14 +18,6 @@ from tests.builders import make_ticket, make_user
 from tests.sla.builders import make_policy
 
 
-@pytest.fixture
-def mail_app(app, smtp):
-    """The app, sending its mail to the test's SMTP server."""
-    app.config["SMTP_PORT"] = smtp.port
-    yield app
-    app.config["SMTP_PORT"] = 8025
-
-
 def arrange_ticket_with_a_100_minute_first_response(given):
     given(
         make_policy,
