@@ -13,8 +13,11 @@ the load runs. Then two phases of ``--duration`` seconds each, loaded with
 2. **mixed traffic** from 50 connections: create, queue, ticket, knowledge
    base search in turn.
 
-It prints per phase the answers by class (201, 4xx, 5xx, socket errors) and
-p50/p95/p99, checks that every 201 is a stored ticket with its created event
+Just before the mixed phase it measures the bare ceiling of the stack
+(``ceiling_app.py`` with the same gunicorn and workers, 50 connections,
+``--ceiling-seconds``) and prints the mixed phase's rate as a share of it:
+the machine's speed changes from run to run. It prints per phase the
+answers by class (201, 4xx, 5xx, socket errors) and p50/p95/p99, checks that every 201 is a stored ticket with its created event
 and both clocks (and how many more tickets than 201s exist: requests in
 flight when wrk stopped), that the sweep raised every due breach, and the
 workers' RSS after the load. The goals: zero 5xx, mixed p95 < 200 ms, RSS
@@ -108,7 +111,7 @@ def main() -> int:
 
             pg = PostgresServer().start()
             url = pg.url
-        figures = _run(args, url, _env(url, SMTP_PORT=str(smtp.port)))
+        figures = _run(args, url, _env(url, SMTP_PORT=str(smtp.port)), work)
     finally:
         smtp.stop()
         if pg is not None:
@@ -129,10 +132,13 @@ def _arguments() -> argparse.Namespace:
         "--instances", type=int, default=1, help="app instances, each with a scheduler"
     )
     parser.add_argument("--from-db", type=Path, help="serve a copy of this SQLite file")
+    parser.add_argument(
+        "--ceiling-seconds", type=int, default=10, help="seconds of the bare ceiling"
+    )
     return parser.parse_args()
 
 
-def _run(args, url: str, env: dict) -> dict:
+def _run(args, url: str, env: dict, work: Path) -> dict:
     customer = _prepare_app(ROOT, url)
     agent = _flask(ROOT, url, "users", "token", "line1@example.com").strip()
     servers = [
@@ -165,6 +171,7 @@ def _run(args, url: str, env: dict) -> dict:
         start = _stored(url)
         phases = {"writers and readers": _writers_and_readers(args, bases, tokens)}
         drained = _drain_outbox(url)
+        ceiling = _ceiling(args, work, connections=50)
         phases["mixed"] = _wrk(args, bases, tokens, "mixed", 50)
         created = sum(p["created"] for p in phases.values())
         figures = {
@@ -178,6 +185,7 @@ def _run(args, url: str, env: dict) -> dict:
             "alerts": _breach_alerts(url, *seeded),
             "due_clocks": due,
             "outbox_drained": drained,
+            "ceiling": ceiling,
             "worker_rss_mb": [
                 rss for server, _port in servers for rss in _worker_rss_mb(server.pid)
             ],
@@ -271,6 +279,41 @@ def _wrk_one(args, base: str, tokens: dict, mode: str, connections: int) -> dict
     }
 
 
+def _ceiling(args, work: Path, *, connections: int) -> dict:
+    """The bare stack's rate at this moment, the reference the mixed phase is
+    read against (the machine's speed changes from run to run):
+    ``ceiling_app.py`` (one SQLite INSERT a request) with the same gunicorn
+    and as many workers as the instances have together, under ``wrk`` with
+    the mixed phase's connections, just before that phase."""
+    import ceiling_app
+
+    database = str(work / "ceiling.sqlite3")
+    ceiling_app.prepare(database)
+    env = os.environ | {"CEILING_DB": database, "BENCH_TOKEN": "ceiling"}
+    process, port = _serve(
+        "ceiling_app:create_app()", BENCH, env, args.workers * args.instances
+    )
+    command = ["wrk", "-t", "2", "-c", str(connections)]
+    command += ["-d", f"{args.ceiling_seconds}s", "-s", str(BENCH / "intake_post.lua")]
+    try:
+        out = subprocess.run(
+            [*command, f"http://127.0.0.1:{port}/api/v1/tickets"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        process.terminate()
+        process.wait()
+    figures = json.loads(out.split("BENCH ", 1)[1].splitlines()[0])
+    return {
+        "connections": connections,
+        "per_second": figures["requests"] / (figures["duration_us"] / 1e6),
+        "p95_ms": figures["p95"] / 1000,
+    }
+
+
 def _query(url: str, sql: str) -> list[tuple]:
     if url.startswith("sqlite:///"):
         connection = sqlite3.connect(url.removeprefix("sqlite:///"))
@@ -358,6 +401,13 @@ def _print(figures: dict) -> None:
             f"{f['created']:>5} {f['4xx']:>6} {f['5xx']:>4} {f['socket_errors']:>5}  "
             f"{f['p50_ms']:.0f} / {f['p95_ms']:.0f} / {f['p99_ms']:.0f}"
         )
+    ceiling, mixed = figures["ceiling"], figures["phases"]["mixed"]
+    print(
+        f"the bare ceiling just before the mixed phase ({ceiling['connections']} "
+        f"connections, the same workers): {ceiling['per_second']:.0f}/s, p95 "
+        f"{ceiling['p95_ms']:.0f} ms; the mixed phase ran at "
+        f"{mixed['per_second'] / ceiling['per_second']:.1%} of it"
+    )
     stored = figures["stored"]
     print(
         f"stored {stored['tickets']} tickets for {figures['created_201']} answered 201; "
