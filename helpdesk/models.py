@@ -163,9 +163,14 @@ class Ticket(Base):
         # Queue and list filters, each ending in id for keyset pagination.
         sa.Index("ix_tickets_line_status_id", "line", "status", "id"),
         sa.Index("ix_tickets_status_id", "status", "id"),
-        # "Time left" order of the queues.
+        # A line of any status (the API's default): without it, the line's
+        # every ticket was read and sorted (21 ms at 13,000 tickets).
+        sa.Index("ix_tickets_line_id", "line", "id"),
+        # "Time left" order of the queues, with a status, a line, or neither.
         sa.Index("ix_tickets_line_status_due_at_id", "line", "status", "due_at", "id"),
         sa.Index("ix_tickets_status_due_at_id", "status", "due_at", "id"),
+        sa.Index("ix_tickets_line_due_at_id", "line", "due_at", "id"),
+        sa.Index("ix_tickets_due_at_id", "due_at", "id"),
         # The SLA dashboard's period filter.
         sa.Index("ix_tickets_created_at", "created_at", "line", "priority"),
         # The knowledge base's deflection and first-contact-resolution rates.
