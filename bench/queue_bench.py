@@ -495,6 +495,21 @@ def http_scenarios(app, info: dict, log: StatementLog, args) -> list[dict]:
             f"{api_url}&cursor={page5}",
             headers,
         ),
+        # Any status (the API's default): a line's own index, newest first or
+        # least time left first, and time left over every ticket.
+        ("GET /api/v1/tickets line=1", api, "/api/v1/tickets?line=1&limit=25", headers),
+        (
+            "GET /api/v1/tickets line=1 sort=due",
+            api,
+            "/api/v1/tickets?line=1&sort=due&limit=25",
+            headers,
+        ),
+        (
+            "GET /api/v1/tickets sort=due",
+            api,
+            "/api/v1/tickets?sort=due&limit=25",
+            headers,
+        ),
     ]
     for name, client, url, hdrs in requests:
 
