@@ -140,7 +140,7 @@ def add_openapi_paths(spec) -> None:
                     "`MAX_ATTACHMENT_BYTES` at most)",
                     {"201": {"description": "Stored", **attachment}},
                     params=[ID_PARAM],
-                    errors=("401", "404", "422"),
+                    errors=("401", "403", "404", "422"),
                 ),
                 "requestBody": {
                     "required": True,

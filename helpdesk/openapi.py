@@ -139,7 +139,7 @@ def build_spec() -> dict:
     ):
         spec.components.schema(schema.__name__, schema=schema)
     ticket = json_content("TicketOut")
-    errs = ("401", "404", "422")
+    errs = ("401", "403", "404", "422")
     spec.path(
         path="/v1/auth/token",
         operations={

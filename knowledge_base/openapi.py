@@ -40,6 +40,7 @@ def add_paths(spec: APISpec) -> None:
         spec.components.schema(name, schema=getattr(schemas, name))
     article = json_content("ArticleOut")
     errs = ("401", "404", "422")
+    editors_only = ("401", "403", "404", "422")  # staff who write articles
     spec.path(
         path="/v1/kb/search",
         operations={
@@ -122,13 +123,13 @@ def add_paths(spec: APISpec) -> None:
                 },
                 body=schemas.ArticlePatchIn,
                 params=[ID_PARAM],
-                errors=errs,
+                errors=editors_only,
             ),
             "delete": operation(
                 "Delete an article with its history and counts (staff)",
                 {"204": {"description": "Deleted"}},
                 params=[ID_PARAM],
-                errors=("401", "404"),
+                errors=("401", "403", "404"),
             ),
         },
     )
@@ -139,7 +140,7 @@ def add_paths(spec: APISpec) -> None:
                 "The article's versions, newest first (staff)",
                 {"200": {"description": "Versions", **list_of("ArticleVersionOut")}},
                 params=[ID_PARAM],
-                errors=("401", "404"),
+                errors=("401", "403", "404"),
             )
         },
     )
@@ -151,7 +152,7 @@ def add_paths(spec: APISpec) -> None:
                 {"201": {"description": "Article after the restore", **article}},
                 body=schemas.RestoreIn,
                 params=[ID_PARAM],
-                errors=errs,
+                errors=editors_only,
             )
         },
     )

@@ -18,7 +18,7 @@ from helpdesk.openapi_parts import (
 )
 from routing import schemas
 
-ERRS = ("401", "404", "422")
+ERRS = ("401", "403", "404", "422")
 TICK_ERRS = {
     "403": {"description": "Not yours to tick"},
     "409": {"description": "Already in that state"},
@@ -50,6 +50,7 @@ def _rule_paths(spec: APISpec) -> None:
             "get": operation(
                 "The routing rules in order (managers, admins)",
                 {"200": {"description": "Rules", **list_of("RuleOut")}},
+                errors=("401", "403"),
             ),
             "post": operation(
                 "Create a rule; validated on save (422 names each bad part, "
@@ -57,7 +58,7 @@ def _rule_paths(spec: APISpec) -> None:
                 "field as `field:<key>`, with the operators of its kind",
                 {"201": {"description": "Created", **rule}},
                 body=schemas.RuleIn,
-                errors=("401", "422"),
+                errors=("401", "403", "422"),
             ),
         },
     )
@@ -68,7 +69,7 @@ def _rule_paths(spec: APISpec) -> None:
                 "One rule",
                 {"200": {"description": "Rule", **rule}},
                 params=[ID_PARAM],
-                errors=("401", "404"),
+                errors=("401", "403", "404"),
             ),
             "patch": operation(
                 "Change parts of a rule: enable/disable, `position` to reorder ...",
@@ -81,7 +82,7 @@ def _rule_paths(spec: APISpec) -> None:
                 "Delete a rule",
                 {"204": {"description": "Deleted"}},
                 params=[ID_PARAM],
-                errors=("401", "404"),
+                errors=("401", "403", "404"),
             ),
         },
     )
@@ -106,7 +107,7 @@ def _rule_paths(spec: APISpec) -> None:
                 "`ticket_created`) against a ticket; changes nothing",
                 dry_run,
                 body=schemas.RuleTestIn,
-                errors=("401", "422"),
+                errors=("401", "403", "422"),
             )
         },
     )
@@ -158,7 +159,7 @@ def _agent_and_escalation_paths(spec: APISpec) -> None:
                 "Active line agents with availability and active tickets (staff)",
                 {"200": {"description": "Agents", **list_of("AgentOut")}},
                 params=[{"in": "query", "name": "line", "schema": {"type": "integer"}}],
-                errors=("401", "422"),
+                errors=("401", "403", "422"),
             )
         },
     )
@@ -189,7 +190,7 @@ def _defect_paths(spec: APISpec) -> None:
                     {"in": "query", "name": "kind", "schema": {"type": "string"}},
                 ]
                 + PAGE_PARAMS,
-                errors=("401", "422"),
+                errors=("401", "403", "422"),
             ),
             "post": operation(
                 "File a defect or enhancement request from a ticket",

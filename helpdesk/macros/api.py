@@ -142,7 +142,7 @@ def macro_apply_create(ticket_id: int):
 def add_openapi_paths(spec) -> None:
     for schema in (MacroOut, MacroPreviewOut):
         spec.components.schema(schema.__name__, schema=schema)
-    errs = ("401", "404", "422")
+    errs = ("401", "403", "404", "422")
     macro = json_content("MacroOut")
     spec.path(
         path="/v1/macros",
@@ -150,12 +150,13 @@ def add_openapi_paths(spec) -> None:
             "get": operation(
                 "Macros: a canned reply plus field changes (staff)",
                 {"200": {"description": "Macros by title", **list_of("MacroOut")}},
+                errors=("401", "403"),
             ),
             "post": operation(
                 "Write a macro (admins)",
                 {"201": {"description": "Created", **macro}},
                 body=MacroIn,
-                errors=("401", "422"),
+                errors=("401", "403", "422"),
             ),
         },
     )
@@ -166,7 +167,7 @@ def add_openapi_paths(spec) -> None:
                 "One macro (staff)",
                 {"200": {"description": "Macro", **macro}},
                 params=[ID_PARAM],
-                errors=("401", "404"),
+                errors=("401", "403", "404"),
             ),
             "patch": operation(
                 "Change a macro (admins); the fields sent change",
@@ -179,7 +180,7 @@ def add_openapi_paths(spec) -> None:
                 "Delete a macro (admins); tickets keep what it did",
                 {"204": {"description": "Deleted"}},
                 params=[ID_PARAM],
-                errors=("401", "404"),
+                errors=("401", "403", "404"),
             ),
         },
     )
