@@ -17,10 +17,11 @@ Just before the mixed phase it measures the bare ceiling of the stack
 (``ceiling_app.py`` with the same gunicorn and workers, 50 connections,
 ``--ceiling-seconds``) and prints the mixed phase's rate as a share of it:
 the machine's speed changes from run to run. It prints per phase the
-answers by class (201, 4xx, 5xx, socket errors) and p50/p95/p99, checks that every 201 is a stored ticket with its created event
-and both clocks (and how many more tickets than 201s exist: requests in
-flight when wrk stopped), that the sweep raised every due breach, and the
-workers' RSS after the load. The goals: zero 5xx, mixed p95 < 200 ms, RSS
+answers by class (201, 4xx, 5xx, socket errors) and p50/p95/p99, checks
+that every 201 is a stored ticket with its created event and both clocks
+(and how many more tickets than 201s exist: requests in flight when wrk
+stopped), that the sweep raised every due breach, and the workers' RSS
+after the load. The goals: zero 5xx, mixed p95 < 200 ms, RSS
 <= 120 MB.
 
 ``--instances 2`` serves two app instances (each its own gunicorn and its
@@ -51,11 +52,13 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 from intake_bench import (
     ROOT,
     _env,
     _flask,
+    _load,
     _prepare_app,
     _serve,
     _stored,
@@ -283,35 +286,26 @@ def _ceiling(args, work: Path, *, connections: int) -> dict:
     """The bare stack's rate at this moment, the reference the mixed phase is
     read against (the machine's speed changes from run to run):
     ``ceiling_app.py`` (one SQLite INSERT a request) with the same gunicorn
-    and as many workers as the instances have together, under ``wrk`` with
-    the mixed phase's connections, just before that phase."""
+    and as many workers as the instances have together, loaded as
+    ``intake_bench.py`` loads it, with the mixed phase's connections."""
     import ceiling_app
 
     database = str(work / "ceiling.sqlite3")
     ceiling_app.prepare(database)
-    env = os.environ | {"CEILING_DB": database, "BENCH_TOKEN": "ceiling"}
+    workers = args.workers * args.instances
     process, port = _serve(
-        "ceiling_app:create_app()", BENCH, env, args.workers * args.instances
+        "ceiling_app:create_app()",
+        BENCH,
+        os.environ | {"CEILING_DB": database},
+        workers,
     )
-    command = ["wrk", "-t", "2", "-c", str(connections)]
-    command += ["-d", f"{args.ceiling_seconds}s", "-s", str(BENCH / "intake_post.lua")]
+    load = SimpleNamespace(connections=connections, duration=args.ceiling_seconds)
     try:
-        out = subprocess.run(
-            [*command, f"http://127.0.0.1:{port}/api/v1/tickets"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        figures = _load(port, "ceiling", load, workers)
     finally:
         process.terminate()
         process.wait()
-    figures = json.loads(out.split("BENCH ", 1)[1].splitlines()[0])
-    return {
-        "connections": connections,
-        "per_second": figures["requests"] / (figures["duration_us"] / 1e6),
-        "p95_ms": figures["p95"] / 1000,
-    }
+    return {"connections": connections} | figures
 
 
 def _query(url: str, sql: str) -> list[tuple]:

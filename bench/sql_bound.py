@@ -5,7 +5,8 @@ same bearer token) in process, with the app of ``app_dir`` on the
 benchmark's database and its production config, and records every statement
 the engine sends, with its parameters as the driver got them, and every
 commit. ``replay`` sends those statements straight through ``sqlite3``, on
-one connection to a copy of the database with the app's pragmas, the bodies
+one connection to a copy of the database (``intake_bench.copy_sqlite``) with
+the app's pragmas, the bodies
 in turn as ``wrk`` sends them, each time as a new ticket (the ticket's id
 shifted past any other), and answers intakes/s.
 
@@ -94,14 +95,10 @@ def capture(app_dir: Path, env: dict, token: str, database: Path) -> list[dict]:
 
 
 def replay(database: Path, captured: list[dict], intakes: int) -> dict:
-    """``captured`` sent in turn, ``intakes`` in all, through ``sqlite3`` on a
-    copy of ``database``; intakes/s and what an intake sends on average."""
-    copy = database.with_name(database.stem + "-bound.sqlite3")
-    source = sqlite3.connect(database)
-    with sqlite3.connect(copy) as target:
-        source.backup(target)
-    source.close()
-    connection = sqlite3.connect(copy, isolation_level=None)
+    """``captured`` sent in turn, ``intakes`` in all, through ``sqlite3`` on
+    ``database`` (a copy: it keeps the replayed tickets); intakes/s and what
+    an intake sends on average."""
+    connection = sqlite3.connect(database, isolation_level=None)
     for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
         connection.execute(f"PRAGMA {pragma}")
     start = time.perf_counter()
@@ -112,8 +109,6 @@ def replay(database: Path, captured: list[dict], intakes: int) -> dict:
         )
     seconds = time.perf_counter() - start
     connection.close()
-    for path in copy.parent.glob(copy.name + "*"):
-        path.unlink()
     sent = [s for intake in captured for s, _p, _m in intake["statements"]]
     return {
         "per_second": intakes / seconds,

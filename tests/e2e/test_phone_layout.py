@@ -3,8 +3,8 @@
 The pages come from the app's URL map - every GET route without arguments,
 and those whose arguments are ids the demo data has (a ticket, an article, a
 rule…) or one of a route's fixed words (each report) - so a new page is
-walked without an edit here. One browser, one
-context per role, one login each.
+walked without an edit here. One browser, one context per role, one login
+each.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from tests.builders import (
     make_user,
 )
 from tests.helpdesk.imports.files import write_csv
+from tests.query_plans import plans_of
 from tests.routing.builders import make_rule
 from tests.security.support import assert_unchanged, db_state, error_of
 from tests.sla.builders import make_policy
@@ -124,22 +125,9 @@ def test_the_contacts_list_walks_the_organisations_index(app, romashka):
         irina = db.session.get(User, romashka["irina"].id)
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite's plan is checked; PostgreSQL plans by statistics")
-        statements = []
-
-        @sa.event.listens_for(db.engine, "before_cursor_execute")
-        def keep(conn, cursor, statement, parameters, context, executemany):
-            statements.append((statement, parameters))
-
-        try:
-            queries.ticket_page(irina, {}, cursor=None, limit=25)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", keep)
-        statement, parameters = next(s for s in statements if "tickets" in s[0])
-        plan = " | ".join(
-            row[-1]
-            for row in db.session.connection().exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + statement, parameters
-            )
+        (plan,) = plans_of(
+            lambda: queries.ticket_page(irina, {}, cursor=None, limit=25),
+            reading="SELECT tickets.id, tickets.subject",
         )
     assert "ix_tickets_organisation_id_id" in plan, plan
     assert "SCAN tickets" not in plan, plan

@@ -4,13 +4,12 @@ same at 100 tickets and at a million, whatever the filters leave out."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import User
 from helpdesk.service import queries
 from helpdesk.vocabulary import Role, TicketStatus
 from tests.builders import make_user
+from tests.query_plans import plans_of
 
 FILTERS = {
     "a line, any status, newest first": {"line": 1},
@@ -28,30 +27,6 @@ FILTERS = {
 }
 
 
-def _page_plans(manager: User, filters: dict) -> list[str]:
-    """The query plans of the statements that read the page's tickets."""
-    statements = []
-
-    def keep(_conn, _cursor, statement, parameters, _context, _many):
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        queries.ticket_page(manager, filters, cursor=None, limit=25)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", keep)
-    return [
-        " | ".join(
-            row[-1]
-            for row in db.session.connection().exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + statement, parameters
-            )
-        )
-        for statement, parameters in statements
-        if statement.lstrip().startswith("SELECT tickets.id, tickets.subject")
-    ]
-
-
 @pytest.mark.parametrize("case", list(FILTERS))
 def test_a_queue_page_walks_an_index_in_its_order(app, case):
     with app.app_context():
@@ -60,7 +35,10 @@ def test_a_queue_page_walks_an_index_in_its_order(app, case):
         manager = make_user(role=Role.MANAGER)
         db.session.flush()
 
-        plans = _page_plans(manager, FILTERS[case])
+        plans = plans_of(
+            lambda: queries.ticket_page(manager, FILTERS[case], cursor=None, limit=25),
+            reading="SELECT tickets.id, tickets.subject",
+        )
 
     assert plans
     for plan in plans:
