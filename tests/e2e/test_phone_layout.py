@@ -145,6 +145,19 @@ def _pages_of_the_role(app, context, urls: list[str], role: str) -> list[str]:
     return pages
 
 
+# The labels whose small hint is drawn over their own checkbox or radio button
+# (Pico draws an input's next <small> as a help line pulled up under a field).
+OVERLAPS = """() => [...document.querySelectorAll("label")].flatMap((label) => {
+  const box = label.querySelector("input[type=checkbox], input[type=radio]");
+  if (!box || box.offsetParent === null) return [];
+  const a = box.getBoundingClientRect();
+  const over = [...label.querySelectorAll("small")].some((hint) =>
+    [...hint.getClientRects()].some((b) =>
+      b.left < a.right && a.left < b.right && b.top < a.bottom && a.top < b.bottom));
+  return over ? [label.textContent.trim().slice(0, 60)] : [];
+})"""
+
+
 # Each role's walk is its own test, so the workers share the ~200 page loads;
 # the fewest of its own pages each role must reach (not only the login form).
 LEAST_PAGES = {
@@ -165,7 +178,7 @@ def test_every_page_of_every_role_fits_the_screen_without_sideways_scroll(
 ):
     urls = page_urls(app, demo)
     assert {"/queue", f"/tickets/{demo['ticket_id']}", "/sla", "/kb"} <= set(urls)
-    too_wide, seen = [], 0
+    too_wide, overlapped, seen = [], [], 0
     context = browser.new_context(base_url=live_server, viewport=screen)
     page = context.new_page()
     if ROLES[role]:
@@ -179,8 +192,10 @@ def test_every_page_of_every_role_fits_the_screen_without_sideways_scroll(
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > screen["width"]:
             too_wide.append(f"{role} {url}: {width} px")
+        overlapped += [f"{role} {url}: {label}" for label in page.evaluate(OVERLAPS)]
     context.close()
     assert not too_wide, "pages wider than the screen:\n" + "\n".join(too_wide)
+    assert not overlapped, "hints over their checkbox:\n" + "\n".join(overlapped)
     assert seen >= LEAST_PAGES[role], f"{role} reached only {seen} pages"
 
 
