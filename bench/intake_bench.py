@@ -23,7 +23,10 @@ On SQLite it then measures the intake's own SQL alone (``sql_bound.py``):
 the statements and commits of the intakes ``wrk`` posts, captured in process
 and replayed through ``sqlite3`` on one connection, as a rate beside the
 app's (``--bound-intakes``, 0 to skip). SQLite takes one writer at a time,
-so that rate bounds any intake writing the same rows on this schema.
+so that rate bounds any intake writing the same rows on this schema. And it
+times how long the app itself holds the write lock an intake (500 intakes
+in process, from each transaction's first write to the end of its commit):
+the bound on what any number of workers can write through this app.
 
 ``--app-dir`` serves the app from another source tree (e.g. ``git archive``
 of an older commit) with this virtualenv, for before/after figures.
@@ -295,7 +298,7 @@ def _sql_bound(app_dir: Path, url: str, token: str, intakes: int) -> dict | None
     import sql_bound
 
     database = Path(url.removeprefix("sqlite:///"))
-    captured = sql_bound.capture(app_dir, _env(url), token, database)
+    captured, hold = sql_bound.capture(app_dir, _env(url), token, database)
     copy = database.with_name("bound.sqlite3")
     copy_sqlite(database, copy)
     bound = sql_bound.replay(copy, captured, intakes)
@@ -303,6 +306,15 @@ def _sql_bound(app_dir: Path, url: str, token: str, intakes: int) -> dict | None
         f"sqlite     the intake's SQL alone: {bound['per_second']:.0f} intakes/s "
         f"({bound['statements']:.1f} statements, {bound['commits']:.0f} commits "
         "an intake, replayed through sqlite3 on one connection)",
+        flush=True,
+    )
+    bound["lock_held_ms"] = 1000 * hold["held_seconds"] / hold["intakes"]
+    bound["in_process_ms"] = 1000 * hold["seconds"] / hold["intakes"]
+    bound["lock_bound_per_second"] = hold["intakes"] / hold["held_seconds"]
+    print(
+        f"sqlite     the app holds the write lock {bound['lock_held_ms']:.2f} ms of "
+        f"each intake's {bound['in_process_ms']:.2f} ms in process: one writer at a "
+        f"time writes at most {bound['lock_bound_per_second']:.0f} intakes/s",
         flush=True,
     )
     return bound
@@ -405,6 +417,12 @@ def _report(rows: list[dict], bound: dict | None) -> None:
             f"sqlite: the intake's SQL alone runs at {bound['per_second']:.0f}/s; "
             f"the app's best row reaches {best / bound['per_second']:.0%} of it (the rest "
             "of its time is the Python around the SQL)"
+        )
+        print(
+            f"sqlite: the write lock is held {bound['lock_held_ms']:.2f} ms an intake "
+            f"(the ORM's flush, the roll-ups, the commit), so no number of workers "
+            f"passes {bound['lock_bound_per_second']:.0f}/s; the best row is "
+            f"{best / bound['lock_bound_per_second']:.0%} of that"
         )
 
 

@@ -59,7 +59,32 @@ for body in json.loads(sys.argv[2]):
     assert answer.status_code == 201, answer.get_data(as_text=True)
     captures.append({"ticket_id": answer.get_json()["id"], "statements": seen[:]})
     seen.clear()
-print(json.dumps(captures))
+
+# The write lock's hold: from a transaction's first write (when the driver
+# opens it) to the end of its commit, over HOLD_INTAKES more intakes.
+import time
+held = []
+opened = {}
+def on_write(conn, _cursor, statement, *_args):
+    driver = conn.connection.driver_connection
+    if not driver.in_transaction and not statement.lstrip().upper().startswith("SELECT"):
+        opened[id(driver)] = time.perf_counter()
+do_commit = engine.dialect.do_commit
+def timed_commit(connection):
+    do_commit(connection)
+    driver = getattr(connection, "driver_connection", connection)
+    if id(driver) in opened:
+        held.append(time.perf_counter() - opened.pop(id(driver)))
+engine.dialect.do_commit = timed_commit
+sa.event.listen(engine, "before_cursor_execute", on_write)
+bodies = json.loads(sys.argv[2])
+start = time.perf_counter()
+for n in range(int(sys.argv[3])):
+    answer = client.post("/api/v1/tickets", json=bodies[n % len(bodies)], headers=headers)
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+seconds = time.perf_counter() - start
+hold = {"intakes": int(sys.argv[3]), "seconds": seconds, "held_seconds": sum(held)}
+print(json.dumps({"captures": captures, "hold": hold}))
 """
 
 
@@ -69,9 +94,15 @@ def wrk_bodies() -> list[dict]:
     return [json.loads(body) for body in re.findall(r"'(\{.*\})'", script)]
 
 
-def capture(app_dir: Path, env: dict, token: str, database: Path) -> list[dict]:
+def capture(
+    app_dir: Path, env: dict, token: str, database: Path, hold_intakes: int = 500
+) -> tuple[list[dict], dict]:
     """For each of ``wrk``'s bodies, one intake's ticket id and its
-    statements, in the order sent.
+    statements, in the order sent; and how long ``hold_intakes`` more
+    intakes in process held SQLite's write lock (``held_seconds``, from each
+    transaction's first write to the end of its commit) in ``seconds``.
+    One writer at a time: no number of workers writes more than
+    ``intakes / held_seconds`` intakes/s, however many cores they have.
 
     The next ticket ids are first moved a billion past the largest, so the
     captured ticket's id is no other number among the parameters (``replay``
@@ -84,14 +115,22 @@ def capture(app_dir: Path, env: dict, token: str, database: Path) -> list[dict]:
         )
     connection.close()
     out = subprocess.run(
-        [sys.executable, "-c", _CAPTURE, token, json.dumps(wrk_bodies())],
+        [
+            sys.executable,
+            "-c",
+            _CAPTURE,
+            token,
+            json.dumps(wrk_bodies()),
+            str(hold_intakes),
+        ],
         cwd=app_dir,
         env=env,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    answer = json.loads(out.strip().splitlines()[-1])
+    return answer["captures"], answer["hold"]
 
 
 def replay(database: Path, captured: list[dict], intakes: int) -> dict:
