@@ -1,5 +1,5 @@
-"""Every page of every role on a 390 px wide phone and an 800 px tablet, and
-the customer's view.
+"""Every page of every role on a 390 px wide phone and an 800 px tablet, the
+customer's view, and the filters' choices on a laptop.
 
 The pages come from the app's URL map - every GET route without arguments,
 and those whose arguments are ids the demo data has (a ticket, an article, a
@@ -267,3 +267,30 @@ def test_on_a_phone_the_menu_folds_and_log_out_is_two_taps_away(
     log_out.click()
     expect(page).to_have_url(re.compile(r"/login"))
     context.close()
+
+
+LAPTOP = {"width": 1280, "height": 800}
+# The selects whose chosen text is wider than the box leaves for it.
+CLIPPED_SELECTS = """() => [...document.querySelectorAll("main select")].filter((s) => {
+  const chosen = s.options[s.selectedIndex];
+  if (!chosen || !s.offsetWidth) return false;
+  const style = getComputedStyle(s);
+  const text = document.createElement("canvas").getContext("2d");
+  text.font = style.font;
+  const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return text.measureText(chosen.text).width > room + 1;
+}).map((s) => s.name + ": " + s.options[s.selectedIndex].text)"""
+
+
+def test_on_a_laptop_the_filters_show_their_choices_whole_in_russian(
+    browser, live_server, demo
+):
+    context = browser.new_context(base_url=live_server, viewport=LAPTOP)
+    page = context.new_page()
+    _log_in(page, ROLES["manager"])  # (Мария reads Russian)
+    clipped = []
+    for url in ("/queue", "/reports/volume", "/reports/csat", "/sla"):
+        page.goto(url)
+        clipped += [f"{url} {name}" for name in page.evaluate(CLIPPED_SELECTS)]
+    context.close()
+    assert not clipped, "choices cut short:\n" + "\n".join(clipped)
