@@ -32,7 +32,7 @@ COMMIT = "COMMIT"
 # body, the ticket's id and the statements of its intake (the second of
 # two: the first warms the per-process caches, as a served worker's are).
 _CAPTURE = """
-import json, sys
+import json, sys, time
 import sqlalchemy as sa
 from app import create_app
 from helpdesk.extensions import db
@@ -61,8 +61,7 @@ for body in json.loads(sys.argv[2]):
     seen.clear()
 
 # The write lock's hold: from a transaction's first write (when the driver
-# opens it) to the end of its commit, over HOLD_INTAKES more intakes.
-import time
+# opens it) to the end of its commit, over argv[3] more intakes.
 held = []
 opened = {}
 def on_write(conn, _cursor, statement, *_args):
