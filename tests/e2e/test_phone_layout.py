@@ -282,14 +282,32 @@ CLIPPED_SELECTS = """() => [...document.querySelectorAll("main select")].filter(
 }).map((s) => s.name + ": " + s.options[s.selectedIndex].text)"""
 
 
-def test_on_a_laptop_the_filters_show_their_choices_whole_in_russian(
-    browser, live_server, demo
+def _rule_assigning_the_least_loaded(app) -> int:
+    with app.app_context():
+        rules = db.session.scalars(sa.select(RoutingRule).order_by(RoutingRule.id))
+        return next(
+            rule.id
+            for rule in rules
+            if any(a.get("type") == "assign_least_loaded" for a in rule.actions)
+        )
+
+
+def test_on_a_laptop_filters_and_forms_show_their_choices_whole_in_russian(
+    browser, live_server, app, demo
 ):
+    rule_id = _rule_assigning_the_least_loaded(app)  # its action's name is long
     context = browser.new_context(base_url=live_server, viewport=LAPTOP)
     page = context.new_page()
     _log_in(page, ROLES["manager"])  # (Мария reads Russian)
     clipped = []
-    for url in ("/queue", "/reports/volume", "/reports/csat", "/sla"):
+    pages = (
+        "/queue",
+        "/reports/volume",
+        "/reports/csat",
+        "/sla",
+        f"/routing/rules/{rule_id}",
+    )
+    for url in pages:
         page.goto(url)
         clipped += [f"{url} {name}" for name in page.evaluate(CLIPPED_SELECTS)]
     context.close()
