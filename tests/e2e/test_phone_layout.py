@@ -1,5 +1,5 @@
 """Every page of every role on a 390 px wide phone and an 800 px tablet, the
-customer's view, and the filters' choices on a laptop.
+customer's view, and the choices of filters and forms on a laptop.
 
 The pages come from the app's URL map - every GET route without arguments,
 and those whose arguments are ids the demo data has (a ticket, an article, a
@@ -36,6 +36,7 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 # (a tablet's content column is narrower than a laptop's: what fits it fits those)
 TABLET = {"width": 800, "height": 1024}
+LAPTOP = {"width": 1280, "height": 800}
 DEMO_PASSWORD = "demo"
 ROLES = {
     "anonymous": None,
@@ -269,7 +270,6 @@ def test_on_a_phone_the_menu_folds_and_log_out_is_two_taps_away(
     context.close()
 
 
-LAPTOP = {"width": 1280, "height": 800}
 # The selects whose chosen text is wider than the box leaves for it.
 CLIPPED_SELECTS = """() => [...document.querySelectorAll("main select")].filter((s) => {
   const chosen = s.options[s.selectedIndex];
