@@ -19,11 +19,15 @@ with its events and clocks.
 tickets ``reports_bench.py --keep`` leaves) with the demo data added to it,
 instead of a fresh database.
 
-On SQLite it then measures the intake's own SQL alone (``sql_bound.py``):
+On SQLite it first measures the intake's own SQL alone (``sql_bound.py``):
 the statements and commits of the intakes ``wrk`` posts, captured in process
 and replayed through ``sqlite3`` on one connection, as a rate beside the
 app's (``--bound-intakes``, 0 to skip). SQLite takes one writer at a time,
-so that rate bounds any intake writing the same rows on this schema. And it
+so that rate bounds any intake writing the same rows on this schema. Each
+round then also serves that SQL alone over HTTP (``ceiling_app.py``'s
+``create_served_sql_app``: the same gunicorn and workers, each POST one
+captured intake as a new ticket): what this stack gives for these rows with
+none of the app's Python, the ceiling any intake writing them could reach. And it
 times how long the app itself holds the write lock an intake (500 intakes
 in process, from each transaction's first write to the end of its commit):
 the bound on what any number of workers can write through this app.
@@ -84,10 +88,13 @@ def main() -> int:
             targets.append(("postgresql", pg.url))
         for engine, url in targets:
             token = _prepare_app(app_dir, url)
+            served = None
+            if engine == "sqlite" and args.bound_intakes > 0:
+                bound, served = _sql_bound(app_dir, url, token, args.bound_intakes)
             for workers in args.workers:
-                rows += _compare(args, app_dir, url, engine, workers, token, ceiling_db)
-            if engine == "sqlite":
-                bound = _sql_bound(app_dir, url, token, args.bound_intakes)
+                rows += _compare(
+                    args, app_dir, url, engine, workers, token, ceiling_db, served
+                )
         if pg is not None:
             pg.stop()
     finally:
@@ -256,17 +263,23 @@ def _load(port: int, token: str, args, workers: int) -> dict:
     }
 
 
-def _compare(args, app_dir, url, engine, workers, token, ceiling_db) -> list[dict]:
+def _compare(
+    args, app_dir, url, engine, workers, token, ceiling_db, served
+) -> list[dict]:
+    """Rounds of the bare ceiling, the intake's SQL served alone (SQLite,
+    ``served``: its environment) and the app, each loaded in turn."""
     rows = []
     before = _stored(url)
     for number in range(1, args.rounds + 1):
         ceiling_env = os.environ | {"CEILING_DB": ceiling_db}
-        process, port = _serve("ceiling_app:create_app()", BENCH, ceiling_env, workers)
-        try:
-            ceiling = _load(port, token, args, workers)
-        finally:
-            process.terminate()
-            process.wait()
+        ceiling = _load_served(
+            "ceiling_app:create_app()", ceiling_env, token, args, workers
+        )
+        sql_served = None
+        if served is not None:
+            sql_served = _load_served(
+                "ceiling_app:create_served_sql_app()", served, token, args, workers
+            )
         process, port = _serve("app:create_app()", app_dir, _env(url), workers)
         try:
             intake = _load(port, token, args, workers)
@@ -282,6 +295,8 @@ def _compare(args, app_dir, url, engine, workers, token, ceiling_db) -> list[dic
             "intake": intake,
             "ratio": intake["per_second"] / ceiling["per_second"],
         }
+        if sql_served is not None:
+            row["sql_served"] = sql_served
         rows.append(row)
         _print_row(row)
     answered = sum(r["intake"]["requests"] - r["intake"]["non_2xx"] for r in rows)
@@ -289,18 +304,41 @@ def _compare(args, app_dir, url, engine, workers, token, ceiling_db) -> list[dic
     return rows
 
 
-def _sql_bound(app_dir: Path, url: str, token: str, intakes: int) -> dict | None:
-    """The intake's own SQL replayed through ``sqlite3`` (``sql_bound.py``),
-    after the HTTP rounds, on a copy of their database (removed with the
-    run's folder)."""
-    if intakes <= 0:
-        return None
+def _load_served(app: str, env: dict, token: str, args, workers: int) -> dict:
+    """``app`` of ``ceiling_app.py`` served and loaded as the intake is."""
+    process, port = _serve(app, BENCH, env, workers)
+    try:
+        return _load(port, token, args, workers)
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def _sql_bound(app_dir: Path, url: str, token: str, intakes: int) -> tuple:
+    """The intake's own SQL (``sql_bound.py``), captured before the HTTP
+    rounds: replayed through ``sqlite3`` on one connection, and the
+    environment that serves it over HTTP in the rounds
+    (``ceiling_app.create_served_sql_app``), each on its own copy of the
+    database (removed with the run's folder)."""
     import sql_bound
 
     database = Path(url.removeprefix("sqlite:///"))
     captured, hold = sql_bound.capture(app_dir, _env(url), token, database)
     copy = database.with_name("bound.sqlite3")
     copy_sqlite(database, copy)
+    served_db = database.with_name("served.sqlite3")
+    copy_sqlite(database, served_db)
+    # (wrk's bodies are one per category; the warm-up's is an "other")
+    by_category = {
+        body["category"]: intake
+        for body, intake in zip(sql_bound.wrk_bodies(), captured, strict=True)
+    }
+    captures_file = database.with_name("captures.json")
+    captures_file.write_text(json.dumps(by_category))
+    served = os.environ | {
+        "SERVED_DB": str(served_db),
+        "SERVED_CAPTURES": str(captures_file),
+    }
     bound = sql_bound.replay(copy, captured, intakes)
     print(
         f"sqlite     the intake's SQL alone: {bound['per_second']:.0f} intakes/s "
@@ -317,7 +355,7 @@ def _sql_bound(app_dir: Path, url: str, token: str, intakes: int) -> dict | None
         f"time writes at most {bound['lock_bound_per_second']:.0f} intakes/s",
         flush=True,
     )
-    return bound
+    return bound, served
 
 
 def _worker_rss_mb(master_pid: int) -> list[float]:
@@ -332,11 +370,13 @@ def _worker_rss_mb(master_pid: int) -> list[float]:
 
 
 def _print_row(row: dict) -> None:
-    for name in ("ceiling", "intake"):
+    for name in ("ceiling", "sql_served", "intake"):
+        if name not in row:
+            continue
         f = row[name]
         print(
             f"{row['engine']:<10} w={row['workers']} round {row['round']} "
-            f"{name:<8} {f['per_second']:8.0f}/s  p50 {f['p50_ms']:6.1f}  "
+            f"{name:<10} {f['per_second']:8.0f}/s  p50 {f['p50_ms']:6.1f}  "
             f"p95 {f['p95_ms']:6.1f}  p99 {f['p99_ms']:6.1f} ms  "
             f"non-2xx {f['non_2xx']}  socket errors {f['socket_errors']}",
             flush=True,
@@ -406,6 +446,17 @@ def _report(rows: list[dict], bound: dict | None) -> None:
             f"{engine:<10} {workers:>7}  {ceiling:9.0f}  {intake:8.0f}  "
             f"{intake / ceiling:5.0%}  "
             f"{p['p50_ms']:.1f} / {p['p95_ms']:.1f} / {p['p99_ms']:.1f}"
+        )
+    served = [r for r in rows if "sql_served" in r]
+    for workers in sorted({r["workers"] for r in served}):
+        group = [r for r in served if r["workers"] == workers]
+        ceiling = statistics.mean(r["ceiling"]["per_second"] for r in group)
+        alone = statistics.mean(r["sql_served"]["per_second"] for r in group)
+        intake = statistics.mean(r["intake"]["per_second"] for r in group)
+        print(
+            f"sqlite, {workers} workers: the intake's SQL served alone (the same "
+            f"gunicorn, no app) {alone:.0f}/s, {alone / ceiling:.0%} of the ceiling; "
+            f"the app {intake / alone:.0%} of that"
         )
     if bound is not None:
         best = max(

@@ -136,15 +136,11 @@ def replay(database: Path, captured: list[dict], intakes: int) -> dict:
     """``captured`` sent in turn, ``intakes`` in all, through ``sqlite3`` on
     ``database`` (a copy: it keeps the replayed tickets); intakes/s and what
     an intake sends on average."""
-    connection = sqlite3.connect(database, isolation_level=None)
-    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
-        connection.execute(f"PRAGMA {pragma}")
+    connection = connect(database)
     start = time.perf_counter()
     for n in range(1, intakes + 1):
         intake = captured[n % len(captured)]
-        _send(
-            connection, intake["statements"], intake["ticket_id"], shift=1_000_000 * n
-        )
+        send(connection, intake["statements"], intake["ticket_id"], shift=1_000_000 * n)
     seconds = time.perf_counter() - start
     connection.close()
     sent = [s for intake in captured for s, _p, _m in intake["statements"]]
@@ -155,7 +151,16 @@ def replay(database: Path, captured: list[dict], intakes: int) -> dict:
     }
 
 
-def _send(connection, statements, ticket_id: int, *, shift: int) -> None:
+def connect(database: Path | str) -> sqlite3.Connection:
+    """A connection with the app's pragmas and busy timeout, transactions
+    left to ``send``."""
+    connection = sqlite3.connect(database, isolation_level=None, timeout=5)
+    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
+        connection.execute(f"PRAGMA {pragma}")
+    return connection
+
+
+def send(connection, statements, ticket_id: int, *, shift: int) -> None:
     """One intake, as the app's driver sent it: reads outside a transaction,
     a transaction opened at the first write and ended by the commit."""
     for statement, parameters, many in statements:
