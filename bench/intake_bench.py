@@ -22,15 +22,16 @@ instead of a fresh database.
 On SQLite it first measures the intake's own SQL alone (``sql_bound.py``):
 the statements and commits of the intakes ``wrk`` posts, captured in process
 and replayed through ``sqlite3`` on one connection, as a rate beside the
-app's (``--bound-intakes``, 0 to skip). SQLite takes one writer at a time,
-so that rate bounds any intake writing the same rows on this schema. Each
-round then also serves that SQL alone over HTTP (``ceiling_app.py``'s
-``create_served_sql_app``: the same gunicorn and workers, each POST one
-captured intake as a new ticket): what this stack gives for these rows with
-none of the app's Python, the ceiling any intake writing them could reach. And it
-times how long the app itself holds the write lock an intake (500 intakes
-in process, from each transaction's first write to the end of its commit):
-the bound on what any number of workers can write through this app.
+app's. SQLite takes one writer at a time, so that rate bounds any intake
+writing the same rows on this schema. Each round then also serves that SQL
+alone over HTTP (``ceiling_app.py``'s ``create_served_sql_app``: the same
+gunicorn and workers, each POST one captured intake as a new ticket): what
+this stack gives for these rows with none of the app's Python, the ceiling
+any intake writing them could reach. And it times how long the app itself
+holds the write lock an intake (500 intakes in process, from each
+transaction's first write to the end of its commit): the bound on what any
+number of workers can write through this app. ``--bound-intakes 0`` skips
+all three.
 
 ``--app-dir`` serves the app from another source tree (e.g. ``git archive``
 of an older commit) with this virtualenv, for before/after figures.
@@ -126,7 +127,8 @@ def _arguments() -> argparse.Namespace:
         "--bound-intakes",
         type=int,
         default=3000,
-        help="intakes replayed for the SQL bound (SQLite; 0: not measured)",
+        help="intakes replayed for the SQL bound (SQLite; 0: neither it nor the "
+        "SQL served alone is measured)",
     )
     parser.add_argument(
         "--from-db", type=Path, help="serve a copy of this SQLite file (SQLite only)"
