@@ -7,17 +7,17 @@ same gunicorn the intake benchmark uses (``bench/intake_bench.py``).
 And the ceiling of this stack *for the intake's rows*: an endpoint that
 sends, for each POST, the SQL one intake of the app sent for a body of the
 same category (captured by ``sql_bound.capture``), as a new ticket, with
-nothing of the app's Python between the statements:
+nothing of the app's Python between the statements, on a copy of the
+database it was captured on (a SQLite file or a PostgreSQL URL):
 
-    SERVED_DB=/tmp/copy.sqlite3 SERVED_CAPTURES=/tmp/captures.json \
+    SERVED_DATABASE=/tmp/copy.sqlite3 SERVED_CAPTURES=/tmp/captures.pickle \
         gunicorn -w 2 'ceiling_app:create_served_sql_app()'
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import os
+import pickle
 import sqlite3
 import threading
 
@@ -55,33 +55,29 @@ def create_app() -> Flask:
 
 
 def create_served_sql_app() -> Flask:
-    """``SERVED_CAPTURES``: a JSON object of captured intakes by category
+    """``SERVED_CAPTURES``: a pickle of captured intakes by category
     (``ticket_id`` and ``statements``, as ``sql_bound.capture`` returns
-    them); ``SERVED_DB``: a copy of the database they were captured on."""
+    them); ``SERVED_DATABASE``: a copy of the database they were captured on."""
     app = Flask(__name__)
-    with open(os.environ["SERVED_CAPTURES"]) as captures_file:
-        by_category = json.load(captures_file)
-    # Ticket ids unique across workers: the captured id moved by this
-    # worker's process id and its count (sql_bound moves it by value).
-    served = itertools.count(1)
+    with open(os.environ["SERVED_CAPTURES"], "rb") as captures_file:
+        by_category = pickle.load(captures_file)
 
     @app.post("/api/v1/tickets")
     def ticket_create():
         body = request.get_json()
         intake = by_category[body["category"]]
-        shift = 1_000_000 * (os.getpid() * 1_000_000 + next(served))
-        sql_bound.send(
-            _served_connection(), intake["statements"], intake["ticket_id"], shift=shift
+        ticket_id = sql_bound.send(
+            _served_connection(), intake["statements"], intake["ticket_id"]
         )
-        return {"id": intake["ticket_id"] + shift, "subject": body["subject"]}, 201
+        return {"id": ticket_id, "subject": body["subject"]}, 201
 
     return app
 
 
-def _served_connection() -> sqlite3.Connection:
+def _served_connection():
     connection = getattr(_local, "served", None)
     if connection is None:
-        connection = sql_bound.connect(os.environ["SERVED_DB"])
+        connection = sql_bound.connect(os.environ["SERVED_DATABASE"])
         _local.served = connection
     return connection
 

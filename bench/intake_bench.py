@@ -19,19 +19,19 @@ with its events and clocks.
 tickets ``reports_bench.py --keep`` leaves) with the demo data added to it,
 instead of a fresh database.
 
-On SQLite it first measures the intake's own SQL alone (``sql_bound.py``):
-the statements and commits of the intakes ``wrk`` posts, captured in process
-and replayed through ``sqlite3`` on one connection, as a rate beside the
-app's. SQLite takes one writer at a time, so that rate bounds any intake
-writing the same rows on this schema. Each round then also serves that SQL
-alone over HTTP (``ceiling_app.py``'s ``create_served_sql_app``: the same
-gunicorn and workers, each POST one captured intake as a new ticket): what
-this stack gives for these rows with none of the app's Python, the ceiling
-any intake writing them could reach. And it times how long the app itself
-holds the write lock an intake (500 intakes in process, from each
-transaction's first write to the end of its commit): the bound on what any
-number of workers can write through this app. ``--bound-intakes 0`` skips
-all three.
+On each database it first measures the intake's own SQL alone
+(``sql_bound.py``): the statements and commits of the intakes ``wrk`` posts,
+captured in process and replayed through the driver on one connection to a
+copy of the database, as a rate beside the app's. Each round then also
+serves that SQL alone over HTTP (``ceiling_app.py``'s
+``create_served_sql_app``: the same gunicorn and workers, each POST one
+captured intake as a new ticket, on another copy): what this stack gives for
+these rows with none of the app's Python, the ceiling any intake writing
+them could reach. On SQLite it also times how long the app itself holds the
+write lock an intake (500 intakes in process, from each transaction's first
+write to the end of its commit): SQLite takes one writer at a time, so that
+bounds what any number of workers can write through this app.
+``--bound-intakes 0`` skips all of these.
 
 ``--app-dir`` serves the app from another source tree (e.g. ``git archive``
 of an older commit) with this virtualenv, for before/after figures.
@@ -43,6 +43,7 @@ import argparse
 import atexit
 import json
 import os
+import pickle
 import shutil
 import socket
 import sqlite3
@@ -70,7 +71,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="intake-bench-"))
     app_dir = Path(args.app_dir).resolve()
     rows = []
-    bound = None
+    bounds = {}
     try:
         ceiling_db = str(work / "ceiling.sqlite3")
         sys.path.insert(0, str(BENCH))
@@ -90,8 +91,10 @@ def main() -> int:
         for engine, url in targets:
             token = _prepare_app(app_dir, url)
             served = None
-            if engine == "sqlite" and args.bound_intakes > 0:
-                bound, served = _sql_bound(app_dir, url, token, args.bound_intakes)
+            if args.bound_intakes > 0:
+                bounds[engine], served = _sql_bound(
+                    app_dir, engine, url, token, args.bound_intakes
+                )
             for workers in args.workers:
                 rows += _compare(
                     args, app_dir, url, engine, workers, token, ceiling_db, served
@@ -101,9 +104,9 @@ def main() -> int:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    _report(rows, bound)
+    _report(rows, bounds)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    results = {"runs": rows, "sqlite_sql_bound": bound}
+    results = {"runs": rows, "sql_bound": bounds}
     (RESULTS / f"intake_{stamp}.json").write_text(json.dumps(results, indent=2))
     return 0
 
@@ -127,8 +130,8 @@ def _arguments() -> argparse.Namespace:
         "--bound-intakes",
         type=int,
         default=3000,
-        help="intakes replayed for the SQL bound (SQLite; 0: neither it nor the "
-        "SQL served alone is measured)",
+        help="intakes replayed for the SQL bound (0: neither it, nor the SQL "
+        "served alone, nor SQLite's lock hold is measured)",
     )
     parser.add_argument(
         "--from-db", type=Path, help="serve a copy of this SQLite file (SQLite only)"
@@ -152,6 +155,35 @@ def copy_sqlite(source: Path, target: Path) -> None:
         origin.backup(copy)
     copy.close()
     origin.close()
+
+
+def database_copy(url: str, name: str) -> str:
+    """A copy of the database at ``url`` named ``name``, as the drivers name
+    it: a SQLite file beside the original (its path), or a PostgreSQL
+    database made from the original as its template (its URL)."""
+    if url.startswith("sqlite:///"):
+        target = Path(url.removeprefix("sqlite:///")).with_name(f"{name}.sqlite3")
+        copy_sqlite(Path(url.removeprefix("sqlite:///")), target)
+        return str(target)
+    import psycopg
+    from psycopg import sql
+
+    server, _, source = url.rpartition("/")
+    create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+        sql.Identifier(name), sql.Identifier(source)
+    )
+    maintenance = f"{server}/postgres".replace("+psycopg", "", 1)
+    for attempt in range(5):
+        try:
+            with psycopg.connect(maintenance, autocommit=True) as connection:
+                connection.execute(create)
+            break
+        except psycopg.errors.ObjectInUse:
+            # (the template had a visitor: autovacuum, or a backend leaving)
+            if attempt == 4:
+                raise
+            time.sleep(1)
+    return f"{server}/{name}"
 
 
 def _env(url: str, **extra: str) -> dict[str, str]:
@@ -268,8 +300,8 @@ def _load(port: int, token: str, args, workers: int) -> dict:
 def _compare(
     args, app_dir, url, engine, workers, token, ceiling_db, served
 ) -> list[dict]:
-    """Rounds of the bare ceiling, the intake's SQL served alone (SQLite,
-    ``served``: its environment) and the app, each loaded in turn."""
+    """Rounds of the bare ceiling, the intake's SQL served alone
+    (``served``: its environment) and the app, each loaded in turn."""
     rows = []
     before = _stored(url)
     for number in range(1, args.rounds + 1):
@@ -316,47 +348,47 @@ def _load_served(app: str, env: dict, token: str, args, workers: int) -> dict:
         process.wait()
 
 
-def _sql_bound(app_dir: Path, url: str, token: str, intakes: int) -> tuple:
+def _sql_bound(app_dir: Path, engine: str, url: str, token: str, intakes: int):
     """The intake's own SQL (``sql_bound.py``), captured before the HTTP
-    rounds: replayed through ``sqlite3`` on one connection, and the
+    rounds: replayed through the driver on one connection, and the
     environment that serves it over HTTP in the rounds
     (``ceiling_app.create_served_sql_app``), each on its own copy of the
-    database (removed with the run's folder)."""
+    database (removed with the run's folder or server)."""
     import sql_bound
 
-    database = Path(url.removeprefix("sqlite:///"))
+    database = url.removeprefix("sqlite:///")
     captured, hold = sql_bound.capture(app_dir, _env(url), token, database)
-    copy = database.with_name("bound.sqlite3")
-    copy_sqlite(database, copy)
-    served_db = database.with_name("served.sqlite3")
-    copy_sqlite(database, served_db)
+    copy = database_copy(url, "bound")
+    served_database = database_copy(url, "served")
     # (wrk's bodies are one per category; the warm-up's is an "other")
     by_category = {
         body["category"]: intake
         for body, intake in zip(sql_bound.wrk_bodies(), captured, strict=True)
     }
-    captures_file = database.with_name("captures.json")
-    captures_file.write_text(json.dumps(by_category))
+    captures_file = Path(tempfile.mkdtemp(prefix="bench-captures-")) / "captures"
+    atexit.register(shutil.rmtree, captures_file.parent, ignore_errors=True)
+    captures_file.write_bytes(pickle.dumps(by_category))
     served = os.environ | {
-        "SERVED_DB": str(served_db),
+        "SERVED_DATABASE": served_database,
         "SERVED_CAPTURES": str(captures_file),
     }
     bound = sql_bound.replay(copy, captured, intakes)
     print(
-        f"sqlite     the intake's SQL alone: {bound['per_second']:.0f} intakes/s "
+        f"{engine:<10} the intake's SQL alone: {bound['per_second']:.0f} intakes/s "
         f"({bound['statements']:.1f} statements, {bound['commits']:.0f} commits "
-        "an intake, replayed through sqlite3 on one connection)",
+        "an intake, replayed through the driver on one connection)",
         flush=True,
     )
-    bound["lock_held_ms"] = 1000 * hold["held_seconds"] / hold["intakes"]
-    bound["in_process_ms"] = 1000 * hold["seconds"] / hold["intakes"]
-    bound["lock_bound_per_second"] = hold["intakes"] / hold["held_seconds"]
-    print(
-        f"sqlite     the app holds the write lock {bound['lock_held_ms']:.2f} ms of "
-        f"each intake's {bound['in_process_ms']:.2f} ms in process: one writer at a "
-        f"time writes at most {bound['lock_bound_per_second']:.0f} intakes/s",
-        flush=True,
-    )
+    if hold is not None:
+        bound["lock_held_ms"] = 1000 * hold["held_seconds"] / hold["intakes"]
+        bound["in_process_ms"] = 1000 * hold["seconds"] / hold["intakes"]
+        bound["lock_bound_per_second"] = hold["intakes"] / hold["held_seconds"]
+        print(
+            f"{engine:<10} the app holds the write lock {bound['lock_held_ms']:.2f} ms "
+            f"of each intake's {bound['in_process_ms']:.2f} ms in process: one writer "
+            f"at a time writes at most {bound['lock_bound_per_second']:.0f} intakes/s",
+            flush=True,
+        )
     return bound, served
 
 
@@ -432,7 +464,7 @@ def _check_stored(url: str, before: dict[str, int], answered: int) -> None:
     )
 
 
-def _report(rows: list[dict], bound: dict | None) -> None:
+def _report(rows: list[dict], bounds: dict[str, dict]) -> None:
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault((row["engine"], row["workers"]), []).append(row)
@@ -449,34 +481,36 @@ def _report(rows: list[dict], bound: dict | None) -> None:
             f"{intake / ceiling:5.0%}  "
             f"{p['p50_ms']:.1f} / {p['p95_ms']:.1f} / {p['p99_ms']:.1f}"
         )
-    served = [r for r in rows if "sql_served" in r]
-    for workers in sorted({r["workers"] for r in served}):
-        group = [r for r in served if r["workers"] == workers]
+    for (engine, workers), group in groups.items():
+        if "sql_served" not in group[0]:
+            continue
         ceiling = statistics.mean(r["ceiling"]["per_second"] for r in group)
         alone = statistics.mean(r["sql_served"]["per_second"] for r in group)
         intake = statistics.mean(r["intake"]["per_second"] for r in group)
         print(
-            f"sqlite, {workers} workers: the intake's SQL served alone (the same "
+            f"{engine}, {workers} workers: the intake's SQL served alone (the same "
             f"gunicorn, no app) {alone:.0f}/s, {alone / ceiling:.0%} of the ceiling; "
             f"the app {intake / alone:.0%} of that"
         )
-    if bound is not None:
+    for engine, bound in bounds.items():
         best = max(
             statistics.mean(r["intake"]["per_second"] for r in group)
-            for (engine, _workers), group in groups.items()
-            if engine == "sqlite"
+            for (of, _workers), group in groups.items()
+            if of == engine
         )
         print(
-            f"sqlite: the intake's SQL alone runs at {bound['per_second']:.0f}/s; "
-            f"the app's best row reaches {best / bound['per_second']:.0%} of it (the rest "
-            "of its time is the Python around the SQL)"
+            f"{engine}: the intake's SQL alone runs at {bound['per_second']:.0f}/s on "
+            f"one connection; the app's best row reaches "
+            f"{best / bound['per_second']:.0%} of it (the rest of its time is the "
+            "Python around the SQL)"
         )
-        print(
-            f"sqlite: the write lock is held {bound['lock_held_ms']:.2f} ms an intake "
-            f"(the ORM's flush, the roll-ups, the commit), so no number of workers "
-            f"passes {bound['lock_bound_per_second']:.0f}/s; the best row is "
-            f"{best / bound['lock_bound_per_second']:.0%} of that"
-        )
+        if "lock_bound_per_second" in bound:
+            print(
+                f"{engine}: the write lock is held {bound['lock_held_ms']:.2f} ms an "
+                f"intake (the ORM's flush, the roll-ups, the commit), so no number of "
+                f"workers passes {bound['lock_bound_per_second']:.0f}/s; the best row "
+                f"is {best / bound['lock_bound_per_second']:.0%} of that"
+            )
 
 
 if __name__ == "__main__":

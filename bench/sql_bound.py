@@ -2,23 +2,25 @@
 
 ``capture`` runs the intakes ``wrk`` posts (``intake_post.lua``'s bodies, the
 same bearer token) in process, with the app of ``app_dir`` on the
-benchmark's database and its production config, and records every statement
-the engine sends, with its parameters as the driver got them, and every
-commit. ``replay`` sends those statements straight through ``sqlite3``, on
-one connection to a copy of the database (``intake_bench.copy_sqlite``) with
-the app's pragmas, the bodies
-in turn as ``wrk`` sends them, each time as a new ticket (the ticket's id
-shifted past any other), and answers intakes/s.
+benchmark's database (SQLite or PostgreSQL) and its production config, and
+records every statement the engine sends, with its parameters as the driver
+got them, and every commit. ``replay`` sends those statements straight
+through the driver (``sqlite3`` or ``psycopg``), on one connection to a copy
+of the database, the bodies in turn as ``wrk`` sends them, each time as a
+new ticket, and answers intakes/s; ``send`` is one such intake, which
+``ceiling_app.create_served_sql_app`` serves over HTTP.
 
-SQLite takes one writer at a time, so this rate bounds any intake that
-writes what this one writes on this schema; the distance between it and the
-app's rate is the Python around the SQL (Flask, the ORM, the rules, the
-clocks, the mails, the answer), not the database.
+That rate bounds any intake that writes what this one writes on this
+schema; the distance between it and the app's rate is the Python around the
+SQL (Flask, the ORM, the rules, the clocks, the mails, the answer), not the
+database.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import pickle
 import re
 import sqlite3
 import subprocess
@@ -27,12 +29,17 @@ import time
 from pathlib import Path
 
 COMMIT = "COMMIT"
+# How helpdesk/ticket_ids.py reserves a new ticket's id: its answer is the
+# id a replayed intake writes its ticket under.
+_RESERVATIONS = ("INTO id_counters", "nextval(")
 
-# Runs in the app's directory: argv = token, bodies (JSON). Prints, for each
-# body, the ticket's id and the statements of its intake (the second of
-# two: the first warms the per-process caches, as a served worker's are).
+# Runs in the app's directory: argv = token, bodies (JSON), intakes to time
+# the write lock over (0: not timed). Prints, base64 of a pickle (PostgreSQL's
+# parameters are datetimes and JSON wrappers): for each body, the ticket's id
+# and the statements of its intake (the second of two: the first warms the
+# per-process caches, as a served worker's are); and the lock's hold.
 _CAPTURE = """
-import json, sys, time
+import base64, enum, io, json, pickle, sys, time
 import sqlalchemy as sa
 from app import create_app
 from helpdesk.extensions import db
@@ -43,10 +50,12 @@ with app.app_context():
     engine = db.engine
 seen = []
 def on_execute(_conn, _cursor, statement, parameters, _context, executemany):
-    many = executemany and bool(parameters) and isinstance(parameters[0], (list, tuple))
-    seen.append([statement, list(parameters or ()), many])
+    # (a batched INSERT of several rows in one statement is not an executemany)
+    rows = isinstance(parameters, (list, tuple)) and bool(parameters)
+    many = executemany and rows and isinstance(parameters[0], (list, tuple, dict))
+    seen.append((statement, parameters, many))
 def on_commit(_conn):
-    seen.append(["COMMIT", [], False])  # sql_bound.COMMIT
+    seen.append(("COMMIT", (), False))  # sql_bound.COMMIT
 captures = []
 for body in json.loads(sys.argv[2]):
     warm = client.post("/api/v1/tickets", json=body, headers=headers)
@@ -60,7 +69,7 @@ for body in json.loads(sys.argv[2]):
     captures.append({"ticket_id": answer.get_json()["id"], "statements": seen[:]})
     seen.clear()
 
-# The write lock's hold: from a transaction's first write (when the driver
+# SQLite's write lock: from a transaction's first write (when the driver
 # opens it) to the end of its commit, over argv[3] more intakes.
 held = []
 opened = {}
@@ -74,17 +83,41 @@ def timed_commit(connection):
     driver = getattr(connection, "driver_connection", connection)
     if id(driver) in opened:
         held.append(time.perf_counter() - opened.pop(id(driver)))
-engine.dialect.do_commit = timed_commit
-sa.event.listen(engine, "before_cursor_execute", on_write)
-bodies = json.loads(sys.argv[2])
-start = time.perf_counter()
-for n in range(int(sys.argv[3])):
-    answer = client.post("/api/v1/tickets", json=bodies[n % len(bodies)], headers=headers)
-    assert answer.status_code == 201, answer.get_data(as_text=True)
-seconds = time.perf_counter() - start
-hold = {"intakes": int(sys.argv[3]), "seconds": seconds, "held_seconds": sum(held)}
-print(json.dumps({"captures": captures, "hold": hold}))
+hold = None
+if int(sys.argv[3]):
+    engine.dialect.do_commit = timed_commit
+    sa.event.listen(engine, "before_cursor_execute", on_write)
+    bodies = json.loads(sys.argv[2])
+    start = time.perf_counter()
+    for n in range(int(sys.argv[3])):
+        answer = client.post("/api/v1/tickets", json=bodies[n % len(bodies)], headers=headers)
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+    seconds = time.perf_counter() - start
+    hold = {"intakes": int(sys.argv[3]), "seconds": seconds, "held_seconds": sum(held)}
+class Plain(pickle.Pickler):
+    # The app's enums reach the driver as themselves (JSON values too):
+    # pickled as their values, so that reading the pickle needs none of the app.
+    def reducer_override(self, obj):
+        if isinstance(obj, enum.Enum):
+            return type(obj.value), (obj.value,)
+        return NotImplemented
+out = io.BytesIO()
+Plain(out).dump({"captures": captures, "hold": hold})
+print(base64.b64encode(out.getvalue()).decode())
 """
+
+# The next ticket ids a billion past the largest, so that a captured
+# ticket's id is no other number among its intake's parameters (``send``
+# moves it by value). Within PostgreSQL's ``integer``.
+_SQLITE_MOVE = (
+    "INSERT INTO id_counters (name, last_id) VALUES ('tickets', "
+    "(SELECT COALESCE(MAX(id), 0) + 1000000000 FROM tickets)) "
+    "ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id"
+)
+_POSTGRESQL_MOVE = (
+    "SELECT setval(pg_get_serial_sequence('tickets', 'id'), "
+    "(SELECT COALESCE(MAX(id), 0) + 1000000000 FROM tickets))"
+)
 
 
 def wrk_bodies() -> list[dict]:
@@ -94,24 +127,21 @@ def wrk_bodies() -> list[dict]:
 
 
 def capture(
-    app_dir: Path, env: dict, token: str, database: Path, hold_intakes: int = 500
-) -> tuple[list[dict], dict]:
+    app_dir: Path, env: dict, token: str, database: str, hold_intakes: int = 500
+) -> tuple[list[dict], dict | None]:
     """For each of ``wrk``'s bodies, one intake's ticket id and its
-    statements, in the order sent; and how long ``hold_intakes`` more
-    intakes in process held SQLite's write lock (``held_seconds``, from each
-    transaction's first write to the end of its commit) in ``seconds``.
-    One writer at a time: no number of workers writes more than
-    ``intakes / held_seconds`` intakes/s, however many cores they have.
+    statements, in the order sent, on ``database`` (a SQLite file's path or
+    a PostgreSQL URL, the app's ``DATABASE_URL`` in ``env``).
 
-    The next ticket ids are first moved a billion past the largest, so the
-    captured ticket's id is no other number among the parameters (``replay``
-    moves it by value)."""
-    with sqlite3.connect(database) as connection:
-        connection.execute(
-            "INSERT INTO id_counters (name, last_id) VALUES ('tickets', "
-            "(SELECT COALESCE(MAX(id), 0) + 1000000000 FROM tickets)) "
-            "ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id"
-        )
+    On SQLite also how long ``hold_intakes`` more intakes in process held
+    the write lock (``held_seconds``, from each transaction's first write
+    to the end of its commit) in ``seconds``. One writer at a time: no
+    number of workers writes more than ``intakes / held_seconds`` intakes/s,
+    however many cores they have."""
+    postgresql = _is_postgresql(database)
+    connection = connect(database)
+    connection.execute(_POSTGRESQL_MOVE if postgresql else _SQLITE_MOVE)
+    connection.commit()
     connection.close()
     out = subprocess.run(
         [
@@ -120,7 +150,7 @@ def capture(
             _CAPTURE,
             token,
             json.dumps(wrk_bodies()),
-            str(hold_intakes),
+            str(0 if postgresql else hold_intakes),
         ],
         cwd=app_dir,
         env=env,
@@ -128,19 +158,19 @@ def capture(
         text=True,
         check=True,
     ).stdout
-    answer = json.loads(out.strip().splitlines()[-1])
+    answer = pickle.loads(base64.b64decode(out.strip().splitlines()[-1]))
     return answer["captures"], answer["hold"]
 
 
-def replay(database: Path, captured: list[dict], intakes: int) -> dict:
-    """``captured`` sent in turn, ``intakes`` in all, through ``sqlite3`` on
+def replay(database: str, captured: list[dict], intakes: int) -> dict:
+    """``captured`` sent in turn, ``intakes`` in all, on one connection to
     ``database`` (a copy: it keeps the replayed tickets); intakes/s and what
     an intake sends on average."""
     connection = connect(database)
     start = time.perf_counter()
     for n in range(1, intakes + 1):
         intake = captured[n % len(captured)]
-        send(connection, intake["statements"], intake["ticket_id"], shift=1_000_000 * n)
+        send(connection, intake["statements"], intake["ticket_id"])
     seconds = time.perf_counter() - start
     connection.close()
     sent = [s for intake in captured for s, _p, _m in intake["statements"]]
@@ -151,41 +181,55 @@ def replay(database: Path, captured: list[dict], intakes: int) -> dict:
     }
 
 
-def connect(database: Path | str) -> sqlite3.Connection:
-    """A connection with the app's pragmas and busy timeout, transactions
-    left to ``send``."""
-    connection = sqlite3.connect(database, isolation_level=None, timeout=5)
+def connect(database: str):
+    """A driver connection that opens transactions as the app's does: on
+    SQLite (a file's path) at the first write, with the app's pragmas and
+    busy timeout; on PostgreSQL (a URL) at the first statement."""
+    if _is_postgresql(database):
+        import psycopg
+
+        return psycopg.connect(database.replace("+psycopg", "", 1))
+    connection = sqlite3.connect(database, timeout=5)
     for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
         connection.execute(f"PRAGMA {pragma}")
     return connection
 
 
-def send(connection, statements, ticket_id: int, *, shift: int) -> None:
-    """One intake, as the app's driver sent it: reads outside a transaction,
-    a transaction opened at the first write and ended by the commit."""
+def send(connection, statements, ticket_id: int) -> int:
+    """One intake, as the app's driver sent it, as a new ticket: the
+    captured ``ticket_id`` becomes the id its reservation answers now.
+    Answers that id."""
+    cursor = connection.cursor()
+    new_id = None
     for statement, parameters, many in statements:
         if statement == COMMIT:
-            connection.execute("COMMIT")
-            continue
-        if not connection.in_transaction and not statement.lstrip().startswith(
-            "SELECT"
-        ):
-            connection.execute("BEGIN")
-        if many:
-            rows = [_as_new(row, ticket_id, shift) for row in parameters]
-            connection.executemany(statement, rows)
+            connection.commit()
+        elif many:
+            cursor.executemany(
+                statement, [_as_new(row, ticket_id, new_id) for row in parameters]
+            )
         else:
+            cursor.execute(statement, _as_new(parameters, ticket_id, new_id))
             # (a RETURNING statement is done once its rows are read)
-            connection.execute(
-                statement, _as_new(parameters, ticket_id, shift)
-            ).fetchall()
-    if connection.in_transaction:
-        connection.execute("COMMIT")
+            rows = cursor.fetchall() if cursor.description else []
+            if new_id is None and any(mark in statement for mark in _RESERVATIONS):
+                new_id = rows[0][0]
+    connection.commit()
+    return new_id
 
 
-def _as_new(parameters, ticket_id: int, shift: int) -> tuple:
-    """The parameters with the captured ticket's id moved to a fresh one."""
-    return tuple(
-        value + shift if value == ticket_id and type(value) is int else value
-        for value in parameters
-    )
+def _as_new(parameters, ticket_id: int, new_id: int | None):
+    """The parameters with the captured ticket's id moved to the new one."""
+
+    def moved(value):
+        return new_id if value == ticket_id and type(value) is int else value
+
+    if new_id is None:
+        return parameters
+    if isinstance(parameters, dict):
+        return {name: moved(value) for name, value in parameters.items()}
+    return tuple(moved(value) for value in parameters)
+
+
+def _is_postgresql(database: str) -> bool:
+    return database.startswith("postgresql")
