@@ -352,14 +352,14 @@ def _sql_bound(app_dir: Path, engine: str, url: str, token: str, intakes: int):
     """The intake's own SQL (``sql_bound.py``), captured before the HTTP
     rounds: replayed through the driver on one connection, and the
     environment that serves it over HTTP in the rounds
-    (``ceiling_app.create_served_sql_app``), each on its own copy of the
-    database (removed with the run's folder or server)."""
+    (``ceiling_app.create_served_sql_app``), both on one copy of the
+    database (removed with the run's folder or server; replayed tickets
+    take fresh ids, so the rounds add theirs beside the replay's)."""
     import sql_bound
 
     database = url.removeprefix("sqlite:///")
     captured, hold = sql_bound.capture(app_dir, _env(url), token, database)
-    copy = database_copy(url, "bound")
-    served_database = database_copy(url, "served")
+    copy = database_copy(url, "sql_alone")
     # (wrk's bodies are one per category; the warm-up's is an "other")
     by_category = {
         body["category"]: intake
@@ -369,7 +369,7 @@ def _sql_bound(app_dir: Path, engine: str, url: str, token: str, intakes: int):
     atexit.register(shutil.rmtree, captures_file.parent, ignore_errors=True)
     captures_file.write_bytes(pickle.dumps(by_category))
     served = os.environ | {
-        "SERVED_DATABASE": served_database,
+        "SERVED_DATABASE": copy,
         "SERVED_CAPTURES": str(captures_file),
     }
     bound = sql_bound.replay(copy, captured, intakes)
