@@ -13,6 +13,8 @@
  *                   action that cannot be undone, and submits with confirm=1;
  *                   without script the server asks on a page instead.
  * <select data-submit-on-change>                       sends its form once chosen
+ * <label class="file-pick"> (the file_input macro)     its button and the
+ *   chosen file's name in the page's language, the native input hidden
  * <div id="queue-rows" data-refresh-url="..." data-etag="...">  a queue's rows:
  *   asked for again every data-refresh-seconds (and when the tab is shown)
  *   with If-None-Match; a 304 changes nothing, new rows are swapped in with
@@ -65,7 +67,25 @@
     root.querySelectorAll("input[data-select-on-click]").forEach(function (input) {
       input.addEventListener("click", function () { input.select(); });
     });
+    root.querySelectorAll("label.file-pick").forEach(pickFiles);
     root.querySelectorAll("form.undo-offer[data-undo-seconds]").forEach(countDown);
+  }
+
+  // A file input's button and file name in the page's language; the native
+  // input, visually hidden, is still what takes the focus and the file.
+  function pickFiles(label) {
+    var input = label.querySelector("input[type=file]");
+    var row = label.querySelector(".file-pick-row");
+    var name = label.querySelector(".file-pick-name");
+    if (!input || !row || !name) return;
+    input.classList.add("visually-hidden");
+    row.hidden = false;
+    function show() {
+      var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+      name.textContent = names.length ? names.join(", ") : name.dataset.none;
+    }
+    input.addEventListener("change", show);
+    show(); // (a page from the browser's cache may keep a chosen file)
   }
 
   // --- one screen per job: blocks swapped in place -------------------------

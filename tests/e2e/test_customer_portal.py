@@ -138,3 +138,44 @@ def test_signing_up_with_a_taken_email_says_check_your_mail_not_taken(page, give
 
     expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
     expect(page.get_by_text("Already registered")).to_have_count(0)
+
+
+def test_the_file_picker_speaks_the_users_language_not_the_browsers(
+    page, given, log_in, tmp_path
+):
+    """The browser's own "Choose File" follows the browser's language; a
+    user whose profile says Russian sees the picker in Russian, by mouse and
+    by keyboard, and the chosen file's name before sending it."""
+    given(make_category, "hardware", name_en="Hardware", name_ru="Оборудование")
+    customer = given(make_user, role=Role.CUSTOMER, locale="ru")
+    log_file = tmp_path / "scan-log.txt"
+    log_file.write_text("paper jam\n")
+    log_in(page, customer)
+
+    page.goto("/tickets/new")
+    picker = page.locator("label.file-pick")
+    expect(picker.locator(".file-pick-button")).to_have_text("Выбрать файл")
+    expect(picker.locator(".file-pick-name")).to_have_text("Файл не выбран")
+    # The native input is out of sight, but still the control (and the label's).
+    assert page.get_by_label("Вложение").bounding_box()["width"] <= 1
+
+    with page.expect_file_chooser() as chooser:
+        picker.locator(".file-pick-button").click()
+    chooser.value.set_files(log_file)
+    expect(picker.locator(".file-pick-name")).to_have_text("scan-log.txt")
+
+    page.get_by_label("Опишите проблему").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Вложение")).to_be_focused()
+    expect(picker.locator(".file-pick-button")).to_have_css("outline-style", "solid")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files([])
+    expect(picker.locator(".file-pick-name")).to_have_text("Файл не выбран")
+
+    page.get_by_label("Вложение").set_input_files(log_file)
+    page.get_by_label("Тема").fill("Сканер жуёт бумагу")
+    page.get_by_label("Категория").select_option(label="Оборудование")
+    page.get_by_label("Опишите проблему").fill("С понедельника.")
+    page.get_by_role("button", name="Отправить обращение").click()
+    expect(page.get_by_role("link", name="scan-log.txt").first).to_be_visible()
