@@ -104,11 +104,14 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def new_page(browser, live_server) -> Iterator[Callable[..., Page]]:
     """``new_page(locale="ru-RU")``: a page in a fresh context (own cookies),
-    with relative URLs resolved against the live server."""
+    with relative URLs resolved against the live server; ``script=False``
+    as in a browser with JavaScript off."""
     contexts = []
 
-    def open_page(locale: str = "en-US") -> Page:
-        context = browser.new_context(base_url=live_server, locale=locale)
+    def open_page(locale: str = "en-US", script: bool = True) -> Page:
+        context = browser.new_context(
+            base_url=live_server, locale=locale, java_script_enabled=script
+        )
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)

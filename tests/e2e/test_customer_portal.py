@@ -179,3 +179,13 @@ def test_the_file_picker_speaks_the_users_language_not_the_browsers(
     page.get_by_label("Опишите проблему").fill("С понедельника.")
     page.get_by_role("button", name="Отправить обращение").click()
     expect(page.get_by_role("link", name="scan-log.txt").first).to_be_visible()
+
+
+def test_without_script_the_file_input_is_the_browsers_own(new_page, given, log_in):
+    customer = given(make_user, role=Role.CUSTOMER)
+    page = new_page(script=False)
+    log_in(page, customer)
+
+    page.goto("/tickets/new")
+    assert page.get_by_label("Attachment").bounding_box()["width"] > 100
+    expect(page.locator("label.file-pick .file-pick-row")).to_be_hidden()
