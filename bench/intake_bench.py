@@ -12,6 +12,7 @@ with its events and clocks.
     apt-get install wrk                                  # once
     .venv/bin/python bench/intake_bench.py               # SQLite, 2 workers
     .venv/bin/python bench/intake_bench.py --pg --workers 2,4
+    .venv/bin/python bench/intake_bench.py --peer      # beside django-helpdesk 2.6
     .venv/bin/python bench/intake_bench.py --app-dir /tmp/before   # another tree
     .venv/bin/python bench/intake_bench.py --from-db instance/bench-reports.sqlite3
 
@@ -32,6 +33,12 @@ write lock an intake (500 intakes in process, from each transaction's first
 write to the end of its commit): SQLite takes one writer at a time, so that
 bounds what any number of workers can write through this app.
 ``--bound-intakes 0`` skips all of these.
+
+``--peer`` also serves, in every SQLite round, django-helpdesk 2.6's REST
+intake (``peer/``: the closest Python peer, as its docs install it, in a
+virtualenv of its own made on first use, on its own SQLite file) with the
+same gunicorn and workers, and loads it with the same four requests in its
+own shape, so the ratio to the peer is measured in the same run too.
 
 ``--app-dir`` serves the app from another source tree (e.g. ``git archive``
 of an older commit) with this virtualenv, for before/after figures.
@@ -60,6 +67,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+PEER = BENCH / "peer"
 
 
 def main() -> int:
@@ -88,6 +96,7 @@ def main() -> int:
 
             pg = PostgresServer().start()
             targets.append(("postgresql", pg.url))
+        peer = _prepare_peer(work) if args.peer else None
         for engine, url in targets:
             token = _prepare_app(app_dir, url)
             served = None
@@ -97,7 +106,15 @@ def main() -> int:
                 )
             for workers in args.workers:
                 rows += _compare(
-                    args, app_dir, url, engine, workers, token, ceiling_db, served
+                    args,
+                    app_dir,
+                    url,
+                    engine,
+                    workers,
+                    token,
+                    ceiling_db,
+                    served,
+                    peer if engine == "sqlite" else None,
                 )
         if pg is not None:
             pg.stop()
@@ -124,6 +141,12 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--pg", action="store_true", help="also on PostgreSQL")
     parser.add_argument("--pg-only", action="store_true")
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="also django-helpdesk 2.6's REST intake in the SQLite rounds "
+        "(its own virtualenv, bench/peer/.venv, made on first use)",
+    )
     parser.add_argument("--app-dir", default=str(ROOT))
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument(
@@ -220,7 +243,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve(app: str, cwd: Path, env: dict, workers: int) -> tuple:
+def _serve(
+    app: str, cwd: Path, env: dict, workers: int, gunicorn: str = GUNICORN
+) -> tuple:
     """gunicorn with sync workers; the app with its own settings, as ``make
     run`` serves it (``ops/gunicorn.conf.py``: metrics folder, start-up
     objects frozen), the bare ceiling without them."""
@@ -232,7 +257,7 @@ def _serve(app: str, cwd: Path, env: dict, workers: int) -> tuple:
         atexit.register(shutil.rmtree, metrics, ignore_errors=True)
         env = env | {"PROMETHEUS_MULTIPROC_DIR": metrics}
     process = subprocess.Popen(
-        [GUNICORN, *settings, "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+        [gunicorn, *settings, "-w", str(workers), "-b", f"127.0.0.1:{port}"]
         + ["-k", "sync", app],
         cwd=cwd,
         env=env,
@@ -250,14 +275,18 @@ def _serve(app: str, cwd: Path, env: dict, workers: int) -> tuple:
     raise RuntimeError(f"gunicorn for {app} did not start")
 
 
-def _warm(url: str, token: str, workers: int) -> None:
+# What wrk posts to each kind of endpoint: its bodies (one JSON a line; the
+# warm-up sends the last), and how its token is sent.
+APP_POSTS = (BENCH / "intake_bodies.jsonl", "Bearer")
+PEER_POSTS = (BENCH / "peer" / "intake_bodies.jsonl", "Token")
+
+
+def _warm(url: str, authorization: str, bodies: Path, workers: int) -> None:
     """Every worker answers once before anything is measured: a worker's
     first request loads catalogues, templates and caches (seconds on a
     loaded machine), which wrk would count as a stall."""
-    body = json.dumps(
-        {"subject": "Warm up", "description": "Not measured.", "category": "other"}
-    ).encode()
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    body = bodies.read_text().splitlines()[-1].encode()
+    headers = {"Authorization": authorization, "Content-Type": "application/json"}
 
     def post(_n: int) -> None:
         request = urllib.request.Request(url, data=body, headers=headers)
@@ -268,12 +297,16 @@ def _warm(url: str, token: str, workers: int) -> None:
         list(pool.map(post, range(workers * 6)))
 
 
-def _load(port: int, token: str, args, workers: int) -> dict:
-    env = os.environ | {"BENCH_TOKEN": token}
-    url = f"http://127.0.0.1:{port}/api/v1/tickets"
+def _load(
+    port: int, token: str, args, workers: int, posts=APP_POSTS, path="/api/v1/tickets"
+) -> dict:
+    bodies, scheme = posts
+    authorization = f"{scheme} {token}"
+    env = os.environ | {"BENCH_AUTH": authorization, "BENCH_BODIES": str(bodies)}
+    url = f"http://127.0.0.1:{port}{path}"
     command = ["wrk", "-t", "2", "-c", str(args.connections), "-s"]
     command += [str(BENCH / "intake_post.lua")]
-    _warm(url, token, workers)
+    _warm(url, authorization, bodies, workers)
     subprocess.run([*command, "-d", "2s", url], env=env, capture_output=True)
     out = subprocess.run(
         [*command, "-d", f"{args.duration}s", url],
@@ -298,10 +331,11 @@ def _load(port: int, token: str, args, workers: int) -> dict:
 
 
 def _compare(
-    args, app_dir, url, engine, workers, token, ceiling_db, served
+    args, app_dir, url, engine, workers, token, ceiling_db, served, peer
 ) -> list[dict]:
     """Rounds of the bare ceiling, the intake's SQL served alone
-    (``served``: its environment) and the app, each loaded in turn."""
+    (``served``: its environment), the peer (``peer``: its environment and
+    token) and the app, each loaded in turn."""
     rows = []
     before = _stored(url)
     for number in range(1, args.rounds + 1):
@@ -313,6 +347,20 @@ def _compare(
         if served is not None:
             sql_served = _load_served(
                 "ceiling_app:create_served_sql_app()", served, token, args, workers
+            )
+        peer_intake = None
+        if peer is not None:
+            peer_env, peer_token = peer
+            peer_intake = _load_served(
+                "peer_site.wsgi:application",
+                peer_env,
+                peer_token,
+                args,
+                workers,
+                cwd=PEER,
+                gunicorn=str(PEER / ".venv" / "bin" / "gunicorn"),
+                posts=PEER_POSTS,
+                path="/api/tickets/",
             )
         process, port = _serve("app:create_app()", app_dir, _env(url), workers)
         try:
@@ -331,6 +379,8 @@ def _compare(
         }
         if sql_served is not None:
             row["sql_served"] = sql_served
+        if peer_intake is not None:
+            row["peer"] = peer_intake
         rows.append(row)
         _print_row(row)
     answered = sum(r["intake"]["requests"] - r["intake"]["non_2xx"] for r in rows)
@@ -338,14 +388,66 @@ def _compare(
     return rows
 
 
-def _load_served(app: str, env: dict, token: str, args, workers: int) -> dict:
-    """``app`` of ``ceiling_app.py`` served and loaded as the intake is."""
-    process, port = _serve(app, BENCH, env, workers)
+def _load_served(
+    app: str,
+    env: dict,
+    token: str,
+    args,
+    workers: int,
+    *,
+    cwd: Path = BENCH,
+    gunicorn: str = GUNICORN,
+    posts=APP_POSTS,
+    path: str = "/api/v1/tickets",
+) -> dict:
+    """``app`` (of ``ceiling_app.py`` unless ``cwd`` says otherwise) served
+    by the same gunicorn and workers and loaded as the intake is."""
+    process, port = _serve(app, cwd, env, workers, gunicorn)
     try:
-        return _load(port, token, args, workers)
+        return _load(port, token, args, workers, posts, path)
     finally:
         process.terminate()
         process.wait()
+
+
+def _prepare_peer(work: Path) -> tuple[dict, str]:
+    """The peer's environment, on a fresh SQLite file in ``work``
+    (``peer/prepare.py``: migrated, a queue, an agent), and its agent's token."""
+    env = os.environ | {
+        "PEER_DB": str(work / "peer.sqlite3"),
+        "PEER_MEDIA": str(work / "peer-media"),
+    }
+    token = subprocess.run(
+        [str(_peer_python()), "prepare.py"],
+        cwd=PEER,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()[-1]
+    return env, token
+
+
+def _peer_python() -> Path:
+    """The peer's own virtualenv (``peer/.venv``), made or brought up to
+    ``peer/requirements.txt`` when it does not match."""
+    venv = PEER / ".venv"
+    requirements = (PEER / "requirements.txt").read_text()
+    installed = venv / "installed-requirements.txt"
+    python = venv / "bin" / "python"
+    if not installed.exists() or installed.read_text() != requirements:
+        print("making the peer's virtualenv (bench/peer/.venv)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        install = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "-r", "requirements.txt"],
+            cwd=PEER,
+            capture_output=True,
+            text=True,
+        )
+        if install.returncode != 0:
+            sys.exit(f"the peer's packages did not install:\n{install.stderr}")
+        installed.write_text(requirements)
+    return python
 
 
 def _sql_bound(app_dir: Path, engine: str, url: str, token: str, intakes: int):
@@ -404,7 +506,7 @@ def _worker_rss_mb(master_pid: int) -> list[float]:
 
 
 def _print_row(row: dict) -> None:
-    for name in ("ceiling", "sql_served", "intake"):
+    for name in ("ceiling", "sql_served", "peer", "intake"):
         if name not in row:
             continue
         f = row[name]
@@ -491,6 +593,17 @@ def _report(rows: list[dict], bounds: dict[str, dict]) -> None:
             f"{engine}, {workers} workers: the intake's SQL served alone (the same "
             f"gunicorn, no app) {alone:.0f}/s, {alone / ceiling:.0%} of the ceiling; "
             f"the app {intake / alone:.0%} of that"
+        )
+    for (engine, workers), group in groups.items():
+        if "peer" not in group[0]:
+            continue
+        peer = statistics.mean(r["peer"]["per_second"] for r in group)
+        intake = statistics.mean(r["intake"]["per_second"] for r in group)
+        p99 = statistics.median(r["peer"]["p99_ms"] for r in group)
+        print(
+            f"{engine}, {workers} workers: the peer (django-helpdesk 2.6's REST "
+            f"intake, the same gunicorn) {peer:.0f}/s, p99 {p99:.1f} ms; the app "
+            f"{intake / peer:.1f}x the peer"
         )
     for engine, bound in bounds.items():
         best = max(

@@ -1,14 +1,13 @@
--- wrk script of bench/intake_bench.py: POST a ticket with a bearer token,
+-- wrk script of bench/intake_bench.py: POST the JSON bodies of the file
+-- BENCH_BODIES (one a line) in turn with the Authorization header BENCH_AUTH,
 -- then print one JSON line of figures (latencies in microseconds).
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
-local bodies = {
-  '{"subject":"Printer error in accounting","description":"It says error 42.","category":"hardware"}',
-  '{"subject":"Need access to the share","description":"Please.","category":"access"}',
-  '{"subject":"Settings lost","description":"After the update.","category":"configuration"}',
-  '{"subject":"Nobody called back","description":"Since Monday.","category":"other"}',
-}
+wrk.headers["Authorization"] = os.getenv("BENCH_AUTH")
+local bodies = {}
+for line in io.lines(os.getenv("BENCH_BODIES")) do
+  if line ~= "" then bodies[#bodies + 1] = line end
+end
 local n = 0
 request = function()
   n = n + 1

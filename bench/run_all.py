@@ -17,7 +17,16 @@ ROOT = BENCH.parent
 # with --tickets 10000 and the default 1,000,000.
 ARGS = {
     "import_bench.py": ["--tickets", "10000"],
-    "intake_bench.py": ["--duration", "5", "--rounds", "1", "--pg", "--workers", "2,4"],
+    "intake_bench.py": [
+        "--duration",
+        "5",
+        "--rounds",
+        "1",
+        "--pg",
+        "--peer",
+        "--workers",
+        "2,4",
+    ],
     "queue_bench.py": ["--tickets", "100000"],
     "sla_bench.py": ["--tickets", "100000", "--sweep-sizes", "10000,100000"],
     "ticket_search_bench.py": ["--tickets", "100000"],

@@ -1,6 +1,6 @@
 """The database's own share of an intake: its SQL replayed without the app.
 
-``capture`` runs the intakes ``wrk`` posts (``intake_post.lua``'s bodies, the
+``capture`` runs the intakes ``wrk`` posts (``intake_bodies.jsonl``, the
 same bearer token) in process, with the app of ``app_dir`` on the
 benchmark's database (SQLite or PostgreSQL) and its production config, and
 records every statement the engine sends, with its parameters as the driver
@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import json
 import pickle
-import re
 import sqlite3
 import subprocess
 import sys
@@ -121,9 +120,9 @@ _POSTGRESQL_MOVE = (
 
 
 def wrk_bodies() -> list[dict]:
-    """The bodies ``intake_post.lua`` posts, in its order."""
-    script = (Path(__file__).parent / "intake_post.lua").read_text()
-    return [json.loads(body) for body in re.findall(r"'(\{.*\})'", script)]
+    """The bodies ``wrk`` posts to the app (``intake_bodies.jsonl``), in order."""
+    lines = (Path(__file__).parent / "intake_bodies.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines if line]
 
 
 def capture(
