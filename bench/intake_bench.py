@@ -26,7 +26,7 @@ captured in process and replayed through the driver on one connection to a
 copy of the database, as a rate beside the app's. Each round then also
 serves that SQL alone over HTTP (``ceiling_app.py``'s
 ``create_served_sql_app``: the same gunicorn and workers, each POST one
-captured intake as a new ticket, on another copy): what this stack gives for
+captured intake as a new ticket, on that copy): what this stack gives for
 these rows with none of the app's Python, the ceiling any intake writing
 them could reach. On SQLite it also times how long the app itself holds the
 write lock an intake (500 intakes in process, from each transaction's first
