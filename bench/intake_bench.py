@@ -572,8 +572,7 @@ def _report(rows: list[dict], bounds: dict[str, dict]) -> None:
         groups.setdefault((row["engine"], row["workers"]), []).append(row)
     print("\nengine     workers  ceiling/s  intake/s  ratio  intake p50/p95/p99 ms")
     for (engine, workers), group in groups.items():
-        ceiling = statistics.mean(r["ceiling"]["per_second"] for r in group)
-        intake = statistics.mean(r["intake"]["per_second"] for r in group)
+        ceiling, intake = _mean_rate(group, "ceiling"), _mean_rate(group, "intake")
         p = {
             k: statistics.median(r["intake"][k] for r in group)
             for k in ("p50_ms", "p95_ms", "p99_ms")
@@ -584,30 +583,25 @@ def _report(rows: list[dict], bounds: dict[str, dict]) -> None:
             f"{p['p50_ms']:.1f} / {p['p95_ms']:.1f} / {p['p99_ms']:.1f}"
         )
     for (engine, workers), group in groups.items():
-        if "sql_served" not in group[0]:
-            continue
-        ceiling = statistics.mean(r["ceiling"]["per_second"] for r in group)
-        alone = statistics.mean(r["sql_served"]["per_second"] for r in group)
-        intake = statistics.mean(r["intake"]["per_second"] for r in group)
-        print(
-            f"{engine}, {workers} workers: the intake's SQL served alone (the same "
-            f"gunicorn, no app) {alone:.0f}/s, {alone / ceiling:.0%} of the ceiling; "
-            f"the app {intake / alone:.0%} of that"
-        )
-    for (engine, workers), group in groups.items():
-        if "peer" not in group[0]:
-            continue
-        peer = statistics.mean(r["peer"]["per_second"] for r in group)
-        intake = statistics.mean(r["intake"]["per_second"] for r in group)
-        p99 = statistics.median(r["peer"]["p99_ms"] for r in group)
-        print(
-            f"{engine}, {workers} workers: the peer (django-helpdesk 2.6's REST "
-            f"intake, the same gunicorn) {peer:.0f}/s, p99 {p99:.1f} ms; the app "
-            f"{intake / peer:.1f}x the peer"
-        )
+        ceiling, intake = _mean_rate(group, "ceiling"), _mean_rate(group, "intake")
+        if "sql_served" in group[0]:
+            alone = _mean_rate(group, "sql_served")
+            print(
+                f"{engine}, {workers} workers: the intake's SQL served alone (the "
+                f"same gunicorn, no app) {alone:.0f}/s, {alone / ceiling:.0%} of the "
+                f"ceiling; the app {intake / alone:.0%} of that"
+            )
+        if "peer" in group[0]:
+            peer = _mean_rate(group, "peer")
+            p99 = statistics.median(r["peer"]["p99_ms"] for r in group)
+            print(
+                f"{engine}, {workers} workers: the peer (django-helpdesk 2.6's REST "
+                f"intake, the same gunicorn) {peer:.0f}/s, p99 {p99:.1f} ms; the app "
+                f"{intake / peer:.1f}x the peer"
+            )
     for engine, bound in bounds.items():
         best = max(
-            statistics.mean(r["intake"]["per_second"] for r in group)
+            _mean_rate(group, "intake")
             for (of, _workers), group in groups.items()
             if of == engine
         )
@@ -624,6 +618,11 @@ def _report(rows: list[dict], bounds: dict[str, dict]) -> None:
                 f"workers passes {bound['lock_bound_per_second']:.0f}/s; the best row "
                 f"is {best / bound['lock_bound_per_second']:.0%} of that"
             )
+
+
+def _mean_rate(group: list[dict], name: str) -> float:
+    """The mean rate of ``name`` (the ceiling, the intake...) over rounds."""
+    return statistics.mean(r[name]["per_second"] for r in group)
 
 
 if __name__ == "__main__":
