@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from html.parser import HTMLParser
 
 import sqlalchemy as sa
 
@@ -51,6 +52,42 @@ def test_new_request_form_shows_errors_and_keeps_what_was_typed(client, given, l
     page = response.get_data(as_text=True)
     assert 'value="Printer jam"' in page
     assert "Enter a description of 1 to 20000 characters." in page
+
+
+def _inputs_by_name(response) -> dict[str, dict[str, str | None]]:
+    """Each named input's attributes, as a browser's parser reads them."""
+
+    class Inputs(HTMLParser):
+        found: dict[str, dict[str, str | None]] = {}
+
+        def handle_starttag(self, tag, attrs):
+            named = dict(attrs)
+            if tag == "input" and named.get("name"):
+                self.found[named["name"]] = named
+
+    parser = Inputs()
+    parser.found = {}
+    parser.feed(response.get_data(as_text=True))
+    return parser.found
+
+
+def test_a_fields_limit_reaches_the_browser_as_written(client, given, login):
+    """The form macros' extra attributes are not escaped into their values
+    (``maxlength="&#34;200&#34;"`` is no limit at all)."""
+    given(make_category, "hardware")
+    login(given(make_user))
+    subject = _inputs_by_name(client.get("/tickets/new"))["subject"]
+    assert subject["maxlength"] == "200"
+    assert subject["autocomplete"] == "off"
+
+
+def test_the_import_form_accepts_only_spreadsheets_and_needs_a_file(
+    client, given, login
+):
+    login(given(make_user, role=Role.ADMIN))
+    file = _inputs_by_name(client.get("/admin/imports"))["file"]
+    assert file["accept"] == ".csv,.xlsx,text/csv"
+    assert "required" in file
 
 
 def test_customer_lists_replies_resolves_and_rates_their_ticket(client, given, login):
