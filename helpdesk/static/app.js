@@ -63,6 +63,8 @@
   }
 
   // What a block brought in needs: text selected on a click, undo countdowns.
+  // Behaviours of elements that may arrive later (a swapped block): text
+  // selected on a click, undo offers counting down, file pickers.
   function wire(root) {
     root.querySelectorAll("input[data-select-on-click]").forEach(function (input) {
       input.addEventListener("click", function () { input.select(); });
@@ -72,13 +74,14 @@
   }
 
   // A file input's button and file name in the page's language; the native
-  // input, visually hidden, is still what takes the focus and the file.
+  // input, laid over them and transparent (app.css), is still what takes the
+  // click, the dropped file and the focus.
   function pickFiles(label) {
     var input = label.querySelector("input[type=file]");
     var row = label.querySelector(".file-pick-row");
     var name = label.querySelector(".file-pick-name");
     if (!input || !row || !name) return;
-    input.classList.add("visually-hidden");
+    row.insertBefore(input, row.firstChild);
     row.hidden = false;
     function show() {
       var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
