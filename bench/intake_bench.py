@@ -62,6 +62,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -96,7 +97,8 @@ def main() -> int:
 
             pg = PostgresServer().start()
             targets.append(("postgresql", pg.url))
-        peer = _prepare_peer(work) if args.peer else None
+        # (the peer runs on SQLite: it is served in the SQLite rounds)
+        peer = _prepare_peer(work) if args.peer and not args.pg_only else None
         for engine, url in targets:
             token = _prepare_app(app_dir, url)
             served = None
@@ -275,17 +277,23 @@ def _serve(
     raise RuntimeError(f"gunicorn for {app} did not start")
 
 
-# What wrk posts to each kind of endpoint: its bodies (one JSON a line; the
-# warm-up sends the last), and how its token is sent.
-APP_POSTS = (BENCH / "intake_bodies.jsonl", "Bearer")
-PEER_POSTS = (BENCH / "peer" / "intake_bodies.jsonl", "Token")
+class Posts(NamedTuple):
+    """What wrk posts to a kind of endpoint: its bodies (a JSON a line; the
+    warm-up sends the last) and how its token is sent."""
+
+    bodies: Path
+    scheme: str
+
+
+APP_POSTS = Posts(BENCH / "intake_bodies.jsonl", "Bearer")
+PEER_POSTS = Posts(BENCH / "peer" / "intake_bodies.jsonl", "Token")
 
 
 def _warm(url: str, authorization: str, bodies: Path, workers: int) -> None:
     """Every worker answers once before anything is measured: a worker's
     first request loads catalogues, templates and caches (seconds on a
     loaded machine), which wrk would count as a stall."""
-    body = bodies.read_text().splitlines()[-1].encode()
+    body = [line for line in bodies.read_text().splitlines() if line][-1].encode()
     headers = {"Authorization": authorization, "Content-Type": "application/json"}
 
     def post(_n: int) -> None:
@@ -300,13 +308,12 @@ def _warm(url: str, authorization: str, bodies: Path, workers: int) -> None:
 def _load(
     port: int, token: str, args, workers: int, posts=APP_POSTS, path="/api/v1/tickets"
 ) -> dict:
-    bodies, scheme = posts
-    authorization = f"{scheme} {token}"
-    env = os.environ | {"BENCH_AUTH": authorization, "BENCH_BODIES": str(bodies)}
+    authorization = f"{posts.scheme} {token}"
+    env = os.environ | {"BENCH_AUTH": authorization, "BENCH_BODIES": str(posts.bodies)}
     url = f"http://127.0.0.1:{port}{path}"
     command = ["wrk", "-t", "2", "-c", str(args.connections), "-s"]
     command += [str(BENCH / "intake_post.lua")]
-    _warm(url, authorization, bodies, workers)
+    _warm(url, authorization, posts.bodies, workers)
     subprocess.run([*command, "-d", "2s", url], env=env, capture_output=True)
     out = subprocess.run(
         [*command, "-d", f"{args.duration}s", url],
@@ -437,7 +444,7 @@ def _peer_python() -> Path:
     python = venv / "bin" / "python"
     if not installed.exists() or installed.read_text() != requirements:
         print("making the peer's virtualenv (bench/peer/.venv)", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
         install = subprocess.run(
             [str(python), "-m", "pip", "install", "-q", "-r", "requirements.txt"],
             cwd=PEER,
@@ -459,8 +466,9 @@ def _sql_bound(app_dir: Path, engine: str, url: str, token: str, intakes: int):
     take fresh ids, so the rounds add theirs beside the replay's)."""
     import sql_bound
 
-    database = url.removeprefix("sqlite:///")
-    captured, hold = sql_bound.capture(app_dir, _env(url), token, database)
+    # (as the driver names it: a SQLite file's path, or PostgreSQL's URL)
+    target = url.removeprefix("sqlite:///")
+    captured, hold = sql_bound.capture(app_dir, _env(url), token, target)
     copy = database_copy(url, "sql_alone")
     # (wrk's bodies are one per category; the warm-up's is an "other")
     by_category = {

@@ -107,7 +107,8 @@ print(base64.b64encode(out.getvalue()).decode())
 
 # The next ticket ids a billion past the largest, so that a captured
 # ticket's id is no other number among its intake's parameters (``send``
-# moves it by value). Within PostgreSQL's ``integer``.
+# moves it by value; a number inside a text or a JSON value stays as it was
+# captured, e.g. in a mail's subject). Within PostgreSQL's ``integer``.
 _SQLITE_MOVE = (
     "INSERT INTO id_counters (name, last_id) VALUES ('tickets', "
     "(SELECT COALESCE(MAX(id), 0) + 1000000000 FROM tickets)) "
@@ -186,8 +187,10 @@ def connect(database: str):
     busy timeout; on PostgreSQL (a URL) at the first statement."""
     if _is_postgresql(database):
         import psycopg
+        from sqlalchemy.engine import make_url
 
-        return psycopg.connect(database.replace("+psycopg", "", 1))
+        url = make_url(database).set(drivername="postgresql")
+        return psycopg.connect(url.render_as_string(hide_password=False))
     connection = sqlite3.connect(database, timeout=5)
     for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
         connection.execute(f"PRAGMA {pragma}")
@@ -197,23 +200,30 @@ def connect(database: str):
 def send(connection, statements, ticket_id: int) -> int:
     """One intake, as the app's driver sent it, as a new ticket: the
     captured ``ticket_id`` becomes the id its reservation answers now.
-    Answers that id."""
+    Answers that id. A failed statement rolls the transaction back, so the
+    connection serves the next intake (on PostgreSQL it would refuse every
+    statement after it; on SQLite it would keep the write lock)."""
     cursor = connection.cursor()
     new_id = None
-    for statement, parameters, many in statements:
-        if statement == COMMIT:
-            connection.commit()
-        elif many:
-            cursor.executemany(
-                statement, [_as_new(row, ticket_id, new_id) for row in parameters]
-            )
-        else:
-            cursor.execute(statement, _as_new(parameters, ticket_id, new_id))
-            # (a RETURNING statement is done once its rows are read)
-            rows = cursor.fetchall() if cursor.description else []
-            if new_id is None and any(mark in statement for mark in _RESERVATIONS):
-                new_id = rows[0][0]
-    connection.commit()
+    try:
+        for statement, parameters, many in statements:
+            if statement == COMMIT:
+                connection.commit()
+            elif many:
+                batch = [_as_new(row, ticket_id, new_id) for row in parameters]
+                cursor.executemany(statement, batch)
+            else:
+                cursor.execute(statement, _as_new(parameters, ticket_id, new_id))
+                # (a RETURNING statement is done once its rows are read)
+                rows = cursor.fetchall() if cursor.description else []
+                if new_id is None and any(m in statement for m in _RESERVATIONS):
+                    new_id = rows[0][0]
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    if new_id is None:
+        raise ValueError("the captured intake reserves no ticket id")
     return new_id
 
 
@@ -231,4 +241,6 @@ def _as_new(parameters, ticket_id: int, new_id: int | None):
 
 
 def _is_postgresql(database: str) -> bool:
-    return database.startswith("postgresql")
+    """A PostgreSQL URL (``postgres://``, ``postgresql+psycopg://``...),
+    not a SQLite file's path."""
+    return database.startswith("postgres")
