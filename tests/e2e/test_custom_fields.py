@@ -78,3 +78,26 @@ def test_choosing_a_category_on_the_request_form_shows_its_fields(
     expect(fields).to_contain_text("Asset tag")
     expect(fields).to_contain_text("INV-0042")
     expect(fields).to_contain_text("Printer")
+
+
+def test_an_admin_adds_a_field_through_the_form_its_key_checked_by_the_browser(
+    page, given, log_in
+):
+    """The key's pattern reaches the browser as written: a key in the wrong
+    shape is refused before sending, a good one is saved."""
+    category = given(make_category, "hardware", name_en="Hardware")
+    log_in(page, given(make_user, role=Role.ADMIN))
+
+    page.goto(f"/admin/categories/{category.id}/fields/new")
+    key = page.get_by_label("Key (fixed once created")
+    key.fill("Asset Tag")
+    page.get_by_label("Label (English)").fill("Asset tag")
+    page.get_by_label("Label (Russian)").fill("Инвентарный номер")
+    page.get_by_role("button", name="Save").click()
+    assert key.evaluate("input => input.validity.patternMismatch") is True
+    expect(page).to_have_url(re.compile(r"/fields/new$"))
+
+    key.fill("asset_tag")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    expect(page.get_by_text("asset_tag").first).to_be_visible()
