@@ -27,14 +27,14 @@ from flask import Flask, request
 _local = threading.local()
 
 
-def _connection() -> sqlite3.Connection:
-    connection = getattr(_local, "connection", None)
-    if connection is None:
-        connection = sqlite3.connect(os.environ["CEILING_DB"], timeout=5)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        _local.connection = connection
-    return connection
+def _connection(variable: str):
+    """This thread's connection to the database the environment ``variable``
+    names, as ``sql_bound.connect`` opens it (the app's pragmas and busy
+    timeout on SQLite)."""
+    connections = _local.__dict__
+    if variable not in connections:
+        connections[variable] = sql_bound.connect(os.environ[variable])
+    return connections[variable]
 
 
 def create_app() -> Flask:
@@ -43,7 +43,7 @@ def create_app() -> Flask:
     @app.post("/api/v1/tickets")
     def ticket_create():
         body = request.get_json()
-        connection = _connection()
+        connection = _connection("CEILING_DB")
         with connection:
             cursor = connection.execute(
                 "INSERT INTO tickets (subject, description, category) VALUES (?, ?, ?)",
@@ -67,19 +67,11 @@ def create_served_sql_app() -> Flask:
         body = request.get_json()
         intake = by_category[body["category"]]
         ticket_id = sql_bound.send(
-            _served_connection(), intake["statements"], intake["ticket_id"]
+            _connection("SERVED_DATABASE"), intake["statements"], intake["ticket_id"]
         )
         return {"id": ticket_id, "subject": body["subject"]}, 201
 
     return app
-
-
-def _served_connection():
-    connection = getattr(_local, "served", None)
-    if connection is None:
-        connection = sql_bound.connect(os.environ["SERVED_DATABASE"])
-        _local.served = connection
-    return connection
 
 
 def prepare(path: str) -> None:

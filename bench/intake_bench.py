@@ -101,23 +101,17 @@ def main() -> int:
         peer = _prepare_peer(work) if args.peer and not args.pg_only else None
         for engine, url in targets:
             token = _prepare_app(app_dir, url)
-            served = None
+            env = os.environ | {"CEILING_DB": ceiling_db}
+            references = [Reference("ceiling", "ceiling_app:create_app()", env, token)]
             if args.bound_intakes > 0:
-                bounds[engine], served = _sql_bound(
+                bounds[engine], sql_alone = _sql_bound(
                     app_dir, engine, url, token, args.bound_intakes
                 )
+                references.append(sql_alone)
+            if peer is not None and engine == "sqlite":
+                references.append(peer)
             for workers in args.workers:
-                rows += _compare(
-                    args,
-                    app_dir,
-                    url,
-                    engine,
-                    workers,
-                    token,
-                    ceiling_db,
-                    served,
-                    peer if engine == "sqlite" else None,
-                )
+                rows += _compare(args, app_dir, url, engine, workers, token, references)
         if pg is not None:
             pg.stop()
     finally:
@@ -191,16 +185,18 @@ def database_copy(url: str, name: str) -> str:
         copy_sqlite(Path(url.removeprefix("sqlite:///")), target)
         return str(target)
     import psycopg
+    import sql_bound
     from psycopg import sql
+    from sqlalchemy.engine import make_url
 
-    server, _, source = url.rpartition("/")
+    source = make_url(url)
     create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-        sql.Identifier(name), sql.Identifier(source)
+        sql.Identifier(name), sql.Identifier(source.database)
     )
-    maintenance = f"{server}/postgres".replace("+psycopg", "", 1)
+    maintenance = source.set(database="postgres").render_as_string(hide_password=False)
     for attempt in range(5):
         try:
-            with psycopg.connect(maintenance, autocommit=True) as connection:
+            with sql_bound.connect(maintenance, autocommit=True) as connection:
                 connection.execute(create)
             break
         except psycopg.errors.ObjectInUse:
@@ -208,7 +204,7 @@ def database_copy(url: str, name: str) -> str:
             if attempt == 4:
                 raise
             time.sleep(1)
-    return f"{server}/{name}"
+    return source.set(database=name).render_as_string(hide_password=False)
 
 
 def _env(url: str, **extra: str) -> dict[str, str]:
@@ -289,6 +285,21 @@ APP_POSTS = Posts(BENCH / "intake_bodies.jsonl", "Bearer")
 PEER_POSTS = Posts(BENCH / "peer" / "intake_bodies.jsonl", "Token")
 
 
+class Reference(NamedTuple):
+    """An endpoint served and loaded before the app in every round, its
+    figures under ``name`` in the round's row: ``app`` with ``env`` and
+    ``token``, from ``cwd`` with ``gunicorn``, posted to at ``path``."""
+
+    name: str
+    app: str
+    env: dict
+    token: str
+    cwd: Path = BENCH
+    gunicorn: str = GUNICORN
+    posts: Posts = APP_POSTS
+    path: str = "/api/v1/tickets"
+
+
 def _warm(url: str, authorization: str, bodies: Path, workers: int) -> None:
     """Every worker answers once before anything is measured: a worker's
     first request loads catalogues, templates and caches (seconds on a
@@ -338,37 +349,16 @@ def _load(
 
 
 def _compare(
-    args, app_dir, url, engine, workers, token, ceiling_db, served, peer
+    args, app_dir, url, engine, workers, token, references: list[Reference]
 ) -> list[dict]:
-    """Rounds of the bare ceiling, the intake's SQL served alone
-    (``served``: its environment), the peer (``peer``: its environment and
-    token) and the app, each loaded in turn."""
+    """Rounds of the ``references`` (the bare ceiling first) and the app,
+    each loaded in turn."""
     rows = []
     before = _stored(url)
     for number in range(1, args.rounds + 1):
-        ceiling_env = os.environ | {"CEILING_DB": ceiling_db}
-        ceiling = _load_served(
-            "ceiling_app:create_app()", ceiling_env, token, args, workers
-        )
-        sql_served = None
-        if served is not None:
-            sql_served = _load_served(
-                "ceiling_app:create_served_sql_app()", served, token, args, workers
-            )
-        peer_intake = None
-        if peer is not None:
-            peer_env, peer_token = peer
-            peer_intake = _load_served(
-                "peer_site.wsgi:application",
-                peer_env,
-                peer_token,
-                args,
-                workers,
-                cwd=PEER,
-                gunicorn=str(PEER / ".venv" / "bin" / "gunicorn"),
-                posts=PEER_POSTS,
-                path="/api/tickets/",
-            )
+        row = {"engine": engine, "workers": workers, "round": number}
+        for reference in references:
+            row[reference.name] = _load_served(reference, args, workers)
         process, port = _serve("app:create_app()", app_dir, _env(url), workers)
         try:
             intake = _load(port, token, args, workers)
@@ -376,18 +366,8 @@ def _compare(
         finally:
             process.terminate()
             process.wait()
-        row = {
-            "engine": engine,
-            "workers": workers,
-            "round": number,
-            "ceiling": ceiling,
-            "intake": intake,
-            "ratio": intake["per_second"] / ceiling["per_second"],
-        }
-        if sql_served is not None:
-            row["sql_served"] = sql_served
-        if peer_intake is not None:
-            row["peer"] = peer_intake
+        row["intake"] = intake
+        row["ratio"] = intake["per_second"] / row["ceiling"]["per_second"]
         rows.append(row)
         _print_row(row)
     answered = sum(r["intake"]["requests"] - r["intake"]["non_2xx"] for r in rows)
@@ -395,31 +375,21 @@ def _compare(
     return rows
 
 
-def _load_served(
-    app: str,
-    env: dict,
-    token: str,
-    args,
-    workers: int,
-    *,
-    cwd: Path = BENCH,
-    gunicorn: str = GUNICORN,
-    posts=APP_POSTS,
-    path: str = "/api/v1/tickets",
-) -> dict:
-    """``app`` (of ``ceiling_app.py`` unless ``cwd`` says otherwise) served
-    by the same gunicorn and workers and loaded as the intake is."""
-    process, port = _serve(app, cwd, env, workers, gunicorn)
+def _load_served(reference: Reference, args, workers: int) -> dict:
+    """``reference`` served with the app's worker count and loaded as the
+    intake is."""
+    r = reference
+    process, port = _serve(r.app, r.cwd, r.env, workers, r.gunicorn)
     try:
-        return _load(port, token, args, workers, posts, path)
+        return _load(port, r.token, args, workers, r.posts, r.path)
     finally:
         process.terminate()
         process.wait()
 
 
-def _prepare_peer(work: Path) -> tuple[dict, str]:
-    """The peer's environment, on a fresh SQLite file in ``work``
-    (``peer/prepare.py``: migrated, a queue, an agent), and its agent's token."""
+def _prepare_peer(work: Path) -> Reference:
+    """The peer, served on a fresh SQLite file in ``work`` (``peer/prepare.py``:
+    migrated, a queue, an agent) with its agent's token."""
     env = os.environ | {
         "PEER_DB": str(work / "peer.sqlite3"),
         "PEER_MEDIA": str(work / "peer-media"),
@@ -432,7 +402,16 @@ def _prepare_peer(work: Path) -> tuple[dict, str]:
         text=True,
         check=True,
     ).stdout.split()[-1]
-    return env, token
+    return Reference(
+        "peer",
+        "peer_site.wsgi:application",
+        env,
+        token,
+        cwd=PEER,
+        gunicorn=str(PEER / ".venv" / "bin" / "gunicorn"),
+        posts=PEER_POSTS,
+        path="/api/tickets/",
+    )
 
 
 def _peer_python() -> Path:
@@ -457,11 +436,13 @@ def _peer_python() -> Path:
     return python
 
 
-def _sql_bound(app_dir: Path, engine: str, url: str, token: str, intakes: int):
+def _sql_bound(
+    app_dir: Path, engine: str, url: str, token: str, intakes: int
+) -> tuple[dict, Reference]:
     """The intake's own SQL (``sql_bound.py``), captured before the HTTP
-    rounds: replayed through the driver on one connection, and the
-    environment that serves it over HTTP in the rounds
-    (``ceiling_app.create_served_sql_app``), both on one copy of the
+    rounds: replayed through the driver on one connection, and served over
+    HTTP in the rounds (``ceiling_app.create_served_sql_app``, the reference
+    ``sql_served``), both on one copy of the
     database (removed with the run's folder or server; replayed tickets
     take fresh ids, so the rounds add theirs beside the replay's)."""
     import sql_bound
@@ -482,6 +463,9 @@ def _sql_bound(app_dir: Path, engine: str, url: str, token: str, intakes: int):
         "SERVED_DATABASE": copy,
         "SERVED_CAPTURES": str(captures_file),
     }
+    sql_served = Reference(
+        "sql_served", "ceiling_app:create_served_sql_app()", served, token
+    )
     bound = sql_bound.replay(copy, captured, intakes)
     print(
         f"{engine:<10} the intake's SQL alone: {bound['per_second']:.0f} intakes/s "
@@ -499,7 +483,7 @@ def _sql_bound(app_dir: Path, engine: str, url: str, token: str, intakes: int):
             f"at a time writes at most {bound['lock_bound_per_second']:.0f} intakes/s",
             flush=True,
         )
-    return bound, served
+    return bound, sql_served
 
 
 def _worker_rss_mb(master_pid: int) -> list[float]:

@@ -181,16 +181,20 @@ def replay(database: str, captured: list[dict], intakes: int) -> dict:
     }
 
 
-def connect(database: str):
+def connect(database: str, *, autocommit: bool = False):
     """A driver connection that opens transactions as the app's does: on
     SQLite (a file's path) at the first write, with the app's pragmas and
-    busy timeout; on PostgreSQL (a URL) at the first statement."""
+    busy timeout; on PostgreSQL (a URL, of SQLAlchemy's form or libpq's) at
+    the first statement, or never with ``autocommit`` (e.g. for
+    ``CREATE DATABASE``)."""
     if _is_postgresql(database):
         import psycopg
         from sqlalchemy.engine import make_url
 
         url = make_url(database).set(drivername="postgresql")
-        return psycopg.connect(url.render_as_string(hide_password=False))
+        return psycopg.connect(
+            url.render_as_string(hide_password=False), autocommit=autocommit
+        )
     connection = sqlite3.connect(database, timeout=5)
     for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
         connection.execute(f"PRAGMA {pragma}")

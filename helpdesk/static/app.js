@@ -14,7 +14,8 @@
  *                   without script the server asks on a page instead.
  * <select data-submit-on-change>                       sends its form once chosen
  * <label class="file-pick"> (the file_input macro)     its button and the
- *   chosen file's name in the page's language, the native input hidden
+ *   chosen file's name in the page's language, the native input laid over
+ *   them, transparent
  * <div id="queue-rows" data-refresh-url="..." data-etag="...">  a queue's rows:
  *   asked for again every data-refresh-seconds (and when the tab is shown)
  *   with If-None-Match; a 304 changes nothing, new rows are swapped in with
@@ -62,7 +63,6 @@
     });
   }
 
-  // What a block brought in needs: text selected on a click, undo countdowns.
   // Behaviours of elements that may arrive later (a swapped block): text
   // selected on a click, undo offers counting down, file pickers.
   function wire(root) {
